@@ -1,0 +1,25 @@
+package io.qmailfleet.job.model;
+
+/** Why a line was dead-lettered. */
+public enum DeadLetterReason {
+    /** An empty or blank line. */
+    EMPTY,
+    /** Longer than the configured maximum line length. */
+    TOO_LONG,
+    /** Control bytes, NUL or undecodable bytes (invalid UTF-8 shows as U+FFFD). */
+    BINARY,
+    /** A timestamp prefix that cannot be read (bad TAI64N, bad date, bad splogger stamp). */
+    BAD_TIMESTAMP,
+    /** Known line shape but cut short or with a malformed field. */
+    TRUNCATED,
+    /** A JSON envelope that is not valid JSON or has no line text. */
+    BAD_ENVELOPE,
+    /** No host could be determined (no syslog host, envelope host, Kafka key/header or file rule). */
+    NO_HOST,
+    /** A syslog line of another program/tag, or text that is no known qmail, tcpserver or patch line. */
+    UNRECOGNISED,
+    /** A splogger continuation ({@code stamp+rest}) with no first part before it. */
+    ORPHAN_CONTINUATION,
+    /** A delivery result whose {@code starting delivery} was never seen (log started mid-stream). */
+    UNMATCHED_DELIVERY
+}
