@@ -19,7 +19,7 @@ public class RawLine {
     public String host;
     /** Where it came from: {@code file:<path>} or {@code kafka:<topic>/<partition>}. */
     public String origin;
-    /** Line number in the file (0-based) or the Kafka offset. */
+    /** Line number in the file (1-based) or the Kafka offset. */
     public long position;
     /** Transport timestamp (Kafka record time) in epoch milliseconds, or -1. */
     public long arrivalMillis = -1;

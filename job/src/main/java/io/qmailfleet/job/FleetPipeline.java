@@ -1,0 +1,121 @@
+package io.qmailfleet.job;
+
+import io.qmailfleet.job.lifecycle.HostSequencer;
+import io.qmailfleet.job.lifecycle.LifecycleBuilder;
+import io.qmailfleet.job.model.DeadLetter;
+import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.parse.ParseFunction;
+import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.source.LineTimestamps;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * The dataflow, and nothing else: sources and sinks are passed in, so the same graph runs on files,
+ * on Kafka and in tests.
+ *
+ * <pre>
+ * lines ─▶ parse ─┬─────────────────────────────────────────────▶ events
+ *                 ├─ dead letters ───────────────────────────────▶ dead-letters
+ *                 ├─ tcpserver / other programs ─────────────────▶ host events
+ *                 └─ qmail-send lines ─ keyBy(host) ─▶ host sequencer ─┬─ late ─────▶ late
+ *                                                  ├─ dead letters ▶ dead-letters
+ *                                                  ├─ host events (status, alert:, warning:, tcpserver)
+ *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
+ *                                                                                          └─▶ alerts
+ * </pre>
+ *
+ * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
+ * wrote them: one file reader reads its files in rotation order, and Kafka keeps order within a
+ * partition (producers key by host). The parser is chained to the source (same parallelism, forward
+ * channel), so order is kept up to the first keyBy. Flink keeps order on every channel between two
+ * subtasks, so after {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask
+ * in order; within the bound set by {@code --max-out-of-order} it even restores order from time
+ * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
+ * results carry no message id, delivery ids restart with qmail-send, bounces link by qp), so it does
+ * all of that matching there and tags every line with its message id. The second keyBy, by
+ * (host, message id), then needs order only within one message, and gets it: every event of one
+ * message comes from the same host-sequencer subtask over one channel.
+ */
+public final class FleetPipeline {
+    private FleetPipeline() {}
+
+    /** The streams the graph produces, for sinks and later stages. */
+    public static final class Streams {
+        public DataStream<QmailEvent> events;
+        public DataStream<QmailEvent> hostEvents;
+        public DataStream<DeadLetter> deadLetters;
+        public DataStream<LifecycleRecord> lifecycles;
+        public DataStream<MessageAlert> alerts;
+        public DataStream<QmailEvent> late;
+    }
+
+    /**
+     * Source watermarks: from each line's own stamp, per source split (each Kafka partition or file),
+     * with the configured out-of-order bound and idleness so a quiet split does not hold back the rest.
+     */
+    public static WatermarkStrategy<RawLine> watermarks(JobConfig cfg) {
+        WatermarkStrategy<RawLine> w = WatermarkStrategy
+                .<RawLine>forBoundedOutOfOrderness(Duration.ofNanos(cfg.lifecycle.maxOutOfOrderNanos))
+                .withTimestampAssigner(new LineTimestamps());
+        return cfg.idleTimeout == null ? w : w.withIdleness(cfg.idleTimeout);
+    }
+
+    /** Lines written by qmail-send itself (as opposed to tcpserver's or another program's). */
+    public static boolean isQmailSend(QmailEvent e) {
+        switch (e.type) {
+            case TCP_STATUS: case TCP_PID: case TCP_OK: case TCP_DENY: case TCP_END:
+            case TCP_WARNING: case TCP_FATAL: case OTHER_PROGRAM:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /** Wires the whole graph onto {@code lines} and hands every output to {@code sinks}. */
+    public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
+        Streams s = new Streams();
+
+        SingleOutputStreamOperator<QmailEvent> parsed = lines
+                .process(new ParseFunction(cfg.parser))
+                .uid("parse").name("parse");
+        if (lines.getParallelism() > 0) {
+            // same parallelism as the source: a forward channel keeps each split's order
+            parsed.setParallelism(lines.getParallelism());
+        }
+
+        // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
+        // are a separate log stream of the host (another file, another order) and go straight out
+        SingleOutputStreamOperator<QmailEvent> sequenced = parsed
+                .filter(FleetPipeline::isQmailSend).name("qmail-send lines")
+                .keyBy(e -> e.host)
+                .process(new HostSequencer(cfg.lifecycle))
+                .uid("host-sequencer").name("host sequencer");
+
+        SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
+                .keyBy(LifecycleBuilder.messageKey())
+                .process(new LifecycleBuilder(cfg.lifecycle))
+                .uid("lifecycle-builder").name("lifecycle builder");
+
+        s.events = parsed;
+        s.hostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS)
+                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines"));
+        s.late = sequenced.getSideOutput(HostSequencer.LATE);
+        s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
+                .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS));
+        s.lifecycles = lifecycles;
+        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
+
+        sinks.events(s.events);
+        sinks.deadLetters(s.deadLetters);
+        sinks.lifecycles(s.lifecycles);
+        sinks.alerts(s.alerts);
+        sinks.late(s.late);
+        return s;
+    }
+}

@@ -1,0 +1,123 @@
+package io.qmailfleet.job;
+
+import io.qmailfleet.job.lifecycle.LifecycleConfig;
+import io.qmailfleet.job.parse.ParserConfig;
+import java.io.Serializable;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Everything the job is told on its command line; see {@link #USAGE}. */
+public final class JobConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_SAMPLE = "samples/fleet";
+    public static final String DEFAULT_OUTPUT = "out";
+
+    public static final String USAGE = String.join("\n",
+            "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.",
+            "",
+            "Input (files; default: " + DEFAULT_SAMPLE + ", the bundled sample capture):",
+            "  --input PATH[,PATH...]     log files or directories (repeatable). multilog dirs: @*.s/@*.u in name",
+            "                             order, then current; logrotate files oldest first; .gz/.bz2/.xz read as is",
+            "  --host NAME                host of lines that do not name one (multilog). Default: the first directory",
+            "                             level under an input directory, else the directory holding the file",
+            "Kafka (live):",
+            "  --kafka-bootstrap SERVERS  read lines from Kafka instead of files (unless --input is given)",
+            "  --input-topic TOPIC        (default qmail.lines); record key or header 'host' = host",
+            "  --group-id ID              (default qmail-fleet)",
+            "  --starting-offsets committed|earliest|latest   (default committed, else earliest)",
+            "  --bounded true             stop at the offsets that were latest at start (backfill from Kafka)",
+            "  --sink files|kafka         (default kafka with --kafka-bootstrap, else files)",
+            "  --topic-prefix P           output topics P+lifecycles, alerts, dead-letters, events, late (default qmail.)",
+            "  --exactly-once true        transactional Kafka output (visible at checkpoints)",
+            "Output:",
+            "  --output DIR               JSON-lines folders events/ dead-letters/ lifecycles/ alerts/ late/ and",
+            "                             summary.json (default: " + DEFAULT_OUTPUT + "; those folders are replaced)",
+            "  --events true|false        write every parsed line to events/ (default true)",
+            "Time and timeouts (host log time, not wall clock):",
+            "  --max-out-of-order DUR     reorder bound per host; later lines go to late/ (default 2s)",
+            "  --stuck-after DUR          a message still queued after this raises stuck_message (default 1h)",
+            "  --hung-after DUR           a delivery without result after this raises hung_delivery (default 30m)",
+            "  --max-open-age DUR         a message open longer is written as abandoned and dropped (default 8d)",
+            "  --host-idle-ttl DUR        processing time after which a silent host's state is dropped (default 30d)",
+            "  --idle-timeout DUR         source split idleness for watermarks (default 30s)",
+            "Parsing:",
+            "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
+            "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
+            "Runtime:",
+            "  --parallelism N            default parallelism (the file reader always runs with 1)",
+            "  --checkpoint-interval DUR  (default 2s for files, 30s for unbounded input)",
+            "  --state-backend hashmap|rocksdb   (default hashmap)",
+            "  --help",
+            "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
+
+    private static final Set<String> KNOWN = Set.of("input", "host", "output", "events", "max-out-of-order",
+            "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
+            "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
+            "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
+            "exactly-once");
+
+    public List<String> inputs = new ArrayList<>();
+    public String host;
+    public String output = DEFAULT_OUTPUT;
+    public boolean writeEvents = true;
+    public int parallelism = -1;
+    public Duration checkpointInterval = Duration.ofSeconds(2);
+    public String stateBackend = "hashmap";
+    public Duration idleTimeout = Duration.ofSeconds(30);
+    public String kafkaBootstrap;
+    public String inputTopic = "qmail.lines";
+    public String groupId = "qmail-fleet";
+    public String startingOffsets = "committed";
+    public boolean bounded;
+    public String sink = "files";
+    public String topicPrefix = "qmail.";
+    public boolean exactlyOnce;
+    public ParserConfig parser = new ParserConfig();
+    public LifecycleConfig lifecycle = new LifecycleConfig();
+
+    public static JobConfig from(CliArgs a) {
+        for (String name : a.names()) {
+            if (!KNOWN.contains(name)) throw new IllegalArgumentException("unknown option --" + name + " (see --help)");
+        }
+        JobConfig c = new JobConfig();
+        c.inputs = a.all("input");
+        c.kafkaBootstrap = a.get("kafka-bootstrap", null);
+        if (c.inputs.isEmpty() && c.kafkaBootstrap == null) c.inputs = List.of(DEFAULT_SAMPLE);
+        c.inputTopic = a.get("input-topic", c.inputTopic);
+        c.groupId = a.get("group-id", c.groupId);
+        c.startingOffsets = a.get("starting-offsets", c.startingOffsets);
+        if (!Set.of("committed", "earliest", "latest").contains(c.startingOffsets)) {
+            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest");
+        }
+        c.bounded = Boolean.parseBoolean(a.get("bounded", "false"));
+        c.sink = a.get("sink", c.kafkaBootstrap != null ? "kafka" : "files");
+        if (!c.sink.equals("files") && !c.sink.equals("kafka")) throw new IllegalArgumentException("--sink must be files or kafka");
+        if (c.sink.equals("kafka") && c.kafkaBootstrap == null) throw new IllegalArgumentException("--sink kafka needs --kafka-bootstrap");
+        c.topicPrefix = a.get("topic-prefix", c.topicPrefix);
+        c.exactlyOnce = Boolean.parseBoolean(a.get("exactly-once", "false"));
+        c.host = a.get("host", null);
+        c.output = a.get("output", DEFAULT_OUTPUT);
+        c.writeEvents = Boolean.parseBoolean(a.get("events", "true"));
+        c.parallelism = Integer.parseInt(a.get("parallelism", "-1"));
+        boolean unbounded = c.inputs.isEmpty() && !c.bounded;
+        c.checkpointInterval = Durations.parse(a.get("checkpoint-interval", unbounded ? "30s" : "2s"));
+        c.stateBackend = a.get("state-backend", "hashmap");
+        if (!c.stateBackend.equals("hashmap") && !c.stateBackend.equals("rocksdb")) {
+            throw new IllegalArgumentException("--state-backend must be hashmap or rocksdb, not " + c.stateBackend);
+        }
+        c.idleTimeout = Durations.parse(a.get("idle-timeout", "30s"));
+        c.parser.zone = ZoneId.of(a.get("zone", "UTC")).getId();
+        c.parser.maxLineChars = Integer.parseInt(a.get("max-line-chars", "65536"));
+        c.lifecycle.parser = c.parser;
+        if (a.has("max-out-of-order")) c.lifecycle.maxOutOfOrderNanos = Durations.parse(a.get("max-out-of-order", "2s")).toNanos();
+        if (a.has("stuck-after")) c.lifecycle.stuckAfterNanos = Durations.parse(a.get("stuck-after", "1h")).toNanos();
+        if (a.has("hung-after")) c.lifecycle.hungAfterNanos = Durations.parse(a.get("hung-after", "30m")).toNanos();
+        if (a.has("max-open-age")) c.lifecycle.maxOpenAgeNanos = Durations.parse(a.get("max-open-age", "8d")).toNanos();
+        if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
+        return c;
+    }
+}

@@ -1,0 +1,190 @@
+package io.qmailfleet.job;
+
+import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.sink.FileOutputs;
+import io.qmailfleet.job.sink.KafkaOutputs;
+import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.source.KafkaLineDeserializer;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import io.qmailfleet.job.source.HostRule;
+import io.qmailfleet.job.source.LogFileOrder;
+import io.qmailfleet.job.source.LogLineFormat;
+import io.qmailfleet.job.source.OrderedSplitAssigner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Entry point, both for {@code flink run} on a cluster and for {@code java -jar} on an embedded
+ * local Flink (the launcher jar): reads log files, runs {@link FleetPipeline}, writes JSON lines.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        CliArgs cli;
+        JobConfig cfg;
+        try {
+            cli = CliArgs.parse(args);
+            if (cli.has("help")) {
+                System.out.println(JobConfig.USAGE);
+                return;
+            }
+            cfg = JobConfig.from(cli);
+        } catch (RuntimeException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println();
+            System.err.println(JobConfig.USAGE);
+            System.exit(2);
+            return;
+        }
+        for (String in : cfg.inputs) {
+            if (in.isEmpty() || !Files.exists(Path.of(in))) {
+                System.err.println("error: input " + in + " does not exist");
+                System.exit(2);
+            }
+        }
+        JobExecutionResult result = run(cfg);
+        if (result != null && !result.getJobExecutionResult().getAllAccumulatorResults().isEmpty()) {
+            String summary = summary(cfg, result);
+            System.out.println(summary);
+            if (cfg.sink.equals("files")) {
+                Files.writeString(Path.of(cfg.output, "summary.json"), summaryJson(result), StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    /** Builds the environment and the file-to-file job and runs it to the end of its input. */
+    public static JobExecutionResult run(JobConfig cfg) throws Exception {
+        if (cfg.sink.equals("files")) prepareOutput(cfg.output);
+        Configuration conf = new Configuration();
+        // every type on the wire is a POJO or a basic type: a Kryo fallback is a bug, so fail fast
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
+        env.enableCheckpointing(cfg.checkpointInterval.toMillis());
+
+        DataStream<RawLine> lines = cfg.readsKafka() ? kafkaLines(env, cfg) : fileLines(env, cfg);
+        PipelineSinks sinks = cfg.sink.equals("kafka")
+                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.writeEvents)
+                : new FileOutputs(absolute(cfg.output), cfg.writeEvents);
+        FleetPipeline.build(lines, cfg, sinks);
+        return env.execute("qmail fleet analytics");
+    }
+
+    /**
+     * The file source: one reader (parallelism 1) that takes the files in {@link LogFileOrder}, so
+     * each host's lines come out in the order they were written, across rotations.
+     */
+    public static DataStream<RawLine> fileLines(StreamExecutionEnvironment env, JobConfig cfg) {
+        List<String> dirs = new ArrayList<>();
+        List<org.apache.flink.core.fs.Path> paths = new ArrayList<>();
+        for (String in : cfg.inputs) {
+            String abs = absolute(in);
+            if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
+            paths.add(new org.apache.flink.core.fs.Path(abs));
+        }
+        FileSource<RawLine> source = FileSource
+                .forBulkFileFormat(new LogLineFormat(new HostRule(cfg.host, dirs)),
+                        paths.toArray(new org.apache.flink.core.fs.Path[0]))
+                .setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(Main::isLogFile))
+                .setSplitAssigner(OrderedSplitAssigner::new)
+                .build();
+        return env.fromSource(source, FleetPipeline.watermarks(cfg), "log files")
+                .uid("file-source").setParallelism(1);
+    }
+
+    /**
+     * Kafka: one record per line; producers key records by host so each host's lines stay in one
+     * partition, in order. Watermarks per partition, with idleness.
+     */
+    public static DataStream<RawLine> kafkaLines(StreamExecutionEnvironment env, JobConfig cfg) {
+        OffsetsInitializer start;
+        switch (cfg.startingOffsets) {
+            case "earliest": start = OffsetsInitializer.earliest(); break;
+            case "latest": start = OffsetsInitializer.latest(); break;
+            default: start = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        }
+        KafkaSourceBuilder<RawLine> b = KafkaSource.<RawLine>builder()
+                .setBootstrapServers(cfg.kafkaBootstrap)
+                .setTopics(cfg.inputTopic)
+                .setGroupId(cfg.groupId)
+                .setStartingOffsets(start)
+                .setDeserializer(new KafkaLineDeserializer());
+        if (cfg.bounded) b.setBounded(OffsetsInitializer.latest());
+        return env.fromSource(b.build(), FleetPipeline.watermarks(cfg), "kafka lines").uid("kafka-source");
+    }
+
+    /** Skips hidden files and the control files multilog keeps beside its logs. */
+    static boolean isLogFile(org.apache.flink.core.fs.Path p) {
+        String name = p.getName();
+        return !name.startsWith(".") && !name.startsWith("_") && !LogFileOrder.isMultilogControlFile(name);
+    }
+
+    private static String absolute(String p) {
+        return Path.of(p).toAbsolutePath().normalize().toString();
+    }
+
+    /** The output folders this job writes are replaced, so a re-run does not mix two runs' files. */
+    static void prepareOutput(String output) throws IOException {
+        Path base = Path.of(output);
+        Files.createDirectories(base);
+        for (String sub : new String[] {"events", "dead-letters", "lifecycles", "alerts", "late"}) {
+            Path dir = base.resolve(sub);
+            if (Files.exists(dir)) {
+                try (Stream<Path> walk = Files.walk(dir)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+                }
+            }
+        }
+        Files.deleteIfExists(base.resolve("summary.json"));
+    }
+
+    private static long acc(JobExecutionResult r, String name) {
+        Object v = r.getAllAccumulatorResults().get(name);
+        return v instanceof Number ? ((Number) v).longValue() : 0L;
+    }
+
+    static String summary(JobConfig cfg, JobExecutionResult r) {
+        long read = acc(r, "lines-read");
+        long parsed = acc(r, "lines-parsed");
+        long dead = acc(r, "lines-dead-lettered");
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("lines read %d = parsed %d + dead-lettered %d%n", read, parsed, dead));
+        for (String out : new String[] {"events", "dead-letters", "lifecycles", "alerts", "late"}) {
+            b.append(String.format("  %-13s %8d records -> %s%n", out, acc(r, "out-" + out), Path.of(cfg.output, out)));
+        }
+        b.append(String.format("job time %d ms", r.getNetRuntime()));
+        return b.toString();
+    }
+
+    static String summaryJson(JobExecutionResult r) {
+        Map<String, Object> sorted = new TreeMap<>(r.getAllAccumulatorResults());
+        StringBuilder b = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : sorted.entrySet()) {
+            if (b.length() > 1) b.append(',');
+            b.append('"').append(e.getKey()).append("\":").append(e.getValue());
+        }
+        b.append(",\"job_time_ms\":").append(r.getNetRuntime()).append("}\n");
+        return b.toString();
+    }
+}

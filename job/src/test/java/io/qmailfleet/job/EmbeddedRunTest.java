@@ -1,0 +1,117 @@
+package io.qmailfleet.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.PipelineRunner;
+import io.qmailfleet.job.testutil.Schemas;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's run: Main.run over the bundled sample (samples/fleet: host mail's qmail-send
+ * multilog files and its tcpserver log) writes JSON lines that follow the schemas in schemas/.
+ */
+class EmbeddedRunTest {
+    @RegisterExtension
+    static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static List<String> lines(Path folder) throws IOException {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(folder)) return out;
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : files.sorted().toList()) {
+                assertFalse(f.getFileName().toString().startsWith("."), "no in-progress file left: " + f);
+                out.addAll(Files.readAllLines(f));
+            }
+        }
+        return out;
+    }
+
+    private static void assertValid(String schemaFile, List<String> lines) {
+        JsonSchema schema = Schemas.load(schemaFile);
+        for (String l : lines) assertEquals(java.util.Set.of(), Schemas.validate(schema, l), l);
+    }
+
+    @Test
+    void bundledSampleRunsEndToEndAndOutputsFollowTheSchemas(@TempDir Path out) throws Exception {
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
+                "--input", Capture.repo().resolve(JobConfig.DEFAULT_SAMPLE).toString(),
+                "--output", out.toString(), "--stuck-after", "60s"}));
+        JobExecutionResult r = Main.run(cfg);
+
+        Map<String, Object> acc = r.getAllAccumulatorResults();
+        long read = ((Number) acc.get("lines-read")).longValue();
+        long parsed = ((Number) acc.get("lines-parsed")).longValue();
+        long dead = ((Number) acc.get("lines-dead-lettered")).longValue();
+        assertEquals(4526 + 21, read, "every line of the sample's qmail-send and tcpserver logs");
+        assertEquals(read, parsed + dead, "every line is parsed or dead-lettered");
+        assertEquals(0, dead);
+
+        List<String> lifecycles = lines(out.resolve("lifecycles"));
+        List<String> events = lines(out.resolve("events"));
+        List<String> alerts = lines(out.resolve("alerts"));
+        assertEquals(539, lifecycles.size());
+        assertEquals(read, events.size());
+        assertEquals(List.of(), lines(out.resolve("dead-letters")));
+        assertEquals(((Number) acc.get("out-lifecycles")).longValue(), lifecycles.size());
+        assertValid("lifecycle.schema.json", lifecycles);
+        assertValid("event.schema.json", events);
+        assertValid("message-alert.schema.json", alerts);
+
+        // the queue-lifetime messages of run 2 stayed longer than 60 s: stuck, then resolved
+        long stuck = alerts.stream().filter(a -> a.contains("\"kind\":\"stuck_message\"")).count();
+        long resolved = alerts.stream().filter(a -> a.contains("\"kind\":\"stuck_resolved\"")).count();
+        assertTrue(stuck > 0, "some messages of the capture were queued for minutes");
+        assertEquals(stuck, resolved, "every stuck message of the capture ended");
+        for (String l : lifecycles) {
+            JsonNode n = JSON.readTree(l);
+            assertEquals("mail", n.get("host").asText());
+            assertEquals("complete", n.get("status").asText());
+        }
+    }
+
+    @Test
+    void badInputIsDeadLetteredNotFatal(@TempDir Path dir) throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in").resolve("mx1"));
+        Files.write(in.resolve("current"), List.of(
+                "@400000006b05f01d368b8a04 new msg 1459593",
+                "",
+                "@400000006b05f01d368c39cc info msg 1459593: bytes",
+                "\u0000\u0001\u0002binary",
+                "@400000006b05f01d369b0ac4 something qmail never wrote",
+                "@400000006b05f01d369c201c end msg 1459593"));
+        Path out = dir.resolve("out");
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", dir.resolve("in").toString(), "--output", out.toString()}));
+        JobExecutionResult r = Main.run(cfg);
+        Map<String, Object> acc = r.getAllAccumulatorResults();
+        assertEquals(6L, ((Number) acc.get("lines-read")).longValue());
+        assertEquals(2L, ((Number) acc.get("lines-parsed")).longValue());
+        assertEquals(4L, ((Number) acc.get("lines-dead-lettered")).longValue());
+        List<String> dead = lines(out.resolve("dead-letters"));
+        assertEquals(4, dead.size());
+        assertValid("dead-letter.schema.json", dead);
+        List<String> lifecycles = lines(out.resolve("lifecycles"));
+        assertEquals(1, lifecycles.size());
+        JsonNode l = JSON.readTree(lifecycles.get(0));
+        assertEquals("mx1", l.get("host").asText(), "host from the directory under the input");
+        assertEquals(1459593, l.get("msg_id").asLong());
+    }
+}

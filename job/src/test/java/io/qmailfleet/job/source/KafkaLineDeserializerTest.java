@@ -1,0 +1,47 @@
+package io.qmailfleet.job.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.qmailfleet.job.model.RawLine;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+class KafkaLineDeserializerTest {
+    private static ConsumerRecord<byte[], byte[]> record(String key, String value, String hostHeader) {
+        RecordHeaders headers = new RecordHeaders();
+        if (hostHeader != null) headers.add("host", hostHeader.getBytes(StandardCharsets.UTF_8));
+        return new ConsumerRecord<>("qmail-lines", 3, 42L, 1795551251915L, TimestampType.CREATE_TIME, -1, -1,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8), headers, Optional.empty());
+    }
+
+    @Test
+    void keyIsTheHostAndPositionIsTheOffset() {
+        RawLine l = KafkaLineDeserializer.toRawLine(record("mx1", "@400000006b05f01d368b8a04 new msg 1459593\n", null));
+        assertEquals("mx1", l.host);
+        assertEquals("@400000006b05f01d368b8a04 new msg 1459593", l.text);
+        assertEquals("kafka:qmail-lines/3", l.origin);
+        assertEquals(42L, l.position);
+        assertEquals(1795551251915L, l.arrivalMillis);
+    }
+
+    @Test
+    void hostHeaderWinsOverKey() {
+        assertEquals("mx2", KafkaLineDeserializer.toRawLine(record("partition-key", "x", "mx2")).host);
+    }
+
+    @Test
+    void noKeyNoHeaderLeavesHostToTheLineOrEnvelope() {
+        assertNull(KafkaLineDeserializer.toRawLine(record(null, "x", null)).host);
+    }
+
+    @Test
+    void nullValueBecomesAnEmptyLineForTheParserToDeadLetter() {
+        assertEquals("", KafkaLineDeserializer.toRawLine(record("mx1", null, null)).text);
+    }
+}
