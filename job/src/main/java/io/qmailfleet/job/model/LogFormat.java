@@ -13,5 +13,10 @@ public enum LogFormat {
     /** bare splogger stamp: {@code sec.usec text} (e.g. the message field of a shipper envelope). */
     SPLOGGER,
     /** qmailanalog's matchup input: {@code <unix seconds with fraction> text}. */
-    EPOCH
+    EPOCH,
+    /**
+     * The line itself had no timestamp prefix (a bare qmail text inside a log-shipper envelope); the
+     * time is the envelope's {@code timestamp}/{@code @timestamp}.
+     */
+    ENVELOPE
 }
