@@ -14,6 +14,8 @@ public class Attempt {
     /** The logsafe'd report text as logged ("" for an empty report). */
     public String report;
     public boolean mangled;
+    /** A hung-delivery alert was raised for this attempt (it ran longer than the hung threshold). */
+    public boolean hung;
 
     public Attempt() {}
 }

@@ -64,5 +64,12 @@ public enum EventType {
     /** End of a bounded input: emit the open life cycle as it stands. */
     FLUSH_OPEN,
     /** The message outlived the maximum open age (or its host went silent): emit and drop its state. */
-    EVICT
+    EVICT,
+    /**
+     * A link learnt after the message's {@code info msg}: a forwarded copy whose {@code info msg}
+     * came before the original's {@code delivery <d>: success: did_0+1+0/qp_<qp>/} line (the usual
+     * order, since qmail-local reports only after qmail-queue has queued the copy). Carries
+     * {@link QmailEvent#linkKind} and the other link fields, addressed to the copy's message id.
+     */
+    LINK
 }
