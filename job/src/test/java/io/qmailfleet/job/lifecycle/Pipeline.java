@@ -15,7 +15,6 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -45,14 +44,14 @@ final class Pipeline implements AutoCloseable {
         this.parserFactory = parserFactory;
         a = newStageA();
         a.open();
-        b = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new LifecycleBuilder(config), LifecycleBuilder.messageKey(), Types.STRING);
+        b = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new LifecycleBuilder(config)), LifecycleBuilder.messageKey(), Types.STRING);
         b.open();
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> newStageA() throws Exception {
-        return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new HostSequencer(config, parserFactory), e -> e.host, Types.STRING);
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new HostSequencer(config, parserFactory)), e -> e.host, Types.STRING);
     }
 
     /** A config with no reordering (bound 0) and exact deadline scans; thresholds as default. */
