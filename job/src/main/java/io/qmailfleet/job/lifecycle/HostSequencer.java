@@ -598,6 +598,10 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
                 next = Math.min(next, satAdd(l.createdNanos, config.linkTtlNanos));
             }
         }
+        // entries removed through an iterator leave an empty map behind in heap state: drop it
+        if (openMessages.isEmpty()) openMessages.clear();
+        if (deliveries.isEmpty()) deliveries.clear();
+        if (links.isEmpty()) links.clear();
         st.nextDeadlineNanos = (exact || next == Long.MAX_VALUE)
                 ? next : Math.max(next, satAdd(now, config.scanGranularityNanos));
     }

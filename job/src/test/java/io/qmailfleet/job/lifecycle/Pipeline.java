@@ -1,0 +1,172 @@
+package io.qmailfleet.job.lifecycle;
+
+import io.qmailfleet.job.model.DeadLetter;
+import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.QmailEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Stage A ({@link HostSequencer}) and stage B ({@link LifecycleBuilder}) in operator test
+ * harnesses, chained: every main output of A is fed into B as it appears. Collects every output.
+ */
+final class Pipeline implements AutoCloseable {
+    KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a;
+    final KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b;
+    private final LifecycleConfig config;
+    private final JoinedLineParser.Factory parserFactory;
+
+    /** Stage A's main output, in emission order. */
+    final List<QmailEvent> stageA = new ArrayList<>();
+    final List<QmailEvent> hostEvents = new ArrayList<>();
+    final List<QmailEvent> late = new ArrayList<>();
+    final List<DeadLetter> deadLetters = new ArrayList<>();
+    final List<LifecycleRecord> records = new ArrayList<>();
+    final List<MessageAlert> alerts = new ArrayList<>();
+
+    Pipeline(LifecycleConfig config) throws Exception {
+        this(config, JoinedLineParser.qmailLineParser());
+    }
+
+    Pipeline(LifecycleConfig config, JoinedLineParser.Factory parserFactory) throws Exception {
+        this.config = config;
+        this.parserFactory = parserFactory;
+        a = newStageA();
+        a.open();
+        b = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new LifecycleBuilder(config)), LifecycleBuilder.messageKey(), Types.STRING);
+        b.open();
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> newStageA() throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new HostSequencer(config, parserFactory)), e -> e.host, Types.STRING);
+    }
+
+    /** A config with no reordering (bound 0) and exact deadline scans; thresholds as default. */
+    static LifecycleConfig inOrderConfig() {
+        LifecycleConfig c = new LifecycleConfig();
+        c.maxOutOfOrderNanos = 0;
+        c.scanGranularityNanos = 0;
+        return c;
+    }
+
+    Pipeline feed(QmailEvent... events) throws Exception {
+        for (QmailEvent e : events) {
+            a.processElement(e, Math.floorDiv(e.tsNanos, 1_000_000L));
+            pump();
+        }
+        return this;
+    }
+
+    Pipeline watermark(long millis) throws Exception {
+        a.processWatermark(millis);
+        pump();
+        return this;
+    }
+
+    /** End of a bounded input: the MAX watermark. */
+    Pipeline endOfInput() throws Exception {
+        return watermark(Long.MAX_VALUE);
+    }
+
+    Pipeline processingTime(long millis) throws Exception {
+        a.setProcessingTime(millis);
+        pump();
+        return this;
+    }
+
+    /** Checkpoints stage A and replaces it with a fresh instance restored from the snapshot. */
+    Pipeline snapshotAndRestoreStageA() throws Exception {
+        long pt = a.getProcessingTime();
+        OperatorSubtaskState snap = a.snapshot(1L, pt);
+        a.close();
+        a = newStageA();
+        a.setProcessingTime(pt);
+        a.initializeState(snap);
+        a.open();
+        return this;
+    }
+
+    private void pump() throws Exception {
+        Object o;
+        while ((o = a.getOutput().poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                StreamRecord<QmailEvent> r = (StreamRecord<QmailEvent>) o;
+                QmailEvent e = r.getValue();
+                stageA.add(e);
+                b.processElement(e.copy(), Math.floorDiv(e.tsNanos, 1_000_000L));
+            }
+        }
+        drain(a, HostSequencer.HOST_EVENTS, hostEvents::add);
+        drain(a, HostSequencer.LATE, late::add);
+        drain(a, HostSequencer.DEAD_LETTERS, deadLetters::add);
+        while ((o = b.getOutput().poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                StreamRecord<LifecycleRecord> r = (StreamRecord<LifecycleRecord>) o;
+                records.add(r.getValue());
+            }
+        }
+        drain(b, LifecycleBuilder.ALERTS, alerts::add);
+    }
+
+    private static <X> void drain(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h, OutputTag<X> tag,
+                                  Consumer<X> sink) {
+        Queue<StreamRecord<X>> q = h.getSideOutput(tag);
+        if (q == null) return;
+        StreamRecord<X> r;
+        while ((r = q.poll()) != null) sink.accept(r.getValue());
+    }
+
+    /** How many keys hold the named state of stage A (a MapState counts while non-empty). */
+    long stageAKeysWith(String stateName) {
+        @SuppressWarnings("unchecked")
+        KeyedProcessOperator<String, QmailEvent, QmailEvent> op =
+                (KeyedProcessOperator<String, QmailEvent, QmailEvent>) a.getOperator();
+        return ((AbstractStreamOperator<QmailEvent>) op).<String>getKeyedStateBackend()
+                .getKeys(stateName, VoidNamespace.INSTANCE).count();
+    }
+
+    LifecycleRecord record(long msgId) {
+        LifecycleRecord found = null;
+        for (LifecycleRecord r : records) {
+            if (r.msgId == msgId) {
+                if (found != null) throw new AssertionError("more than one record for msg " + msgId);
+                found = r;
+            }
+        }
+        if (found == null) throw new AssertionError("no record for msg " + msgId + " in " + records.size());
+        return found;
+    }
+
+    List<MessageAlert> alerts(String kind) {
+        List<MessageAlert> l = new ArrayList<>();
+        for (MessageAlert al : alerts) if (al.kind.equals(kind)) l.add(al);
+        return l;
+    }
+
+    List<QmailEvent> stageA(io.qmailfleet.job.model.EventType type) {
+        List<QmailEvent> l = new ArrayList<>();
+        for (QmailEvent e : stageA) if (e.type == type) l.add(e);
+        return l;
+    }
+
+    @Override
+    public void close() throws Exception {
+        a.close();
+        b.close();
+    }
+}

@@ -1,0 +1,214 @@
+package io.qmailfleet.job.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qmailfleet.job.model.Attempt;
+import io.qmailfleet.job.model.EventType;
+import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.Outcome;
+import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.Recipient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole qmail-send capture of real-capture-1 (multilog, 4526 lines, 2 qmail-send runs, 539
+ * life cycles) through both stages, compared with its ground truth {@code lifecycles.json}.
+ *
+ * <p>The lines are turned into events by a deliberately minimal multilog reader below that knows
+ * only the qmail-send line shapes occurring in this capture; it is test scaffolding standing in
+ * for the production parser, not a replacement for it.
+ */
+class RealCaptureTest {
+
+    private static final String HOST = "mail";
+
+    @Test
+    void captureMatchesGroundTruth() throws Exception {
+        Path dir = Path.of(System.getProperty("qmail.capture.dir", "../../shared/qmail/real-capture-1"));
+        assumeTrue(Files.isDirectory(dir.resolve("multilog")), "capture not available at " + dir);
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir.resolve("multilog"))) {
+            // rotated files (@<tai64n>.s) sort by time; current is last
+            files = s.sorted((x, y) -> {
+                boolean cx = x.getFileName().toString().equals("current");
+                boolean cy = y.getFileName().toString().equals("current");
+                if (cx != cy) return cx ? 1 : -1;
+                return x.getFileName().toString().compareTo(y.getFileName().toString());
+            }).toList();
+        }
+        List<QmailEvent> events = new ArrayList<>();
+        for (Path f : files) {
+            for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) events.add(MiniParser.parse(line));
+        }
+        assertEquals(4526, events.size());
+
+        JsonNode truth = new ObjectMapper().readTree(dir.resolve("lifecycles.json").toFile());
+        try (Pipeline p = new Pipeline(new LifecycleConfig())) { // default 2 s reorder bound
+            p.feed(events.toArray(new QmailEvent[0]));
+            p.endOfInput();
+
+            assertTrue(p.deadLetters.isEmpty(), () -> "dead letters: " + p.deadLetters);
+            assertTrue(p.late.isEmpty());
+            assertTrue(p.stageA(EventType.DELIVERY_INTERRUPTED).isEmpty(), "both exits waited for deliveries");
+            assertEquals(truth.size(), p.records.size());
+            assertEquals(2, p.hostEvents.stream().filter(e -> e.type == EventType.STATUS).mapToInt(e -> e.run).max().orElse(0));
+
+            Map<Long, List<LifecycleRecord>> byId = new HashMap<>();
+            for (LifecycleRecord r : p.records) {
+                assertEquals("complete", r.status);
+                byId.computeIfAbsent(r.msgId, k -> new ArrayList<>()).add(r);
+            }
+            Map<Integer, LifecycleRecord> byIndex = new HashMap<>();
+            for (JsonNode t : truth) {
+                LifecycleRecord found = null;
+                for (LifecycleRecord r : byId.getOrDefault(t.get("msgid").asLong(), List.of())) {
+                    if (near(t.get("new"), r.newNanos)) found = r;
+                }
+                assertNotNull(found, "no record for " + t.get("index"));
+                byIndex.put(t.get("index").asInt(), found);
+            }
+            int forwards = 0;
+            for (JsonNode t : truth) {
+                String where = "lifecycle " + t.get("index").asInt();
+                LifecycleRecord r = byIndex.get(t.get("index").asInt());
+                assertEquals(t.get("qmail_send_run").asInt(), r.run, where);
+                assertTrue(near(t.get("info"), r.infoNanos), where);
+                assertTrue(near(t.get("end"), r.endNanos), where);
+                assertEquals(t.get("bytes").asLong(), r.bytes, where);
+                assertEquals(t.get("sender").asText(), r.sender, where);
+                assertEquals(t.get("qp").asLong(), r.qp, where);
+                assertEquals(t.get("uid").asLong(), r.uid, where);
+                assertEquals(t.get("triple_bounce_discarded").asBoolean(), r.tripleBounceDiscarded, where);
+                JsonNode bq = t.get("bounce_msg_qp");
+                assertEquals(bq.isNull() ? -1 : bq.asLong(), r.bounceQp, where);
+                JsonNode of = t.get("is_bounce_of_lifecycle_index");
+                if (of.isNull()) {
+                    assertNull(r.bounceOf, where);
+                } else {
+                    LifecycleRecord orig = byIndex.get(of.asInt());
+                    assertNotNull(r.bounceOf, where);
+                    assertEquals(orig.msgId, r.bounceOf.msgId, where);
+                    assertEquals(orig.newNanos, r.bounceOf.birthNanos, where);
+                }
+                if (r.forwardOf != null) forwards++;
+
+                assertEquals(t.get("recipients").size(), r.recipients.size(), where);
+                for (JsonNode tr : t.get("recipients")) {
+                    Recipient rc = r.recipient(tr.get("recipient").asText(), tr.get("channel").asText());
+                    assertNotNull(rc, where + " " + tr.get("recipient"));
+                    assertEquals(tr.get("attempts").size(), rc.attempts.size(), where);
+                    for (int i = 0; i < rc.attempts.size(); i++) {
+                        JsonNode ta = tr.get("attempts").get(i);
+                        Attempt a = rc.attempts.get(i);
+                        assertEquals(ta.get("result").asText(), a.outcome.json(), where);
+                        assertEquals(ta.get("text").asText(), a.report, where);
+                        assertTrue(near(ta.get("done"), a.endNanos), where);
+                        assertTrue(a.startNanos > 0 && a.startNanos <= a.endNanos, where);
+                    }
+                    String last = tr.get("attempts").get(tr.get("attempts").size() - 1).get("result").asText();
+                    assertEquals(last, rc.finalOutcome, where);
+                }
+            }
+            // S1e: the &alice alias forwarded one copy (lifecycle 5 is the copy of lifecycle 4)
+            assertEquals(1, forwards);
+            assertEquals(byIndex.get(4).msgId, byIndex.get(5).forwardOf.msgId);
+            assertEquals("postmaster@example.com", byIndex.get(5).forwardOf.recipient);
+            assertEquals(0, p.a.numKeyedStateEntries());
+            assertEquals(0, p.b.numKeyedStateEntries());
+        }
+    }
+
+    /** lifecycles.json gives epoch seconds as doubles (about 0.2 us resolution here). */
+    private static boolean near(JsonNode seconds, long nanos) {
+        long truth = new java.math.BigDecimal(seconds.asText()).movePointRight(9).longValue();
+        return Math.abs(truth - nanos) <= 1_000;
+    }
+
+    /** Just enough of a multilog qmail-send reader for this capture. */
+    static final class MiniParser {
+        private static final Pattern NEW = Pattern.compile("new msg (\\d+)");
+        private static final Pattern INFO = Pattern.compile("info msg (\\d+): bytes (\\d+) from <(.*)> qp (\\d+) uid (\\d+)");
+        private static final Pattern START = Pattern.compile("starting delivery (\\d+): msg (\\d+) to (local|remote) (.*)");
+        private static final Pattern RESULT = Pattern.compile("delivery (\\d+): (success|failure|deferral): (.*)");
+        private static final Pattern FORWARD = Pattern.compile("did_0\\+1\\+0/qp_(\\d+)/");
+        private static final Pattern BOUNCE = Pattern.compile("bounce msg (\\d+) qp (\\d+)");
+        private static final Pattern TRIPLE = Pattern.compile("triple bounce: discarding bounce/(\\d+)");
+        private static final Pattern END = Pattern.compile("end msg (\\d+)");
+        private static final Pattern STATUS = Pattern.compile("status: local (\\d+)/(\\d+) remote (\\d+)/(\\d+)( exitasap)?");
+
+        static QmailEvent parse(String line) {
+            String label = line.substring(1, 25);
+            long secs = Long.parseUnsignedLong(label.substring(0, 16), 16) - (1L << 62) - 10;
+            long nanos = Long.parseLong(label.substring(16), 16);
+            String text = line.substring(26);
+            QmailEvent e = new QmailEvent(HOST, secs * 1_000_000_000L + nanos, EventType.OTHER_PROGRAM);
+            Matcher m;
+            if ((m = NEW.matcher(text)).matches()) {
+                e.type = EventType.NEW_MSG;
+                e.msgId = Long.parseLong(m.group(1));
+            } else if ((m = INFO.matcher(text)).matches()) {
+                e.type = EventType.INFO_MSG;
+                e.msgId = Long.parseLong(m.group(1));
+                e.bytes = Long.parseLong(m.group(2));
+                e.address = m.group(3);
+                e.qp = Long.parseLong(m.group(4));
+                e.uid = Long.parseLong(m.group(5));
+            } else if ((m = START.matcher(text)).matches()) {
+                e.type = EventType.START_DELIVERY;
+                e.deliveryId = Long.parseLong(m.group(1));
+                e.msgId = Long.parseLong(m.group(2));
+                e.channel = m.group(3);
+                e.address = m.group(4);
+            } else if ((m = RESULT.matcher(text)).matches()) {
+                e.type = EventType.DELIVERY_RESULT;
+                e.deliveryId = Long.parseLong(m.group(1));
+                e.outcome = Outcome.valueOf(m.group(2).toUpperCase(Locale.ROOT));
+                e.text = m.group(3);
+                Matcher f = FORWARD.matcher(e.text);
+                if (e.outcome == Outcome.SUCCESS && f.find()) e.qp = Long.parseLong(f.group(1));
+            } else if ((m = BOUNCE.matcher(text)).matches()) {
+                e.type = EventType.BOUNCE_MSG;
+                e.msgId = Long.parseLong(m.group(1));
+                e.qp = Long.parseLong(m.group(2));
+            } else if ((m = TRIPLE.matcher(text)).matches()) {
+                e.type = EventType.TRIPLE_BOUNCE;
+                e.msgId = Long.parseLong(m.group(1));
+            } else if ((m = END.matcher(text)).matches()) {
+                e.type = EventType.END_MSG;
+                e.msgId = Long.parseLong(m.group(1));
+            } else if ((m = STATUS.matcher(text)).matches()) {
+                e.type = EventType.STATUS;
+                e.localUsed = Integer.parseInt(m.group(1));
+                e.localMax = Integer.parseInt(m.group(2));
+                e.remoteUsed = Integer.parseInt(m.group(3));
+                e.remoteMax = Integer.parseInt(m.group(4));
+                e.exitasap = m.group(5) != null;
+            } else if (text.equals("status: exiting")) {
+                e.type = EventType.STATUS_EXITING;
+            } else if (text.startsWith("alert: ")) {
+                e.type = EventType.ALERT;
+                e.text = text.substring(7);
+            } else {
+                throw new IllegalArgumentException("unexpected line in the capture: " + line);
+            }
+            return e;
+        }
+    }
+}
