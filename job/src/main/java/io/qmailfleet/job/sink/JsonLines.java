@@ -132,6 +132,7 @@ public final class JsonLines {
                     optString(g, "outcome", a.outcome == null ? null : a.outcome.json());
                     optString(g, "report", a.report);
                     if (a.mangled) g.writeBooleanField("mangled", true);
+                    if (a.hung) g.writeBooleanField("hung", true);
                     g.writeEndObject();
                 }
                 g.writeEndArray();

@@ -1,0 +1,133 @@
+package io.qmailfleet.bench;
+
+import io.qmailfleet.job.lifecycle.HostSequencer;
+import io.qmailfleet.job.lifecycle.LifecycleBuilder;
+import io.qmailfleet.job.lifecycle.LifecycleConfig;
+import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.parse.ParseOutcome;
+import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.parse.QmailLineParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Throughput of the two life-cycle stages (host sequencer, then lifecycle builder) on the heap
+ * state backend, in Flink's operator test harnesses (no network, no serialization between the
+ * stages): the real capture's 4526 qmail-send lines, parsed once, replayed {@value #REPLAYS} times
+ * back to back with shifted times (45,260 lines, 5,390 life cycles) per invocation. The score is
+ * lines per second through both stages; harness set-up is inside the measured time.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class LifecycleBenchmark {
+    static final int REPLAYS = 10;
+    static final int LINES = 4526 * REPLAYS;
+
+    /** Reorder bound: 0 (pass-through fast path) or 2 s (the default: every line is buffered). */
+    @Param({"0", "2000"})
+    public long maxOutOfOrderMillis;
+
+    private List<QmailEvent> events;
+    private LifecycleConfig config;
+
+    @Setup
+    public void setup() throws Exception {
+        Path multilog = CaptureFiles.captureDir().resolve("multilog");
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(multilog)) {
+            for (Path f : files.sorted(Comparator.comparing(p -> p.getFileName().toString().equals("current")
+                    ? "~" : p.getFileName().toString())).toList()) {
+                lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+            }
+        }
+        QmailLineParser parser = new QmailLineParser(new ParserConfig());
+        List<QmailEvent> once = new ArrayList<>();
+        for (String l : lines) {
+            ParseOutcome o = parser.parse(new RawLine(l, "mail", "file:bench", 0));
+            if (!o.ok()) throw new IllegalStateException("capture line did not parse: " + l);
+            once.add(o.event);
+        }
+        long span = once.get(once.size() - 1).tsNanos - once.get(0).tsNanos + 60_000_000_000L;
+        events = new ArrayList<>(once.size() * REPLAYS);
+        for (int r = 0; r < REPLAYS; r++) {
+            for (QmailEvent e : once) {
+                QmailEvent c = e.copy();
+                c.tsNanos += r * span;
+                events.add(c);
+            }
+        }
+        if (events.size() != LINES) throw new IllegalStateException("expected " + LINES + " lines, got " + events.size());
+        config = new LifecycleConfig();
+        config.maxOutOfOrderNanos = TimeUnit.MILLISECONDS.toNanos(maxOutOfOrderMillis);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(LINES)
+    public long hostSequencerAndLifecycleBuilder() throws Exception {
+        try (KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a =
+                     new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new HostSequencer(config)),
+                             e -> e.host, Types.STRING);
+             KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b =
+                     new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LifecycleBuilder(config)),
+                             LifecycleBuilder.messageKey(), Types.STRING)) {
+            a.open();
+            b.open();
+            long records = 0;
+            for (QmailEvent e : events) {
+                a.processElement(e.copy(), e.tsNanos / 1_000_000L);
+                records += pump(a, b);
+            }
+            a.processWatermark(Long.MAX_VALUE);
+            records += pump(a, b);
+            if (records != 539L * REPLAYS) throw new IllegalStateException("records: " + records);
+            return records;
+        }
+    }
+
+    private static long pump(KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a,
+                             KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b) throws Exception {
+        Object o;
+        while ((o = a.getOutput().poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                QmailEvent e = ((StreamRecord<QmailEvent>) o).getValue();
+                b.processElement(e, e.tsNanos / 1_000_000L);
+            }
+        }
+        long n = 0;
+        while ((o = b.getOutput().poll()) != null) {
+            if (o instanceof StreamRecord) n++;
+        }
+        clear(a);
+        clear(b);
+        return n;
+    }
+
+    private static void clear(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h) {
+        // side outputs (host events, alerts) are not part of what is measured: drop them
+        if (h.getSideOutput(HostSequencer.HOST_EVENTS) != null) h.getSideOutput(HostSequencer.HOST_EVENTS).clear();
+        if (h.getSideOutput(LifecycleBuilder.ALERTS) != null) h.getSideOutput(LifecycleBuilder.ALERTS).clear();
+    }
+}

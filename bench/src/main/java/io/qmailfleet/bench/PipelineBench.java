@@ -1,0 +1,99 @@
+package io.qmailfleet.bench;
+
+import io.qmailfleet.job.CliArgs;
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.Main;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
+
+/**
+ * Whole-job throughput on an embedded Flink: a synthetic fleet made of the real capture, replayed
+ * back to back per host with shifted TAI64N stamps ({@code --hosts} hosts x {@code --replays}
+ * copies), read by the job's own file source and written to JSON-lines files. Prints lines/s and
+ * life cycles/s for the whole run, start-up included, and the job's own net runtime.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar io.qmailfleet.bench.PipelineBench --hosts 8 --replays 10</pre>
+ */
+public final class PipelineBench {
+    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
+
+    public static void main(String[] args) throws Exception {
+        CliArgs a = CliArgs.parse(args);
+        int hosts = Integer.parseInt(a.get("hosts", "8"));
+        int replays = Integer.parseInt(a.get("replays", "10"));
+        int parallelism = Integer.parseInt(a.get("parallelism", "2"));
+        String backend = a.get("state-backend", "hashmap");
+        Path capture = Path.of(a.get("capture", "../shared/qmail/real-capture-1")).resolve("multilog");
+        Path work = Files.createTempDirectory("qmail-bench");
+        try {
+            long lines = makeFleet(capture, work.resolve("fleet"), hosts, replays);
+            JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
+                    "--input", work.resolve("fleet").toString(), "--output", work.resolve("out").toString(),
+                    "--events", "false", "--parallelism", Integer.toString(parallelism),
+                    "--state-backend", backend, "--checkpoint-interval", "10s"}));
+            long t0 = System.nanoTime();
+            JobExecutionResult r = Main.run(cfg);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> acc = r.getAllAccumulatorResults();
+            long read = ((Number) acc.get("lines-read")).longValue();
+            long lifecycles = ((Number) acc.get("out-lifecycles")).longValue();
+            double net = r.getNetRuntime() / 1e3;
+            System.out.printf("hosts=%d replays=%d parallelism=%d backend=%s%n", hosts, replays, parallelism, backend);
+            System.out.printf("lines=%d (generated %d) lifecycles=%d dead-letters=%s%n", read, lines, lifecycles, acc.get("out-dead-letters"));
+            System.out.printf("wall %.2f s (incl. start-up) -> %.0f lines/s, %.0f lifecycles/s%n", wall, read / wall, lifecycles / wall);
+            System.out.printf("job net runtime %.2f s -> %.0f lines/s%n", net, read / net);
+            System.out.printf("max heap used after run: %d MB%n",
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+        } finally {
+            try (Stream<Path> w = Files.walk(work)) {
+                for (Path p : w.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Writes fleet/mailNN/current for each host: the capture replayed back to back. */
+    static long makeFleet(Path multilog, Path fleet, int hosts, int replays) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(multilog)) {
+            List<Path> ordered = files.sorted(Comparator.comparing(p -> p.getFileName().toString().equals("current")
+                    ? "~" : p.getFileName().toString())).toList();
+            for (Path f : ordered) lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+        }
+        long first = seconds(lines.get(0));
+        long span = seconds(lines.get(lines.size() - 1)) - first + 60;
+        long total = 0;
+        for (int h = 0; h < hosts; h++) {
+            Path dir = Files.createDirectories(fleet.resolve(String.format("mail%02d", h)));
+            try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("current"), StandardCharsets.UTF_8)) {
+                for (int r = 0; r < replays; r++) {
+                    long shift = r * span;
+                    for (String l : lines) {
+                        w.write(shifted(l, shift));
+                        w.write('\n');
+                        total++;
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
+    private static long seconds(String multilogLine) {
+        return Long.parseUnsignedLong(multilogLine.substring(1, 17), 16) - TAI64_UNIX_EPOCH;
+    }
+
+    private static String shifted(String line, long shiftSeconds) {
+        if (shiftSeconds == 0) return line;
+        long label = Long.parseUnsignedLong(line.substring(1, 17), 16) + shiftSeconds;
+        return "@" + String.format("%016x", label) + line.substring(17);
+    }
+}

@@ -1,0 +1,71 @@
+package io.qmailfleet.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's run command, as a user types it: {@code java -jar qmail-fleet-local.jar} on the bundled sample. */
+class LocalJarIT {
+    private static final Path REPO = Path.of(System.getProperty("qmail.repo.dir", "..")).toAbsolutePath().normalize();
+    private static final Path JAR = Path.of(System.getProperty("launcher.jar", "target/qmail-fleet-local.jar"));
+
+    private static int count(Path folder) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : files.toList()) lines.addAll(Files.readAllLines(f));
+        }
+        return lines.size();
+    }
+
+    private static String run(Path workDir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", JAR.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "finished");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void defaultRunOnTheBundledSampleWritesEveryOutput() throws Exception {
+        // run from the repository root with no arguments, exactly as the README says
+        Path out = REPO.resolve("out");
+        String printed = run(REPO);
+        assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), printed);
+        assertEquals(539, count(out.resolve("lifecycles")));
+        assertEquals(4547, count(out.resolve("events")));
+        assertTrue(Files.readString(out.resolve("summary.json")).contains("\"lines-read\":4547"));
+    }
+
+    @Test
+    void syslogInputAndOptions(@TempDir Path tmp) throws Exception {
+        String printed = run(tmp, "--input", REPO.resolve("samples/syslog/maillog").toString(), "--output",
+                tmp.resolve("o").toString(), "--events", "false", "--stuck-after", "60s");
+        assertTrue(printed.contains("lines read 4527 = parsed 4527 + dead-lettered 0"), printed);
+        assertEquals(539, count(tmp.resolve("o/lifecycles")));
+        assertTrue(count(tmp.resolve("o/alerts")) > 0, "stuck alerts for the queue-lifetime messages");
+        assertTrue(!Files.exists(tmp.resolve("o/events")) || count(tmp.resolve("o/events")) == 0);
+    }
+
+    @Test
+    void badOptionIsAClearErrorWithExitCode2(@TempDir Path tmp) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toAbsolutePath().toString(), "--no-such-option", "1").directory(tmp.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(2, p.exitValue());
+        assertTrue(out.contains("unknown option --no-such-option"), out);
+    }
+}
