@@ -119,6 +119,7 @@ public final class QmailLineParser implements Serializable {
     private transient int hdrKind;
     private transient long hdrNanos;
     private transient String tsError;
+    private transient String lastSyslogHost;
 
     private static final int HDR_NONE = 0, HDR_3164 = 1, HDR_ABS = 2;
 
@@ -331,7 +332,7 @@ public final class QmailLineParser implements Serializable {
         while (i < end && s.charAt(i) != ' ') i++;
         if (i == hs || i >= end)
             return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "syslog line cut before the tag", headerTimeOrNone(), null);
-        String host = s.substring(hs, i);
+        String host = syslogHost(s, hs, i);
         i++;
         int ts = i;
         while (i < end) {
@@ -375,7 +376,7 @@ public final class QmailLineParser implements Serializable {
         int hs = ++i;
         while (i < end && s.charAt(i) != ' ') i++;
         if (i >= end) return cut5424(s, lineStart, end, null);
-        String host = (i - hs == 1 && s.charAt(hs) == '-') ? null : s.substring(hs, i);
+        String host = (i - hs == 1 && s.charAt(hs) == '-') ? null : syslogHost(s, hs, i);
         // APP-NAME
         int as = ++i;
         while (i < end && s.charAt(i) != ' ') i++;
@@ -463,6 +464,15 @@ public final class QmailLineParser implements Serializable {
             return complete(e, curEnvTs, fmt, host);
         }
         return complete(e, t, fmt, host);
+    }
+
+    /** The host field s[from, to), reusing the previous line's String when equal (no allocation per line). */
+    private String syslogHost(String s, int from, int to) {
+        String h = lastSyslogHost;
+        if (h != null && h.length() == to - from && s.startsWith(h, from)) return h;
+        h = s.substring(from, to);
+        lastSyslogHost = h;
+        return h;
     }
 
     private static final String[] PROGRAMS = {"tcpserver", "qmail-smtpd", "spamdyke", "simscan", "rblsmtpd", "chkuser"};
