@@ -81,18 +81,17 @@ public final class FleetPipeline {
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
         Streams s = new Streams();
 
+        // the parser and the filter behind it run at the source's parallelism: forward channels
+        // (no round-robin rebalance) keep each source split's order up to the keyBy
+        int sourceParallelism = lines.getParallelism();
         SingleOutputStreamOperator<QmailEvent> parsed = lines
                 .process(new ParseFunction(cfg.parser))
-                .uid("parse").name("parse");
-        if (lines.getParallelism() > 0) {
-            // same parallelism as the source: a forward channel keeps each split's order
-            parsed.setParallelism(lines.getParallelism());
-        }
+                .uid("parse").name("parse").setParallelism(sourceParallelism);
 
         // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
         // are a separate log stream of the host (another file, another order) and go straight out
         SingleOutputStreamOperator<QmailEvent> sequenced = parsed
-                .filter(FleetPipeline::isQmailSend).name("qmail-send lines")
+                .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
                 .process(new HostSequencer(cfg.lifecycle))
                 .uid("host-sequencer").name("host sequencer");
@@ -104,7 +103,8 @@ public final class FleetPipeline {
 
         s.events = parsed;
         s.hostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS)
-                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines"));
+                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
+                        .setParallelism(sourceParallelism));
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
         s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
                 .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS));

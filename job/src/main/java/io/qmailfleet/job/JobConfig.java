@@ -79,6 +79,11 @@ public final class JobConfig implements Serializable {
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
 
+    /** True when lines come from Kafka (no --input files). */
+    public boolean readsKafka() {
+        return inputs.isEmpty();
+    }
+
     public static JobConfig from(CliArgs a) {
         for (String name : a.names()) {
             if (!KNOWN.contains(name)) throw new IllegalArgumentException("unknown option --" + name + " (see --help)");
