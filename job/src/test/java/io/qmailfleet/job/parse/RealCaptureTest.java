@@ -183,6 +183,19 @@ class RealCaptureTest {
     }
 
     @Test
+    void matchupInputIsEpochFormatAndMatchesMultilogExactly() {
+        // qmailanalog/matchup.in is the multilog capture with each TAI64N label rewritten as
+        // "%d.%09d" (FORMAT.md): same events, same nanosecond times, format EPOCH
+        List<QmailEvent> epoch = parseAll(Capture.lines(Capture.dir().resolve("qmailanalog/matchup.in"), "mail"));
+        List<QmailEvent> ml = parseAll(Capture.multilog("mail"));
+        assertEquals(ml.size(), epoch.size());
+        for (int i = 0; i < ml.size(); i++) {
+            assertTrue(ml.get(i).sameContent(epoch.get(i)), "line " + i + ": " + ml.get(i) + " vs " + epoch.get(i));
+            assertEquals(LogFormat.EPOCH, epoch.get(i).format);
+        }
+    }
+
+    @Test
     void smtpdCaptureGivesTwentyOneTcpserverEvents() {
         List<RawLine> lines = Capture.smtpd("mail");
         QmailLineParser p = new QmailLineParser(new ParserConfig());
