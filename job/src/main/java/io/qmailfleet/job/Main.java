@@ -5,10 +5,12 @@ import io.qmailfleet.job.sink.FileOutputs;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.source.KafkaLineDeserializer;
+import io.qmailfleet.job.source.KafkaOffsets;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 import io.qmailfleet.job.source.HostRule;
 import io.qmailfleet.job.source.LogFileOrder;
 import io.qmailfleet.job.source.LogLineFormat;
@@ -83,12 +85,31 @@ public final class Main {
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
         env.enableCheckpointing(cfg.checkpointInterval.toMillis());
 
-        DataStream<RawLine> lines = cfg.readsKafka() ? kafkaLines(env, cfg) : fileLines(env, cfg);
+        // a bounded Kafka run stops at the offsets that are latest now: fixed here, so that the
+        // same offsets can be committed for the group once the run has finished
+        Map<TopicPartition, Long> stopOffsets = cfg.readsKafka() && cfg.bounded
+                ? KafkaOffsets.latest(cfg.kafkaBootstrap, cfg.inputTopic) : null;
+        DataStream<RawLine> lines = cfg.readsKafka() ? kafkaLines(env, cfg, stopOffsets) : fileLines(env, cfg);
         PipelineSinks sinks = cfg.sink.equals("kafka")
                 ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.writeEvents)
                 : new FileOutputs(absolute(cfg.output), cfg.writeEvents);
         FleetPipeline.build(lines, cfg, sinks);
-        return env.execute("qmail fleet analytics");
+        JobExecutionResult result = env.execute("qmail fleet analytics");
+        if (stopOffsets != null && result != null && result.isJobExecutionResult()) {
+            // The source commits offsets only when a checkpoint completes, asynchronously and as a
+            // courtesy for monitoring: the offsets read after the last checkpoint of a bounded run
+            // are often never committed, and a later --starting-offsets committed run would read
+            // those lines again. The run has finished (and its outputs are committed), so commit
+            // where it stopped. Not in detached mode: there the job has only been submitted.
+            try {
+                KafkaOffsets.commit(cfg.kafkaBootstrap, cfg.groupId, stopOffsets);
+            } catch (Exception e) {
+                System.err.println("warning: the run finished, but committing its stop offsets " + stopOffsets
+                        + " for group " + cfg.groupId + " failed (" + e + "): a run from the committed offsets"
+                        + " would read some lines again");
+            }
+        }
+        return result;
     }
 
     /**
@@ -118,6 +139,15 @@ public final class Main {
      * partition, in order. Watermarks per partition, with idleness.
      */
     public static DataStream<RawLine> kafkaLines(StreamExecutionEnvironment env, JobConfig cfg) {
+        return kafkaLines(env, cfg, null);
+    }
+
+    /**
+     * As {@link #kafkaLines(StreamExecutionEnvironment, JobConfig)}; a bounded source stops at
+     * {@code stopOffsets} if given, else at the offsets that are latest when the job starts.
+     */
+    public static DataStream<RawLine> kafkaLines(StreamExecutionEnvironment env, JobConfig cfg,
+                                                 Map<TopicPartition, Long> stopOffsets) {
         OffsetsInitializer start;
         switch (cfg.startingOffsets) {
             case "earliest": start = OffsetsInitializer.earliest(); break;
@@ -130,7 +160,7 @@ public final class Main {
                 .setGroupId(cfg.groupId)
                 .setStartingOffsets(start)
                 .setDeserializer(new KafkaLineDeserializer());
-        if (cfg.bounded) b.setBounded(OffsetsInitializer.latest());
+        if (cfg.bounded) b.setBounded(stopOffsets != null ? OffsetsInitializer.offsets(stopOffsets) : OffsetsInitializer.latest());
         return env.fromSource(b.build(), FleetPipeline.watermarks(cfg), "kafka lines").uid("kafka-source");
     }
 
