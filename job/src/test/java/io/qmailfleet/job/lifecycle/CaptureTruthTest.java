@@ -48,6 +48,15 @@ class CaptureTruthTest {
     }
 
     @Test
+    void multilogOnTheRocksDbStateBackendGivesTheSameTruth() throws Exception {
+        JobConfig cfg = new JobConfig();
+        cfg.inputs = List.of(Capture.dir().resolve("multilog").toString());
+        cfg.host = "mail";
+        cfg.stateBackend = "rocksdb";
+        compareWithTruth(PipelineRunner.runFiles(cfg, 2), 1_000L);
+    }
+
+    @Test
     void syslogLifecyclesEqualGroundTruth() throws Exception {
         JobConfig cfg = new JobConfig();
         cfg.inputs = List.of(Capture.dir().resolve("syslog").resolve("maillog").toString());

@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -23,7 +24,12 @@ public final class PipelineRunner {
     }
 
     public static StreamExecutionEnvironment env(int parallelism) {
+        return env(parallelism, "hashmap");
+    }
+
+    public static StreamExecutionEnvironment env(int parallelism, String stateBackend) {
         Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
         // every record type must be a POJO or basic type: a Kryo fallback fails the job
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -33,7 +39,7 @@ public final class PipelineRunner {
 
     /** The job's own file source over {@code cfg.inputs}, into collecting sinks. */
     public static CollectingSinks runFiles(JobConfig cfg, int parallelism) throws Exception {
-        StreamExecutionEnvironment env = env(parallelism);
+        StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend);
         CollectingSinks sinks = new CollectingSinks();
         FleetPipeline.build(Main.fileLines(env, cfg), cfg, sinks);
         env.execute("test on files");
@@ -42,7 +48,7 @@ public final class PipelineRunner {
 
     /** In-memory lines (in this order, one source subtask), into collecting sinks. */
     public static CollectingSinks runLines(JobConfig cfg, List<RawLine> lines, int parallelism) throws Exception {
-        StreamExecutionEnvironment env = env(parallelism);
+        StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend);
         CollectingSinks sinks = new CollectingSinks();
         DataStream<RawLine> in = env.fromData(lines, TypeInformation.of(RawLine.class)).setParallelism(1)
                 .assignTimestampsAndWatermarks(FleetPipeline.watermarks(cfg)).setParallelism(1);
