@@ -8,18 +8,13 @@ import io.qmailfleet.job.model.DeadLetterReason;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.testutil.CollectingSink;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -35,36 +30,6 @@ class ParseFunctionMiniClusterTest {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
             new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    /** Collects into a static queue, keyed by a per-test name (the sink is serialized to the task). */
-    static final Map<String, Queue<Object>> SINKS = new ConcurrentHashMap<>();
-
-    static final class CollectSink<T> implements Sink<T> {
-        private static final long serialVersionUID = 1L;
-        private final String name;
-
-        CollectSink(String name) {
-            this.name = name;
-            SINKS.put(name, new ConcurrentLinkedQueue<>());
-        }
-
-        @Override
-        public SinkWriter<T> createWriter(WriterInitContext context) {
-            Queue<Object> q = SINKS.get(name);
-            return new SinkWriter<>() {
-                @Override
-                public void write(T element, Context ctx) {
-                    q.add(element);
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {}
-
-                @Override
-                public void close() {}
-            };
-        }
-    }
 
     @Test
     void parsesLinesAndSideOutputsDeadLettersWithoutGenericTypes() throws Exception {
@@ -87,14 +52,13 @@ class ParseFunctionMiniClusterTest {
 
         SingleOutputStreamOperator<QmailEvent> events = env.fromData(lines, TypeInformation.of(RawLine.class))
                 .process(new ParseFunction(new ParserConfig())).name("parse");
-        events.sinkTo(new CollectSink<>("events"));
-        events.getSideOutput(ParseFunction.DEAD_LETTERS).sinkTo(new CollectSink<>("dead"));
+        String run = "parse-test-" + java.util.UUID.randomUUID();
+        events.sinkTo(new CollectingSink<>(run + "events"));
+        events.getSideOutput(ParseFunction.DEAD_LETTERS).sinkTo(new CollectingSink<>(run + "dead"));
         JobExecutionResult result = env.execute("parse-test");
 
-        List<QmailEvent> ev = new ArrayList<>();
-        for (Object o : SINKS.get("events")) ev.add((QmailEvent) o);
-        List<DeadLetter> dead = new ArrayList<>();
-        for (Object o : SINKS.get("dead")) dead.add((DeadLetter) o);
+        List<QmailEvent> ev = CollectingSink.results(run + "events");
+        List<DeadLetter> dead = CollectingSink.results(run + "dead");
 
         assertEquals(200 + smtpd.size() + 1, ev.size());
         assertEquals(4, dead.size());
