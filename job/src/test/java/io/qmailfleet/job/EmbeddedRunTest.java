@@ -89,6 +89,41 @@ class EmbeddedRunTest {
     }
 
     @Test
+    void compressedRotatedFilesAreReadInOrder(@TempDir Path dir) throws Exception {
+        // host mx7's multilog directory with its rotated files gzipped, plus the live current, and
+        // multilog's own lock/state files, which are no logs
+        Path host = Files.createDirectories(dir.resolve("in").resolve("mx7"));
+        try (Stream<Path> files = Files.list(Capture.dir().resolve("multilog"))) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.equals("current")) {
+                    Files.copy(f, host.resolve(name));
+                } else {
+                    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(host.resolve(name + ".gz")))) {
+                        Files.copy(f, out);
+                    }
+                }
+            }
+        }
+        Files.write(host.resolve("lock"), new byte[0]);
+        Files.write(host.resolve("state"), new byte[] {0, 0, 0, 0});
+        Path out = dir.resolve("out");
+        JobExecutionResult r = Main.run(JobConfig.from(CliArgs.parse(new String[] {
+                "--input", dir.resolve("in").toString(), "--output", out.toString(), "--events", "false"})));
+        Map<String, Object> acc = r.getAllAccumulatorResults();
+        assertEquals(4526L, ((Number) acc.get("lines-read")).longValue());
+        assertEquals(0L, ((Number) acc.get("lines-dead-lettered")).longValue());
+        List<String> lifecycles = lines(out.resolve("lifecycles"));
+        assertEquals(539, lifecycles.size());
+        for (String l : lifecycles) {
+            JsonNode n = JSON.readTree(l);
+            assertEquals("mx7", n.get("host").asText());
+            assertEquals("complete", n.get("status").asText());
+        }
+        assertEquals(List.of(), lines(out.resolve("late")));
+    }
+
+    @Test
     void badInputIsDeadLetteredNotFatal(@TempDir Path dir) throws Exception {
         Path in = Files.createDirectories(dir.resolve("in").resolve("mx1"));
         Files.write(in.resolve("current"), List.of(
