@@ -223,6 +223,34 @@ class FleetScenariosTest {
     }
 
     @Test
+    void aLogThatStartsMidStreamGivesPartialLifecyclesNotErrors() throws Exception {
+        List<String> all = new ArrayList<>();
+        try (var files = Files.list(Capture.dir().resolve("multilog"))) {
+            for (Path f : files.sorted(Comparator.comparing(p -> p.getFileName().toString().equals("current")
+                    ? "~" : p.getFileName().toString())).toList()) {
+                all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+            }
+        }
+        List<String> tail = all.subList(2000, all.size());
+        long ends = tail.stream().filter(l -> l.contains(" end msg ")).count();
+        java.util.Set<String> born = tail.stream().filter(l -> l.contains(" new msg "))
+                .map(l -> l.substring(l.indexOf(" new msg ") + 9)).collect(Collectors.toSet());
+
+        CollectingSinks out = PipelineRunner.runLines(config(), raw("mail", tail), 2);
+        List<LifecycleRecord> recs = of(out, "mail");
+        assertEquals(ends, recs.stream().filter(r -> r.status.equals("complete")).count(), "one record per end msg");
+        for (LifecycleRecord r : recs) {
+            boolean bornInTail = r.newNanos >= 0;
+            assertEquals(!bornInTail, r.partial, "msg " + r.msgId);
+            if (bornInTail) assertTrue(born.contains(Long.toString(r.msgId)), "msg " + r.msgId);
+        }
+        assertTrue(recs.stream().anyMatch(r -> r.partial), "the tail ends messages born before it");
+        // results whose start was cut off cannot be attributed: dead-lettered as unmatched, nothing else
+        assertTrue(out.deadLetters().stream().allMatch(d -> d.reason == DeadLetterReason.UNMATCHED_DELIVERY),
+                () -> out.deadLetters().toString());
+    }
+
+    @Test
     void unmatchedAndBrokenLinesAreDeadLetteredWithReasons() throws Exception {
         List<String> texts = List.of(
                 ml(0, "delivery 7: success: did_1+0+0/"), // its start was before the log began
