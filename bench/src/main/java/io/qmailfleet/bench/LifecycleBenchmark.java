@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -33,7 +34,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Throughput of the two life-cycle stages (host sequencer, then lifecycle builder) on the heap
- * state backend, in Flink's operator test harnesses (no network, no serialization between the
+ * state backend (or RocksDB with {@code -p stateBackend=rocksdb}), in Flink's operator test harnesses (no network, no serialization between the
  * stages): the real capture's 4526 qmail-send lines, parsed once, replayed {@value #REPLAYS} times
  * back to back with shifted times (45,260 lines, 5,390 life cycles) per invocation. The score is
  * lines per second through both stages; harness set-up is inside the measured time.
@@ -48,6 +49,10 @@ public class LifecycleBenchmark {
     /** Reorder bound: 0 (pass-through fast path) or 2 s (the default: every line is buffered). */
     @Param({"0", "2000"})
     public long maxOutOfOrderMillis;
+
+    /** Keyed state backend of both stages: {@code hashmap} (heap) or {@code rocksdb}. */
+    @Param({"hashmap"})
+    public String stateBackend;
 
     private List<QmailEvent> events;
     private LifecycleConfig config;
@@ -92,6 +97,12 @@ public class LifecycleBenchmark {
              KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b =
                      new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LifecycleBuilder(config)),
                              LifecycleBuilder.messageKey(), Types.STRING)) {
+            if (stateBackend.equals("rocksdb")) {
+                a.setStateBackend(new EmbeddedRocksDBStateBackend());
+                b.setStateBackend(new EmbeddedRocksDBStateBackend());
+            } else if (!stateBackend.equals("hashmap")) {
+                throw new IllegalArgumentException("stateBackend: hashmap or rocksdb, not " + stateBackend);
+            }
             a.open();
             b.open();
             long records = 0;

@@ -46,6 +46,12 @@ import org.apache.flink.util.OutputTag;
  * {@link LifecycleConfig#maxOutOfOrderNanos} newer, or once the Flink watermark has passed them.
  * A line older than the last released one is late and goes to {@link #LATE} unprocessed.
  *
+ * <p>The reorder buffer is an append-only FIFO of in-order lines (a {@code MapState} by queue
+ * index, so one line costs one put, one get and one remove whatever the number of lines waiting)
+ * plus a small sorted buffer of stragglers, lines older than the newest FIFO line; release merges
+ * the two by (log time, arrival sequence). See {@link HostStates}. With a bound of 0 an in-order
+ * line passes straight through without touching either.
+ *
  * <p>Everything that depends on order is decided here, on the released sequence: joining splogger
  * split lines, qmail-send run (restart) detection, matching {@code delivery <d>:} to its
  * {@code starting delivery <d>:}, bounce/forward links by qp, and timeouts. Downstream, the
@@ -88,7 +94,10 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
     private final JoinedLineParser.Factory parserFactory;
 
     private transient ValueState<HostState> hostState;
+    /** Stragglers: lines older than the newest FIFO line, sorted (normally empty). */
     private transient ValueState<ReorderBuffer> buffer;
+    /** In-order waiting lines by per-host queue index ({@link HostState#fifoHead} ..). */
+    private transient MapState<Long, QmailEvent> fifo;
     private transient MapState<Long, InFlightDelivery> deliveries;
     private transient MapState<Long, OpenMessage> openMessages;
     private transient MapState<Long, PendingLink> links;
@@ -121,6 +130,8 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
                 new ValueStateDescriptor<>("host", TypeInformation.of(HostState.class)));
         buffer = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("reorder", TypeInformation.of(ReorderBuffer.class)));
+        fifo = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "fifo", Types.LONG, TypeInformation.of(QmailEvent.class)));
         deliveries = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "deliveries", Types.LONG, TypeInformation.of(InFlightDelivery.class)));
         openMessages = getRuntimeContext().getMapState(new MapStateDescriptor<>(
@@ -168,39 +179,101 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
         if (ev.tsNanos > st.hostMaxNanos) st.hostMaxNanos = ev.tsNanos;
         long releasable = satSub(st.hostMaxNanos, config.maxOutOfOrderNanos);
         Emit em = new Emit(ctx, out);
-        if (st.buffered == 0 && ev.tsNanos <= releasable) {
-            release(st, ev, em); // fast path: in order, nothing waiting
+        boolean fifoEmpty = st.fifoHead == st.fifoTail;
+        if (fifoEmpty && st.buffered == 0 && ev.tsNanos <= releasable) {
+            release(st, ev, em); // fast path: in order, nothing waiting; no state touched
+        } else if (fifoEmpty || ev.tsNanos >= st.fifoTailTs) {
+            // in order: append to the FIFO (one put)
+            if (fifoEmpty) st.fifoHeadTs = ev.tsNanos;
+            fifo.put(st.fifoTail, ev.copy());
+            st.fifoTail++;
+            st.fifoTailTs = ev.tsNanos;
+            releaseBuffered(st, null, releasable, em);
         } else {
-            ReorderBuffer b = buffer.value();
+            // older than the newest FIFO line: a straggler
+            ReorderBuffer b = st.buffered > 0 ? buffer.value() : null;
             if (b == null) b = new ReorderBuffer();
             b.insert(ev.copy());
-            st.buffered++;
+            st.buffered = b.events.size();
+            st.stragglersHeadTs = b.events.get(0).tsNanos;
             releaseBuffered(st, b, releasable, em);
         }
         hostState.update(st);
     }
 
-    /** Releases every buffered line with ts <= upToNanos, in order, and re-arms the buffer timer. */
-    private void releaseBuffered(HostState st, ReorderBuffer b, long upToNanos, Emit em) throws Exception {
-        List<QmailEvent> evs = b.events;
-        int n = 0;
-        while (n < evs.size() && evs.get(n).tsNanos <= upToNanos) n++;
-        if (n > 0) {
-            List<QmailEvent> ready = new ArrayList<>(evs.subList(0, n));
-            evs.subList(0, n).clear();
-            st.buffered = evs.size();
-            for (QmailEvent e : ready) release(st, e, em);
+    /** Whether any line waits in the reorder buffer (FIFO or stragglers). */
+    private static boolean hasBuffered(HostState st) {
+        return st.fifoHead != st.fifoTail || st.buffered > 0;
+    }
+
+    /**
+     * Releases every buffered line with ts <= upToNanos in (ts, seq) order, merging the FIFO and
+     * the stragglers, and re-arms the buffer timer for the earliest line still waiting.
+     *
+     * @param stragglers the stragglers buffer if the caller has read (and changed) it, else null:
+     *                   it is then read only if a straggler is due
+     */
+    private void releaseBuffered(HostState st, ReorderBuffer stragglers, long upToNanos, Emit em)
+            throws Exception {
+        ReorderBuffer sb = stragglers;
+        boolean sbChanged = sb != null;
+        int si = 0; // stragglers released so far: sb.events[si] is the head
+        QmailEvent fifoHeadEv = null; // the FIFO head once read
+        while (true) {
+            boolean fifoDue = st.fifoHead != st.fifoTail && st.fifoHeadTs <= upToNanos;
+            boolean strDue = st.buffered > 0 && st.stragglersHeadTs <= upToNanos;
+            if (!fifoDue && !strDue) break;
+            if (strDue && sb == null) {
+                sb = buffer.value();
+                if (sb == null) sb = new ReorderBuffer();
+                st.buffered = sb.events.size();
+                if (st.buffered > 0) st.stragglersHeadTs = sb.events.get(0).tsNanos;
+                continue; // the head time is exact now (it may be unknown after a restore)
+            }
+            boolean takeFifo;
+            if (!strDue) {
+                takeFifo = true;
+            } else if (!fifoDue) {
+                takeFifo = false;
+            } else if (st.fifoHeadTs != st.stragglersHeadTs) {
+                takeFifo = st.fifoHeadTs < st.stragglersHeadTs;
+            } else {
+                if (fifoHeadEv == null) fifoHeadEv = fifo.get(st.fifoHead);
+                takeFifo = fifoHeadEv.seq < sb.events.get(si).seq;
+            }
+            QmailEvent next;
+            if (takeFifo) {
+                next = fifoHeadEv != null ? fifoHeadEv : fifo.get(st.fifoHead);
+                fifo.remove(st.fifoHead);
+                st.fifoHead++;
+                fifoHeadEv = null;
+                if (st.fifoHead != st.fifoTail) {
+                    fifoHeadEv = fifo.get(st.fifoHead); // its time is kept in the host state
+                    st.fifoHeadTs = fifoHeadEv.tsNanos;
+                }
+            } else {
+                next = sb.events.get(si++);
+                sbChanged = true;
+                st.buffered--;
+                if (st.buffered > 0) st.stragglersHeadTs = sb.events.get(si).tsNanos;
+            }
+            release(st, next, em);
         }
-        if (evs.isEmpty()) {
-            buffer.clear();
-            st.buffered = 0;
+        if (sbChanged) {
+            if (si > 0) sb.events.subList(0, si).clear();
+            if (sb.events.isEmpty()) buffer.clear(); else buffer.update(sb);
+        }
+        if (st.buffered == 0) st.stragglersHeadTs = Long.MIN_VALUE;
+
+        if (!hasBuffered(st)) {
             if (st.bufferTimerMillis >= 0) {
                 em.ctx.timerService().deleteEventTimeTimer(st.bufferTimerMillis);
                 st.bufferTimerMillis = -1;
             }
         } else {
-            buffer.update(b);
-            long want = Math.floorDiv(evs.get(0).tsNanos, 1_000_000L);
+            long earliest = st.fifoHead != st.fifoTail ? st.fifoHeadTs : Long.MAX_VALUE;
+            if (st.buffered > 0) earliest = Math.min(earliest, st.stragglersHeadTs);
+            long want = Math.floorDiv(earliest, 1_000_000L);
             if (want != st.bufferTimerMillis) {
                 if (st.bufferTimerMillis >= 0) em.ctx.timerService().deleteEventTimeTimer(st.bufferTimerMillis);
                 em.ctx.timerService().registerEventTimeTimer(want);
@@ -211,11 +284,7 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
 
     /** Releases the whole buffer (end of input, idle host). */
     private void drainBuffer(HostState st, Emit em) throws Exception {
-        if (st.buffered > 0) {
-            ReorderBuffer b = buffer.value();
-            if (b != null) releaseBuffered(st, b, Long.MAX_VALUE, em);
-        }
-        st.buffered = 0;
+        if (hasBuffered(st)) releaseBuffered(st, null, Long.MAX_VALUE, em);
     }
 
     /** One line leaves the reorder buffer: advance the clock, fire deadlines, join, process. */
@@ -634,14 +703,11 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
             return;
         }
         if (timestamp == st.bufferTimerMillis) st.bufferTimerMillis = -1;
-        if (st.buffered > 0) {
-            ReorderBuffer b = buffer.value();
-            if (b != null) {
-                // the watermark promises no more lines at or before it: release them
-                long wmLimit = wm >= Long.MAX_VALUE / 1_000_000L - 1 ? Long.MAX_VALUE : (wm + 1) * 1_000_000L - 1;
-                long limit = Math.max(wmLimit, satSub(st.hostMaxNanos, config.maxOutOfOrderNanos));
-                releaseBuffered(st, b, limit, em);
-            }
+        if (hasBuffered(st)) {
+            // the watermark promises no more lines at or before it: release them
+            long wmLimit = wm >= Long.MAX_VALUE / 1_000_000L - 1 ? Long.MAX_VALUE : (wm + 1) * 1_000_000L - 1;
+            long limit = Math.max(wmLimit, satSub(st.hostMaxNanos, config.maxOutOfOrderNanos));
+            releaseBuffered(st, null, limit, em);
         }
         hostState.update(st);
     }
@@ -672,6 +738,7 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
         if (st.flushTimerSet) ts.deleteEventTimeTimer(Long.MAX_VALUE);
         hostState.clear();
         buffer.clear();
+        fifo.clear();
         deliveries.clear();
         openMessages.clear();
         links.clear();

@@ -9,6 +9,22 @@ import java.util.List;
  * The keyed-state POJOs of {@link HostSequencer}. All are Flink POJOs (public fields, public
  * no-argument constructor; {@code List<QmailEvent>} is serialized natively), so state never falls
  * back to Kryo and survives checkpoints and savepoints.
+ *
+ * <h2>The reorder buffer</h2>
+ * Lines waiting to be released are kept in two sorted sequences, merged on release by
+ * (tsNanos, seq):
+ * <ul>
+ *   <li>the <b>FIFO</b>: a {@code MapState<Long, QmailEvent>} keyed by a per-host queue index
+ *   ({@link HostState#fifoHead} .. {@link HostState#fifoTail} - 1). A line whose time is at or
+ *   after the newest FIFO line (the common case: one process writes the host's log) is appended
+ *   with one put, and released with one get and one remove, so on RocksDB the cost per line does
+ *   not grow with the number of waiting lines. Appending in arrival order keeps it sorted by
+ *   (tsNanos, seq), since seq is the arrival order;</li>
+ *   <li>the <b>stragglers</b>: a {@link ReorderBuffer} value for lines older than the newest FIFO
+ *   line (and not late). Normally empty.</li>
+ * </ul>
+ * The times of the FIFO head and tail and of the first straggler are kept in {@link HostState}, so
+ * deciding where a line goes and whether anything can be released reads no other state.
  */
 public final class HostStates {
     private HostStates() {}
@@ -34,9 +50,32 @@ public final class HostStates {
         public long nextDeadlineNanos = Long.MAX_VALUE;
         /** A splogger SPLIT_HEAD waiting for its continuations; null if none. */
         public QmailEvent splitHead;
-        /** Number of lines in the reorder buffer (avoids reading the buffer on the fast path). */
+        /**
+         * Index (in the per-host FIFO map state) of the oldest line of the in-order FIFO; the FIFO
+         * is empty when it equals {@link #fifoTail}.
+         */
+        public long fifoHead;
+        /** Index the next in-order line is written at. */
+        public long fifoTail;
+        /** Log time of the line at {@link #fifoHead}; meaningful only while the FIFO is not empty. */
+        public long fifoHeadTs = Long.MIN_VALUE;
+        /**
+         * Log time of the newest line appended to the FIFO; meaningful only while the FIFO is not
+         * empty. A line at or after it is in order and is appended; an older one is a straggler.
+         */
+        public long fifoTailTs = Long.MIN_VALUE;
+        /**
+         * Number of lines in the stragglers buffer ({@link ReorderBuffer}); lets the in-order path
+         * skip reading it. (The name dates from when that buffer held every waiting line; it is
+         * kept so that state written then still restores: those lines become stragglers.)
+         */
         public int buffered;
-        /** Event-time timer (ms) registered for the head of the reorder buffer; -1 if none. */
+        /**
+         * Log time of the first straggler while {@link #buffered} > 0. Long.MIN_VALUE when unknown
+         * (state restored from before it existed): the buffer is then read to find it.
+         */
+        public long stragglersHeadTs = Long.MIN_VALUE;
+        /** Event-time timer (ms) registered for the earliest waiting line; -1 if none. */
         public long bufferTimerMillis = -1;
         /** The end-of-input timer at Long.MAX_VALUE is registered. */
         public boolean flushTimerSet;
@@ -48,7 +87,11 @@ public final class HostStates {
         public HostState() {}
     }
 
-    /** The reorder buffer, sorted by (tsNanos, seq). */
+    /**
+     * The stragglers of the reorder buffer: lines that arrived older than the newest line of the
+     * in-order FIFO, sorted by (tsNanos, seq). Empty unless the host's input is actually out of
+     * order, so reading and writing it whole costs nothing on the common path.
+     */
     public static class ReorderBuffer {
         public List<QmailEvent> events = new ArrayList<>();
 

@@ -10,6 +10,7 @@ import java.util.Queue;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -26,6 +27,8 @@ final class Pipeline implements AutoCloseable {
     final KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b;
     private final LifecycleConfig config;
     private final JoinedLineParser.Factory parserFactory;
+    /** State backend of both harnesses; null for the harness default (heap). */
+    private final StateBackend backend;
 
     /** Stage A's main output, in emission order. */
     final List<QmailEvent> stageA = new ArrayList<>();
@@ -40,18 +43,27 @@ final class Pipeline implements AutoCloseable {
     }
 
     Pipeline(LifecycleConfig config, JoinedLineParser.Factory parserFactory) throws Exception {
+        this(config, parserFactory, null);
+    }
+
+    /** Both stages on the given state backend (e.g. RocksDB); null for the heap default. */
+    Pipeline(LifecycleConfig config, JoinedLineParser.Factory parserFactory, StateBackend backend) throws Exception {
         this.config = config;
         this.parserFactory = parserFactory;
+        this.backend = backend;
         a = newStageA();
         a.open();
         b = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new LifecycleBuilder(config)), LifecycleBuilder.messageKey(), Types.STRING);
+        if (backend != null) b.setStateBackend(backend);
         b.open();
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> newStageA() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent>(
                 new KeyedProcessOperator<>(new HostSequencer(config, parserFactory)), e -> e.host, Types.STRING);
+        if (backend != null) h.setStateBackend(backend);
+        return h;
     }
 
     /** A config with no reordering (bound 0) and exact deadline scans; thresholds as default. */
@@ -133,11 +145,24 @@ final class Pipeline implements AutoCloseable {
 
     /** How many keys hold the named state of stage A (a MapState counts while non-empty). */
     long stageAKeysWith(String stateName) {
-        @SuppressWarnings("unchecked")
-        KeyedProcessOperator<String, QmailEvent, QmailEvent> op =
-                (KeyedProcessOperator<String, QmailEvent, QmailEvent>) a.getOperator();
-        return ((AbstractStreamOperator<QmailEvent>) op).<String>getKeyedStateBackend()
-                .getKeys(stateName, VoidNamespace.INSTANCE).count();
+        return keysWith(a, stateName);
+    }
+
+    /** How many keys hold the named state of stage B. */
+    long stageBKeysWith(String stateName) {
+        return keysWith(b, stateName);
+    }
+
+    /** The keyed state backend class of stage A (to check which backend a test really ran on). */
+    String stageABackendClass() {
+        return ((AbstractStreamOperator<?>) a.getOperator()).getKeyedStateBackend().getClass().getSimpleName();
+    }
+
+    private static long keysWith(KeyedOneInputStreamOperatorTestHarness<String, ?, ?> h, String stateName) {
+        AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
+        try (var keys = op.<String>getKeyedStateBackend().getKeys(stateName, VoidNamespace.INSTANCE)) {
+            return keys.distinct().count();
+        }
     }
 
     LifecycleRecord record(long msgId) {
