@@ -50,7 +50,7 @@ class RealCaptureRocksDbTest {
         List<QmailEvent> events = new ArrayList<>();
         for (Path f : files) {
             for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) {
-                events.add(RealCaptureTest.MiniParser.parse(line));
+                events.add(RealCaptureTest.parse(line));
             }
         }
         assertEquals(4526, events.size());

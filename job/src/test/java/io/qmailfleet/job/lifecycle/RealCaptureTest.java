@@ -22,8 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -31,9 +29,8 @@ import org.junit.jupiter.api.Test;
  * The whole qmail-send capture of real-capture-1 (multilog, 4526 lines, 2 qmail-send runs, 539
  * life cycles) through both stages, compared with its ground truth {@code lifecycles.json}.
  *
- * <p>The lines are turned into events by a deliberately minimal multilog reader below that knows
- * only the qmail-send line shapes occurring in this capture; it is test scaffolding standing in
- * for the production parser, not a replacement for it.
+ * <p>The lines are turned into events by the production parser, and fed to the two stages in
+ * operator test harnesses (no Flink job): the fast, state-inspecting twin of CaptureTruthTest.
  */
 class RealCaptureTest {
 
@@ -55,7 +52,7 @@ class RealCaptureTest {
         }
         List<QmailEvent> events = new ArrayList<>();
         for (Path f : files) {
-            for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) events.add(MiniParser.parse(line));
+            for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) events.add(parse(line));
         }
         assertEquals(4526, events.size());
 
@@ -141,74 +138,13 @@ class RealCaptureTest {
         return Math.abs(truth - nanos) <= 1_000;
     }
 
-    /** Just enough of a multilog qmail-send reader for this capture. */
-    static final class MiniParser {
-        private static final Pattern NEW = Pattern.compile("new msg (\\d+)");
-        private static final Pattern INFO = Pattern.compile("info msg (\\d+): bytes (\\d+) from <(.*)> qp (\\d+) uid (\\d+)");
-        private static final Pattern START = Pattern.compile("starting delivery (\\d+): msg (\\d+) to (local|remote) (.*)");
-        private static final Pattern RESULT = Pattern.compile("delivery (\\d+): (success|failure|deferral): (.*)");
-        private static final Pattern FORWARD = Pattern.compile("did_0\\+1\\+0/qp_(\\d+)/");
-        private static final Pattern BOUNCE = Pattern.compile("bounce msg (\\d+) qp (\\d+)");
-        private static final Pattern TRIPLE = Pattern.compile("triple bounce: discarding bounce/(\\d+)");
-        private static final Pattern END = Pattern.compile("end msg (\\d+)");
-        private static final Pattern STATUS = Pattern.compile("status: local (\\d+)/(\\d+) remote (\\d+)/(\\d+)( exitasap)?");
-
-        static QmailEvent parse(String line) {
-            String label = line.substring(1, 25);
-            long secs = Long.parseUnsignedLong(label.substring(0, 16), 16) - (1L << 62) - 10;
-            long nanos = Long.parseLong(label.substring(16), 16);
-            String text = line.substring(26);
-            QmailEvent e = new QmailEvent(HOST, secs * 1_000_000_000L + nanos, EventType.OTHER_PROGRAM);
-            Matcher m;
-            if ((m = NEW.matcher(text)).matches()) {
-                e.type = EventType.NEW_MSG;
-                e.msgId = Long.parseLong(m.group(1));
-            } else if ((m = INFO.matcher(text)).matches()) {
-                e.type = EventType.INFO_MSG;
-                e.msgId = Long.parseLong(m.group(1));
-                e.bytes = Long.parseLong(m.group(2));
-                e.address = m.group(3);
-                e.qp = Long.parseLong(m.group(4));
-                e.uid = Long.parseLong(m.group(5));
-            } else if ((m = START.matcher(text)).matches()) {
-                e.type = EventType.START_DELIVERY;
-                e.deliveryId = Long.parseLong(m.group(1));
-                e.msgId = Long.parseLong(m.group(2));
-                e.channel = m.group(3);
-                e.address = m.group(4);
-            } else if ((m = RESULT.matcher(text)).matches()) {
-                e.type = EventType.DELIVERY_RESULT;
-                e.deliveryId = Long.parseLong(m.group(1));
-                e.outcome = Outcome.valueOf(m.group(2).toUpperCase(Locale.ROOT));
-                e.text = m.group(3);
-                Matcher f = FORWARD.matcher(e.text);
-                if (e.outcome == Outcome.SUCCESS && f.find()) e.qp = Long.parseLong(f.group(1));
-            } else if ((m = BOUNCE.matcher(text)).matches()) {
-                e.type = EventType.BOUNCE_MSG;
-                e.msgId = Long.parseLong(m.group(1));
-                e.qp = Long.parseLong(m.group(2));
-            } else if ((m = TRIPLE.matcher(text)).matches()) {
-                e.type = EventType.TRIPLE_BOUNCE;
-                e.msgId = Long.parseLong(m.group(1));
-            } else if ((m = END.matcher(text)).matches()) {
-                e.type = EventType.END_MSG;
-                e.msgId = Long.parseLong(m.group(1));
-            } else if ((m = STATUS.matcher(text)).matches()) {
-                e.type = EventType.STATUS;
-                e.localUsed = Integer.parseInt(m.group(1));
-                e.localMax = Integer.parseInt(m.group(2));
-                e.remoteUsed = Integer.parseInt(m.group(3));
-                e.remoteMax = Integer.parseInt(m.group(4));
-                e.exitasap = m.group(5) != null;
-            } else if (text.equals("status: exiting")) {
-                e.type = EventType.STATUS_EXITING;
-            } else if (text.startsWith("alert: ")) {
-                e.type = EventType.ALERT;
-                e.text = text.substring(7);
-            } else {
-                throw new IllegalArgumentException("unexpected line in the capture: " + line);
-            }
-            return e;
-        }
+    /** The production parser, one line at a time, as the parse stage runs it. */
+    static QmailEvent parse(String line) {
+        io.qmailfleet.job.parse.ParseOutcome o = PARSER.parse(new io.qmailfleet.job.model.RawLine(line, HOST, "file:capture", 0));
+        if (!o.ok()) throw new AssertionError("capture line did not parse: " + o.deadLetter + " " + line);
+        return o.event;
     }
+
+    private static final io.qmailfleet.job.parse.QmailLineParser PARSER =
+            new io.qmailfleet.job.parse.QmailLineParser(new io.qmailfleet.job.parse.ParserConfig());
 }
