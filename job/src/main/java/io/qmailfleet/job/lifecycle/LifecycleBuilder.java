@@ -141,14 +141,7 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
                 Outcome outcome = ev.type == EventType.DELIVERY_INTERRUPTED ? Outcome.INTERRUPTED : ev.outcome;
                 if (outcome == null) outcome = Outcome.DEFERRAL; // "report mangled, will defer"
                 Recipient rc = recipient(r, ev.address, ev.channel);
-                Attempt a = openAttempt(rc, ev.deliveryId, ev.run);
-                if (a == null) {
-                    a = new Attempt();
-                    a.deliveryId = ev.deliveryId;
-                    a.run = ev.run;
-                    a.startNanos = ev.startNanos;
-                    rc.attempts.add(a);
-                }
+                Attempt a = runningAttempt(rc, ev);
                 a.outcome = outcome;
                 a.endNanos = ev.tsNanos;
                 a.mangled = ev.mangled;
@@ -192,15 +185,8 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
             }
             case HUNG_CHECK: {
                 Recipient rc = recipient(r, ev.address, ev.channel);
-                Attempt a = openAttempt(rc, ev.deliveryId, ev.run);
-                if (a == null) {
-                    a = new Attempt();
-                    a.deliveryId = ev.deliveryId;
-                    a.run = ev.run;
-                    a.startNanos = ev.startNanos;
-                    rc.attempts.add(a);
-                    rc.finalOutcome = finalOutcome(rc);
-                }
+                Attempt a = runningAttempt(rc, ev);
+                rc.finalOutcome = finalOutcome(rc);
                 if (!a.hung) {
                     a.hung = true;
                     ctx.output(ALERTS, hungAlert(r, rc, a, "hung_delivery", ev.tsNanos, null));
@@ -297,13 +283,22 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         return rc;
     }
 
-    /** The still-running attempt with this delivery id and run, or null. */
-    private static Attempt openAttempt(Recipient rc, long deliveryId, int run) {
+    /**
+     * The still-running attempt of {@code ev}'s delivery (same delivery id and run). If its
+     * {@code starting delivery} came before this message's state (a partial life cycle), the
+     * attempt is added from what the host stage copied onto the event.
+     */
+    private static Attempt runningAttempt(Recipient rc, QmailEvent ev) {
         for (int i = rc.attempts.size() - 1; i >= 0; i--) {
             Attempt a = rc.attempts.get(i);
-            if (a.deliveryId == deliveryId && a.run == run && a.outcome == null) return a;
+            if (a.deliveryId == ev.deliveryId && a.run == ev.run && a.outcome == null) return a;
         }
-        return null;
+        Attempt a = new Attempt();
+        a.deliveryId = ev.deliveryId;
+        a.run = ev.run;
+        a.startNanos = ev.startNanos;
+        rc.attempts.add(a);
+        return a;
     }
 
     private static String finalOutcome(Recipient rc) {
