@@ -51,7 +51,7 @@ public final class PipelineBench {
             System.out.printf("lines=%d (generated %d) lifecycles=%d dead-letters=%s%n", read, lines, lifecycles, acc.get("out-dead-letters"));
             System.out.printf("wall %.2f s (incl. start-up) -> %.0f lines/s, %.0f lifecycles/s%n", wall, read / wall, lifecycles / wall);
             System.out.printf("job net runtime %.2f s -> %.0f lines/s%n", net, read / net);
-            System.out.printf("max heap used after run: %d MB%n",
+            System.out.printf("heap in use after the run (not a peak): %d MB%n",
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         } finally {
             try (Stream<Path> w = Files.walk(work)) {
