@@ -185,6 +185,8 @@ public final class Main {
                     for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
                 }
             }
+            // present even when an output stays empty, so "no dead letters" reads as an empty folder
+            Files.createDirectories(dir);
         }
         Files.deleteIfExists(base.resolve("summary.json"));
     }
