@@ -17,7 +17,6 @@ import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -224,13 +223,7 @@ class FleetScenariosTest {
 
     @Test
     void aLogThatStartsMidStreamGivesPartialLifecyclesNotErrors() throws Exception {
-        List<String> all = new ArrayList<>();
-        try (var files = Files.list(Capture.dir().resolve("multilog"))) {
-            for (Path f : files.sorted(Comparator.comparing(p -> p.getFileName().toString().equals("current")
-                    ? "~" : p.getFileName().toString())).toList()) {
-                all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
-            }
-        }
+        List<String> all = Capture.multilog("mail").stream().map(l -> l.text).collect(Collectors.toList());
         List<String> tail = all.subList(2000, all.size());
         long ends = tail.stream().filter(l -> l.contains(" end msg ")).count();
         java.util.Set<String> born = tail.stream().filter(l -> l.contains(" new msg "))

@@ -2,22 +2,19 @@ package io.qmailfleet.job.lifecycle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.QmailEvent;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.junit.jupiter.api.Test;
 
@@ -32,27 +29,11 @@ class RealCaptureRocksDbTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path captureDir() {
-        Path dir = Path.of(System.getProperty("qmail.capture.dir", "../../shared/qmail/real-capture-1"));
-        assumeTrue(Files.isDirectory(dir.resolve("multilog")), "capture not available at " + dir);
-        return dir;
+        return Capture.dir();
     }
 
-    private static List<QmailEvent> captureEvents(Path dir) throws Exception {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir.resolve("multilog"))) {
-            files = s.sorted((x, y) -> {
-                boolean cx = x.getFileName().toString().equals("current");
-                boolean cy = y.getFileName().toString().equals("current");
-                if (cx != cy) return cx ? 1 : -1;
-                return x.getFileName().toString().compareTo(y.getFileName().toString());
-            }).toList();
-        }
-        List<QmailEvent> events = new ArrayList<>();
-        for (Path f : files) {
-            for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) {
-                events.add(RealCaptureTest.parse(line));
-            }
-        }
+    private static List<QmailEvent> captureEvents(Path dir) {
+        List<QmailEvent> events = RealCaptureTest.captureEvents();
         assertEquals(4526, events.size());
         return events;
     }

@@ -4,25 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.LifecycleRecord;
-import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,22 +33,8 @@ class RealCaptureTest {
 
     @Test
     void captureMatchesGroundTruth() throws Exception {
-        Path dir = Path.of(System.getProperty("qmail.capture.dir", "../../shared/qmail/real-capture-1"));
-        assumeTrue(Files.isDirectory(dir.resolve("multilog")), "capture not available at " + dir);
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir.resolve("multilog"))) {
-            // rotated files (@<tai64n>.s) sort by time; current is last
-            files = s.sorted((x, y) -> {
-                boolean cx = x.getFileName().toString().equals("current");
-                boolean cy = y.getFileName().toString().equals("current");
-                if (cx != cy) return cx ? 1 : -1;
-                return x.getFileName().toString().compareTo(y.getFileName().toString());
-            }).toList();
-        }
-        List<QmailEvent> events = new ArrayList<>();
-        for (Path f : files) {
-            for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) events.add(parse(line));
-        }
+        Path dir = Capture.dir();
+        List<QmailEvent> events = captureEvents();
         assertEquals(4526, events.size());
 
         JsonNode truth = new ObjectMapper().readTree(dir.resolve("lifecycles.json").toFile());
@@ -136,6 +117,13 @@ class RealCaptureTest {
     private static boolean near(JsonNode seconds, long nanos) {
         long truth = new java.math.BigDecimal(seconds.asText()).movePointRight(9).longValue();
         return Math.abs(truth - nanos) <= 1_000;
+    }
+
+    /** The multilog capture's lines, parsed by the production parser, in order. */
+    static List<QmailEvent> captureEvents() {
+        List<QmailEvent> events = new ArrayList<>();
+        for (io.qmailfleet.job.model.RawLine l : Capture.multilog(HOST)) events.add(parse(l.text));
+        return events;
     }
 
     /** The production parser, one line at a time, as the parse stage runs it. */

@@ -1,5 +1,7 @@
 package io.qmailfleet.job.parse;
 
+import io.qmailfleet.job.testutil.Capture;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
