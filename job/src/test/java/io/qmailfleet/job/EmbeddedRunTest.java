@@ -11,6 +11,7 @@ import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.Schemas;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -126,23 +127,39 @@ class EmbeddedRunTest {
     @Test
     void badInputIsDeadLetteredNotFatal(@TempDir Path dir) throws Exception {
         Path in = Files.createDirectories(dir.resolve("in").resolve("mx1"));
-        Files.write(in.resolve("current"), List.of(
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        for (String l : List.of(
                 "@400000006b05f01d368b8a04 new msg 1459593",
                 "",
                 "@400000006b05f01d368c39cc info msg 1459593: bytes",
                 "\u0000\u0001\u0002binary",
-                "@400000006b05f01d369b0ac4 something qmail never wrote",
-                "@400000006b05f01d369c201c end msg 1459593"));
+                "@400000006b05f01d369b0ac4 something qmail never wrote")) {
+            file.writeBytes((l + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        // bytes that are no UTF-8 at all, and a 1 MB line
+        file.writeBytes(new byte[] {(byte) 0xff, (byte) 0xfe, (byte) 0xc3, 0x28, '\n'});
+        file.writeBytes(("@400000006b05f01d369b0ac5 delivery 1: success: " + "X".repeat(1 << 20) + "\n").getBytes(StandardCharsets.UTF_8));
+        file.writeBytes("@400000006b05f01d369c201c end msg 1459593\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(in.resolve("current"), file.toByteArray());
         Path out = dir.resolve("out");
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", dir.resolve("in").toString(), "--output", out.toString()}));
         JobExecutionResult r = Main.run(cfg);
         Map<String, Object> acc = r.getAllAccumulatorResults();
-        assertEquals(6L, ((Number) acc.get("lines-read")).longValue());
+        assertEquals(8L, ((Number) acc.get("lines-read")).longValue());
         assertEquals(2L, ((Number) acc.get("lines-parsed")).longValue());
-        assertEquals(4L, ((Number) acc.get("lines-dead-lettered")).longValue());
+        assertEquals(6L, ((Number) acc.get("lines-dead-lettered")).longValue());
         List<String> dead = lines(out.resolve("dead-letters"));
-        assertEquals(4, dead.size());
+        assertEquals(6, dead.size());
         assertValid("dead-letter.schema.json", dead);
+        java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
+        for (String d : dead) reasons.merge(JSON.readTree(d).get("reason").asText(), 1L, Long::sum);
+        assertEquals(java.util.Map.of("EMPTY", 1L, "TRUNCATED", 1L, "BINARY", 2L, "UNRECOGNISED", 1L, "TOO_LONG", 1L), reasons);
+        for (String d : dead) {
+            JsonNode n = JSON.readTree(d);
+            assertTrue(n.get("origin").asText().endsWith("/mx1/current"), d.substring(0, Math.min(d.length(), 300)));
+            assertTrue(n.get("position").asLong() >= 2 && n.get("position").asLong() <= 7, "1-based line number");
+            assertTrue(n.get("raw").asText().length() <= 2048, "raw text is bounded");
+        }
         List<String> lifecycles = lines(out.resolve("lifecycles"));
         assertEquals(1, lifecycles.size());
         JsonNode l = JSON.readTree(lifecycles.get(0));
