@@ -4,6 +4,7 @@
 #   1. samples/fleet (multilog), hashmap state, --stuck-after 60s:
 #      539 life cycles, 4547 events, 0 dead letters, some alerts
 #   2. samples/syslog/maillog with --state-backend rocksdb: 539 life cycles
+#   3. samples/fleet submitted detached (flink run -d): the job finishes, 539 life cycles
 # Builds the jars only if the job jar is missing. Uses its own work dir and ports
 # (FLINK_REST_PORT [18091], FLINK_RPC_PORT [16133]), so it does not disturb a cluster started with
 # local-cluster.sh, and stops its cluster on any exit. Exits non-zero on any mismatch.
@@ -98,10 +99,29 @@ grep -q 'Successfully loaded RocksDB native library' "$FLINK_CLUSTER_WORK/log/ta
   && echo "  ok   run 2 ran on RocksDB (native library loaded in the TaskManager)" \
   || fail "run 2: the TaskManager log shows no RocksDB native library load"
 
-# both jobs FINISHED, none failed, as the JobManager saw them
+# 3: detached (`flink run -d`, as a live job is submitted): the client returns at once, the job finishes on its own
+OUT3="$WORK/out-detached"
+echo "== run 3: samples/fleet, detached (flink run -d), --events false -> $OUT3"
+t=$(now)
+FLINK_RUN_OPTS="-d" "$CLUSTER" submit --input "$ROOT/samples/fleet" --output "$OUT3" --events false > "$WORK/run3.txt" 2>&1 \
+  || { cat "$WORK/run3.txt" >&2; fail "run 3: flink run -d failed"; exit 1; }
+JOB3="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run3.txt")"
+[[ -n "$JOB3" ]] || { cat "$WORK/run3.txt" >&2; fail "run 3: no job id in the client output"; exit 1; }
+STATE=""
+for _ in $(seq 1 300); do
+  STATE="$(curl -sf --max-time 2 "$URL/jobs/$JOB3" | grep -o '"state":"[A-Z]*"' | head -1 || true)"
+  [[ "$STATE" == '"state":"FINISHED"' || "$STATE" == '"state":"FAILED"' || "$STATE" == '"state":"CANCELED"' ]] && break
+  sleep 0.2
+done
+lap "run 3 (submit detached + wait for FINISHED)" "$t"
+expect "run 3 job $JOB3 state" "$STATE" '"state":"FINISHED"'
+expect "run 3 lifecycles lines" "$(count "$OUT3/lifecycles")" 539
+expect "run 3 events lines (--events false)" "$(count "$OUT3/events")" 0
+
+# all jobs FINISHED, none failed, as the JobManager saw them
 OVERVIEW="$(curl -sf --max-time 5 "$URL/overview" || true)"
-[[ "$OVERVIEW" == *'"jobs-finished":2,'* && "$OVERVIEW" == *'"jobs-failed":0,'* ]] \
-  && echo "  ok   JobManager: 2 jobs finished, 0 failed" || fail "JobManager overview: $OVERVIEW"
+[[ "$OVERVIEW" == *'"jobs-finished":3,'* && "$OVERVIEW" == *'"jobs-failed":0,'* ]] \
+  && echo "  ok   JobManager: 3 jobs finished, 0 failed" || fail "JobManager overview: $OVERVIEW"
 
 t=$(now)
 "$CLUSTER" stop 2>/dev/null

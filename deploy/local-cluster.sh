@@ -180,7 +180,7 @@ overview() { curl -sf --max-time 2 "$URL/overview" 2>/dev/null || true; }
 
 cmd_start() {
   if alive jobmanager "$JM_CLASS" || alive taskmanager "$TM_CLASS"; then
-    say "already running (work dir $WORK); $URL"; return 0
+    say "already running (work dir $WORK)"; echo "$URL"; return 0
   fi
   command -v curl >/dev/null || die "curl not found"
   [[ -z "$(overview)" ]] || die "something already answers on $URL (set FLINK_REST_PORT)"
