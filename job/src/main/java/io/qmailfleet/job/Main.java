@@ -65,6 +65,12 @@ public final class Main {
             }
         }
         JobExecutionResult result = run(cfg);
+        if (result != null && !result.isJobExecutionResult()) {
+            // `flink run -d`: the job has only been submitted; its accumulators and runtime are not
+            // known here (asking a DetachedJobExecutionResult for them throws)
+            System.out.println("submitted as job " + result.getJobID() + " (detached): outputs appear as it runs");
+            return;
+        }
         if (result != null && !result.getJobExecutionResult().getAllAccumulatorResults().isEmpty()) {
             String summary = summary(cfg, result);
             System.out.println(summary);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End-to-end check of the cluster job jar on a real standalone Flink 2.2.1 session cluster
+# (a JobManager JVM and a TaskManager JVM, see deploy/local-cluster.sh):
+#   1. samples/fleet (multilog), hashmap state, --stuck-after 60s:
+#      539 life cycles, 4547 events, 0 dead letters, some alerts
+#   2. samples/syslog/maillog with --state-backend rocksdb: 539 life cycles
+#   3. samples/fleet submitted detached (flink run -d): the job finishes, 539 life cycles
+# Builds the jars only if the job jar is missing. Uses its own work dir and ports
+# (FLINK_REST_PORT [18091], FLINK_RPC_PORT [16133]), so it does not disturb a cluster started with
+# local-cluster.sh, and stops its cluster on any exit. Exits non-zero on any mismatch.
+# Set KEEP=1 to keep the work dir (logs, outputs) after a successful run; it is kept after a failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export FLINK_REST_PORT="${FLINK_REST_PORT:-18091}" FLINK_RPC_PORT="${FLINK_RPC_PORT:-16133}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/qmail-fleet-e2e.XXXXXX")"
+export FLINK_CLUSTER_WORK="$WORK/cluster"
+CLUSTER="$ROOT/deploy/local-cluster.sh"
+
+T_START=$(date +%s%N)
+declare -a TIMINGS=()
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+lap() { TIMINGS+=("$(printf '%-44s %6s s' "$1" "$(secs "$2" "$(now)")")"); }
+
+FAILED=0
+fail() { echo "E2E FAIL: $*" >&2; FAILED=1; }
+
+cleanup() {
+  local rc=$?
+  "$CLUSTER" stop >/dev/null 2>&1 || true
+  if [[ $rc -ne 0 || $FAILED -ne 0 || -n "${KEEP:-}" ]]; then
+    echo "work dir kept: $WORK (cluster logs in $FLINK_CLUSTER_WORK/log)" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# lines in the committed part files of one output folder; in-progress files are an error
+count() {
+  local dir="$1"
+  [[ -d "$dir" ]] || { echo "missing"; return; }
+  if [[ -n "$(find "$dir" -type f -name '.*' -print -quit)" ]]; then echo "in-progress files left"; return; fi
+  find "$dir" -type f -name '*.jsonl' -exec cat {} + | wc -l | tr -d ' '
+}
+
+expect() { # what actual expected
+  if [[ "$2" == "$3" ]]; then echo "  ok   $1 = $2"; else fail "$1 = $2, expected $3"; fi
+}
+
+JAR="$(ls job/target/qmail-fleet-job-*-flink.jar 2>/dev/null | head -1 || true)"
+t=$(now)
+if [[ -z "$JAR" ]]; then
+  echo "== building the jars (mvn -B -q -ntp package -DskipTests)"
+  mvn -B -q -ntp package -DskipTests
+  JAR="$(ls job/target/qmail-fleet-job-*-flink.jar | head -1)"
+  lap "build" "$t"
+fi
+export FLINK_JOB_JAR="$ROOT/$JAR"
+echo "== job jar: $JAR"
+
+echo "== starting the cluster (JobManager + TaskManager, REST port $FLINK_REST_PORT)"
+t=$(now)
+URL="$("$CLUSTER" start)"
+lap "cluster start (JM + TM up, 2 slots)" "$t"
+
+# 1: multilog sample, hashmap state
+OUT1="$WORK/out-fleet"
+echo "== run 1: samples/fleet, hashmap, --stuck-after 60s -> $OUT1"
+t=$(now)
+"$CLUSTER" submit --input "$ROOT/samples/fleet" --output "$OUT1" --stuck-after 60s > "$WORK/run1.txt" 2>&1 \
+  || { cat "$WORK/run1.txt" >&2; fail "run 1: flink run failed"; exit 1; }
+lap "run 1 (submit + run, attached)" "$t"
+grep -E '^(lines read|  [a-z-]+ +[0-9]+ records|job time)' "$WORK/run1.txt" | sed 's/^/  | /'
+expect "run 1 lifecycles lines" "$(count "$OUT1/lifecycles")" 539
+expect "run 1 events lines" "$(count "$OUT1/events")" 4547
+expect "run 1 dead-letters lines" "$(count "$OUT1/dead-letters")" 0
+ALERTS="$(count "$OUT1/alerts")"
+if [[ "$ALERTS" =~ ^[0-9]+$ && "$ALERTS" -gt 0 ]]; then echo "  ok   run 1 alerts lines = $ALERTS (> 0)"; else fail "run 1 alerts lines = $ALERTS, expected > 0"; fi
+grep -q '^lines read 4547 = parsed 4547 + dead-lettered 0$' "$WORK/run1.txt" \
+  && echo "  ok   run 1 accumulators came back to the client: lines read 4547 = parsed 4547 + dead-lettered 0" \
+  || fail "run 1: no 'lines read 4547 = parsed 4547 + dead-lettered 0' in the client output"
+[[ -s "$OUT1/summary.json" ]] && echo "  ok   run 1 summary.json written" || fail "run 1: no summary.json"
+
+# 2: the same log through syslog, RocksDB state
+OUT2="$WORK/out-syslog-rocksdb"
+echo "== run 2: samples/syslog/maillog, --state-backend rocksdb -> $OUT2"
+t=$(now)
+"$CLUSTER" submit --input "$ROOT/samples/syslog/maillog" --output "$OUT2" --state-backend rocksdb > "$WORK/run2.txt" 2>&1 \
+  || { cat "$WORK/run2.txt" >&2; fail "run 2: flink run failed"; exit 1; }
+lap "run 2 (submit + run, attached)" "$t"
+grep -E '^(lines read|  [a-z-]+ +[0-9]+ records|job time)' "$WORK/run2.txt" | sed 's/^/  | /'
+expect "run 2 lifecycles lines" "$(count "$OUT2/lifecycles")" 539
+expect "run 2 dead-letters lines" "$(count "$OUT2/dead-letters")" 0
+grep -q 'Successfully loaded RocksDB native library' "$FLINK_CLUSTER_WORK/log/taskmanager.log" \
+  && echo "  ok   run 2 ran on RocksDB (native library loaded in the TaskManager)" \
+  || fail "run 2: the TaskManager log shows no RocksDB native library load"
+
+# 3: detached (`flink run -d`, as a live job is submitted): the client returns at once, the job finishes on its own
+OUT3="$WORK/out-detached"
+echo "== run 3: samples/fleet, detached (flink run -d), --events false -> $OUT3"
+t=$(now)
+FLINK_RUN_OPTS="-d" "$CLUSTER" submit --input "$ROOT/samples/fleet" --output "$OUT3" --events false > "$WORK/run3.txt" 2>&1 \
+  || { cat "$WORK/run3.txt" >&2; fail "run 3: flink run -d failed"; exit 1; }
+JOB3="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run3.txt")"
+[[ -n "$JOB3" ]] || { cat "$WORK/run3.txt" >&2; fail "run 3: no job id in the client output"; exit 1; }
+STATE=""
+for _ in $(seq 1 300); do
+  STATE="$(curl -sf --max-time 2 "$URL/jobs/$JOB3" | grep -o '"state":"[A-Z]*"' | head -1 || true)"
+  [[ "$STATE" == '"state":"FINISHED"' || "$STATE" == '"state":"FAILED"' || "$STATE" == '"state":"CANCELED"' ]] && break
+  sleep 0.2
+done
+lap "run 3 (submit detached + wait for FINISHED)" "$t"
+expect "run 3 job $JOB3 state" "$STATE" '"state":"FINISHED"'
+expect "run 3 lifecycles lines" "$(count "$OUT3/lifecycles")" 539
+expect "run 3 events lines (--events false)" "$(count "$OUT3/events")" 0
+
+# all jobs FINISHED, none failed, as the JobManager saw them
+OVERVIEW="$(curl -sf --max-time 5 "$URL/overview" || true)"
+[[ "$OVERVIEW" == *'"jobs-finished":3,'* && "$OVERVIEW" == *'"jobs-failed":0,'* ]] \
+  && echo "  ok   JobManager: 3 jobs finished, 0 failed" || fail "JobManager overview: $OVERVIEW"
+
+t=$(now)
+"$CLUSTER" stop 2>/dev/null
+lap "cluster stop" "$t"
+
+echo "== timings"
+printf '  %s\n' "${TIMINGS[@]}"
+printf '  %-44s %6s s\n' "total" "$(secs "$T_START" "$(now)")"
+if [[ $FAILED -ne 0 ]]; then echo "E2E CLUSTER FAILED"; exit 1; fi
+echo "E2E CLUSTER OK"
