@@ -209,7 +209,9 @@ public final class Main {
         StringBuilder b = new StringBuilder();
         b.append(String.format("lines read %d = parsed %d + dead-lettered %d%n", read, parsed, dead));
         for (String out : new String[] {"events", "dead-letters", "lifecycles", "alerts", "late"}) {
-            b.append(String.format("  %-13s %8d records -> %s%n", out, acc(r, "out-" + out), Path.of(cfg.output, out)));
+            String where = cfg.sink.equals("kafka") ? "topic " + KafkaOutputs.topic(cfg.topicPrefix, out)
+                    : Path.of(cfg.output, out).toString();
+            b.append(String.format("  %-13s %8d records -> %s%n", out, acc(r, "out-" + out), where));
         }
         b.append(String.format("job time %d ms", r.getNetRuntime()));
         return b.toString();
