@@ -1,6 +1,7 @@
 package io.qmailfleet.job;
 
 import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.FileOutputs;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import io.qmailfleet.job.sink.PipelineSinks;
@@ -142,14 +143,7 @@ public final class Main {
 
     /**
      * Kafka: one record per line; producers key records by host so each host's lines stay in one
-     * partition, in order. Watermarks per partition, with idleness.
-     */
-    public static DataStream<RawLine> kafkaLines(StreamExecutionEnvironment env, JobConfig cfg) {
-        return kafkaLines(env, cfg, null);
-    }
-
-    /**
-     * As {@link #kafkaLines(StreamExecutionEnvironment, JobConfig)}; a bounded source stops at
+     * partition, in order. Watermarks per partition, with idleness. A bounded source stops at
      * {@code stopOffsets} if given, else at the offsets that are latest when the job starts.
      */
     public static DataStream<RawLine> kafkaLines(StreamExecutionEnvironment env, JobConfig cfg,
@@ -184,7 +178,7 @@ public final class Main {
     static void prepareOutput(String output) throws IOException {
         Path base = Path.of(output);
         Files.createDirectories(base);
-        for (String sub : new String[] {"events", "dead-letters", "lifecycles", "alerts", "late"}) {
+        for (String sub : PipelineSinks.OUTPUTS) {
             Path dir = base.resolve(sub);
             if (Files.exists(dir)) {
                 try (Stream<Path> walk = Files.walk(dir)) {
@@ -203,12 +197,12 @@ public final class Main {
     }
 
     static String summary(JobConfig cfg, JobExecutionResult r) {
-        long read = acc(r, "lines-read");
-        long parsed = acc(r, "lines-parsed");
-        long dead = acc(r, "lines-dead-lettered");
+        long read = acc(r, ParseFunction.ACC_READ);
+        long parsed = acc(r, ParseFunction.ACC_PARSED);
+        long dead = acc(r, ParseFunction.ACC_DEAD);
         StringBuilder b = new StringBuilder();
         b.append(String.format("lines read %d = parsed %d + dead-lettered %d%n", read, parsed, dead));
-        for (String out : new String[] {"events", "dead-letters", "lifecycles", "alerts", "late"}) {
+        for (String out : PipelineSinks.OUTPUTS) {
             String where = cfg.sink.equals("kafka") ? "topic " + KafkaOutputs.topic(cfg.topicPrefix, out)
                     : Path.of(cfg.output, out).toString();
             b.append(String.format("  %-13s %8d records -> %s%n", out, acc(r, "out-" + out), where));

@@ -74,9 +74,4 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> {
             ctx.output(DEAD_LETTERS, o.deadLetter);
         }
     }
-
-    /** The parser this function uses (after open), e.g. for the host stage's {@code parseJoined}. */
-    public QmailLineParser parser() {
-        return parser;
-    }
 }

@@ -11,6 +11,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * method attaches the sink(s) for one output stream.
  */
 public interface PipelineSinks {
+    /** The outputs' names: the folders of the file outputs, the topic suffixes of the Kafka ones. */
+    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late");
+
     /** Every parsed line (the typed event stream). */
     void events(DataStream<QmailEvent> events);
 
