@@ -9,14 +9,9 @@ import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseOutcome;
 import io.qmailfleet.job.parse.ParserConfig;
 import io.qmailfleet.job.parse.QmailLineParser;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -59,14 +54,7 @@ public class LifecycleBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        Path multilog = CaptureFiles.captureDir().resolve("multilog");
-        List<String> lines = new ArrayList<>();
-        try (Stream<Path> files = Files.list(multilog)) {
-            for (Path f : files.sorted(Comparator.comparing(p -> p.getFileName().toString().equals("current")
-                    ? "~" : p.getFileName().toString())).toList()) {
-                lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
-            }
-        }
+        List<String> lines = CaptureFiles.multilogLines(CaptureFiles.captureDir().resolve("multilog"));
         QmailLineParser parser = new QmailLineParser(new ParserConfig());
         List<QmailEvent> once = new ArrayList<>();
         for (String l : lines) {

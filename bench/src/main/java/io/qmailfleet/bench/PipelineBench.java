@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +61,7 @@ public final class PipelineBench {
 
     /** Writes fleet/mailNN/current for each host: the capture replayed back to back. */
     static long makeFleet(Path multilog, Path fleet, int hosts, int replays) throws IOException {
-        List<String> lines = new ArrayList<>();
-        try (Stream<Path> files = Files.list(multilog)) {
-            List<Path> ordered = files.sorted(Comparator.comparing(p -> p.getFileName().toString().equals("current")
-                    ? "~" : p.getFileName().toString())).toList();
-            for (Path f : ordered) lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
-        }
+        List<String> lines = CaptureFiles.multilogLines(multilog);
         long first = seconds(lines.get(0));
         long span = seconds(lines.get(lines.size() - 1)) - first + 60;
         long total = 0;
