@@ -9,18 +9,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Finds the real capture: -Dqmail.capture.dir, else ../shared/qmail/real-capture-1 from the repository root. */
+/**
+ * The bundled real capture: {@code samples/fleet/mail/send} (multilog) and {@code samples/syslog/maillog}
+ * in the repository, found from the working directory (the repository root, or a module folder
+ * beneath it), or from {@code -Dqmail.repo.dir}.
+ */
 final class CaptureFiles {
     private CaptureFiles() {}
 
-    static Path captureDir() {
-        String p = System.getProperty("qmail.capture.dir");
-        Path dir = p != null ? Path.of(p) : Path.of("..", "shared", "qmail", "real-capture-1");
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("real capture not found at " + dir.toAbsolutePath()
-                    + "; run from the repository root or pass -Dqmail.capture.dir=...");
+    static Path repo() {
+        String p = System.getProperty("qmail.repo.dir");
+        List<Path> candidates = new ArrayList<>();
+        Path cwd = Path.of("").toAbsolutePath();
+        if (p != null) candidates.add(Path.of(p).toAbsolutePath());
+        else {
+            candidates.add(cwd);
+            if (cwd.getParent() != null) candidates.add(cwd.getParent());
         }
-        return dir;
+        for (Path c : candidates) if (Files.isDirectory(c.resolve("samples/fleet/mail/send"))) return c.normalize();
+        throw new IllegalStateException("bundled capture not found under " + candidates
+                + "; run from the repository root or pass -Dqmail.repo.dir=...");
+    }
+
+    /** The multilog directory of the capture's qmail-send log. */
+    static Path multilogDir() {
+        return repo().resolve("samples/fleet/mail/send");
+    }
+
+    /** The same log through splogger and rsyslog. */
+    static Path syslogFile() {
+        return repo().resolve("samples/syslog/maillog");
     }
 
     /** Every line of a multilog directory, its files in the job's own read order ({@link LogFileOrder}). */

@@ -54,7 +54,7 @@ public class LifecycleBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        List<String> lines = CaptureFiles.multilogLines(CaptureFiles.captureDir().resolve("multilog"));
+        List<String> lines = CaptureFiles.multilogLines(CaptureFiles.multilogDir());
         QmailLineParser parser = new QmailLineParser(new ParserConfig());
         List<QmailEvent> once = new ArrayList<>();
         for (String l : lines) {

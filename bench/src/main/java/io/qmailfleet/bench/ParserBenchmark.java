@@ -3,12 +3,12 @@ package io.qmailfleet.bench;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseOutcome;
 import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.source.LogFileOrder;
 import io.qmailfleet.job.parse.QmailLineParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,11 +25,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Single-thread parser throughput on the real capture (real-capture-1): one op = one line, so the
- * score is lines per second. The capture directory comes from the system property
- * {@code qmail.capture.dir}, else {@code ../shared/qmail/real-capture-1} relative to the repository
- * root (the working directory, or its parent when run from {@code bench/}); without it the
- * benchmark fails.
+ * Single-thread parser throughput on the bundled real capture ({@link CaptureFiles}): one op = one
+ * line, so the score is lines per second.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -45,15 +42,13 @@ public class ParserBenchmark {
 
     @Setup
     public void setup() throws IOException {
-        Path dir = captureDir();
         List<Path> files = new ArrayList<>();
         if (capture.equals("multilog")) {
-            try (Stream<Path> s = Files.list(dir.resolve("multilog"))) {
-                files.addAll(s.filter(f -> f.getFileName().toString().startsWith("@")).sorted().collect(Collectors.toList()));
+            try (Stream<Path> s = Files.list(CaptureFiles.multilogDir())) {
+                files.addAll(s.sorted((x, y) -> LogFileOrder.INSTANCE.compare(x.toString(), y.toString())).collect(Collectors.toList()));
             }
-            files.add(dir.resolve("multilog/current"));
         } else if (capture.equals("syslog")) {
-            files.add(dir.resolve("syslog/maillog"));
+            files.add(CaptureFiles.syslogFile());
         } else {
             throw new IllegalArgumentException("capture must be multilog or syslog: " + capture);
         }
@@ -69,19 +64,6 @@ public class ParserBenchmark {
             ParseOutcome o = parser.parse(l);
             if (o.event == null) throw new IllegalStateException("capture line does not parse: " + o.deadLetter + " " + l);
         }
-    }
-
-    static Path captureDir() {
-        String prop = System.getProperty("qmail.capture.dir");
-        List<Path> candidates = new ArrayList<>();
-        if (prop != null) candidates.add(Paths.get(prop));
-        else {
-            Path cwd = Paths.get("").toAbsolutePath();
-            candidates.add(cwd.resolve("../shared/qmail/real-capture-1").normalize());
-            if (cwd.getParent() != null) candidates.add(cwd.getParent().resolve("../shared/qmail/real-capture-1").normalize());
-        }
-        for (Path c : candidates) if (Files.isDirectory(c.resolve("multilog")) && Files.isRegularFile(c.resolve("syslog/maillog"))) return c;
-        throw new IllegalStateException("real capture not found (set -Dqmail.capture.dir=...); tried " + candidates);
     }
 
     /** Parses the next line of the capture (round robin): one op = one line. */

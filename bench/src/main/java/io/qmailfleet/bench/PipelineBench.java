@@ -31,7 +31,7 @@ public final class PipelineBench {
         int replays = Integer.parseInt(a.get("replays", "10"));
         int parallelism = Integer.parseInt(a.get("parallelism", "2"));
         String backend = a.get("state-backend", "hashmap");
-        Path capture = Path.of(a.get("capture", "../shared/qmail/real-capture-1")).resolve("multilog");
+        Path capture = a.has("capture") ? Path.of(a.get("capture", null)) : CaptureFiles.multilogDir();
         Path work = Files.createTempDirectory("qmail-bench");
         try {
             long lines = makeFleet(capture, work.resolve("fleet"), hosts, replays);

@@ -94,7 +94,7 @@ class EmbeddedRunTest {
         // host mx7's multilog directory with its rotated files gzipped, plus the live current, and
         // multilog's own lock/state files, which are no logs
         Path host = Files.createDirectories(dir.resolve("in").resolve("mx7"));
-        try (Stream<Path> files = Files.list(Capture.dir().resolve("multilog"))) {
+        try (Stream<Path> files = Files.list(Capture.multilogDir())) {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
                 if (name.equals("current")) {

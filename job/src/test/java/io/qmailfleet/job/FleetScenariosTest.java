@@ -83,7 +83,7 @@ class FleetScenariosTest {
     void twoHostsInterleavedInOneSyslogStreamAreRebuiltIndependently() throws Exception {
         // the real syslog capture as host "mail", and the same log as host "mx2" shifted 0.5 s later,
         // merged by time into one stream as a central syslog server would write it
-        List<String> mail = Files.readAllLines(Capture.dir().resolve("syslog/maillog"), StandardCharsets.UTF_8);
+        List<String> mail = Files.readAllLines(Capture.syslogFile(), StandardCharsets.UTF_8);
         List<String[]> merged = new ArrayList<>();
         for (String l : mail) {
             merged.add(new String[] {stamp(l), l});

@@ -105,7 +105,7 @@ class KafkaEndToEndTest {
         createTopics(Map.of(input, 3), prefix, 2);
 
         List<String> multilog = multilogLines();
-        List<String> syslog = Files.readAllLines(Capture.dir().resolve("syslog/maillog"), StandardCharsets.UTF_8);
+        List<String> syslog = Files.readAllLines(Capture.syslogFile(), StandardCharsets.UTF_8);
         assertEquals(MULTILOG_LINES, multilog.size());
         assertEquals(SYSLOG_LINES, syslog.size());
 
@@ -282,7 +282,7 @@ class KafkaEndToEndTest {
     // Kafka helpers
 
     private static List<String> multilogLines() throws IOException {
-        Path dir = Capture.dir().resolve("multilog");
+        Path dir = Capture.multilogDir();
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = new ArrayList<>(s.filter(f -> f.getFileName().toString().startsWith("@")).sorted().toList());

@@ -38,11 +38,24 @@ class LocalJarIT {
         return out;
     }
 
+    /** Copies a folder tree (the bundled samples) so a run can have its own working directory. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+    }
+
     @Test
-    void defaultRunOnTheBundledSampleWritesEveryOutput() throws Exception {
-        // run from the repository root with no arguments, exactly as the README says
-        Path out = REPO.resolve("out");
-        String printed = run(REPO);
+    void defaultRunOnTheBundledSampleWritesEveryOutput(@TempDir Path tmp) throws Exception {
+        // with no arguments, exactly as the README says, in a working directory laid out like the
+        // repository root (its samples/), so the test never touches the user's own out/
+        copyTree(REPO.resolve("samples"), tmp.resolve("samples"));
+        Path out = tmp.resolve("out");
+        String printed = run(tmp);
         assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), printed);
         assertEquals(539, count(out.resolve("lifecycles")));
         assertEquals(4547, count(out.resolve("events")));

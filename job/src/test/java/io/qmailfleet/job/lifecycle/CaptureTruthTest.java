@@ -39,7 +39,7 @@ class CaptureTruthTest {
     @Test
     void multilogLifecyclesEqualGroundTruth() throws Exception {
         JobConfig cfg = new JobConfig();
-        cfg.inputs = List.of(Capture.dir().resolve("multilog").toString());
+        cfg.inputs = List.of(Capture.multilogDir().toString());
         cfg.host = "mail";
         CollectingSinks out = PipelineRunner.runFiles(cfg, 2);
         // multilog stamps are the ground truth's own clock: equal to the float's precision
@@ -50,7 +50,7 @@ class CaptureTruthTest {
     @Test
     void multilogOnTheRocksDbStateBackendGivesTheSameTruth() throws Exception {
         JobConfig cfg = new JobConfig();
-        cfg.inputs = List.of(Capture.dir().resolve("multilog").toString());
+        cfg.inputs = List.of(Capture.multilogDir().toString());
         cfg.host = "mail";
         cfg.stateBackend = "rocksdb";
         compareWithTruth(PipelineRunner.runFiles(cfg, 2), 1_000L);
@@ -59,7 +59,7 @@ class CaptureTruthTest {
     @Test
     void syslogLifecyclesEqualGroundTruth() throws Exception {
         JobConfig cfg = new JobConfig();
-        cfg.inputs = List.of(Capture.dir().resolve("syslog").resolve("maillog").toString());
+        cfg.inputs = List.of(Capture.syslogFile().toString());
         CollectingSinks out = PipelineRunner.runFiles(cfg, 2);
         // splogger stamps a line when it flushes it, multilog when it reads its first byte: the two
         // clocks differ by scheduling jitter only
@@ -73,7 +73,7 @@ class CaptureTruthTest {
     private static void compareWithTruth(CollectingSinks out, long toleranceNanos) throws IOException {
         assertEquals(List.of(), out.deadLetters(), "no dead letters on the real capture");
         assertEquals(List.of(), out.late(), "no late lines on the real capture");
-        JsonNode truth = JSON.readTree(Capture.dir().resolve("lifecycles.json").toFile());
+        JsonNode truth = JSON.readTree(Capture.lifecyclesJson().toFile());
         List<LifecycleRecord> got = new ArrayList<>(out.lifecycles());
         assertEquals(truth.size(), got.size(), "one record per life cycle");
         assertEquals(539, got.size());
@@ -184,7 +184,7 @@ class CaptureTruthTest {
      * one d line per delivery. Senders and recipients are lower-cased there (we keep them as logged).
      */
     private static void compareWithMatchup(List<LifecycleRecord> got) throws IOException {
-        List<String> lines = Files.readAllLines(Capture.dir().resolve("qmailanalog").resolve("matchup.out"));
+        List<String> lines = Files.readAllLines(Capture.qmailanalog("matchup.out"));
         Map<String, LifecycleRecord> byQpBirth = new HashMap<>();
         for (LifecycleRecord r : got) byQpBirth.put(r.qp + "@" + r.infoNanos, r);
         int m = 0, d = 0, k = 0, z = 0, dd = 0;

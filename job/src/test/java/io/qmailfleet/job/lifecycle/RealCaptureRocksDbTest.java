@@ -9,7 +9,6 @@ import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.QmailEvent;
 import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,11 +27,7 @@ class RealCaptureRocksDbTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Path captureDir() {
-        return Capture.dir();
-    }
-
-    private static List<QmailEvent> captureEvents(Path dir) {
+    private static List<QmailEvent> captureEvents() {
         List<QmailEvent> events = RealCaptureTest.captureEvents();
         assertEquals(4526, events.size());
         return events;
@@ -67,12 +62,11 @@ class RealCaptureRocksDbTest {
 
     @Test
     void captureOnRocksDbGivesTheHeapRecords() throws Exception {
-        Path dir = captureDir();
-        List<QmailEvent> events = captureEvents(dir);
+        List<QmailEvent> events = captureEvents();
         List<String> heap = run(copies(events), false);
         List<String> rocks = run(copies(events), true);
 
-        JsonNode truth = JSON.readTree(dir.resolve("lifecycles.json").toFile());
+        JsonNode truth = JSON.readTree(Capture.lifecyclesJson().toFile());
         assertEquals(539, truth.size());
         assertEquals(truth.size(), rocks.size());
         assertEquals(heap, rocks);
@@ -93,7 +87,7 @@ class RealCaptureRocksDbTest {
 
     @Test
     void locallyDisorderedCaptureOnRocksDbGivesTheSameRecords() throws Exception {
-        List<QmailEvent> events = captureEvents(captureDir());
+        List<QmailEvent> events = captureEvents();
         List<String> heapInOrder = run(copies(events), false);
 
         // swap disjoint neighbours less than 1 s apart (never two lines of the same time, whose

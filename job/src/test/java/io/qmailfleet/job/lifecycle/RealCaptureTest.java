@@ -13,7 +13,6 @@ import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,11 +32,10 @@ class RealCaptureTest {
 
     @Test
     void captureMatchesGroundTruth() throws Exception {
-        Path dir = Capture.dir();
         List<QmailEvent> events = captureEvents();
         assertEquals(4526, events.size());
 
-        JsonNode truth = new ObjectMapper().readTree(dir.resolve("lifecycles.json").toFile());
+        JsonNode truth = new ObjectMapper().readTree(Capture.lifecyclesJson().toFile());
         try (Pipeline p = new Pipeline(new LifecycleConfig())) { // default 2 s reorder bound
             p.feed(events.toArray(new QmailEvent[0]));
             p.endOfInput();

@@ -188,7 +188,7 @@ class RealCaptureTest {
     void matchupInputIsEpochFormatAndMatchesMultilogExactly() {
         // qmailanalog/matchup.in is the multilog capture with each TAI64N label rewritten as
         // "%d.%09d" (FORMAT.md): same events, same nanosecond times, format EPOCH
-        List<QmailEvent> epoch = parseAll(Capture.lines(Capture.dir().resolve("qmailanalog/matchup.in"), "mail"));
+        List<QmailEvent> epoch = parseAll(Capture.lines(Capture.qmailanalog("matchup.in"), "mail"));
         List<QmailEvent> ml = parseAll(Capture.multilog("mail"));
         assertEquals(ml.size(), epoch.size());
         for (int i = 0; i < ml.size(); i++) {

@@ -11,30 +11,57 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Where the real capture (../shared/qmail/real-capture-1) and the repository root are. */
+/**
+ * The real capture, read from the repository only: its logs are the bundled samples
+ * ({@code samples/fleet/mail/send} multilog, {@code samples/syslog/maillog}, {@code samples/fleet/mail/smtpd}),
+ * its ground truth and qmailanalog's outputs on the same log are in {@code testdata/real-capture-1}.
+ */
 public final class Capture {
     private Capture() {}
 
-    public static Path dir() {
-        String p = System.getProperty("qmail.capture.dir");
-        Path dir = p != null ? Path.of(p) : Path.of("../../shared/qmail/real-capture-1");
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("real capture not found at " + dir.toAbsolutePath()
-                    + " (set -Dqmail.capture.dir; it lives in shared/qmail/real-capture-1 beside the repository)");
-        }
-        return dir.toAbsolutePath().normalize();
-    }
-
+    /** The repository root ({@code -Dqmail.repo.dir}, else the parent of the module being tested). */
     public static Path repo() {
         String p = System.getProperty("qmail.repo.dir");
         return (p != null ? Path.of(p) : Path.of("..")).toAbsolutePath().normalize();
     }
 
+    private static Path existing(Path p) {
+        if (!Files.exists(p)) {
+            throw new IllegalStateException("test data missing at " + p + " (it is part of the repository)");
+        }
+        return p;
+    }
+
+    /** Ground truth and qmailanalog's outputs: {@code testdata/real-capture-1}. */
+    public static Path truthDir() {
+        return existing(repo().resolve("testdata/real-capture-1"));
+    }
+
+    /** {@code lifecycles.json}: one record per life cycle, the capture's ground truth. */
+    public static Path lifecyclesJson() {
+        return existing(truthDir().resolve("lifecycles.json"));
+    }
+
+    /** One of qmailanalog's files on the same log ({@code matchup.in}, {@code matchup.out}, {@code zoverall.txt}, ...). */
+    public static Path qmailanalog(String name) {
+        return existing(truthDir().resolve("qmailanalog").resolve(name));
+    }
+
+    /** The multilog directory of qmail-send ({@code @*.s} files and {@code current}). */
+    public static Path multilogDir() {
+        return existing(repo().resolve("samples/fleet/mail/send"));
+    }
+
+    /** The same log through splogger and rsyslog (RFC 3164 traditional format, 4527 lines). */
+    public static Path syslogFile() {
+        return existing(repo().resolve("samples/syslog/maillog"));
+    }
+
     /** The multilog files in the order they were written: {@code @*.s} by name, then {@code current}. */
     public static List<Path> multilogFiles() {
-        try (Stream<Path> s = Files.list(dir().resolve("multilog"))) {
+        try (Stream<Path> s = Files.list(multilogDir())) {
             List<Path> files = s.filter(f -> f.getFileName().toString().startsWith("@")).sorted().collect(Collectors.toList());
-            files.add(dir().resolve("multilog/current"));
+            files.add(multilogDir().resolve("current"));
             return files;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -62,11 +89,11 @@ public final class Capture {
 
     /** The 4527 lines of the syslog capture (host from each line). */
     public static List<RawLine> syslog() {
-        return lines(dir().resolve("syslog/maillog"), null);
+        return lines(syslogFile(), null);
     }
 
     /** The 21 tcpserver lines. */
     public static List<RawLine> smtpd(String host) {
-        return lines(dir().resolve("smtpd/current"), host);
+        return lines(existing(repo().resolve("samples/fleet/mail/smtpd/current")), host);
     }
 }
