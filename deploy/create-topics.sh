@@ -9,7 +9,8 @@ PARTITIONS="${2:-6}"
 REPLICATION="${3:-1}"
 PREFIX="${TOPIC_PREFIX:-qmail.}"
 KT="$(command -v kafka-topics.sh || echo /opt/kafka/bin/kafka-topics.sh)"
-for t in lines lifecycles alerts dead-letters events late; do
+# one topic per output of the job (io.qmailfleet.job.sink.Outputs.ALL), plus the input
+for t in lines lifecycles alerts dead-letters events late host-events; do
   "$KT" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "${PREFIX}${t}" \
     --partitions "$PARTITIONS" --replication-factor "$REPLICATION"
 done

@@ -35,7 +35,13 @@ class DeployConfigTest {
         JobConfig c = JobConfig.from(CliArgs.parse(jobArgs.split("\\s+")));
         assertTrue(c.readsKafka());
         assertEquals("kafka", c.sink);
-        assertTrue(Files.isRegularFile(Capture.repo().resolve("deploy/create-topics.sh")));
+        java.util.regex.Matcher loop = java.util.regex.Pattern.compile("for t in ([^;]*);")
+                .matcher(Files.readString(Capture.repo().resolve("deploy/create-topics.sh")));
+        assertTrue(loop.find(), "create-topics.sh loops over the topics");
+        List<String> topics = Arrays.asList(loop.group(1).trim().split("\\s+"));
+        for (io.qmailfleet.job.sink.Output<?> o : io.qmailfleet.job.sink.Outputs.ALL) {
+            assertTrue(topics.contains(o.name()), "create-topics.sh creates the topic of output " + o.name() + ": " + topics);
+        }
     }
 
     @Test

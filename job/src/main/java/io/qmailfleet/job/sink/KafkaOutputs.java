@@ -1,9 +1,5 @@
 package io.qmailfleet.job.sink;
 
-import io.qmailfleet.job.model.DeadLetter;
-import io.qmailfleet.job.model.LifecycleRecord;
-import io.qmailfleet.job.model.MessageAlert;
-import io.qmailfleet.job.model.QmailEvent;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -13,26 +9,22 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * JSON records to Kafka topics {@code <prefix>lifecycles}, {@code <prefix>alerts},
- * {@code <prefix>dead-letters}, {@code <prefix>events}, {@code <prefix>late}, keyed by host.
+ * JSON records to one Kafka topic per {@link Output}, {@code <prefix><output name>}, keyed by host.
  * With exactly-once, records become visible to {@code read_committed} consumers when the checkpoint
- * that covers them completes.
+ * that covers them completes; transactional ids are {@code <transactional id prefix><output name>},
+ * so two deployments on one Kafka cluster need different prefixes.
  */
 public final class KafkaOutputs implements PipelineSinks {
     private final String bootstrap;
     private final String topicPrefix;
     private final boolean exactlyOnce;
-    private final boolean writeEvents;
+    private final String transactionalIdPrefix;
 
-    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, boolean writeEvents) {
+    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix) {
         this.bootstrap = bootstrap;
         this.topicPrefix = topicPrefix;
         this.exactlyOnce = exactlyOnce;
-        this.writeEvents = writeEvents;
-    }
-
-    public static String topic(String prefix, String name) {
-        return prefix + name;
+        this.transactionalIdPrefix = transactionalIdPrefix;
     }
 
     private static final class Serializer implements KafkaRecordSerializationSchema<KeyedJson> {
@@ -51,44 +43,21 @@ public final class KafkaOutputs implements PipelineSinks {
         }
     }
 
-    private <T> void write(DataStream<T> stream, String name, SerializableFunction<T, String> key,
-                           SerializableFunction<T, String> encoder) {
-        String topic = topic(topicPrefix, name);
+    @Override
+    public <T> void write(Output<T> output, DataStream<T> stream) {
+        String name = output.name();
         KafkaSink<KeyedJson> sink = KafkaSink.<KeyedJson>builder()
                 .setBootstrapServers(bootstrap)
-                .setRecordSerializer(new Serializer(topic))
+                .setRecordSerializer(new Serializer(output.topic(topicPrefix)))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
-                .setTransactionalIdPrefix("qmail-fleet-" + name)
+                .setTransactionalIdPrefix(transactionalIdPrefix + name)
                 // must not exceed the broker's transaction.max.timeout.ms (15 min by default)
                 .setProperty("transaction.timeout.ms", "300000")
                 .build();
-        stream.map(new OutputCounter<T, KeyedJson>(name, v -> new KeyedJson(key.apply(v), encoder.apply(v))))
+        SerializableFunction<T, String> key = output.host();
+        SerializableFunction<T, String> json = output.json();
+        stream.map(new OutputCounter<T, KeyedJson>(output.counter(), v -> new KeyedJson(key.apply(v), json.apply(v))))
                 .returns(KeyedJson.class).uid("json-" + name).name("json " + name)
                 .sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
-    }
-
-    @Override
-    public void events(DataStream<QmailEvent> events) {
-        if (writeEvents) write(events, "events", e -> e.host, JsonLines::event);
-    }
-
-    @Override
-    public void deadLetters(DataStream<DeadLetter> deadLetters) {
-        write(deadLetters, "dead-letters", d -> d.host, JsonLines::deadLetter);
-    }
-
-    @Override
-    public void lifecycles(DataStream<LifecycleRecord> lifecycles) {
-        write(lifecycles, "lifecycles", r -> r.host, JsonLines::lifecycle);
-    }
-
-    @Override
-    public void alerts(DataStream<MessageAlert> alerts) {
-        write(alerts, "alerts", a -> a.host, JsonLines::alert);
-    }
-
-    @Override
-    public void late(DataStream<QmailEvent> late) {
-        write(late, "late", e -> e.host, JsonLines::event);
     }
 }
