@@ -38,7 +38,7 @@ public final class PipelineBench {
             JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
                     "--input", work.resolve("fleet").toString(), "--output", work.resolve("out").toString(),
                     "--events", "false", "--parallelism", Integer.toString(parallelism),
-                    "--state-backend", backend, "--checkpoint-interval", "10s"}));
+                    "--state-backend", backend, "--checkpoint-interval", "10s", "--quiet"}));
             long t0 = System.nanoTime();
             JobExecutionResult r = Main.run(cfg);
             double wall = (System.nanoTime() - t0) / 1e9;

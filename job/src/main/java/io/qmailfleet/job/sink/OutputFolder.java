@@ -52,8 +52,8 @@ public final class OutputFolder {
             Path dir = base.resolve(o.name());
             if (Files.isDirectory(dir)) FileUtils.deleteDirectory(dir.toFile());
             else Files.deleteIfExists(dir);
-            // so that "no dead letters" reads as an empty folder
-            if (o.enabled(cfg)) Files.createDirectories(dir);
+            // so that "no dead letters" (or --events false) reads as an empty folder
+            Files.createDirectories(dir);
         }
         Files.deleteIfExists(base.resolve(SUMMARY));
     }
