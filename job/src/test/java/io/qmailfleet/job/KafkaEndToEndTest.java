@@ -147,7 +147,7 @@ class KafkaEndToEndTest {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
                 "--kafka-bootstrap", bootstrap, "--input-topic", input, "--starting-offsets", "earliest",
                 "--bounded", "true", "--sink", "kafka", "--topic-prefix", prefix, "--exactly-once", "true",
-                "--checkpoint-interval", "1s"}));
+                "--checkpoint-interval", "1s", "--transactional-id-prefix", "e2e-" + prefix}));
         JobExecutionResult result = Main.run(cfg);
 
         long read = acc(result, "lines-read");
