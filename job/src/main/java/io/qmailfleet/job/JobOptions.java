@@ -55,6 +55,8 @@ public final class JobOptions {
     public static final JobOption<Boolean> OVERWRITE = JobOption.flag("overwrite")
             .help("replace the output folders even in a non-empty --output the job did not write");
     public static final JobOption<Boolean> EVENTS = JobOption.bool("events", true).help("write every parsed line to events/");
+    public static final JobOption<Boolean> HOST_EVENTS = JobOption.bool("host-events", true)
+            .help("write status, alert:, warning:, restart and connection lines to host-events/");
 
     // time and timeouts
     public static final JobOption<Duration> MAX_OUT_OF_ORDER = JobOption.duration("max-out-of-order", Duration.ofSeconds(2))
@@ -105,7 +107,7 @@ public final class JobOptions {
             new OptionGroup("Input (files)", INPUT, HOST),
             new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
                     STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX),
-            new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS),
+            new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT),
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),

@@ -58,7 +58,18 @@ public final class Main {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        JobExecutionResult result = run(cfg, err);
+        JobExecutionResult result;
+        try {
+            result = run(cfg, err);
+        } catch (IllegalArgumentException e) {
+            // the output folder changed between the check and the run
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (java.nio.file.FileSystemException e) {
+            err.println("error: cannot write " + e.getFile() + (e.getReason() == null ? "" : ": " + e.getReason())
+                    + " (" + e.getClass().getSimpleName() + ")");
+            return 1;
+        }
         if (result != null && !result.isJobExecutionResult()) {
             // `flink run -d`: the job has only been submitted; its accumulators and runtime are not
             // known here (asking a DetachedJobExecutionResult for them throws)

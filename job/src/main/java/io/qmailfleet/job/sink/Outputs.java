@@ -32,7 +32,7 @@ public final class Outputs {
             "lines that came later than --max-out-of-order allows", JsonLines::event, e -> e.host);
     public static final Output<QmailEvent> HOST_EVENTS = new Output<>("host-events", QmailEvent.class,
             "event.schema.json", "qmail-send status, alert: and warning: lines, restarts, tcpserver and other programs' lines",
-            JsonLines::event, e -> e.host);
+            JsonLines::event, e -> e.host, JobOptions.HOST_EVENTS);
 
     /** Every output, in the order the summary lists them. */
     public static final List<Output<?>> ALL = List.of(EVENTS, DEAD_LETTERS, LIFECYCLES, ALERTS, LATE, HOST_EVENTS);
