@@ -27,28 +27,29 @@ public final class JobConfig implements Serializable {
     /** The options as given (only those given), typed; stages read theirs with {@link #get}. */
     public Configuration options = new Configuration();
 
+    // the defaults below come from the options; the derived ones (-1 = Flink's, the embedded
+    // run's checkpoint interval and state backend, files) are what a run without options uses
     public List<String> inputs = new ArrayList<>();
     public String host;
-    public String output = DEFAULT_OUTPUT;
-    public boolean writeEvents = true;
+    public String output = JobOptions.OUTPUT.defaultValue();
     public int parallelism = -1;
     public Duration checkpointInterval = Duration.ofSeconds(2);
     public String stateBackend = "hashmap";
-    public Duration idleTimeout = Duration.ofSeconds(30);
+    public Duration idleTimeout = JobOptions.IDLE_TIMEOUT.defaultValue();
     public String kafkaBootstrap;
-    public String inputTopic = "qmail.lines";
-    public String groupId = "qmail-fleet";
-    public String startingOffsets = "committed";
+    public String inputTopic = JobOptions.INPUT_TOPIC.defaultValue();
+    public String groupId = JobOptions.GROUP_ID.defaultValue();
+    public String startingOffsets = JobOptions.STARTING_OFFSETS.defaultValue();
     public boolean bounded;
     public String sink = "files";
-    public String topicPrefix = "qmail.";
+    public String topicPrefix = JobOptions.TOPIC_PREFIX.defaultValue();
     public boolean exactlyOnce;
-    public String transactionalIdPrefix = "qmail-fleet-";
+    public String transactionalIdPrefix = JobOptions.TRANSACTIONAL_ID_PREFIX.defaultValue();
     public String checkpointDir;
     public int maxParallelism = -1;
     public boolean overwrite;
     public boolean quiet;
-    public Duration progressInterval = Duration.ofSeconds(5);
+    public Duration progressInterval = JobOptions.PROGRESS_INTERVAL.defaultValue();
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
 
@@ -86,7 +87,6 @@ public final class JobConfig implements Serializable {
         c.host = c.get(JobOptions.HOST);
         c.output = c.get(JobOptions.OUTPUT);
         c.overwrite = c.get(JobOptions.OVERWRITE);
-        c.writeEvents = c.get(JobOptions.EVENTS);
         c.parallelism = c.given(JobOptions.PARALLELISM) ? c.get(JobOptions.PARALLELISM) : -1;
         c.maxParallelism = c.given(JobOptions.MAX_PARALLELISM) ? c.get(JobOptions.MAX_PARALLELISM) : -1;
         if (c.parallelism > 0 && c.maxParallelism > 0 && c.parallelism > c.maxParallelism) {

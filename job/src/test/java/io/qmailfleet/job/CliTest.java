@@ -50,7 +50,7 @@ class CliTest {
         assertEquals(Duration.ofMinutes(10).toNanos(), c.lifecycle.stuckAfterNanos);
         assertEquals(Duration.ofMinutes(5).toNanos(), c.lifecycle.hungAfterNanos);
         assertEquals(0L, c.lifecycle.maxOutOfOrderNanos);
-        assertEquals(false, c.writeEvents);
+        assertEquals(false, c.get(JobOptions.EVENTS));
         assertEquals("Europe/Berlin", c.parser.zone);
         assertEquals("rocksdb", c.stateBackend);
     }
@@ -74,6 +74,28 @@ class CliTest {
         assertEquals(-1, d.maxParallelism);
         assertFalse(d.overwrite);
         assertFalse(d.quiet);
+    }
+
+    /** The stage configs' own defaults (for code that builds them directly) are the options' defaults. */
+    @Test
+    void stageConfigDefaultsAreTheOptionDefaults() {
+        JobConfig c = JobConfig.from(CliArgs.parse(new String[0]));
+        io.qmailfleet.job.lifecycle.LifecycleConfig plain = new io.qmailfleet.job.lifecycle.LifecycleConfig();
+        assertEquals(plain.maxOutOfOrderNanos, c.lifecycle.maxOutOfOrderNanos);
+        assertEquals(plain.stuckAfterNanos, c.lifecycle.stuckAfterNanos);
+        assertEquals(plain.hungAfterNanos, c.lifecycle.hungAfterNanos);
+        assertEquals(plain.maxOpenAgeNanos, c.lifecycle.maxOpenAgeNanos);
+        assertEquals(plain.hostIdleTtlMillis, c.lifecycle.hostIdleTtlMillis);
+        io.qmailfleet.job.parse.ParserConfig parser = new io.qmailfleet.job.parse.ParserConfig();
+        assertEquals(parser.zone, c.parser.zone);
+        assertEquals(parser.maxLineChars, c.parser.maxLineChars);
+        JobConfig unparsed = new JobConfig();
+        assertEquals(unparsed.inputTopic, c.inputTopic);
+        assertEquals(unparsed.groupId, c.groupId);
+        assertEquals(unparsed.topicPrefix, c.topicPrefix);
+        assertEquals(unparsed.idleTimeout, c.idleTimeout);
+        assertEquals(unparsed.output, c.output);
+        assertEquals(unparsed.checkpointInterval, c.checkpointInterval);
     }
 
     @Test

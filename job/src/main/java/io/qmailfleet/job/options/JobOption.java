@@ -66,6 +66,11 @@ public final class JobOption<T> {
         return repeatable;
     }
 
+    /** The default, or null when there is none. */
+    public T defaultValue() {
+        return option.defaultValue();
+    }
+
     /** The value set in {@code conf}, else the default. */
     public T get(Configuration conf) {
         return conf.get(option);
