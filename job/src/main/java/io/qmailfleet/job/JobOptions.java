@@ -13,6 +13,15 @@ import java.util.List;
  * Every option of the job, each defined once. {@link #GROUPS} is the registry: a new stage defines
  * its options and their {@link OptionGroup} in its own package and adds the group here; the usage
  * text ({@code --help}) is generated from it and the README's option list is checked against it.
+ *
+ * <p>A stage's options, e.g. in {@code stats/StatsOptions.java}:
+ * <pre>{@code
+ * public static final JobOption<Duration> WINDOW = JobOption.duration("stats-window", Duration.ofMinutes(5))
+ *         .check(JobOption.positive(), "must be > 0").help("tumbling event-time window of the aggregates");
+ * public static final OptionGroup GROUP = new OptionGroup("Statistics", WINDOW);
+ * }</pre>
+ * then {@code StatsOptions.GROUP} is added to {@link #GROUPS}, the stage reads
+ * {@code cfg.get(StatsOptions.WINDOW)}, and the README's option list gets the line {@code --help} prints.
  */
 public final class JobOptions {
     private JobOptions() {}

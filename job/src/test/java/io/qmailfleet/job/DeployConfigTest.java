@@ -90,4 +90,17 @@ class DeployConfigTest {
                 "the cluster's classpath is resolved by Maven from deploy/cluster/pom.xml");
         assertFalse(readme.contains("about 20 s"), "no timing the first start does not meet");
     }
+
+    /** The README's outputs table has a row per output of the registry, with the output's schema file. */
+    @Test
+    void readmeListsEveryOutputWithItsSchema() throws Exception {
+        String readme = Files.readString(Capture.repo().resolve("README.md"));
+        for (io.qmailfleet.job.sink.Output<?> o : io.qmailfleet.job.sink.Outputs.ALL) {
+            java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^\\| `" + java.util.regex.Pattern.quote(o.name())
+                    + "/` \\|.*\\| `schemas/([^`]+)` \\|$").matcher(readme);
+            assertTrue(row.find(), "README row for " + o.name());
+            assertEquals(o.schema(), row.group(1), o.name());
+            assertTrue(Files.isRegularFile(Capture.repo().resolve("schemas").resolve(o.schema())), o.schema());
+        }
+    }
 }

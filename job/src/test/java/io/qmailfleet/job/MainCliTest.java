@@ -191,7 +191,12 @@ class MainCliTest {
         List<String> hostEvents = EmbeddedRunTest.lines(out.resolve("host-events"));
         assertTrue(hostEvents.stream().anyMatch(l -> l.contains("\"type\":\"status\"")), "qmail-send status lines reach host-events/");
         assertTrue(hostEvents.stream().anyMatch(l -> l.contains("\"type\":\"tcp_")), "tcpserver lines reach host-events/");
-        var schema = io.qmailfleet.job.testutil.Schemas.load(Outputs.HOST_EVENTS.schema());
-        for (String l : hostEvents) assertEquals(java.util.Set.of(), io.qmailfleet.job.testutil.Schemas.validate(schema, l), l);
+        // every record follows the schema the registry names for its output
+        for (Output<?> o : Outputs.ALL) {
+            var schema = io.qmailfleet.job.testutil.Schemas.load(o.schema());
+            for (String l : EmbeddedRunTest.lines(out.resolve(o.name()))) {
+                assertEquals(java.util.Set.of(), io.qmailfleet.job.testutil.Schemas.validate(schema, l), o.name() + ": " + l);
+            }
+        }
     }
 }

@@ -14,6 +14,14 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * The registry of the job's outputs. A stage that adds an output adds one entry to {@link #ALL}
  * (and puts its stream into {@link FleetPipeline.Streams}); the file and Kafka sinks, the summary,
  * the output folder's preparation and the tests follow from it.
+ *
+ * <p>For example, a stage's aggregates:
+ * <pre>{@code
+ * public static final Output<HostStats> STATS = new Output<>("stats", HostStats.class, "stats.schema.json",
+ *         "per-host aggregates per window", JsonLines::stats, s -> s.host);
+ * }</pre>
+ * listed in {@link #ALL}, with {@code s.put(Outputs.STATS, stats)} where the stage is wired in
+ * {@link FleetPipeline#build}; the README's outputs table gets a row (a test checks it).
  */
 public final class Outputs {
     private Outputs() {}
