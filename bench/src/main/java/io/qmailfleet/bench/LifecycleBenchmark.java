@@ -80,7 +80,7 @@ public class LifecycleBenchmark {
     @OperationsPerInvocation(LINES)
     public long hostSequencerAndLifecycleBuilder() throws Exception {
         try (KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a =
-                     new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new HostSequencer(config)),
+                     new KeyedOneInputStreamOperatorTestHarness<>(new HostSequencer(config),
                              e -> e.host, Types.STRING);
              KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b =
                      new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LifecycleBuilder(config)),

@@ -61,7 +61,7 @@ final class Pipeline implements AutoCloseable {
 
     private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> newStageA() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent>(
-                new KeyedProcessOperator<>(new HostSequencer(config, parserFactory)), e -> e.host, Types.STRING);
+                new HostSequencer(config, parserFactory), e -> e.host, Types.STRING);
         if (backend != null) h.setStateBackend(backend);
         return h;
     }
@@ -179,7 +179,7 @@ final class Pipeline implements AutoCloseable {
 
     List<MessageAlert> alerts(String kind) {
         List<MessageAlert> l = new ArrayList<>();
-        for (MessageAlert al : alerts) if (al.kind.equals(kind)) l.add(al);
+        for (MessageAlert al : alerts) if (al.kind.json().equals(kind)) l.add(al);
         return l;
     }
 
