@@ -33,6 +33,8 @@ public final class JobConfig implements Serializable {
             "  --sink files|kafka         (default kafka with --kafka-bootstrap, else files)",
             "  --topic-prefix P           output topics P+lifecycles, alerts, dead-letters, events, late (default qmail.)",
             "  --exactly-once true        transactional Kafka output (visible at checkpoints)",
+            "  --kafka-max-record-bytes N larger output records become RECORD_TOO_LARGE dead letters instead of",
+            "                             failing the sink (default 1048576; >= 65536; <= the topics' max.message.bytes)",
             "Output:",
             "  --output DIR               JSON-lines folders events/ dead-letters/ lifecycles/ alerts/ late/ and",
             "                             summary.json (default: " + DEFAULT_OUTPUT + "; those folders are replaced)",
@@ -58,7 +60,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once");
+            "exactly-once", "kafka-max-record-bytes");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -76,6 +78,7 @@ public final class JobConfig implements Serializable {
     public String sink = "files";
     public String topicPrefix = "qmail.";
     public boolean exactlyOnce;
+    public int kafkaMaxRecordBytes = 1048576;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
 
@@ -104,6 +107,9 @@ public final class JobConfig implements Serializable {
         if (c.sink.equals("kafka") && c.kafkaBootstrap == null) throw new IllegalArgumentException("--sink kafka needs --kafka-bootstrap");
         c.topicPrefix = a.get("topic-prefix", c.topicPrefix);
         c.exactlyOnce = Boolean.parseBoolean(a.get("exactly-once", "false"));
+        c.kafkaMaxRecordBytes = Integer.parseInt(a.get("kafka-max-record-bytes", Integer.toString(c.kafkaMaxRecordBytes)));
+        // a dead letter (raw text cut to 2048 characters) must always fit
+        if (c.kafkaMaxRecordBytes < 65536) throw new IllegalArgumentException("--kafka-max-record-bytes must be at least 65536");
         c.host = a.get("host", null);
         c.output = a.get("output", DEFAULT_OUTPUT);
         c.writeEvents = Boolean.parseBoolean(a.get("events", "true"));

@@ -98,7 +98,8 @@ public final class Main {
                 ? KafkaOffsets.latest(cfg.kafkaBootstrap, cfg.inputTopic) : null;
         DataStream<RawLine> lines = cfg.readsKafka() ? kafkaLines(env, cfg, stopOffsets) : fileLines(env, cfg);
         PipelineSinks sinks = cfg.sink.equals("kafka")
-                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.writeEvents)
+                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.writeEvents,
+                        cfg.kafkaMaxRecordBytes)
                 : new FileOutputs(absolute(cfg.output), cfg.writeEvents);
         FleetPipeline.build(lines, cfg, sinks);
         JobExecutionResult result = env.execute("qmail fleet analytics");
