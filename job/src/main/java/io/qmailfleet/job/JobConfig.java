@@ -31,6 +31,8 @@ public final class JobConfig implements Serializable {
             "                             order, then current; logrotate files oldest first; .gz/.bz2/.xz read as is",
             "  --host NAME                host of lines that do not name one (multilog). Default: the first directory",
             "                             level under an input directory, else the directory holding the file",
+            "  --known-hosts H[,H...]     accept lines of these hosts only; others are dead-lettered UNKNOWN_HOST",
+            "                             (default: every host)",
             "Kafka (live):",
             "  --kafka-bootstrap SERVERS  read lines from Kafka instead of files (unless --input is given)",
             "  --input-topic TOPIC        (default qmail.lines); record key or header 'host' = host",
@@ -68,7 +70,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once", "kafka-max-record-bytes");
+            "exactly-once", "kafka-max-record-bytes", "known-hosts");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -131,6 +133,12 @@ public final class JobConfig implements Serializable {
         c.idleTimeout = Durations.parse(a.get("idle-timeout", "30s"));
         c.parser.zone = ZoneId.of(a.get("zone", "UTC")).getId();
         c.parser.maxLineChars = Integer.parseInt(a.get("max-line-chars", "65536"));
+        if (a.has("known-hosts")) {
+            c.parser.knownHosts = new ArrayList<>(a.all("known-hosts"));
+            if (c.parser.knownHosts.isEmpty() || c.parser.knownHosts.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("--known-hosts needs host names");
+            }
+        }
         c.lifecycle.parser = c.parser;
         if (a.has("max-out-of-order")) c.lifecycle.maxOutOfOrderNanos = Durations.parse(a.get("max-out-of-order", "2s")).toNanos();
         if (a.has("stuck-after")) c.lifecycle.stuckAfterNanos = Durations.parse(a.get("stuck-after", "1h")).toNanos();

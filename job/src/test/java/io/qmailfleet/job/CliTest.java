@@ -59,6 +59,14 @@ class CliTest {
     }
 
     @Test
+    void knownHostsAreAListAndEveryHostWithoutIt() {
+        assertEquals(List.of("mx1", "mx2", "mx3"), JobConfig.from(CliArgs.parse(new String[] {
+                "--known-hosts", "mx1,mx2", "--known-hosts", "mx3"})).parser.knownHosts);
+        assertEquals(null, JobConfig.from(CliArgs.parse(new String[0])).parser.knownHosts);
+        assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {"--known-hosts", ","})));
+    }
+
+    @Test
     void mistakesAreClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JobConfig.from(CliArgs.parse(new String[] {"--inptu", "x"})));

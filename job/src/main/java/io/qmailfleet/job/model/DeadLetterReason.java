@@ -26,5 +26,7 @@ public enum DeadLetterReason {
      * An output record larger than Kafka accepts ({@code --kafka-max-record-bytes}), e.g. the life
      * cycle of a message with thousands of recipients: not sent; its JSON starts in the raw text.
      */
-    RECORD_TOO_LARGE
+    RECORD_TOO_LARGE,
+    /** A line of a host that is not in {@code --known-hosts}. */
+    UNKNOWN_HOST
 }
