@@ -95,7 +95,7 @@ lap "run 2 (submit + run, attached)" "$t"
 grep -E '^(lines read|  [a-z-]+ +[0-9]+ records|job time)' "$WORK/run2.txt" | sed 's/^/  | /'
 expect "run 2 lifecycles lines" "$(count "$OUT2/lifecycles")" 539
 expect "run 2 dead-letters lines" "$(count "$OUT2/dead-letters")" 0
-grep -q 'Successfully loaded RocksDB native library' "$FLINK_CLUSTER_WORK/log/taskmanager.log" \
+grep -q 'Successfully loaded RocksDB native library' "$FLINK_CLUSTER_WORK"/log/taskmanager-*.log \
   && echo "  ok   run 2 ran on RocksDB (native library loaded in the TaskManager)" \
   || fail "run 2: the TaskManager log shows no RocksDB native library load"
 
