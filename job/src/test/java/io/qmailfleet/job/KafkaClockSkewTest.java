@@ -266,6 +266,21 @@ class KafkaClockSkewTest {
         assertEquals(4, acc(result, "out-lifecycles"), "written: four life cycles, not the fifth");
     }
 
+    @Test
+    void outputTopicsThatTakeSmallerRecordsThanTheLimitAreOneClearErrorAtSubmission() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("small.lines", 1, (short) 1),
+                    new NewTopic("small.lifecycles", 1, (short) 1).configs(Map.of("max.message.bytes", "100000")))).all().get();
+        }
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Main.run(JobConfig.from(CliArgs.parse(new String[] {
+                        "--kafka-bootstrap", bootstrap, "--input-topic", "small.lines", "--bounded", "true",
+                        "--sink", "kafka", "--topic-prefix", "small."}))));
+        assertEquals("Kafka output topics take smaller records than --kafka-max-record-bytes 1048576: "
+                + "small.lifecycles has max.message.bytes 100000; lower --kafka-max-record-bytes or raise the"
+                + " topics' max.message.bytes (deploy/create-topics.sh)", e.getMessage());
+    }
+
     private static boolean within(long millis, Instant start, Instant end) {
         return millis >= start.toEpochMilli() - 1000 && millis <= end.toEpochMilli() + 1000;
     }
