@@ -118,6 +118,7 @@ public final class FleetPipeline {
         sinks.lifecycles(s.lifecycles);
         sinks.alerts(s.alerts);
         sinks.late(s.late);
+        sinks.finish();
         return s;
     }
 }
