@@ -50,6 +50,7 @@ public final class JobConfig implements Serializable {
     public boolean overwrite;
     public boolean quiet;
     public Duration progressInterval = JobOptions.PROGRESS_INTERVAL.defaultValue();
+    public int kafkaMaxRecordBytes = JobOptions.KAFKA_MAX_RECORD_BYTES.defaultValue();
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
 
@@ -84,6 +85,7 @@ public final class JobConfig implements Serializable {
         c.topicPrefix = c.get(JobOptions.TOPIC_PREFIX);
         c.exactlyOnce = c.get(JobOptions.EXACTLY_ONCE);
         c.transactionalIdPrefix = c.get(JobOptions.TRANSACTIONAL_ID_PREFIX);
+        c.kafkaMaxRecordBytes = c.get(JobOptions.KAFKA_MAX_RECORD_BYTES);
         c.host = c.get(JobOptions.HOST);
         c.output = c.get(JobOptions.OUTPUT);
         c.overwrite = c.get(JobOptions.OVERWRITE);
@@ -94,7 +96,7 @@ public final class JobConfig implements Serializable {
         }
         boolean unbounded = c.inputs.isEmpty() && !c.bounded;
         c.checkpointInterval = c.given(JobOptions.CHECKPOINT_INTERVAL) ? c.get(JobOptions.CHECKPOINT_INTERVAL)
-                : Duration.ofSeconds(unbounded ? 30 : 2);
+                : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : Duration.ofSeconds(2);
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
         c.stateBackend = c.given(JobOptions.STATE_BACKEND) ? c.get(JobOptions.STATE_BACKEND) : "hashmap";
         c.idleTimeout = c.get(JobOptions.IDLE_TIMEOUT);
@@ -102,6 +104,7 @@ public final class JobConfig implements Serializable {
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
         c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();
         c.parser.maxLineChars = c.get(JobOptions.MAX_LINE_CHARS);
+        if (c.given(JobOptions.KNOWN_HOSTS)) c.parser.knownHosts = new ArrayList<>(c.get(JobOptions.KNOWN_HOSTS));
         c.lifecycle.parser = c.parser;
         c.lifecycle.maxOutOfOrderNanos = c.get(JobOptions.MAX_OUT_OF_ORDER).toNanos();
         c.lifecycle.stuckAfterNanos = c.get(JobOptions.STUCK_AFTER).toNanos();

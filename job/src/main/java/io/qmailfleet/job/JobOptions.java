@@ -5,6 +5,7 @@ import static io.qmailfleet.job.options.JobOption.positive;
 import io.qmailfleet.job.options.JobOption;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.options.Options;
+import io.qmailfleet.job.sink.KafkaOutputs;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
@@ -28,6 +29,13 @@ public final class JobOptions {
 
     public static final String DEFAULT_SAMPLE = "samples/fleet";
     public static final String DEFAULT_OUTPUT = "out";
+    /**
+     * Checkpoint interval of a live (unbounded Kafka) run without a cluster setting: exactly-once
+     * output, alerts included, becomes visible only when a checkpoint completes, so this is what an
+     * alert waits at most before it can page anyone. Each checkpoint costs a state snapshot and one
+     * Kafka transaction commit per sink subtask (see the README).
+     */
+    public static final Duration DEFAULT_LIVE_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
     // input
     public static final JobOption<List<String>> INPUT = JobOption.list("input", "PATH[,PATH...]")
@@ -35,6 +43,9 @@ public final class JobOptions {
             .help("log files or directories (repeatable); multilog dirs, logrotate files, .gz/.bz2/.xz");
     public static final JobOption<String> HOST = JobOption.string("host", "NAME", null)
             .help("host of lines that do not name one (else the first directory level under an input directory)");
+    public static final JobOption<List<String>> KNOWN_HOSTS = JobOption.list("known-hosts", "H[,H...]")
+            .check(l -> !l.isEmpty() && l.stream().noneMatch(String::isBlank), "needs host names")
+            .defaultText("every host").help("accept lines of these hosts only; others are dead-lettered UNKNOWN_HOST");
 
     // Kafka
     public static final JobOption<String> KAFKA_BOOTSTRAP = JobOption.string("kafka-bootstrap", "SERVERS", null)
@@ -56,6 +67,11 @@ public final class JobOptions {
     public static final JobOption<String> TRANSACTIONAL_ID_PREFIX = JobOption.string("transactional-id-prefix", "P",
             "qmail-fleet-").check(s -> !s.isBlank(), "must not be empty")
             .help("Kafka transactional ids P+<output name>; unique per deployment on one Kafka cluster");
+    // a dead letter (raw text cut to 2048 characters) must always fit
+    public static final JobOption<Integer> KAFKA_MAX_RECORD_BYTES = JobOption.integer("kafka-max-record-bytes",
+            KafkaOutputs.DEFAULT_MAX_RECORD_BYTES).check(n -> n >= 65536, "must be at least 65536")
+            .help("larger output records become RECORD_TOO_LARGE dead letters instead of failing the sink"
+                    + " (<= the topics' max.message.bytes)");
 
     // output
     public static final JobOption<String> OUTPUT = JobOption.string("output", "DIR", DEFAULT_OUTPUT)
@@ -97,8 +113,9 @@ public final class JobOptions {
             .help("key groups of the keyed state: the parallelism a savepoint can be restored with");
     public static final JobOption<Duration> CHECKPOINT_INTERVAL = JobOption.duration("checkpoint-interval", null)
             .check(d -> d.toMillis() >= 10, "must be at least 10ms")
-            .defaultText("the cluster's, else 2s for files and 30s for unbounded input")
-            .help("checkpoints; output files and Kafka transactions commit at each");
+            .defaultText("the cluster's, else 2s for bounded input and " + DEFAULT_LIVE_CHECKPOINT_INTERVAL.toSeconds()
+                    + "s for live Kafka input")
+            .help("checkpoints; output files and Kafka transactions commit at each: the latency of exactly-once output, alerts included");
     public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
             .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's, else in memory")
             .help("where checkpoints are kept (file:///..., s3://...)");
@@ -113,9 +130,10 @@ public final class JobOptions {
 
     /** The registry: every option the job accepts, in usage order. A stage adds its group here. */
     public static final List<OptionGroup> GROUPS = List.of(
-            new OptionGroup("Input (files)", INPUT, HOST),
+            new OptionGroup("Input (files)", INPUT, HOST, KNOWN_HOSTS),
             new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
-                    STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX),
+                    STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX,
+                    KAFKA_MAX_RECORD_BYTES),
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT),

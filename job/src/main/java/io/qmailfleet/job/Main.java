@@ -3,7 +3,9 @@ package io.qmailfleet.job;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.sink.FileOutputs;
 import io.qmailfleet.job.sink.KafkaOutputs;
+import io.qmailfleet.job.sink.KafkaTopicCheck;
 import io.qmailfleet.job.sink.OutputFolder;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.source.KafkaLines;
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -118,8 +121,14 @@ public final class Main {
             progress = new Progress(progressOut, cfg.progressInterval, cfg.readsKafka() ? -1 : knownSize(cfg.inputs));
             env.registerJobListener(progress);
         }
+        if (cfg.sink.equals("kafka")) {
+            List<String> topics = new ArrayList<>();
+            for (var o : Outputs.ALL) if (o.enabled(cfg)) topics.add(o.topic(cfg.topicPrefix));
+            KafkaTopicCheck.check(cfg.kafkaBootstrap, topics, cfg.kafkaMaxRecordBytes);
+        }
         PipelineSinks sinks = cfg.sink.equals("kafka")
-                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.transactionalIdPrefix)
+                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.transactionalIdPrefix,
+                        cfg.kafkaMaxRecordBytes)
                 : new FileOutputs(absolute(cfg.output));
         FleetPipeline.build(lines, cfg, sinks);
         JobExecutionResult result;
@@ -148,7 +157,7 @@ public final class Main {
     /**
      * The execution environment. On a cluster its own state backend and checkpointing stay as
      * configured there unless an option asks otherwise; an embedded run, which has no such
-     * configuration, gets the job's defaults (checkpoints every 2 s for files, 30 s for live input:
+     * configuration, gets the job's defaults (checkpoints every 2 s for files, 10 s for live input:
      * file outputs and Kafka transactions commit at checkpoints).
      */
     static StreamExecutionEnvironment environment(JobConfig cfg) {

@@ -1,11 +1,14 @@
 package io.qmailfleet.job.sink;
 
+import io.qmailfleet.job.model.DeadLetter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.util.function.SerializableFunction;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -13,18 +16,41 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * With exactly-once, records become visible to {@code read_committed} consumers when the checkpoint
  * that covers them completes; transactional ids are {@code <transactional id prefix><output name>},
  * so two deployments on one Kafka cluster need different prefixes.
+ *
+ * <p><b>Record timestamps.</b> The Kafka timestamp of every output record is the time the job
+ * writes it (processing time, set by the producer), never the log time: a host whose clock runs a
+ * month ahead would otherwise write records the broker rejects ({@code log.message.timestamp.after.max.ms},
+ * one hour by default), and a month-old backfill would write records that time retention deletes at
+ * once. The log times are in the JSON ({@code ts}, {@code new}, {@code end}, ...).
+ *
+ * <p><b>Record size.</b> A record larger than {@code --kafka-max-record-bytes} is not sent (the
+ * sink would fail on it): it becomes a {@code RECORD_TOO_LARGE} dead letter (see {@link KafkaRecords}).
+ * The output topics' {@code max.message.bytes} must be at least that limit (the broker default,
+ * 1048588, is; {@code deploy/create-topics.sh} sets it).
  */
 public final class KafkaOutputs implements PipelineSinks {
+    /** Default of {@code --kafka-max-record-bytes}: the producer's default {@code max.request.size}. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1048576;
+
     private final String bootstrap;
     private final String topicPrefix;
     private final boolean exactlyOnce;
     private final String transactionalIdPrefix;
+    private final int maxRecordBytes;
+    private DataStream<DeadLetter> deadLetters;
+    private final List<DataStream<DeadLetter>> tooLarge = new ArrayList<>();
 
     public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix) {
+        this(bootstrap, topicPrefix, exactlyOnce, transactionalIdPrefix, DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix,
+                        int maxRecordBytes) {
         this.bootstrap = bootstrap;
         this.topicPrefix = topicPrefix;
         this.exactlyOnce = exactlyOnce;
         this.transactionalIdPrefix = transactionalIdPrefix;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     private static final class Serializer implements KafkaRecordSerializationSchema<KeyedJson> {
@@ -36,15 +62,27 @@ public final class KafkaOutputs implements PipelineSinks {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(KeyedJson r, KafkaSinkContext ctx, Long timestamp) {
-            return new ProducerRecord<>(topic, null, timestamp,
+        public ProducerRecord<byte[], byte[]> serialize(KeyedJson r, KafkaSinkContext ctx, Long logTime) {
+            // no timestamp: the producer stamps the record with the time it sends it (see above)
+            return new ProducerRecord<>(topic, null, null,
                     r.key == null ? null : r.key.getBytes(StandardCharsets.UTF_8),
                     r.json.getBytes(StandardCharsets.UTF_8));
         }
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> void write(Output<T> output, DataStream<T> stream) {
+        if (output == Outputs.DEAD_LETTERS) {
+            // written in finish(), together with the records of other outputs that are too large
+            deadLetters = (DataStream<DeadLetter>) stream;
+            return;
+        }
+        SingleOutputStreamOperator<KeyedJson> records = send(output, stream);
+        tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
+    }
+
+    private <T> SingleOutputStreamOperator<KeyedJson> send(Output<T> output, DataStream<T> stream) {
         String name = output.name();
         KafkaSink<KeyedJson> sink = KafkaSink.<KeyedJson>builder()
                 .setBootstrapServers(bootstrap)
@@ -53,11 +91,23 @@ public final class KafkaOutputs implements PipelineSinks {
                 .setTransactionalIdPrefix(transactionalIdPrefix + name)
                 // must not exceed the broker's transaction.max.timeout.ms (15 min by default)
                 .setProperty("transaction.timeout.ms", "300000")
+                // every record that gets here fits (KafkaRecords keeps larger ones out)
+                .setProperty("max.request.size", Integer.toString(maxRecordBytes))
                 .build();
-        SerializableFunction<T, String> key = output.host();
-        SerializableFunction<T, String> json = output.json();
-        stream.map(new OutputCounter<T, KeyedJson>(output.counter(), v -> new KeyedJson(key.apply(v), json.apply(v))))
-                .returns(KeyedJson.class).uid("json-" + name).name("json " + name)
-                .sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
+        SingleOutputStreamOperator<KeyedJson> records = stream
+                .process(new KafkaRecords<T>(name, output.host(), output.json(), maxRecordBytes))
+                .returns(KeyedJson.class).uid("json-" + name).name("json " + name);
+        records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
+        return records;
+    }
+
+    @Override
+    public void finish() {
+        if (deadLetters == null) return;
+        DataStream<DeadLetter> all = deadLetters;
+        for (DataStream<DeadLetter> t : tooLarge) all = all.union(t);
+        send(Outputs.DEAD_LETTERS, all);
+        deadLetters = null;
+        tooLarge.clear();
     }
 }

@@ -50,6 +50,7 @@ public final class Outputs {
         for (Output<?> o : ALL) {
             if (o.enabled(cfg)) attach(streams, o, sinks);
         }
+        sinks.finish();
     }
 
     private static <T> void attach(FleetPipeline.Streams streams, Output<T> o, PipelineSinks sinks) {
