@@ -164,6 +164,10 @@ public final class Main {
         Configuration conf = new Configuration();
         // every type on the wire is a POJO or a basic type: a Kryo fallback is a bug, so fail fast
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // chained operators hand records on without a serializer copy: no operator changes a
+        // record after emitting it or keeps one it received from a chained upstream (see
+        // FleetPipeline; ObjectReuseTest runs the whole graph both ways)
+        conf.set(PipelineOptions.OBJECT_REUSE, FleetPipeline.OBJECT_REUSE);
         if (cfg.given(JobOptions.STATE_BACKEND)) conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
         if (cfg.checkpointDir != null) conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir);
         if (cfg.maxParallelism > 0) conf.set(PipelineOptions.MAX_PARALLELISM, cfg.maxParallelism);

@@ -1,6 +1,5 @@
 package io.qmailfleet.job.sink;
 
-import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -25,7 +24,9 @@ public final class FileOutputs implements PipelineSinks {
     public <T> void write(Output<T> output, DataStream<T> stream) {
         String name = output.name();
         FileSink<String> sink = FileSink
-                .forRowFormat(new Path(baseDir, name), new SimpleStringEncoder<String>("UTF-8"))
+                // a bulk format only to buffer the lines (see JsonLinesFileWriter); it rolls on
+                // checkpoints exactly as the row format did
+                .forBulkFormat(new Path(baseDir, name), JsonLinesFileWriter.factory())
                 .withBucketAssigner(new BasePathBucketAssigner<>())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
