@@ -6,6 +6,7 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.QmailEventTypeInfo;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Output;
@@ -17,7 +18,6 @@ import java.util.Map;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -128,6 +128,8 @@ public final class FleetPipeline {
         int sourceParallelism = lines.getParallelism();
         SingleOutputStreamOperator<QmailEvent> parsed = lines
                 .process(new ParseFunction(cfg.parser))
+                // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
+                .returns(QmailEventTypeInfo.INSTANCE)
                 .uid("parse").name("parse").setParallelism(sourceParallelism);
 
         // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
@@ -136,7 +138,7 @@ public final class FleetPipeline {
                 .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
                 // an operator, not a process function: it stamps every output with its line's log time
-                .transform("host sequencer", TypeInformation.of(QmailEvent.class), new HostSequencer(cfg.lifecycle))
+                .transform("host sequencer", QmailEventTypeInfo.INSTANCE, new HostSequencer(cfg.lifecycle))
                 .uid("host-sequencer");
 
         SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced

@@ -1,0 +1,196 @@
+package io.qmailfleet.job.model;
+
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
+
+/**
+ * A hand-written serializer of {@link QmailEvent} for the channels between tasks (the shuffles to
+ * the host sequencer and to the lifecycle builder), where Flink's POJO serializer spent most of its
+ * time in reflection (field access, constructors) on 33 fields of which a line sets a handful.
+ *
+ * <p>Format: the host and the time stamp, the type, then one bit per other field that differs from
+ * its default in a fresh {@code QmailEvent} (-1, null, false), then those fields in declaration
+ * order; the booleans are their bit. A new field of {@code QmailEvent} must be added here (the
+ * round-trip test sets every field by reflection and fails otherwise).
+ *
+ * <p>Keyed state keeps Flink's POJO serializer, so savepoints are unaffected: only records in
+ * flight use this format, and they are never part of a savepoint.
+ */
+public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEvent> {
+    private static final long serialVersionUID = 1L;
+
+    public static final QmailEventSerializer INSTANCE = new QmailEventSerializer();
+
+    private static final EventType[] TYPES = EventType.values();
+    private static final LogFormat[] FORMATS = LogFormat.values();
+    private static final Outcome[] OUTCOMES = Outcome.values();
+    private static final LinkKind[] LINK_KINDS = LinkKind.values();
+
+    // one bit per optional field, in declaration order
+    private static final int FORMAT = 1, ORIGIN = 1 << 1, POSITION = 1 << 2, SEQ = 1 << 3, MSG_ID = 1 << 4,
+            DELIVERY_ID = 1 << 5, CHANNEL = 1 << 6, ADDRESS = 1 << 7, TEXT = 1 << 8, BYTES = 1 << 9, QP = 1 << 10,
+            UID = 1 << 11, OUTCOME = 1 << 12, MANGLED = 1 << 13, LOCAL_USED = 1 << 14, LOCAL_MAX = 1 << 15,
+            REMOTE_USED = 1 << 16, REMOTE_MAX = 1 << 17, EXITASAP = 1 << 18, PID = 1 << 19, COUNT = 1 << 20,
+            LIMIT = 1 << 21, PROGRAM = 1 << 22, RAW = 1 << 23, RUN = 1 << 24, START_NANOS = 1 << 25,
+            LINK_KIND = 1 << 26, LINK_MSG_ID = 1 << 27, LINK_BIRTH_NANOS = 1 << 28, LINK_RECIPIENT = 1 << 29;
+
+    @Override
+    public boolean isImmutableType() {
+        return false;
+    }
+
+    @Override
+    public QmailEvent createInstance() {
+        return new QmailEvent();
+    }
+
+    @Override
+    public QmailEvent copy(QmailEvent from) {
+        return from.copy();
+    }
+
+    @Override
+    public QmailEvent copy(QmailEvent from, QmailEvent reuse) {
+        return from.copy();
+    }
+
+    @Override
+    public int getLength() {
+        return -1;
+    }
+
+    @Override
+    public void serialize(QmailEvent e, DataOutputView out) throws IOException {
+        StringValue.writeString(e.host, out);
+        out.writeLong(e.tsNanos);
+        out.writeByte(e.type == null ? 0 : e.type.ordinal() + 1);
+        int bits = 0;
+        if (e.format != null) bits |= FORMAT;
+        if (e.origin != null) bits |= ORIGIN;
+        if (e.position != -1) bits |= POSITION;
+        if (e.seq != -1) bits |= SEQ;
+        if (e.msgId != -1) bits |= MSG_ID;
+        if (e.deliveryId != -1) bits |= DELIVERY_ID;
+        if (e.channel != null) bits |= CHANNEL;
+        if (e.address != null) bits |= ADDRESS;
+        if (e.text != null) bits |= TEXT;
+        if (e.bytes != -1) bits |= BYTES;
+        if (e.qp != -1) bits |= QP;
+        if (e.uid != -1) bits |= UID;
+        if (e.outcome != null) bits |= OUTCOME;
+        if (e.mangled) bits |= MANGLED;
+        if (e.localUsed != -1) bits |= LOCAL_USED;
+        if (e.localMax != -1) bits |= LOCAL_MAX;
+        if (e.remoteUsed != -1) bits |= REMOTE_USED;
+        if (e.remoteMax != -1) bits |= REMOTE_MAX;
+        if (e.exitasap) bits |= EXITASAP;
+        if (e.pid != -1) bits |= PID;
+        if (e.count != -1) bits |= COUNT;
+        if (e.limit != -1) bits |= LIMIT;
+        if (e.program != null) bits |= PROGRAM;
+        if (e.raw != null) bits |= RAW;
+        if (e.run != -1) bits |= RUN;
+        if (e.startNanos != -1) bits |= START_NANOS;
+        if (e.linkKind != null) bits |= LINK_KIND;
+        if (e.linkMsgId != -1) bits |= LINK_MSG_ID;
+        if (e.linkBirthNanos != -1) bits |= LINK_BIRTH_NANOS;
+        if (e.linkRecipient != null) bits |= LINK_RECIPIENT;
+        out.writeInt(bits);
+        if ((bits & FORMAT) != 0) out.writeByte(e.format.ordinal());
+        if ((bits & ORIGIN) != 0) StringValue.writeString(e.origin, out);
+        if ((bits & POSITION) != 0) out.writeLong(e.position);
+        if ((bits & SEQ) != 0) out.writeLong(e.seq);
+        if ((bits & MSG_ID) != 0) out.writeLong(e.msgId);
+        if ((bits & DELIVERY_ID) != 0) out.writeLong(e.deliveryId);
+        if ((bits & CHANNEL) != 0) StringValue.writeString(e.channel, out);
+        if ((bits & ADDRESS) != 0) StringValue.writeString(e.address, out);
+        if ((bits & TEXT) != 0) StringValue.writeString(e.text, out);
+        if ((bits & BYTES) != 0) out.writeLong(e.bytes);
+        if ((bits & QP) != 0) out.writeLong(e.qp);
+        if ((bits & UID) != 0) out.writeLong(e.uid);
+        if ((bits & OUTCOME) != 0) out.writeByte(e.outcome.ordinal());
+        if ((bits & LOCAL_USED) != 0) out.writeInt(e.localUsed);
+        if ((bits & LOCAL_MAX) != 0) out.writeInt(e.localMax);
+        if ((bits & REMOTE_USED) != 0) out.writeInt(e.remoteUsed);
+        if ((bits & REMOTE_MAX) != 0) out.writeInt(e.remoteMax);
+        if ((bits & PID) != 0) out.writeLong(e.pid);
+        if ((bits & COUNT) != 0) out.writeLong(e.count);
+        if ((bits & LIMIT) != 0) out.writeLong(e.limit);
+        if ((bits & PROGRAM) != 0) StringValue.writeString(e.program, out);
+        if ((bits & RAW) != 0) StringValue.writeString(e.raw, out);
+        if ((bits & RUN) != 0) out.writeInt(e.run);
+        if ((bits & START_NANOS) != 0) out.writeLong(e.startNanos);
+        if ((bits & LINK_KIND) != 0) out.writeByte(e.linkKind.ordinal());
+        if ((bits & LINK_MSG_ID) != 0) out.writeLong(e.linkMsgId);
+        if ((bits & LINK_BIRTH_NANOS) != 0) out.writeLong(e.linkBirthNanos);
+        if ((bits & LINK_RECIPIENT) != 0) StringValue.writeString(e.linkRecipient, out);
+    }
+
+    @Override
+    public QmailEvent deserialize(DataInputView in) throws IOException {
+        QmailEvent e = new QmailEvent();
+        e.host = StringValue.readString(in);
+        e.tsNanos = in.readLong();
+        int type = in.readUnsignedByte();
+        e.type = type == 0 ? null : TYPES[type - 1];
+        int bits = in.readInt();
+        if ((bits & FORMAT) != 0) e.format = FORMATS[in.readUnsignedByte()];
+        if ((bits & ORIGIN) != 0) e.origin = StringValue.readString(in);
+        if ((bits & POSITION) != 0) e.position = in.readLong();
+        if ((bits & SEQ) != 0) e.seq = in.readLong();
+        if ((bits & MSG_ID) != 0) e.msgId = in.readLong();
+        if ((bits & DELIVERY_ID) != 0) e.deliveryId = in.readLong();
+        if ((bits & CHANNEL) != 0) e.channel = StringValue.readString(in);
+        if ((bits & ADDRESS) != 0) e.address = StringValue.readString(in);
+        if ((bits & TEXT) != 0) e.text = StringValue.readString(in);
+        if ((bits & BYTES) != 0) e.bytes = in.readLong();
+        if ((bits & QP) != 0) e.qp = in.readLong();
+        if ((bits & UID) != 0) e.uid = in.readLong();
+        if ((bits & OUTCOME) != 0) e.outcome = OUTCOMES[in.readUnsignedByte()];
+        e.mangled = (bits & MANGLED) != 0;
+        if ((bits & LOCAL_USED) != 0) e.localUsed = in.readInt();
+        if ((bits & LOCAL_MAX) != 0) e.localMax = in.readInt();
+        if ((bits & REMOTE_USED) != 0) e.remoteUsed = in.readInt();
+        if ((bits & REMOTE_MAX) != 0) e.remoteMax = in.readInt();
+        e.exitasap = (bits & EXITASAP) != 0;
+        if ((bits & PID) != 0) e.pid = in.readLong();
+        if ((bits & COUNT) != 0) e.count = in.readLong();
+        if ((bits & LIMIT) != 0) e.limit = in.readLong();
+        if ((bits & PROGRAM) != 0) e.program = StringValue.readString(in);
+        if ((bits & RAW) != 0) e.raw = StringValue.readString(in);
+        if ((bits & RUN) != 0) e.run = in.readInt();
+        if ((bits & START_NANOS) != 0) e.startNanos = in.readLong();
+        if ((bits & LINK_KIND) != 0) e.linkKind = LINK_KINDS[in.readUnsignedByte()];
+        if ((bits & LINK_MSG_ID) != 0) e.linkMsgId = in.readLong();
+        if ((bits & LINK_BIRTH_NANOS) != 0) e.linkBirthNanos = in.readLong();
+        if ((bits & LINK_RECIPIENT) != 0) e.linkRecipient = StringValue.readString(in);
+        return e;
+    }
+
+    @Override
+    public QmailEvent deserialize(QmailEvent reuse, DataInputView in) throws IOException {
+        return deserialize(in);
+    }
+
+    @Override
+    public void copy(DataInputView in, DataOutputView out) throws IOException {
+        serialize(deserialize(in), out);
+    }
+
+    @Override
+    public TypeSerializerSnapshot<QmailEvent> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    /** The snapshot of the serializer (it has no configuration). */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<QmailEvent> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+}
