@@ -39,7 +39,8 @@ import org.apache.flink.api.common.JobExecutionResult;
  * unless {@code --hosts N}), {@code --backends hashmap,rocksdb}, {@code --events false,true},
  * {@code --runs 1} (runs per case; the median is printed as well when more than one),
  * {@code --heap 3g}, {@code --jfr DIR} (a Java Flight Recorder profile of each run into DIR),
- * {@code --parallelism N} (default: the job's default), {@code --work DIR} (where the inputs are
+ * {@code --parallelism N} (default: the job's default), {@code --jvm-opts "..."} (more options for
+ * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
  * generated; default a temporary folder, removed at the end).
  */
 public final class SpeedBench {
@@ -55,6 +56,7 @@ public final class SpeedBench {
         String heap = a.get("heap", "3g");
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
+        List<String> jvmOpts = a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of();
         boolean keep = a.has("work");
         Path work = keep ? Files.createDirectories(Path.of(a.get("work", null))) : Files.createTempDirectory("qmail-speed");
         System.out.printf("# SpeedBench: %d core(s), %s, java %s; every case is a fresh JVM (-Xmx%s) running the job as"
@@ -77,6 +79,7 @@ public final class SpeedBench {
                             delete(out);
                             String load = loadAverage();
                             List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + heap));
+                            cmd.addAll(jvmOpts);
                             if (jfr != null) {
                                 Path f = Path.of(jfr).toAbsolutePath().resolve(
                                         "x" + size + "-" + backend + "-events-" + ev + "-" + r + ".jfr");

@@ -2,8 +2,10 @@ package io.qmailfleet.job.model;
 
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -18,8 +20,9 @@ import org.apache.flink.types.StringValue;
  * order; the booleans are their bit. A new field of {@code QmailEvent} must be added here (the
  * round-trip test sets every field by reflection and fails otherwise).
  *
- * <p>Keyed state keeps Flink's POJO serializer, so savepoints are unaffected: only records in
- * flight use this format, and they are never part of a savepoint.
+ * <p>Records in flight use it, and the host sequencer's reorder buffer ({@code fifo}, every line
+ * within the reorder bound, written and read once per line); a savepoint whose buffer was written
+ * with the POJO serializer is migrated on restore (see {@link Snapshot}).
  */
 public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEvent> {
     private static final long serialVersionUID = 1L;
@@ -187,10 +190,24 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         return new Snapshot();
     }
 
-    /** The snapshot of the serializer (it has no configuration). */
+    /**
+     * The snapshot of the serializer (it has no configuration). State written with Flink's POJO
+     * serializer of {@code QmailEvent} (before the host sequencer's reorder buffer used this one)
+     * is migrated on restore: read with the POJO serializer, written again with this one.
+     */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<QmailEvent> {
         public Snapshot() {
             super(() -> INSTANCE);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<QmailEvent> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<QmailEvent> oldSnapshot) {
+            if (oldSnapshot instanceof PojoSerializerSnapshot
+                    && oldSnapshot.restoreSerializer().createInstance() instanceof QmailEvent) {
+                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
+            }
+            return super.resolveSchemaCompatibility(oldSnapshot);
         }
     }
 }

@@ -5,9 +5,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
- * The type of the job's {@link QmailEvent} streams: {@link QmailEventSerializer} on the channels
- * between tasks. ({@code TypeInformation.of(QmailEvent.class)}, used for keyed state, stays
- * Flink's POJO type.) Streams of events that are united must all use this type.
+ * The type of the job's {@link QmailEvent} streams and of the host sequencer's reorder buffer:
+ * {@link QmailEventSerializer}. ({@code TypeInformation.of(QmailEvent.class)} stays Flink's POJO
+ * type.) Streams of events that are united must all use this type.
  */
 public final class QmailEventTypeInfo extends TypeInformation<QmailEvent> {
     private static final long serialVersionUID = 1L;

@@ -31,8 +31,11 @@ public final class FileOutputs implements PipelineSinks {
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
                 .build();
+        // the encoder and the writer run at the parallelism of the stream they write, so they chain
+        // to the operator that makes the records: no record is serialized to reach its encoder
+        int parallelism = stream.getParallelism();
         stream.map(new OutputCounter<T, String>(output.counter(), output.json())).returns(String.class)
-                .uid("json-" + name).name("json " + name)
-                .sinkTo(sink).uid("file-" + name).name("file " + name);
+                .uid("json-" + name).name("json " + name).setParallelism(parallelism)
+                .sinkTo(sink).uid("file-" + name).name("file " + name).setParallelism(parallelism);
     }
 }
