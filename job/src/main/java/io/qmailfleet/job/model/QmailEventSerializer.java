@@ -1,6 +1,7 @@
 package io.qmailfleet.job.model;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -69,7 +70,7 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
 
     @Override
     public void serialize(QmailEvent e, DataOutputView out) throws IOException {
-        StringValue.writeString(e.host, out);
+        writeString(e.host, out);
         out.writeLong(e.tsNanos);
         out.writeByte(e.type == null ? 0 : e.type.ordinal() + 1);
         int bits = 0;
@@ -105,14 +106,14 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if (e.linkRecipient != null) bits |= LINK_RECIPIENT;
         out.writeInt(bits);
         if ((bits & FORMAT) != 0) out.writeByte(e.format.ordinal());
-        if ((bits & ORIGIN) != 0) StringValue.writeString(e.origin, out);
+        if ((bits & ORIGIN) != 0) writeString(e.origin, out);
         if ((bits & POSITION) != 0) out.writeLong(e.position);
         if ((bits & SEQ) != 0) out.writeLong(e.seq);
         if ((bits & MSG_ID) != 0) out.writeLong(e.msgId);
         if ((bits & DELIVERY_ID) != 0) out.writeLong(e.deliveryId);
-        if ((bits & CHANNEL) != 0) StringValue.writeString(e.channel, out);
-        if ((bits & ADDRESS) != 0) StringValue.writeString(e.address, out);
-        if ((bits & TEXT) != 0) StringValue.writeString(e.text, out);
+        if ((bits & CHANNEL) != 0) writeString(e.channel, out);
+        if ((bits & ADDRESS) != 0) writeString(e.address, out);
+        if ((bits & TEXT) != 0) writeString(e.text, out);
         if ((bits & BYTES) != 0) out.writeLong(e.bytes);
         if ((bits & QP) != 0) out.writeLong(e.qp);
         if ((bits & UID) != 0) out.writeLong(e.uid);
@@ -124,33 +125,33 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if ((bits & PID) != 0) out.writeLong(e.pid);
         if ((bits & COUNT) != 0) out.writeLong(e.count);
         if ((bits & LIMIT) != 0) out.writeLong(e.limit);
-        if ((bits & PROGRAM) != 0) StringValue.writeString(e.program, out);
-        if ((bits & RAW) != 0) StringValue.writeString(e.raw, out);
+        if ((bits & PROGRAM) != 0) writeString(e.program, out);
+        if ((bits & RAW) != 0) writeString(e.raw, out);
         if ((bits & RUN) != 0) out.writeInt(e.run);
         if ((bits & START_NANOS) != 0) out.writeLong(e.startNanos);
         if ((bits & LINK_KIND) != 0) out.writeByte(e.linkKind.ordinal());
         if ((bits & LINK_MSG_ID) != 0) out.writeLong(e.linkMsgId);
         if ((bits & LINK_BIRTH_NANOS) != 0) out.writeLong(e.linkBirthNanos);
-        if ((bits & LINK_RECIPIENT) != 0) StringValue.writeString(e.linkRecipient, out);
+        if ((bits & LINK_RECIPIENT) != 0) writeString(e.linkRecipient, out);
     }
 
     @Override
     public QmailEvent deserialize(DataInputView in) throws IOException {
         QmailEvent e = new QmailEvent();
-        e.host = StringValue.readString(in);
+        e.host = readString(in);
         e.tsNanos = in.readLong();
         int type = in.readUnsignedByte();
         e.type = type == 0 ? null : TYPES[type - 1];
         int bits = in.readInt();
         if ((bits & FORMAT) != 0) e.format = FORMATS[in.readUnsignedByte()];
-        if ((bits & ORIGIN) != 0) e.origin = StringValue.readString(in);
+        if ((bits & ORIGIN) != 0) e.origin = readString(in);
         if ((bits & POSITION) != 0) e.position = in.readLong();
         if ((bits & SEQ) != 0) e.seq = in.readLong();
         if ((bits & MSG_ID) != 0) e.msgId = in.readLong();
         if ((bits & DELIVERY_ID) != 0) e.deliveryId = in.readLong();
-        if ((bits & CHANNEL) != 0) e.channel = StringValue.readString(in);
-        if ((bits & ADDRESS) != 0) e.address = StringValue.readString(in);
-        if ((bits & TEXT) != 0) e.text = StringValue.readString(in);
+        if ((bits & CHANNEL) != 0) e.channel = readString(in);
+        if ((bits & ADDRESS) != 0) e.address = readString(in);
+        if ((bits & TEXT) != 0) e.text = readString(in);
         if ((bits & BYTES) != 0) e.bytes = in.readLong();
         if ((bits & QP) != 0) e.qp = in.readLong();
         if ((bits & UID) != 0) e.uid = in.readLong();
@@ -164,15 +165,83 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if ((bits & PID) != 0) e.pid = in.readLong();
         if ((bits & COUNT) != 0) e.count = in.readLong();
         if ((bits & LIMIT) != 0) e.limit = in.readLong();
-        if ((bits & PROGRAM) != 0) e.program = StringValue.readString(in);
-        if ((bits & RAW) != 0) e.raw = StringValue.readString(in);
+        if ((bits & PROGRAM) != 0) e.program = readString(in);
+        if ((bits & RAW) != 0) e.raw = readString(in);
         if ((bits & RUN) != 0) e.run = in.readInt();
         if ((bits & START_NANOS) != 0) e.startNanos = in.readLong();
         if ((bits & LINK_KIND) != 0) e.linkKind = LINK_KINDS[in.readUnsignedByte()];
         if ((bits & LINK_MSG_ID) != 0) e.linkMsgId = in.readLong();
         if ((bits & LINK_BIRTH_NANOS) != 0) e.linkBirthNanos = in.readLong();
-        if ((bits & LINK_RECIPIENT) != 0) e.linkRecipient = StringValue.readString(in);
+        if ((bits & LINK_RECIPIENT) != 0) e.linkRecipient = readString(in);
         return e;
+    }
+
+    /**
+     * A string as its UTF-8 bytes, written and read in one piece (Flink's string format goes char
+     * by char): a tag (0 null, 1 Flink's format follows, else byte length + 2), then the bytes.
+     * A string with an unpaired surrogate, which UTF-8 cannot carry, goes in Flink's format.
+     */
+    static void writeString(String s, DataOutputView out) throws IOException {
+        if (s == null) {
+            writeVarInt(0, out);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        // an unpaired surrogate becomes one '?' byte: only a string with a '?' or a non-ASCII
+        // character can have one
+        if ((b.length != s.length() || hasQuestionMark(b)) && hasLoneSurrogate(s)) {
+            writeVarInt(1, out);
+            StringValue.writeString(s, out);
+            return;
+        }
+        writeVarInt(b.length + 2, out);
+        out.write(b);
+    }
+
+    static String readString(DataInputView in) throws IOException {
+        int tag = readVarInt(in);
+        if (tag == 0) return null;
+        if (tag == 1) return StringValue.readString(in);
+        byte[] b = new byte[tag - 2];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static boolean hasQuestionMark(byte[] b) {
+        for (byte x : b) {
+            if (x == '?') return true;
+        }
+        return false;
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+                else return true;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void writeVarInt(int v, DataOutputView out) throws IOException {
+        while ((v & ~0x7F) != 0) {
+            out.writeByte((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out.writeByte(v);
+    }
+
+    private static int readVarInt(DataInputView in) throws IOException {
+        int v = 0;
+        for (int shift = 0; ; shift += 7) {
+            int b = in.readUnsignedByte();
+            v |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return v;
+        }
     }
 
     @Override

@@ -97,6 +97,19 @@ class QmailEventSerializerTest {
     }
 
     @Test
+    void stringsOfEveryShapeRoundTrip() throws Exception {
+        StringBuilder longText = new StringBuilder();
+        for (int i = 0; i < 3000; i++) longText.append((char) ('a' + i % 26));
+        for (String text : List.of("", "a", "ü", "✓ \uD83D\uDCE7 mail", "lone \uD800 high", "lone \uDC00 low", "end \uD83D",
+                longText.toString(), longText + "é", "\u0000\n\t")) {
+            QmailEvent e = new QmailEvent(null, 5, null);
+            e.text = text;
+            e.address = text;
+            assertSameFields(e, roundTrip(e));
+        }
+    }
+
+    @Test
     void everyEventOfTheRealCaptureRoundTrips() throws Exception {
         QmailLineParser p = new QmailLineParser(new ParserConfig());
         int n = 0;
