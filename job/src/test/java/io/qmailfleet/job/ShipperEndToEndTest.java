@@ -35,6 +35,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -138,7 +139,8 @@ class ShipperEndToEndTest {
             for (Path f : files) expected.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
             assertEquals(expected, records.stream().map(ShipperEndToEndTest::value).toList());
             assertEquals(Set.of(host), keys(records));
-            assertEquals(1, records.stream().map(ConsumerRecord::partition).distinct().count(), "one partition per host");
+            assertEquals(Set.of(javaProducerPartition(host, 3)), partitions(records),
+                    "one partition per host, the one Kafka's Java producer picks for the key");
         }
 
         // the job on the topic = the job on the multilog directory rsyslog read
@@ -191,6 +193,7 @@ class ShipperEndToEndTest {
             List<ConsumerRecord<byte[], byte[]>> records = awaitRecords(topic, messages.size(), rsyslogd);
             assertEquals(messages.size(), records.size());
             assertEquals(Set.of(host), keys(records));
+            assertEquals(Set.of(javaProducerPartition(host, 3)), partitions(records));
             for (int i = 0; i < messages.size(); i++) {
                 String v = value(records.get(i));
                 assertTrue(v.endsWith(" " + host + " qmail: " + messages.get(i)), v);
@@ -209,6 +212,33 @@ class ShipperEndToEndTest {
         assertEquals(539, viaKafka.size());
         assertEquals(lifecycles(fromFile, host), viaKafka);
         assertEquals(List.of(), jsonLines(fromKafka.resolve("dead-letters")));
+    }
+
+    @Test
+    void kcatOneLinerOfTheReadmeSendsTheLinesKeyedByHost(@TempDir Path tmp) throws Exception {
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is missing: apt-get install kcat (.ci/run installs it)");
+        String topic = "ship.kcat";
+        createTopic(topic, 3);
+        String prefix = "tail -n 0 -F /var/log/qmail/current |";
+        String oneLiner = Files.readAllLines(Capture.repo().resolve("README.md"), StandardCharsets.UTF_8).stream()
+                .filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError("no kcat line in README.md"));
+        StringBuilder cat = new StringBuilder("cat");
+        for (Path f : Capture.multilogFiles()) cat.append(" '").append(f).append('\'');
+        String command = replaceEach(replaceEach(oneLiner, Map.of("tail -n 0 -F /var/log/qmail/current", cat.toString(),
+                "-t qmail.lines", "-t " + topic), 1), Map.of("localhost:9092", bootstrap), 1);
+        Process p = new ProcessBuilder("bash", "-o", "pipefail", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), command + "\n" + out);
+
+        Process hostname = new ProcessBuilder("hostname").start();
+        String host = new String(hostname.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, hostname.waitFor());
+        List<ConsumerRecord<byte[], byte[]>> records = awaitRecords(topic, 4526, null);
+        List<String> expected = new ArrayList<>();
+        for (Path f : Capture.multilogFiles()) expected.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+        assertEquals(expected, records.stream().map(ShipperEndToEndTest::value).toList());
+        assertEquals(Set.of(host), keys(records));
+        assertEquals(Set.of(javaProducerPartition(host, 3)), partitions(records));
     }
 
     // =============================================================================================
@@ -359,10 +389,10 @@ class ShipperEndToEndTest {
             c.seekToBeginning(tps);
             long deadline = System.nanoTime() + FORWARD_TIMEOUT.toNanos();
             while (out.size() < expected && System.nanoTime() < deadline) {
-                rsyslogd.checkAlive();
+                if (rsyslogd != null) rsyslogd.checkAlive();
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) out.add(r);
             }
-            assertEquals(expected, out.size(), "records forwarded by rsyslogd; its output:\n" + rsyslogd.output());
+            assertEquals(expected, out.size(), "records forwarded" + (rsyslogd == null ? "" : " by rsyslogd; its output:\n" + rsyslogd.output()));
             for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofSeconds(1))) out.add(r);
         }
         out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
@@ -374,6 +404,17 @@ class ShipperEndToEndTest {
         Set<String> keys = new TreeSet<>();
         for (ConsumerRecord<byte[], byte[]> r : records) keys.add(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
         return keys;
+    }
+
+    private static Set<Integer> partitions(List<ConsumerRecord<byte[], byte[]>> records) {
+        Set<Integer> ps = new TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) ps.add(r.partition());
+        return ps;
+    }
+
+    /** The partition Kafka's Java producer (default partitioner, murmur2 of the key) gives a key. */
+    private static int javaProducerPartition(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     private static String value(ConsumerRecord<byte[], byte[]> r) {
