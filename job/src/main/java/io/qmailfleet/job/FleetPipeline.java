@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
+import io.qmailfleet.job.metrics.AlertMetrics;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -109,7 +110,9 @@ public final class FleetPipeline {
         s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
                 .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS));
         s.lifecycles = lifecycles;
-        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
+        // per-host alert metrics (raised, firing); the alerts pass through unchanged
+        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
+                .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
 
         sinks.events(s.events);
         sinks.deadLetters(s.deadLetters);

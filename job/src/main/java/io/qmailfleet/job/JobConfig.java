@@ -51,6 +51,8 @@ public final class JobConfig implements Serializable {
             "  --parallelism N            default parallelism (the file reader always runs with 1)",
             "  --checkpoint-interval DUR  (default 2s for files, 30s for unbounded input)",
             "  --state-backend hashmap|rocksdb   (default hashmap)",
+            "  --metrics-port PORT[-PORT] embedded run: serve Prometheus metrics on this port (or the first free one",
+            "                             of the range); on a cluster the cluster's configuration sets the reporter",
             "  --help",
             "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
 
@@ -58,7 +60,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once");
+            "exactly-once", "metrics-port");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -76,6 +78,8 @@ public final class JobConfig implements Serializable {
     public String sink = "files";
     public String topicPrefix = "qmail.";
     public boolean exactlyOnce;
+    /** Port or port range of the Prometheus reporter of an embedded run; null = no reporter. */
+    public String metricsPort;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
 
@@ -104,6 +108,10 @@ public final class JobConfig implements Serializable {
         if (c.sink.equals("kafka") && c.kafkaBootstrap == null) throw new IllegalArgumentException("--sink kafka needs --kafka-bootstrap");
         c.topicPrefix = a.get("topic-prefix", c.topicPrefix);
         c.exactlyOnce = Boolean.parseBoolean(a.get("exactly-once", "false"));
+        c.metricsPort = a.get("metrics-port", null);
+        if (c.metricsPort != null && !c.metricsPort.matches("[0-9]{1,5}(-[0-9]{1,5})?")) {
+            throw new IllegalArgumentException("--metrics-port must be a port or a range like 9249-9259");
+        }
         c.host = a.get("host", null);
         c.output = a.get("output", DEFAULT_OUTPUT);
         c.writeEvents = Boolean.parseBoolean(a.get("events", "true"));

@@ -42,6 +42,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class Main {
     private Main() {}
 
+    /** Flink's Prometheus reporter (flink-metrics-prometheus), as {@code --metrics-port} enables it. */
+    public static final String PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+
     public static void main(String[] args) throws Exception {
         CliArgs cli;
         JobConfig cfg;
@@ -88,6 +91,12 @@ public final class Main {
         // every type on the wire is a POJO or a basic type: a Kryo fallback is a bug, so fail fast
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
+        if (cfg.metricsPort != null) {
+            // an embedded run's MiniCluster starts the reporter from this configuration; a cluster
+            // ignores it (its own configuration sets reporters)
+            conf.setString("metrics.reporter.prom.factory.class", PROMETHEUS_REPORTER_FACTORY);
+            conf.setString("metrics.reporter.prom.port", cfg.metricsPort);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
         env.enableCheckpointing(cfg.checkpointInterval.toMillis());

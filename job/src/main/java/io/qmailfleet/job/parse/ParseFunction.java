@@ -1,5 +1,7 @@
 package io.qmailfleet.job.parse;
 
+import io.qmailfleet.job.metrics.HostMetrics;
+import io.qmailfleet.job.metrics.LogClockGauges;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
@@ -18,7 +20,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Counts lines as metrics ({@code linesRead}, {@code linesParsed}, {@code linesDeadLettered})
  * and as accumulators ({@value #ACC_READ}, {@value #ACC_PARSED}, {@value #ACC_DEAD}) so that a
- * bounded run can check read = parsed + dead-lettered from its {@code JobExecutionResult}.
+ * bounded run can check read = parsed + dead-lettered from its {@code JobExecutionResult}; and per
+ * host ({@link HostMetrics}): lines read, lines dead-lettered per reason, and the host's log clock
+ * and lag ({@link LogClockGauges}).
  */
 public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> {
     private static final long serialVersionUID = 1L;
@@ -39,6 +43,8 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> {
     private transient LongCounter accRead;
     private transient LongCounter accParsed;
     private transient LongCounter accDead;
+    private transient HostMetrics perHost;
+    private transient LogClockGauges logClocks;
 
     public ParseFunction(ParserConfig config) {
         this.config = config == null ? new ParserConfig() : config;
@@ -57,6 +63,8 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> {
         getRuntimeContext().addAccumulator(ACC_READ, accRead);
         getRuntimeContext().addAccumulator(ACC_PARSED, accParsed);
         getRuntimeContext().addAccumulator(ACC_DEAD, accDead);
+        perHost = new HostMetrics(g);
+        logClocks = new LogClockGauges(perHost);
     }
 
     @Override
@@ -67,8 +75,13 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> {
         if (o.event != null) {
             linesParsed.inc();
             accParsed.add(1L);
+            perHost.counter(o.event.host, HostMetrics.LINES_READ).inc();
+            logClocks.seen(o.event.host, o.event.tsNanos);
             out.collect(o.event);
         } else {
+            DeadLetter d = o.deadLetter;
+            perHost.counter(d.host, HostMetrics.LINES_READ).inc();
+            perHost.counter(d.host, "reason", String.valueOf(d.reason), HostMetrics.LINES_DEAD_LETTERED).inc();
             linesDeadLettered.inc();
             accDead.add(1L);
             ctx.output(DEAD_LETTERS, o.deadLetter);
