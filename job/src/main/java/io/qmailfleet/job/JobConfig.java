@@ -22,6 +22,8 @@ public final class JobConfig implements Serializable {
             "Input (files; default: " + DEFAULT_SAMPLE + ", the bundled sample capture):",
             "  --input PATH[,PATH...]     log files or directories (repeatable). multilog dirs: @*.s/@*.u in name",
             "                             order, then current; logrotate files oldest first; .gz/.bz2/.xz read as is",
+            "  --watch DUR                keep running and pick up new files in the inputs every DUR (rotated",
+            "                             multilog/logrotate files); files are read once, when they appear",
             "  --host NAME                host of lines that do not name one (multilog). Default: the first directory",
             "                             level under an input directory, else the directory holding the file",
             "Kafka (live):",
@@ -60,7 +62,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once", "metrics-port");
+            "exactly-once", "metrics-port", "watch");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -80,6 +82,8 @@ public final class JobConfig implements Serializable {
     public boolean exactlyOnce;
     /** Port or port range of the Prometheus reporter of an embedded run; null = no reporter. */
     public String metricsPort;
+    /** Files: poll the inputs for new files at this interval (an unbounded run); null = read once. */
+    public Duration watch;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
 
@@ -108,6 +112,7 @@ public final class JobConfig implements Serializable {
         if (c.sink.equals("kafka") && c.kafkaBootstrap == null) throw new IllegalArgumentException("--sink kafka needs --kafka-bootstrap");
         c.topicPrefix = a.get("topic-prefix", c.topicPrefix);
         c.exactlyOnce = Boolean.parseBoolean(a.get("exactly-once", "false"));
+        if (a.has("watch")) c.watch = Durations.parse(a.get("watch", "10s"));
         c.metricsPort = a.get("metrics-port", null);
         if (c.metricsPort != null && !c.metricsPort.matches("[0-9]{1,5}(-[0-9]{1,5})?")) {
             throw new IllegalArgumentException("--metrics-port must be a port or a range like 9249-9259");
@@ -116,7 +121,7 @@ public final class JobConfig implements Serializable {
         c.output = a.get("output", DEFAULT_OUTPUT);
         c.writeEvents = Boolean.parseBoolean(a.get("events", "true"));
         c.parallelism = Integer.parseInt(a.get("parallelism", "-1"));
-        boolean unbounded = c.inputs.isEmpty() && !c.bounded;
+        boolean unbounded = c.inputs.isEmpty() && !c.bounded || c.watch != null;
         c.checkpointInterval = Durations.parse(a.get("checkpoint-interval", unbounded ? "30s" : "2s"));
         c.stateBackend = a.get("state-backend", "hashmap");
         if (!c.stateBackend.equals("hashmap") && !c.stateBackend.equals("rocksdb")) {
