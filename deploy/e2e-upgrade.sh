@@ -3,9 +3,10 @@
 # (deploy/local-cluster.sh): state carries over a stop-with-savepoint and a resubmission with -s.
 #   1. the first multilog file of samples/fleet is in the input directory; the job is submitted
 #      detached with --watch (it keeps running and picks up new files)
-#   2. once it has written life cycles, it is stopped with a savepoint (flink stop --savepointPath)
-#   3. the capture's other files are added (multilog rotated meanwhile) and the job is resubmitted
-#      from the savepoint (flink run -s), writing to a second output folder
+#   2. once it has written some life cycles, it is stopped with a savepoint (flink stop --savepointPath)
+#   3. the capture's other files are added (multilog rotated meanwhile; `current` with one more
+#      line 10 s later, so the last lines leave the reorder buffer) and the job is resubmitted from
+#      the savepoint (flink run -s), writing to a second output folder
 #   4. both runs together wrote the capture's 539 life cycles, each exactly once and complete, and
 #      the second run completed messages whose `new msg` was read before the upgrade: their open
 #      state crossed the savepoint.
@@ -62,8 +63,8 @@ FLINK_RUN_OPTS="-d" "$CLUSTER" submit "${ARGS[@]}" --output "$WORK/out1" > "$WOR
   || { cat "$WORK/run1.txt" >&2; fail "run 1: submit failed"; exit 1; }
 JOB1="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run1.txt")"
 [[ -n "$JOB1" ]] || { cat "$WORK/run1.txt" >&2; fail "run 1: no job id"; exit 1; }
-for _ in $(seq 1 1200); do [[ "$(count "$WORK/out1")" -ge 100 ]] && break; sleep 0.5; done
-[[ "$(count "$WORK/out1")" -ge 100 ]] || { fail "run 1 wrote $(count "$WORK/out1") life cycles, state $(job_state "$JOB1")"; exit 1; }
+for _ in $(seq 1 1200); do [[ "$(count "$WORK/out1")" -ge 30 ]] && break; sleep 0.5; done
+[[ "$(count "$WORK/out1")" -ge 30 ]] || { fail "run 1 wrote $(count "$WORK/out1") life cycles, state $(job_state "$JOB1")"; exit 1; }
 
 echo "== stop with a savepoint"
 "$CLUSTER" cli stop --savepointPath "file://$WORK/savepoints" "$JOB1" > "$WORK/stop.txt" 2>&1 \
@@ -74,6 +75,10 @@ echo "  savepoint $SP; job state $(job_state "$JOB1"); run 1 wrote $(count "$WOR
 
 echo "== run 2: the other files added, resubmitted with -s"
 for f in "${FILES[@]:1}"; do cp "$f" "$IN/"; done
+# the host logs on: the capture ends with `status: exiting`; qmail-send starts again 10 s later, so
+# the last lines leave the reorder buffer (a live job holds a host's newest --max-out-of-order of lines)
+LAST="$(tail -n 1 "$IN/current" | cut -c2-17)"
+printf '@%016x%08x status: local 0/10 remote 0/20\n' $((0x$LAST + 10)) 0 >> "$IN/current"
 FLINK_RUN_OPTS="-d -s $SP" "$CLUSTER" submit "${ARGS[@]}" --output "$WORK/out2" > "$WORK/run2.txt" 2>&1 \
   || { cat "$WORK/run2.txt" >&2; fail "run 2: submit failed"; exit 1; }
 JOB2="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run2.txt")"
