@@ -33,14 +33,15 @@ public class AlertMetrics extends RichMapFunction<MessageAlert, MessageAlert> {
 
     @Override
     public MessageAlert map(MessageAlert a) {
-        String kind = a.kind == null ? "unknown" : a.kind;
-        metrics.counter(a.host, "kind", kind, HostMetrics.ALERTS_RAISED).inc();
-        switch (kind) {
-            case "stuck_message": firing(a.host)[0]++; break;
-            case "stuck_resolved": firing(a.host)[0]--; break;
-            case "hung_delivery": firing(a.host)[1]++; break;
-            case "hung_resolved": firing(a.host)[1]--; break;
-            default: break;
+        metrics.counter(a.host, "kind", a.kind == null ? "unknown" : a.kind.json(), HostMetrics.ALERTS_RAISED).inc();
+        if (a.kind != null) {
+            switch (a.kind) {
+                case STUCK_MESSAGE: firing(a.host)[0]++; break;
+                case STUCK_RESOLVED: firing(a.host)[0]--; break;
+                case HUNG_DELIVERY: firing(a.host)[1]++; break;
+                case HUNG_RESOLVED: firing(a.host)[1]--; break;
+                default: break;
+            }
         }
         return a;
     }

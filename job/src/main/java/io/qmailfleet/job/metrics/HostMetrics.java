@@ -34,6 +34,8 @@ public final class HostMetrics {
 
     /** The host name used for lines and alerts without one (they are dead-lettered, but counted). */
     public static final String NO_HOST = "(none)";
+    /** Where lines of hosts outside {@code --known-hosts} are counted: one series, not one per stray host. */
+    public static final String UNKNOWN_HOST = "(unknown)";
 
     private final MetricGroup operator;
     private final Map<String, MetricGroup> hosts = new HashMap<>();
