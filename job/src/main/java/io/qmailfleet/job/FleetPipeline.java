@@ -10,6 +10,8 @@ import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.source.LineTimestamps;
+import io.qmailfleet.job.trace.RelayHop;
+import io.qmailfleet.job.trace.RelayTrace;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -53,6 +55,10 @@ public final class FleetPipeline {
         public DataStream<LifecycleRecord> lifecycles;
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
+        /** Relay hops between fleet hosts. */
+        public DataStream<RelayHop> hops;
+        /** Life cycles written again with relay links ({@code lifecycles} output only; {@link #lifecycles} has each once). */
+        public DataStream<LifecycleRecord> lifecycleUpdates;
     }
 
     /**
@@ -111,11 +117,17 @@ public final class FleetPipeline {
         s.lifecycles = lifecycles;
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
 
+        // relay trace: reads the life cycles from the outside, writes hops and linked life cycles again
+        RelayTrace.Streams relays = RelayTrace.attach(lifecycles, cfg.relay);
+        s.hops = relays.hops;
+        s.lifecycleUpdates = relays.updates;
+
         sinks.events(s.events);
         sinks.deadLetters(s.deadLetters);
-        sinks.lifecycles(s.lifecycles);
+        sinks.lifecycles(s.lifecycles.union(s.lifecycleUpdates));
         sinks.alerts(s.alerts);
         sinks.late(s.late);
+        sinks.hops(s.hops);
         return s;
     }
 }

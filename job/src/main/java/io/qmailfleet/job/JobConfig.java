@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.trace.RelayConfig;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -47,6 +48,11 @@ public final class JobConfig implements Serializable {
             "Parsing:",
             "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
+            "Relay trace (links a message relayed between fleet hosts; output hops/):",
+            "  --fleet-map MAP            remote IP or recipient domain -> fleet host: IP=HOST[,...] or a file of",
+            "                             'KEY HOST' lines; with a map, offers only link to the mapped host",
+            "  --relay-tolerance DUR      receiver's info msg time vs the T of its '250 ok T qp P' (default 5s)",
+            "  --relay-buffer DUR         processing time an unmatched relay side waits for the other (default 1h)",
             "Runtime:",
             "  --parallelism N            default parallelism (the file reader always runs with 1)",
             "  --checkpoint-interval DUR  (default 2s for files, 30s for unbounded input)",
@@ -58,7 +64,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once");
+            "exactly-once", "fleet-map", "relay-tolerance", "relay-buffer");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -78,6 +84,7 @@ public final class JobConfig implements Serializable {
     public boolean exactlyOnce;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
+    public RelayConfig relay = new RelayConfig();
 
     /** True when lines come from Kafka (no --input files). */
     public boolean readsKafka() {
@@ -123,6 +130,9 @@ public final class JobConfig implements Serializable {
         if (a.has("hung-after")) c.lifecycle.hungAfterNanos = Durations.parse(a.get("hung-after", "30m")).toNanos();
         if (a.has("max-open-age")) c.lifecycle.maxOpenAgeNanos = Durations.parse(a.get("max-open-age", "8d")).toNanos();
         if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
+        c.relay.fleetMap = RelayConfig.parseFleetMap(a.get("fleet-map", null));
+        if (a.has("relay-tolerance")) c.relay.toleranceNanos = Durations.parse(a.get("relay-tolerance", "5s")).toNanos();
+        if (a.has("relay-buffer")) c.relay.bufferMillis = Durations.parse(a.get("relay-buffer", "1h")).toMillis();
         return c;
     }
 }

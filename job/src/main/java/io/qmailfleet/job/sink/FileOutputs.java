@@ -4,6 +4,7 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.trace.RelayHop;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
@@ -63,5 +64,10 @@ public final class FileOutputs implements PipelineSinks {
     @Override
     public void late(DataStream<QmailEvent> late) {
         write(late, "late", JsonLines::event);
+    }
+
+    @Override
+    public void hops(DataStream<RelayHop> hops) {
+        write(hops, "hops", JsonLines::hop);
     }
 }

@@ -4,6 +4,7 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.trace.RelayHop;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -90,5 +91,10 @@ public final class KafkaOutputs implements PipelineSinks {
     @Override
     public void late(DataStream<QmailEvent> late) {
         write(late, "late", e -> e.host, JsonLines::event);
+    }
+
+    @Override
+    public void hops(DataStream<RelayHop> hops) {
+        write(hops, "hops", h -> h.fromHost, JsonLines::hop);
     }
 }

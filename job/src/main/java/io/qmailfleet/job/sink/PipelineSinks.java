@@ -4,6 +4,7 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.trace.RelayHop;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
@@ -12,7 +13,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  */
 public interface PipelineSinks {
     /** The outputs' names: the folders of the file outputs, the topic suffixes of the Kafka ones. */
-    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late");
+    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late", "hops");
 
     /** Every parsed line (the typed event stream). */
     void events(DataStream<QmailEvent> events);
@@ -28,4 +29,7 @@ public interface PipelineSinks {
 
     /** Lines that arrived later than the out-of-order bound allows. */
     void late(DataStream<QmailEvent> late);
+
+    /** Relay hops between fleet hosts (one record per linked hop). */
+    default void hops(DataStream<RelayHop> hops) {}
 }
