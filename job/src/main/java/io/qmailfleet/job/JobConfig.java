@@ -53,6 +53,7 @@ public final class JobConfig implements Serializable {
             "                             'KEY HOST' lines; with a map, offers only link to the mapped host",
             "  --relay-tolerance DUR      receiver's info msg time vs the T of its '250 ok T qp P' (default 5s)",
             "  --relay-buffer DUR         processing time an unmatched relay side waits for the other (default 1h)",
+            "  --relay-settle DUR         processing time a unique match waits for a rival before it links (default 5s)",
             "Runtime:",
             "  --parallelism N            default parallelism (the file reader always runs with 1)",
             "  --checkpoint-interval DUR  (default 2s for files, 30s for unbounded input)",
@@ -64,7 +65,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once", "fleet-map", "relay-tolerance", "relay-buffer");
+            "exactly-once", "fleet-map", "relay-tolerance", "relay-buffer", "relay-settle");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -132,6 +133,7 @@ public final class JobConfig implements Serializable {
         if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
         c.relay.fleetMap = RelayConfig.parseFleetMap(a.get("fleet-map", null));
         if (a.has("relay-tolerance")) c.relay.toleranceNanos = Durations.parse(a.get("relay-tolerance", "5s")).toNanos();
+        if (a.has("relay-settle")) c.relay.settleMillis = Durations.parse(a.get("relay-settle", "5s")).toMillis();
         if (a.has("relay-buffer")) c.relay.bufferMillis = Durations.parse(a.get("relay-buffer", "1h")).toMillis();
         return c;
     }

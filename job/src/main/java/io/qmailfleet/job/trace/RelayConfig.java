@@ -26,6 +26,12 @@ public final class RelayConfig implements Serializable {
      */
     public long bufferMillis = 3600L * 1000;
     /**
+     * Processing time a uniquely matched pair waits before it is written as a link, so that a rival
+     * candidate that is already on its way (the other input, another partition) still makes it
+     * ambiguous. At the end of a bounded input every waiting pair is decided at once.
+     */
+    public long settleMillis = 5_000L;
+    /**
      * Optional map from the remote IP a sender connected to (or a recipient domain) to the fleet host
      * that owns it. When non-empty, an offer only matches receptions on the mapped host, and an offer
      * whose IP and domain are both unmapped left the fleet: it is not linked.

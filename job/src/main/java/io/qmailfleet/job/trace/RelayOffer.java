@@ -26,6 +26,10 @@ public class RelayOffer {
     public long expiresAtMillis = -1;
     /** Two or more candidates were seen at once: it is never linked. */
     public boolean ambiguous;
+    /** The one candidate it was paired with, while the pair settles (null when unpaired). */
+    public String pairedWith;
+    /** Processing time at which the pair is written as a link, unless a rival turned up first. */
+    public long decideAtMillis = -1;
 
     public RelayOffer() {}
 

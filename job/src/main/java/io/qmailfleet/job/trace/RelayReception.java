@@ -12,6 +12,10 @@ public class RelayReception {
     public LifecycleRecord receiver;
     public long expiresAtMillis = -1;
     public boolean ambiguous;
+    /** The one candidate it was paired with, while the pair settles (null when unpaired). */
+    public String pairedWith;
+    /** Processing time at which the pair is written as a link, unless a rival turned up first. */
+    public long decideAtMillis = -1;
 
     public RelayReception() {}
 

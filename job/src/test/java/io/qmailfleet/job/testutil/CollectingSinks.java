@@ -5,6 +5,7 @@ import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.trace.RelayHop;
 import java.util.List;
 import java.util.UUID;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -38,11 +39,17 @@ public final class CollectingSinks implements PipelineSinks {
         s.sinkTo(new CollectingSink<>(prefix + "late")).name("collect late");
     }
 
+    @Override
+    public void hops(DataStream<RelayHop> s) {
+        s.sinkTo(new CollectingSink<>(prefix + "hops")).name("collect hops");
+    }
+
     public List<QmailEvent> events() { return CollectingSink.results(prefix + "events"); }
     public List<DeadLetter> deadLetters() { return CollectingSink.results(prefix + "dead"); }
     public List<LifecycleRecord> lifecycles() { return CollectingSink.results(prefix + "lifecycles"); }
     public List<MessageAlert> alerts() { return CollectingSink.results(prefix + "alerts"); }
     public List<QmailEvent> late() { return CollectingSink.results(prefix + "late"); }
+    public List<RelayHop> hops() { return CollectingSink.results(prefix + "hops"); }
 
     public void clear() {
         CollectingSink.clear(prefix);

@@ -53,6 +53,21 @@ class RelayLinkerTest {
             this(cfg, null);
         }
 
+        /** Lets the settle time pass. */
+        void settle() throws Exception {
+            h.setProcessingTime(h.getProcessingTime() + 5_000);
+        }
+
+        void endOfInput() throws Exception {
+            h.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+        }
+
+        void assertNoStateOrTimers(String when) {
+            assertEquals(0, h.numKeyedStateEntries(), "state gone " + when);
+            assertEquals(0, h.numProcessingTimeTimers(), "processing-time timers gone " + when);
+            assertEquals(0, h.numEventTimeTimers(), "end-of-input timer gone " + when);
+        }
+
         void offer(RelayOffer o) throws Exception {
             h.processElement1(new StreamRecord<>(o));
         }
@@ -140,6 +155,8 @@ class RelayLinkerTest {
             assertEquals(1, t.h.numProcessingTimeTimers());
             assertTrue(t.h.numKeyedStateEntries() > 0);
             t.reception(received("mbox1", 22, T * SEC + 400_000_000L, 4242));
+            assertTrue(t.matches().isEmpty(), "the pair settles first");
+            t.settle();
             List<RelayMatch> m = t.matches();
             assertEquals(1, m.size());
             RelayHop hop = m.get(0).hop;
@@ -150,8 +167,7 @@ class RelayLinkerTest {
             assertEquals(7, hop.deliveryId);
             assertEquals("bob@b.example", hop.recipient);
             assertEquals("10.0.0.2", hop.remoteIp);
-            assertEquals(0, t.h.numKeyedStateEntries(), "state gone after the match");
-            assertEquals(0, t.h.numProcessingTimeTimers(), "timer gone after the match");
+            t.assertNoStateOrTimers("after the match");
             assertEquals(1, t.acc(RelayLinker.ACC_LINKS));
         }
     }
@@ -162,9 +178,40 @@ class RelayLinkerTest {
             t.reception(received("mbox1", 22, T * SEC + 900_000_000L, 4242));
             assertTrue(t.matches().isEmpty());
             t.offer(offer("mx1", 11, T + 30 * 86_400, "10.0.0.2", T, 4242)); // sender a month ahead
+            t.settle();
             assertEquals(1, t.matches().size());
-            assertEquals(0, t.h.numKeyedStateEntries());
-            assertEquals(0, t.h.numProcessingTimeTimers());
+            t.assertNoStateOrTimers("after the match");
+        }
+    }
+
+    @Test
+    void aRivalWithinTheSettleTimeMakesThePairAmbiguous() throws Exception {
+        try (Harness t = new Harness(config())) {
+            t.offer(offer("mx1", 11, T, "10.0.0.2", T, 4242));
+            t.reception(received("mbox1", 22, T * SEC + 200_000_000L, 4242));
+            t.h.setProcessingTime(4_999);
+            t.reception(received("mbox2", 57, T * SEC + 600_000_000L, 4242)); // same pid, same second
+            t.settle();
+            assertTrue(t.matches().isEmpty(), "a wrong link is worse than none");
+            assertEquals(1, t.acc(RelayLinker.ACC_AMBIGUOUS));
+            t.h.setProcessingTime(70_000);
+            t.assertNoStateOrTimers("after the bound");
+            assertEquals(1, t.acc(RelayLinker.ACC_OFFERS_EXPIRED));
+            assertEquals(2, t.acc(RelayLinker.ACC_RECEPTIONS_EXPIRED));
+        }
+    }
+
+    @Test
+    void theEndOfABoundedInputDecidesPairsAndEmptiesTheState() throws Exception {
+        try (Harness t = new Harness(config())) {
+            t.offer(offer("mx1", 11, T, "10.0.0.2", T, 4242));
+            t.reception(received("mbox1", 22, T * SEC, 4242));
+            t.offer(offer("mx1", 12, T, "192.0.2.1", T + 100, 4242)); // waits for a receiver that never comes
+            t.endOfInput();
+            assertEquals(1, t.matches().size());
+            assertEquals(11, t.matches().get(0).hop.fromMsgId);
+            assertEquals(1, t.acc(RelayLinker.ACC_OFFERS_EXPIRED));
+            t.assertNoStateOrTimers("at the end of the input");
         }
     }
 
@@ -190,8 +237,7 @@ class RelayLinkerTest {
             assertEquals(0, t.acc(RelayLinker.ACC_RECEPTIONS_EXPIRED));
             t.h.setProcessingTime(70_000);
             assertEquals(1, t.acc(RelayLinker.ACC_RECEPTIONS_EXPIRED));
-            assertEquals(0, t.h.numKeyedStateEntries(), "state gone after the bound");
-            assertEquals(0, t.h.numProcessingTimeTimers());
+            t.assertNoStateOrTimers("after the bound");
             assertTrue(t.matches().isEmpty());
         }
     }
@@ -209,8 +255,7 @@ class RelayLinkerTest {
             assertTrue(t.matches().isEmpty());
             assertEquals(2, t.acc(RelayLinker.ACC_AMBIGUOUS));
             t.h.setProcessingTime(60_000);
-            assertEquals(0, t.h.numKeyedStateEntries());
-            assertEquals(0, t.h.numProcessingTimeTimers());
+            t.assertNoStateOrTimers("after the bound");
         }
     }
 
@@ -222,6 +267,7 @@ class RelayLinkerTest {
             t.reception(received("mbox1", 22, T * SEC + 200_000_000L, 4242));
             t.reception(received("mbox2", 57, T * SEC + 600_000_000L, 4242));
             t.offer(offer("mx1", 11, T, "10.0.0.3", T, 4242));
+            t.settle();
             List<RelayMatch> m = t.matches();
             assertEquals(1, m.size());
             assertEquals("mbox2", m.get(0).hop.toHost);
@@ -237,6 +283,7 @@ class RelayLinkerTest {
         try (Harness t = new Harness(config(), new EmbeddedRocksDBStateBackend())) {
             t.reception(received("mbox1", 22, T * SEC, 4242));
             t.offer(offer("mx1", 11, T, "10.0.0.2", T, 4242));
+            t.settle();
             assertEquals(1, t.matches().size());
             assertEquals("bob@b.example", t.matches().get(0).sender.recipients.get(0).address);
             var backend = ((org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) t.h.getOperator())
