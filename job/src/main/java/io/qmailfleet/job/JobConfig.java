@@ -59,6 +59,7 @@ public final class JobConfig implements Serializable {
             "  --checkpoint-interval DUR  (default 2s for files, 30s for unbounded input)",
             "  --state-backend hashmap|rocksdb   (default hashmap)",
             "  --help",
+            "Trace a message through the fleet from a finished run's outputs: trace --help",
             "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
 
     private static final Set<String> KNOWN = Set.of("input", "host", "output", "events", "max-out-of-order",
