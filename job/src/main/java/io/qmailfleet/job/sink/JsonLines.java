@@ -148,6 +148,9 @@ public final class JsonLines {
             long d = h.delayNanos();
             if (h.attemptStartNanos >= 0 && h.toEndNanos >= 0) g.writeNumberField("delay_ms", Math.floorDiv(d, 1_000_000L));
             else g.writeNullField("delay_ms");
+            long ahead = h.receiverClockAheadSeconds();
+            if (ahead == Long.MIN_VALUE) g.writeNullField("receiver_clock_ahead_s");
+            else g.writeNumberField("receiver_clock_ahead_s", ahead);
         });
     }
 

@@ -40,6 +40,17 @@ public class RelayHop {
         return attemptStartNanos < 0 || toEndNanos < 0 ? -1 : toEndNanos - attemptStartNanos;
     }
 
+    /**
+     * How far the receiver's clock is ahead of the sender's, in whole seconds (negative: behind),
+     * estimated from the one moment both logged: B's {@code T} (whole seconds, so taken as T + 0.5 s)
+     * and A's {@code delivery D: success}; null (as -1 is a valid value, {@code Long.MIN_VALUE}) when
+     * A's result time is unknown. Good to about a second.
+     */
+    public long receiverClockAheadSeconds() {
+        if (attemptEndNanos < 0 || reportedSeconds < 0) return Long.MIN_VALUE;
+        return Math.round((reportedSeconds * 1e9 + 5e8 - attemptEndNanos) / 1e9);
+    }
+
     @Override
     public String toString() {
         return "hop{" + fromHost + "/" + fromMsgId + " d" + deliveryId + " -> " + toHost + "/" + toMsgId + " qp=" + qp + "}";

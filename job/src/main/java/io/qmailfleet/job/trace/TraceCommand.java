@@ -287,8 +287,7 @@ public final class TraceCommand {
                 what = "relayed to " + text(to, "host") + " msg " + to.path("msg_id").asLong() + " (delivery "
                         + h.path("from").path("delivery_id").asText() + " to " + s.recipient + " via "
                         + h.path("from").path("remote_ip").asText() + ", qp " + h.path("qp").asLong()
-                        + (h.path("delay_ms").isNull() ? "" : ", " + h.path("delay_ms").asLong()
-                        + " ms from attempt start to end msg, across two clocks") + ")";
+                        + delay(h) + ")";
             } else if (s.kind.equals("bounce")) {
                 what = "bounced: " + text(to, "host") + " msg " + to.path("msg_id").asLong() + " to the sender";
             } else {
@@ -297,6 +296,17 @@ public final class TraceCommand {
             out.println(indent + "    -> " + what);
             print(s.to, indent + "  ", marked, seen, out);
         }
+    }
+
+    /** The hop's delay on one clock, when the receiver's clock offset is known. */
+    static String delay(JsonNode h) {
+        if (h.path("delay_ms").isNull()) return "";
+        long ms = h.path("delay_ms").asLong();
+        if (h.path("receiver_clock_ahead_s").isNull()) return ", " + ms + " ms from attempt start to end msg across two clocks";
+        long ahead = h.path("receiver_clock_ahead_s").asLong();
+        String d = String.format(Locale.ROOT, ", %.1f s from attempt start to end msg", (ms - ahead * 1000) / 1000.0);
+        if (ahead != 0) d += String.format(Locale.ROOT, " (receiver clock %+d s)", ahead);
+        return d;
     }
 
     static ObjectNode json(Node n, Set<String> marked, Set<String> seen) {

@@ -76,7 +76,7 @@ final class RelayFleetLogs {
         mx1.message(2000, 101, "bob@mbox1.example", 5002, 1004, 2, "local", "alice@mx1.example",
                 2400, "success: did_1+0+0/").at(2402, "end msg 101");
         mx1.message(2800, 102, "alice@mx1.example", 5010, 1008, 3, "remote", "nosuch@mbox1.example",
-                3000, Log.relayed("10.0.0.2", B + 3, 7003)).at(3002, "end msg 102");
+                3500, Log.relayed("10.0.0.2", B + 3, 7003)).at(3502, "end msg 102");
         mx1.message(4000, 103, "", 5003, 1004, 4, "local", "alice@mx1.example",
                 4100, "success: did_1+0+0/").at(4102, "end msg 103");
         mx1.message(4800, 104, "carol@mx1.example", 5020, 1008, 5, "remote", "dave@mbox1.example",
@@ -94,7 +94,7 @@ final class RelayFleetLogs {
                 3100, "failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/")
                 .at(3102, "bounce msg 202 qp 7004").at(3103, "end msg 202");
         mbox1.message(3104, 203, "", 7004, 1007, 4, "remote", "alice@mx1.example",
-                3600, Log.relayed("10.0.0.1", A + 4, 5003)).at(3602, "end msg 203");
+                4500, Log.relayed("10.0.0.1", A + 4, 5003)).at(4502, "end msg 203");
         mbox1.at(5000, "new msg 204")
                 .at(5200, "info msg 204: bytes 600 from <carol@mx1.example> qp 7777 uid 1004")
                 .at(5201, "starting delivery 5: msg 204 to local dave@mbox1.example")

@@ -130,6 +130,9 @@ class RelayScenariosTest {
         RelayHop hop = r.out.hops().stream().filter(h -> h.fromMsgId == 100).findFirst().orElseThrow();
         assertEquals(86_400_100L, hop.delayNanos() / 1_000_000L);
         assertEquals(RelayFleetLogs.B + 1, hop.reportedSeconds);
+        assertEquals(86_400L, hop.receiverClockAheadSeconds());
+        RelayHop back = r.out.hops().stream().filter(h -> h.fromMsgId == 203).findFirst().orElseThrow();
+        assertEquals(-86_400L, back.receiverClockAheadSeconds());
 
         JsonSchema lifecycleSchema = Schemas.load("lifecycle.schema.json");
         for (LifecycleRecord x : r.out.lifecycles()) {

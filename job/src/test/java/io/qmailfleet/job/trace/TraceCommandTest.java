@@ -95,7 +95,8 @@ class TraceCommandTest {
         String[] l = r.out().split("\n");
         assertTrue(l[0].startsWith("path 1 of 1: 4 life cycles on mbox1, mx1"), r.out());
         assertTrue(r.out().contains("* mx1 msg 102"), r.out());
-        assertTrue(r.out().contains("-> relayed to mbox1 msg 202 (delivery 3 to nosuch@mbox1.example via 10.0.0.2, qp 7003"), r.out());
+        assertTrue(r.out().contains("-> relayed to mbox1 msg 202 (delivery 3 to nosuch@mbox1.example via 10.0.0.2, qp 7003,"
+                + " 0.3 s from attempt start to end msg (receiver clock +86400 s))"), r.out());
         assertTrue(r.out().contains("local nosuch@mbox1.example: failure after 1 attempt  Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/"), r.out());
         assertTrue(r.out().contains("-> bounced: mbox1 msg 203 to the sender"), r.out());
         assertTrue(r.out().contains("-> relayed to mx1 msg 103"), r.out());
