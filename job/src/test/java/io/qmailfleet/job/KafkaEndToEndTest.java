@@ -62,7 +62,7 @@ class KafkaEndToEndTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
-    private static final String[] OUTPUTS = {"lifecycles", "alerts", "dead-letters", "events", "late"};
+    private static final String[] OUTPUTS = {"lifecycles", "alerts", "dead-letters", "events", "late", "hops"};
 
     /** The capture's known size: one qmail-send log, two runs, 539 messages. */
     private static final int MULTILOG_LINES = 4526;
