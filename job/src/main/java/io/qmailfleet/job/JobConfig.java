@@ -136,6 +136,9 @@ public final class JobConfig implements Serializable {
         if (a.has("relay-tolerance")) c.relay.toleranceNanos = Durations.parse(a.get("relay-tolerance", "5s")).toNanos();
         if (a.has("relay-settle")) c.relay.settleMillis = Durations.parse(a.get("relay-settle", "5s")).toMillis();
         if (a.has("relay-buffer")) c.relay.bufferMillis = Durations.parse(a.get("relay-buffer", "1h")).toMillis();
+        if (c.relay.settleMillis >= c.relay.bufferMillis) {
+            throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
+        }
         return c;
     }
 }

@@ -28,6 +28,13 @@ class FleetMapTest {
     }
 
     @Test
+    void aSettleTimeNotShorterThanTheBufferIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
+                "--relay-settle", "2h", "--relay-buffer", "1h"})));
+        assertEquals("--relay-settle must be shorter than --relay-buffer", e.getMessage());
+    }
+
+    @Test
     void aFileOfKeyHostLines(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("fleet.map");
         Files.writeString(f, "# fleet\n10.0.0.1 mx1\n10.0.0.2=mbox1   # the mailbox host\n\n");
