@@ -29,7 +29,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                  ├─ dead letters ▶ dead-letters
  *                                                  ├─ host events (status, alert:, warning:, tcpserver)
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
- *                                                                                          └─▶ alerts
+ *                                                                                          ├─▶ alerts
+ *                                                                                          └─ relay trace ─┬─▶ hops
+ *                                                                                                          └─▶ lifecycles (linked again)
  * </pre>
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
