@@ -63,7 +63,7 @@ public class RelayBenchmark {
             b.newNanos = t * 1_000_000_000L + 1_000_000L * (i % 10);
             b.infoNanos = b.newNanos + 1_000;
             b.endNanos = b.newNanos + 50_000_000L;
-            b.status = "complete";
+            b.status = io.qmailfleet.job.model.LifecycleStatus.COMPLETE;
             b.qp = qp;
             b.sender = "someone@example.net";
             receptions.add(RelaySides.reception(b));
@@ -72,7 +72,7 @@ public class RelayBenchmark {
                 a.host = "mx1";
                 a.msgId = 2_000_000 + i;
                 a.newNanos = (t - 3600) * 1_000_000_000L;
-                a.status = "complete";
+                a.status = io.qmailfleet.job.model.LifecycleStatus.COMPLETE;
                 Recipient rc = new Recipient();
                 rc.address = "user" + i + "@" + b.host + ".example";
                 rc.domain = b.host + ".example";

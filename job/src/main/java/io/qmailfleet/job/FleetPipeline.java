@@ -14,6 +14,7 @@ import io.qmailfleet.job.trace.RelayHop;
 import io.qmailfleet.job.trace.RelayTrace;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -101,8 +102,9 @@ public final class FleetPipeline {
         SingleOutputStreamOperator<QmailEvent> sequenced = parsed
                 .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
-                .process(new HostSequencer(cfg.lifecycle))
-                .uid("host-sequencer").name("host sequencer");
+                // an operator, not a process function: it stamps every output with its line's log time
+                .transform("host sequencer", TypeInformation.of(QmailEvent.class), new HostSequencer(cfg.lifecycle))
+                .uid("host-sequencer");
 
         SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
                 .keyBy(LifecycleBuilder.messageKey())
@@ -130,6 +132,7 @@ public final class FleetPipeline {
         sinks.alerts(s.alerts);
         sinks.late(s.late);
         sinks.hops(s.hops);
+        sinks.finish();
         return s;
     }
 }

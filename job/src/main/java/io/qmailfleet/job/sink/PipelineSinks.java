@@ -32,4 +32,10 @@ public interface PipelineSinks {
 
     /** Relay hops between fleet hosts (one record per linked hop). */
     default void hops(DataStream<RelayHop> hops) {}
+
+    /**
+     * Called once after every output has been handed over, for sinks that add records of their own
+     * to an output (the Kafka sinks dead-letter records too large for Kafka).
+     */
+    default void finish() {}
 }

@@ -294,7 +294,7 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         h.toNewNanos = b.newNanos;
         h.toInfoNanos = b.infoNanos;
         h.toEndNanos = b.endNanos;
-        h.toStatus = b.status;
+        h.toStatus = b.status == null ? null : b.status.json();
         return h;
     }
 }

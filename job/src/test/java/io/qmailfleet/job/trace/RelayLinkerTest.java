@@ -103,7 +103,7 @@ class RelayLinkerTest {
         r.newNanos = senderClockSeconds * SEC;
         r.infoNanos = r.newNanos;
         r.endNanos = r.newNanos + 2 * SEC;
-        r.status = "complete";
+        r.status = io.qmailfleet.job.model.LifecycleStatus.COMPLETE;
         r.qp = 100;
         r.sender = "alice@a.example";
         Recipient rc = new Recipient();
@@ -138,7 +138,7 @@ class RelayLinkerTest {
         r.newNanos = infoNanos;
         r.infoNanos = infoNanos;
         r.endNanos = infoNanos + 300_000_000L;
-        r.status = "complete";
+        r.status = io.qmailfleet.job.model.LifecycleStatus.COMPLETE;
         r.qp = qp;
         r.uid = 1004;
         r.sender = "alice@a.example";
