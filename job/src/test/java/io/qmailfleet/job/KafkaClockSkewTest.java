@@ -63,7 +63,7 @@ class KafkaClockSkewTest {
     private static final Duration MONTH = Duration.ofDays(30);
     private static final String PREFIX = "skew.";
     private static final String INPUT = PREFIX + "lines";
-    private static final String[] OUTPUTS = {"lifecycles", "alerts", "dead-letters", "events", "late"};
+    private static final String[] OUTPUTS = {"lifecycles", "alerts", "dead-letters", "events", "late", "hops"};
     private static final int MAX_RECORD_BYTES = 65536;
     private static final int BIG_RECIPIENTS = 400;
     private static final int LONG_LINE_CHARS = 2_000_000;
@@ -152,7 +152,7 @@ class KafkaClockSkewTest {
     void hostsAMonthAheadAndBehindAndRecordsKafkaWouldRefuseDoNotStopTheJob() throws Exception {
         Map<String, Map<String, String>> configs = createTopicsConfigs();
         assertEquals(Set.of(INPUT, PREFIX + "lifecycles", PREFIX + "alerts", PREFIX + "dead-letters",
-                PREFIX + "events", PREFIX + "late"), configs.keySet());
+                PREFIX + "events", PREFIX + "late", PREFIX + "hops"), configs.keySet());
         assertEquals("LogAppendTime", configs.get(INPUT).get("message.timestamp.type"));
         assertEquals("CreateTime", configs.get(PREFIX + "lifecycles").get("message.timestamp.type"));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
