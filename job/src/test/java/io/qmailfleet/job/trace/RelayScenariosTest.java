@@ -90,7 +90,7 @@ class RelayScenariosTest {
         // so mx1's offer for qp 7777 may meet mbox1:204 alone first; the pair then settles, and
         // mbox2:304 turns up before it is written (a settle time longer than the run: pairs are
         // decided at the end of the input)
-        Run r = run(config("--relay-settle", "1h"), RelayFleetLogs.raw(List.of("mbox1", "mbox2", "mx1")), 2);
+        Run r = run(config("--relay-settle", "1h", "--relay-buffer", "2h"), RelayFleetLogs.raw(List.of("mbox1", "mbox2", "mx1")), 2);
         assertEquals(List.of(), r.out.deadLetters());
         assertEquals(Set.of("mx1:100->mbox1:200", "mbox1:201->mx1:101", "mx1:102->mbox1:202", "mbox1:203->mx1:103"),
                 r.hops());
