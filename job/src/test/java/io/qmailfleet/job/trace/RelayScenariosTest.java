@@ -50,7 +50,7 @@ class RelayScenariosTest {
         /** "from -> to" of every hop, sorted. */
         Set<String> hops() {
             Set<String> s = new TreeSet<>();
-            for (RelayHop h : out.hops()) s.add(h.fromHost + ":" + h.fromMsgId + "->" + h.toHost + ":" + h.toMsgId);
+            for (RelayHop h : out.of(io.qmailfleet.job.sink.Outputs.HOPS)) s.add(h.fromHost + ":" + h.fromMsgId + "->" + h.toHost + ":" + h.toMsgId);
             return s;
         }
 
@@ -127,11 +127,11 @@ class RelayScenariosTest {
         assertEquals("mbox1", r.update("mx1", 103).relayedFrom.host);
 
         // delay from mx1's attempt start to mbox1's end msg, across the two clocks (mbox1 is a day ahead)
-        RelayHop hop = r.out.hops().stream().filter(h -> h.fromMsgId == 100).findFirst().orElseThrow();
+        RelayHop hop = r.out.of(io.qmailfleet.job.sink.Outputs.HOPS).stream().filter(h -> h.fromMsgId == 100).findFirst().orElseThrow();
         assertEquals(86_400_100L, hop.delayNanos() / 1_000_000L);
         assertEquals(RelayFleetLogs.B + 1, hop.reportedSeconds);
         assertEquals(86_400L, hop.receiverClockAheadSeconds());
-        RelayHop back = r.out.hops().stream().filter(h -> h.fromMsgId == 203).findFirst().orElseThrow();
+        RelayHop back = r.out.of(io.qmailfleet.job.sink.Outputs.HOPS).stream().filter(h -> h.fromMsgId == 203).findFirst().orElseThrow();
         assertEquals(-86_400L, back.receiverClockAheadSeconds());
 
         JsonSchema lifecycleSchema = Schemas.load("lifecycle.schema.json");
@@ -140,7 +140,7 @@ class RelayScenariosTest {
             assertEquals(Set.of(), Schemas.validate(lifecycleSchema, json), json);
         }
         JsonSchema hopSchema = Schemas.load("hop.schema.json");
-        for (RelayHop h : r.out.hops()) {
+        for (RelayHop h : r.out.of(io.qmailfleet.job.sink.Outputs.HOPS)) {
             String json = JsonLines.hop(h);
             assertEquals(Set.of(), Schemas.validate(hopSchema, json), json);
         }
@@ -167,7 +167,7 @@ class RelayScenariosTest {
                 .filter(a -> a.outcome == io.qmailfleet.job.model.Outcome.SUCCESS).count();
         assertTrue(remoteSuccesses > 0, "the capture has remote deliveries to 127.0.0.1");
         assertEquals(539, out.lifecycles().size());
-        assertEquals(List.of(), out.hops());
+        assertEquals(List.of(), out.of(io.qmailfleet.job.sink.Outputs.HOPS));
         assertTrue(out.lifecycles().stream().noneMatch(x -> x.relayUpdate || x.relayedFrom != null));
     }
 }
