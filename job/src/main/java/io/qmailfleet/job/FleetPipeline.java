@@ -16,6 +16,8 @@ import io.qmailfleet.job.sink.StageCounter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.qmailfleet.job.source.LineTimestamps;
+import io.qmailfleet.job.trace.RelayHop;
+import io.qmailfleet.job.trace.RelayTrace;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -34,7 +36,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                  ├─ dead letters ▶ dead-letters
  *                                                  ├─ host events (status, alert:, warning:, tcpserver) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
- *                                                                                          └─▶ alerts
+ *                                                                                          ├─▶ alerts
+ *                                                                                          └─ relay trace ─┬─▶ hops
+ *                                                                                                          └─▶ lifecycles (linked again)
  * </pre>
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
@@ -66,6 +70,11 @@ public final class FleetPipeline {
         public DataStream<LifecycleRecord> lifecycles;
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
+        /** Relay hops between fleet hosts. */
+        public DataStream<RelayHop> hops;
+        /** Life cycles written again with relay links ({@code lifecycles} output only; {@link #lifecycles} has each once). */
+        public DataStream<LifecycleRecord> lifecycleUpdates;
+
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
 
         /** Makes {@code stream} the stream of {@code output}. */
@@ -149,12 +158,18 @@ public final class FleetPipeline {
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
                 .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
 
+        // relay trace: reads the life cycles from the outside, writes hops and linked life cycles again
+        RelayTrace.Streams relays = RelayTrace.attach(lifecycles, cfg.relay);
+        s.hops = relays.hops;
+        s.lifecycleUpdates = relays.updates;
+
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
-        s.put(Outputs.LIFECYCLES, s.lifecycles);
+        s.put(Outputs.LIFECYCLES, s.lifecycles.union(s.lifecycleUpdates));
         s.put(Outputs.ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
         s.put(Outputs.HOST_EVENTS, s.hostEvents);
+        s.put(Outputs.HOPS, s.hops);
         return s;
     }
 }

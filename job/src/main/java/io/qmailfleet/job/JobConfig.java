@@ -2,6 +2,8 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.trace.RelayConfig;
+import io.qmailfleet.job.trace.RelayOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -57,6 +59,7 @@ public final class JobConfig implements Serializable {
     public Duration watch;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
+    public RelayConfig relay = new RelayConfig();
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -118,6 +121,13 @@ public final class JobConfig implements Serializable {
         c.lifecycle.maxOpenAgeNanos = c.get(JobOptions.MAX_OPEN_AGE).toNanos();
         c.lifecycle.hostIdleTtlMillis = c.get(JobOptions.HOST_IDLE_TTL).toMillis();
         c.lifecycle.validate();
+        c.relay.fleetMap = RelayConfig.parseFleetMap(c.get(RelayOptions.FLEET_MAP));
+        c.relay.toleranceNanos = c.get(RelayOptions.TOLERANCE).toNanos();
+        c.relay.settleMillis = c.get(RelayOptions.SETTLE).toMillis();
+        c.relay.bufferMillis = c.get(RelayOptions.BUFFER).toMillis();
+        if (c.relay.settleMillis >= c.relay.bufferMillis) {
+            throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
+        }
         return c;
     }
 }

@@ -41,6 +41,13 @@ public final class Main {
     public static final String PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("trace")) {
+            // `trace ...`: print a message's path through the fleet from a run's output files
+            int rc = io.qmailfleet.job.trace.TraceCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err);
+            if (rc != 0) System.exit(rc);
+            return;
+        }
         int code = cli(args, System.out, System.err);
         if (code != 0) System.exit(code);
     }
