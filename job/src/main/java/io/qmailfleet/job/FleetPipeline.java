@@ -9,6 +9,9 @@ import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.model.StatsRecord;
+import io.qmailfleet.job.stats.StatsFacts;
+import io.qmailfleet.job.stats.StatsStage;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -53,6 +56,8 @@ public final class FleetPipeline {
         public DataStream<LifecycleRecord> lifecycles;
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
+        /** Stats records per output (senders, recipients, domains, hosts); empty with --stats false. */
+        public java.util.Map<String, DataStream<StatsRecord>> stats = new java.util.LinkedHashMap<>();
     }
 
     /**
@@ -116,6 +121,12 @@ public final class FleetPipeline {
         sinks.lifecycles(s.lifecycles);
         sinks.alerts(s.alerts);
         sinks.late(s.late);
+
+        if (cfg.stats.enabled) {
+            StatsStage.Streams st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
+            s.stats = st.outputs;
+            st.outputs.forEach(sinks::stats);
+        }
         return s;
     }
 }

@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.stats.StatsConfig;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -44,6 +45,13 @@ public final class JobConfig implements Serializable {
             "  --max-open-age DUR         a message open longer is written as abandoned and dropped (default 8d)",
             "  --host-idle-ttl DUR        processing time after which a silent host's state is dropped (default 30d)",
             "  --idle-timeout DUR         source split idleness for watermarks (default 30s)",
+            "Stats (senders/ recipients/ domains/ hosts/; windows in each host's own log time):",
+            "  --stats true|false         compute the aggregates (default true)",
+            "  --stats-window DUR|all     tumbling window (default 1m); all = one window over the whole input",
+            "  --allowed-lateness DUR     a window keeps its state this long after it fired; later facts",
+            "                             re-fire it and the newer record replaces the older (default 0s)",
+            "  --stats-rollup-ttl DUR     how long the fleet roll-up waits for other hosts' parts of a",
+            "                             window, processing time (default 2h)",
             "Parsing:",
             "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
@@ -58,7 +66,8 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once");
+            "exactly-once",
+            "stats", "stats-window", "allowed-lateness", "stats-rollup-ttl");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -78,6 +87,7 @@ public final class JobConfig implements Serializable {
     public boolean exactlyOnce;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
+    public StatsConfig stats = new StatsConfig();
 
     /** True when lines come from Kafka (no --input files). */
     public boolean readsKafka() {
@@ -123,6 +133,19 @@ public final class JobConfig implements Serializable {
         if (a.has("hung-after")) c.lifecycle.hungAfterNanos = Durations.parse(a.get("hung-after", "30m")).toNanos();
         if (a.has("max-open-age")) c.lifecycle.maxOpenAgeNanos = Durations.parse(a.get("max-open-age", "8d")).toNanos();
         if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
+        statsOptions(a, c);
         return c;
+    }
+
+    /** --stats, --stats-window, --allowed-lateness, --stats-rollup-ttl. */
+    private static void statsOptions(CliArgs a, JobConfig c) {
+        c.stats.enabled = Boolean.parseBoolean(a.get("stats", "true"));
+        String w = a.get("stats-window", "1m");
+        c.stats.windowMillis = w.equals("all") ? StatsConfig.WHOLE_INPUT : Durations.parse(w).toMillis();
+        c.stats.allowedLatenessMillis = Durations.parse(a.get("allowed-lateness", "0s")).toMillis();
+        c.stats.rollupTtlMillis = Durations.parse(a.get("stats-rollup-ttl", "2h")).toMillis();
+        // a host's facts reach the stage from parallel per-message subtasks: wait the reorder bound
+        c.stats.fireDelayMillis = c.lifecycle.maxOutOfOrderNanos / 1_000_000L;
+        c.stats.validate();
     }
 }

@@ -8,6 +8,8 @@ import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.stats.StatsFacts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -113,6 +115,8 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
                     return;
             }
         }
+        StatsFact fact = StatsFacts.of(r, ev);
+        if (fact != null) ctx.output(StatsFacts.FACTS, fact);
         switch (ev.type) {
             case INFO_MSG:
                 r.infoNanos = ev.tsNanos;

@@ -61,6 +61,11 @@ public final class FileOutputs implements PipelineSinks {
     }
 
     @Override
+    public void stats(String output, DataStream<io.qmailfleet.job.model.StatsRecord> records) {
+        write(records, output, io.qmailfleet.job.stats.StatsJson::record);
+    }
+
+    @Override
     public void late(DataStream<QmailEvent> late) {
         write(late, "late", JsonLines::event);
     }

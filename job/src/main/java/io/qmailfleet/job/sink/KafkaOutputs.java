@@ -87,6 +87,12 @@ public final class KafkaOutputs implements PipelineSinks {
         write(alerts, "alerts", a -> a.host, JsonLines::alert);
     }
 
+    /** Keyed by (dimension key, window start), see {@link io.qmailfleet.job.stats.StatsJson#key}. */
+    @Override
+    public void stats(String output, DataStream<io.qmailfleet.job.model.StatsRecord> records) {
+        write(records, output, io.qmailfleet.job.stats.StatsJson::key, io.qmailfleet.job.stats.StatsJson::record);
+    }
+
     @Override
     public void late(DataStream<QmailEvent> late) {
         write(late, "late", e -> e.host, JsonLines::event);

@@ -12,7 +12,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  */
 public interface PipelineSinks {
     /** The outputs' names: the folders of the file outputs, the topic suffixes of the Kafka ones. */
-    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late");
+    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late",
+            "senders", "recipients", "domains", "hosts");
 
     /** Every parsed line (the typed event stream). */
     void events(DataStream<QmailEvent> events);
@@ -28,4 +29,10 @@ public interface PipelineSinks {
 
     /** Lines that arrived later than the out-of-order bound allows. */
     void late(DataStream<QmailEvent> late);
+
+    /**
+     * Stats records of one output ({@code senders}, {@code recipients}, {@code domains} or
+     * {@code hosts}, see {@link io.qmailfleet.job.stats.StatsStage#OUTPUTS}).
+     */
+    void stats(String output, DataStream<io.qmailfleet.job.model.StatsRecord> records);
 }

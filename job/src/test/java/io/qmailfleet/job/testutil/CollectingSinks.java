@@ -38,6 +38,14 @@ public final class CollectingSinks implements PipelineSinks {
         s.sinkTo(new CollectingSink<>(prefix + "late")).name("collect late");
     }
 
+    @Override
+    public void stats(String output, DataStream<io.qmailfleet.job.model.StatsRecord> s) {
+        s.sinkTo(new CollectingSink<>(prefix + "stats-" + output)).name("collect " + output);
+    }
+
+    /** The stats records of one output (senders, recipients, domains, hosts), in arrival order. */
+    public List<io.qmailfleet.job.model.StatsRecord> stats(String output) { return CollectingSink.results(prefix + "stats-" + output); }
+
     public List<QmailEvent> events() { return CollectingSink.results(prefix + "events"); }
     public List<DeadLetter> deadLetters() { return CollectingSink.results(prefix + "dead"); }
     public List<LifecycleRecord> lifecycles() { return CollectingSink.results(prefix + "lifecycles"); }
