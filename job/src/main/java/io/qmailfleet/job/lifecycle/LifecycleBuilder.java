@@ -8,7 +8,6 @@ import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
-import io.qmailfleet.job.model.StatsFact;
 import io.qmailfleet.job.stats.StatsFacts;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,8 +114,7 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
                     return;
             }
         }
-        StatsFact fact = StatsFacts.of(r, ev);
-        if (fact != null) ctx.output(StatsFacts.FACTS, fact);
+        StatsFacts.emit(r, ev, getRuntimeContext(), ctx);
         switch (ev.type) {
             case INFO_MSG:
                 r.infoNanos = ev.tsNanos;

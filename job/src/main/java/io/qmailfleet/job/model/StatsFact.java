@@ -13,6 +13,10 @@ public class StatsFact {
     /** {@link #ACCEPTED}, {@link #ATTEMPT_END} or {@link #MESSAGE_END}. */
     public String kind;
     public String host;
+    /** Index of the lifecycle-builder subtask that produced the fact (its facts of a host are in log order). */
+    public int producer;
+    /** How many lifecycle-builder subtasks there are (every one of them may send facts of a host). */
+    public int producers = 1;
     public long msgId = -1;
     /** Log time of the line the fact comes from. */
     public long tsNanos = -1;

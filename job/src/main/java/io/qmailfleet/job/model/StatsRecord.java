@@ -102,9 +102,9 @@ public class StatsRecord {
     public long otherDeferrals;
     public long otherFailures;
 
-    /** The serialized KLL sketches behind the quantiles (merged across hosts; not written out). */
-    public byte[] ddelaySketch;
-    public byte[] qtimeSketch;
+    /** The KLL sketches behind the quantiles (merged across hosts; not written out). Null while empty. */
+    public SketchState ddelaySketch;
+    public SketchState qtimeSketch;
 
     public StatsRecord() {}
 }

@@ -22,7 +22,10 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>An operator-wide watermark is the minimum over all hosts, so one slow or backfilled host would
  * hold every other host's windows open (and a host whose clock runs a month ahead would have its
- * data held for a month). Here each host's clock is the latest log time of its own facts: a window
+ * data held for a month). Here each host's clock is its own log time: the facts of a host reach this
+ * stage from several lifecycle-builder subtasks, each in the host's log order, so the clock is the
+ * minimum over those subtasks of the latest time each has sent (undefined until each has sent
+ * one). A window
  * fires when that clock passes its end by the fire delay, and its state is dropped when the clock
  * passes the end by the fire delay plus the allowed lateness. A fact for a fired window within the
  * lateness updates the window and fires it again (the newer record replaces the older); a fact for
@@ -42,6 +45,8 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     private final StatsConfig config;
 
     private transient ValueState<Long> clock;
+    /** producer subtask -> latest log time (millis) of its facts of this host. */
+    private transient MapState<Integer, Long> producers;
     private transient ValueState<Long> droppedBefore;
     /** window start -> fired at least once. */
     private transient MapState<Long, Boolean> windows;
@@ -56,6 +61,7 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     @Override
     public void open(OpenContext openContext) {
         clock = getRuntimeContext().getState(new ValueStateDescriptor<>("clock", Types.LONG));
+        producers = getRuntimeContext().getMapState(new MapStateDescriptor<>("producers", Types.INT, Types.LONG));
         droppedBefore = getRuntimeContext().getState(new ValueStateDescriptor<>("droppedBefore", Types.LONG));
         windows = getRuntimeContext().getMapState(new MapStateDescriptor<>("windows", Types.LONG, Types.BOOLEAN));
         parts = getRuntimeContext().getMapState(
@@ -111,9 +117,19 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
             // backstop: fires when every host's watermark passed (a host that stopped logging)
             ctx.timerService().registerEventTimeTimer(dropAt(we) == Long.MAX_VALUE ? Long.MAX_VALUE : dropAt(we));
         }
-        if (ts > before) {
-            clock.update(ts);
-            advance(ts, out);
+        Long p = producers.get(f.producer);
+        if (p == null || ts > p) {
+            producers.put(f.producer, ts);
+            // the host's clock: every producer has sent its facts up to here (none yet: no clock)
+            long now = Long.MAX_VALUE;
+            for (int i = 0; i < f.producers && now != Long.MIN_VALUE; i++) {
+                Long v = producers.get(i);
+                now = v == null ? Long.MIN_VALUE : Math.min(now, v);
+            }
+            if (now > before) {
+                clock.update(now);
+                advance(now, out);
+            }
         }
     }
 

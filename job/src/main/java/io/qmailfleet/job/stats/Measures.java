@@ -1,6 +1,7 @@
 package io.qmailfleet.job.stats;
 
 import io.qmailfleet.job.model.Outcome;
+import io.qmailfleet.job.model.SketchState;
 import io.qmailfleet.job.model.ReasonCount;
 import io.qmailfleet.job.model.StatsFact;
 import io.qmailfleet.job.model.StatsRecord;
@@ -10,8 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import org.apache.datasketches.kll.KllDoublesSketch;
-import org.apache.datasketches.memory.Memory;
 import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
+import org.apache.datasketches.quantilescommon.QuantilesDoublesSketchIterator;
 
 /**
  * The counting rules: which dimension keys a fact counts for, and what it adds to each. These are
@@ -87,7 +88,7 @@ public final class Measures {
                 r.attempts += nk + nd + nz;
                 double q = seconds(f.tsNanos - f.infoNanos);
                 r.qtime += q;
-                r.qtimeSketch = update(r.qtimeSketch, q);
+                r.qtimeSketch = addValue(r.qtimeSketch, q);
                 r.qtimeCount++;
                 r.qtimeMax = Math.max(r.qtimeMax, q);
                 if (f.bounced) {
@@ -121,7 +122,7 @@ public final class Measures {
                         r.ddelay += d;
                         r.ddelayCount++;
                         r.ddelayMax = Math.max(r.ddelayMax, d);
-                        if (!StatsRecord.RECIPIENT.equals(dim)) r.ddelaySketch = update(r.ddelaySketch, d);
+                        if (!StatsRecord.RECIPIENT.equals(dim)) r.ddelaySketch = addValue(r.ddelaySketch, d);
                         break;
                     }
                     case DEFERRAL:
@@ -171,18 +172,60 @@ public final class Measures {
         }
     }
 
-    private static byte[] update(byte[] sketch, double v) {
-        KllDoublesSketch s = sketch == null ? KllDoublesSketch.newHeapInstance(KLL_K) : KllDoublesSketch.heapify(Memory.wrap(sketch));
-        s.update(v);
-        return s.toByteArray();
+    /** Values collected before they are folded into the sketch (one rebuild per batch). */
+    public static final int PENDING_MAX = 1024;
+
+    /** The sketch of a state: rebuilt from its retained items and weights, plus its pending values. */
+    public static KllDoublesSketch sketch(SketchState st) {
+        KllDoublesSketch s = KllDoublesSketch.newHeapInstance(KLL_K);
+        if (st == null) return s;
+        if (st.items != null) {
+            for (int i = 0; i < st.items.length; i++) {
+                if (st.weights[i] == 1) s.update(st.items[i]);
+                else s.update(st.items[i], st.weights[i]);
+            }
+        }
+        for (int i = 0; i < st.pendingCount; i++) s.update(st.pending[i]);
+        return s;
     }
 
-    private static byte[] merge(byte[] into, byte[] from) {
+    private static SketchState state(KllDoublesSketch s) {
+        SketchState st = new SketchState();
+        int n = s.getNumRetained();
+        st.items = new double[n];
+        st.weights = new long[n];
+        QuantilesDoublesSketchIterator it = s.iterator();
+        int i = 0;
+        while (it.next()) {
+            st.items[i] = it.getQuantile();
+            st.weights[i++] = it.getWeight();
+        }
+        st.pending = new double[0];
+        return st;
+    }
+
+    static SketchState addValue(SketchState st, double v) {
+        if (st == null) {
+            st = new SketchState();
+            st.pending = new double[16];
+        }
+        if (st.pendingCount == PENDING_MAX) {
+            SketchState folded = state(sketch(st));
+            folded.pending = new double[16];
+            st = folded;
+        }
+        if (st.pendingCount == st.pending.length) {
+            st.pending = java.util.Arrays.copyOf(st.pending, Math.min(PENDING_MAX, Math.max(16, st.pending.length * 2)));
+        }
+        st.pending[st.pendingCount++] = v;
+        return st;
+    }
+
+    static SketchState mergeSketch(SketchState into, SketchState from) {
         if (from == null) return into;
-        if (into == null) return from.clone();
-        KllDoublesSketch s = KllDoublesSketch.heapify(Memory.wrap(into));
-        s.merge(KllDoublesSketch.heapify(Memory.wrap(from)));
-        return s.toByteArray();
+        KllDoublesSketch s = sketch(into);
+        s.merge(sketch(from));
+        return state(s);
     }
 
     /** A new, empty record of (dimension, key) for one window. */
@@ -225,8 +268,8 @@ public final class Measures {
         into.ddelayMax = Math.max(into.ddelayMax, p.ddelayMax);
         into.qtimeCount += p.qtimeCount;
         into.qtimeMax = Math.max(into.qtimeMax, p.qtimeMax);
-        into.ddelaySketch = merge(into.ddelaySketch, p.ddelaySketch);
-        into.qtimeSketch = merge(into.qtimeSketch, p.qtimeSketch);
+        into.ddelaySketch = mergeSketch(into.ddelaySketch, p.ddelaySketch);
+        into.qtimeSketch = mergeSketch(into.qtimeSketch, p.qtimeSketch);
         for (ReasonCount c : p.deferralReasons) mergeReason(into, true, c);
         for (ReasonCount c : p.failureReasons) mergeReason(into, false, c);
         into.otherDeferrals += p.otherDeferrals;
@@ -236,13 +279,13 @@ public final class Measures {
     /** Fills the quantile fields from the sketches and orders the reasons, most frequent first. */
     public static StatsRecord finish(StatsRecord r) {
         if (r.ddelaySketch != null) {
-            KllDoublesSketch s = KllDoublesSketch.heapify(Memory.wrap(r.ddelaySketch));
+            KllDoublesSketch s = sketch(r.ddelaySketch);
             r.ddelayP50 = s.getQuantile(0.50, QuantileSearchCriteria.INCLUSIVE);
             r.ddelayP90 = s.getQuantile(0.90, QuantileSearchCriteria.INCLUSIVE);
             r.ddelayP99 = s.getQuantile(0.99, QuantileSearchCriteria.INCLUSIVE);
         }
         if (r.qtimeSketch != null) {
-            KllDoublesSketch s = KllDoublesSketch.heapify(Memory.wrap(r.qtimeSketch));
+            KllDoublesSketch s = sketch(r.qtimeSketch);
             r.qtimeP50 = s.getQuantile(0.50, QuantileSearchCriteria.INCLUSIVE);
             r.qtimeP90 = s.getQuantile(0.90, QuantileSearchCriteria.INCLUSIVE);
             r.qtimeP99 = s.getQuantile(0.99, QuantileSearchCriteria.INCLUSIVE);

@@ -5,7 +5,9 @@ import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.StatsFact;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -19,6 +21,20 @@ public final class StatsFacts {
     /** Side output of the lifecycle builder: accepted messages, attempt ends, message ends. */
     public static final OutputTag<StatsFact> FACTS =
             new OutputTag<>("stats-facts", TypeInformation.of(StatsFact.class));
+
+    /**
+     * Sends the fact of {@code ev} (if it has one) to {@link #FACTS}, marked with the subtask that
+     * produced it: each lifecycle-builder subtask sends a host's facts in that host's log order, so
+     * the stats stage takes the host's clock as the minimum over the subtasks' latest times.
+     */
+    public static void emit(LifecycleRecord r, QmailEvent ev, RuntimeContext rc,
+                            KeyedProcessFunction<String, QmailEvent, LifecycleRecord>.Context ctx) {
+        StatsFact f = of(r, ev);
+        if (f == null) return;
+        f.producer = rc.getTaskInfo().getIndexOfThisSubtask();
+        f.producers = rc.getTaskInfo().getNumberOfParallelSubtasks();
+        ctx.output(FACTS, f);
+    }
 
     /**
      * The fact of {@code ev} for the message {@code r} (its state before {@code ev} is applied),
