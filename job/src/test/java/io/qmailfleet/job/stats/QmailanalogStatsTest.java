@@ -80,8 +80,21 @@ class QmailanalogStatsTest {
             checkOverall(out.stats("hosts"));
             checkReasons(out.stats("hosts"));
             checkDdist(out.stats("hosts"), window);
+            checkSchema(out);
             if (window.equals("1m")) {
                 assertTrue(latest(out.stats("hosts")).size() > 5, "several minute windows");
+            }
+        }
+    }
+
+    private static void checkSchema(CollectingSinks out) {
+        com.networknt.schema.JsonSchema schema = io.qmailfleet.job.testutil.Schemas.load("stats.schema.json");
+        for (String o : StatsStage.outputNames()) {
+            List<StatsRecord> rs = out.stats(o);
+            assertFalse(rs.isEmpty(), o);
+            for (StatsRecord r : rs) {
+                String json = StatsJson.record(r);
+                assertEquals(java.util.Set.of(), io.qmailfleet.job.testutil.Schemas.validate(schema, json), json);
             }
         }
     }
