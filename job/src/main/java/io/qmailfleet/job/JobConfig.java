@@ -52,6 +52,8 @@ public final class JobConfig implements Serializable {
             "                             re-fire it and the newer record replaces the older (default 0s)",
             "  --stats-rollup-ttl DUR     how long the fleet roll-up waits for other hosts' parts of a",
             "                             window, processing time (default 2h)",
+            "  --stats-idle-flush DUR     a host silent this long (processing time) has its open windows",
+            "                             fired; they close when its clock passes them (default 5m; 0 = never)",
             "Parsing:",
             "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
@@ -67,7 +69,7 @@ public final class JobConfig implements Serializable {
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
             "exactly-once",
-            "stats", "stats-window", "allowed-lateness", "stats-rollup-ttl");
+            "stats", "stats-window", "allowed-lateness", "stats-rollup-ttl", "stats-idle-flush");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -144,6 +146,7 @@ public final class JobConfig implements Serializable {
         c.stats.windowMillis = w.equals("all") ? StatsConfig.WHOLE_INPUT : Durations.parse(w).toMillis();
         c.stats.allowedLatenessMillis = Durations.parse(a.get("allowed-lateness", "0s")).toMillis();
         c.stats.rollupTtlMillis = Durations.parse(a.get("stats-rollup-ttl", "2h")).toMillis();
+        c.stats.idleFlushMillis = Durations.parse(a.get("stats-idle-flush", "5m")).toMillis();
         // a host's facts reach the stage from parallel per-message subtasks: wait the reorder bound
         c.stats.fireDelayMillis = c.lifecycle.maxOutOfOrderNanos / 1_000_000L;
         c.stats.validate();

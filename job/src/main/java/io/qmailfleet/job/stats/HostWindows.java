@@ -13,6 +13,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -29,9 +30,11 @@ import org.apache.flink.util.OutputTag;
  * fires when that clock passes its end by the fire delay, and its state is dropped when the clock
  * passes the end by the fire delay plus the allowed lateness. A fact for a fired window within the
  * lateness updates the window and fires it again (the newer record replaces the older); a fact for
- * a dropped window is late and goes to {@link #LATE_FACTS}. The operator watermark only serves as a
- * backstop, for a host that stopped logging, and at the end of a bounded input, which fires and
- * drops every window.
+ * a dropped window is late and goes to {@link #LATE_FACTS}. The operator watermark is not used
+ * (one host's split can run far ahead of another host's log time), except for the end of a bounded
+ * input, which fires and drops every window. A host that stops logging has its open windows fired
+ * after {@code --stats-idle-flush} of processing time without a fact (its clock did not pass them,
+ * so they keep their state: a further fact fires them again, and the host's clock drops them).
  *
  * <p>State per host: its clock, the windows open, and one partial record per (window, dimension, key).
  */
@@ -48,6 +51,8 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     /** producer subtask -> latest log time (millis) of its facts of this host. */
     private transient MapState<Integer, Long> producers;
     private transient ValueState<Long> droppedBefore;
+    /** Processing time of the host's latest fact (for the idle flush). */
+    private transient ValueState<Long> lastFact;
     /** window start -> fired at least once. */
     private transient MapState<Long, Boolean> windows;
     /** "windowStart|dimension|key" -> the host's partial record. */
@@ -62,6 +67,7 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     public void open(OpenContext openContext) {
         clock = getRuntimeContext().getState(new ValueStateDescriptor<>("clock", Types.LONG));
         producers = getRuntimeContext().getMapState(new MapStateDescriptor<>("producers", Types.INT, Types.LONG));
+        lastFact = getRuntimeContext().getState(new ValueStateDescriptor<>("lastFact", Types.LONG));
         droppedBefore = getRuntimeContext().getState(new ValueStateDescriptor<>("droppedBefore", Types.LONG));
         windows = getRuntimeContext().getMapState(new MapStateDescriptor<>("windows", Types.LONG, Types.BOOLEAN));
         parts = getRuntimeContext().getMapState(
@@ -114,8 +120,15 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
         }
         if (fired == null) {
             windows.put(ws, false);
-            // backstop: fires when every host's watermark passed (a host that stopped logging)
-            ctx.timerService().registerEventTimeTimer(dropAt(we) == Long.MAX_VALUE ? Long.MAX_VALUE : dropAt(we));
+            // the end of a bounded input fires and drops everything
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+        }
+        if (config.idleFlushMillis > 0 && !config.wholeInput()) {
+            // a host that stops logging: its open windows fire after this much processing time
+            long now = ctx.timerService().currentProcessingTime();
+            lastFact.update(now);
+            long at = (now + config.idleFlushMillis) / 1000L * 1000L + 1000L;
+            ctx.timerService().registerProcessingTimeTimer(at);
         }
         Long p = producers.get(f.producer);
         if (p == null || ts > p) {
@@ -128,26 +141,39 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
             }
             if (now > before) {
                 clock.update(now);
-                advance(now, out);
+                advance(now, false, out);
             }
         }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StatsRecord> out) throws Exception {
-        Long c = clock.value();
-        advance(c == null ? timestamp : Math.max(c, timestamp), out);
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            Long last = lastFact.value();
+            if (last == null || timestamp - last < config.idleFlushMillis) return;
+            lastFact.clear();
+            Long c = clock.value();
+            advance(c == null ? Long.MIN_VALUE : c, true, out);
+            return;
+        }
+        if (timestamp == Long.MAX_VALUE) {
+            lastFact.clear();
+            advance(Long.MAX_VALUE, false, out);
+        }
     }
 
-    /** Fires the windows whose fire time {@code now} has reached, and drops those past their lateness. */
-    private void advance(long now, Collector<StatsRecord> out) throws Exception {
+    /**
+     * Fires the windows whose fire time {@code now} has reached (every window not fired yet if
+     * {@code fireAll}), and drops those past their lateness.
+     */
+    private void advance(long now, boolean fireAll, Collector<StatsRecord> out) throws Exception {
         List<Long> toFire = new ArrayList<>();
         List<Long> toDrop = new ArrayList<>();
         for (Map.Entry<Long, Boolean> w : windows.entries()) {
             long we = config.windowEnd(w.getKey());
             boolean drop = now == Long.MAX_VALUE || dropAt(we) <= now;
             if (drop) toDrop.add(w.getKey());
-            if (!w.getValue() && (drop || fireAt(we) <= now)) toFire.add(w.getKey());
+            if (!w.getValue() && (drop || fireAll || fireAt(we) <= now)) toFire.add(w.getKey());
         }
         if (toFire.isEmpty() && toDrop.isEmpty()) return;
         List<String> remove = new ArrayList<>();

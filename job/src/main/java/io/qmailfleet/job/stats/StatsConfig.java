@@ -21,6 +21,8 @@ public final class StatsConfig implements Serializable {
     public long fireDelayMillis = 2_000L;
     /** A fired window keeps its state this much longer; facts within it re-fire (replace) the window. */
     public long allowedLatenessMillis = 0L;
+    /** Processing time without a fact after which a host's open windows fire and are dropped (0: never). */
+    public long idleFlushMillis = Duration.ofMinutes(5).toMillis();
     /** Processing time the fleet roll-up keeps a (key, window) for parts of further hosts. */
     public long rollupTtlMillis = Duration.ofHours(2).toMillis();
 
@@ -44,6 +46,7 @@ public final class StatsConfig implements Serializable {
         if (windowMillis <= 0) throw new IllegalArgumentException("--stats-window must be positive");
         if (allowedLatenessMillis < 0) throw new IllegalArgumentException("--allowed-lateness must not be negative");
         if (fireDelayMillis < 0) throw new IllegalArgumentException("fire delay must not be negative");
+        if (idleFlushMillis < 0) throw new IllegalArgumentException("--stats-idle-flush must not be negative");
         if (rollupTtlMillis <= 0) throw new IllegalArgumentException("--stats-rollup-ttl must be positive");
         return this;
     }

@@ -213,6 +213,32 @@ class StatsWindowsHarnessTest {
 
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
+    void aSilentHostsOpenWindowFiresAfterTheIdleFlush(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.idleFlushMillis = 300_000L;
+        var h = hostHarness(c, rocksDb);
+        h.setProcessingTime(1_000L);
+        h.processElement(success("mx1", T + 10_000, "a@x.org"), 0);
+        h.setProcessingTime(200_000L);
+        assertTrue(drain(h).isEmpty());
+        h.setProcessingTime(400_000L);
+        List<StatsRecord> fired = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, fired.size());
+        assertEquals(1, fired.get(0).revision);
+        assertEquals(1, windowsOf(h, "mx1"), "its clock did not pass the window: the state stays");
+        // the host logs again, inside the same window: it fires again, replacing the record
+        h.processElement(success("mx1", T + 20_000, "b@x.org"), 0);
+        StatsRecord again = of(drain(h), StatsRecord.HOST).get(0);
+        assertEquals(2, again.successes);
+        assertEquals(2, again.revision);
+        h.processWatermark(Long.MAX_VALUE);
+        drain(h);
+        assertEquals(0, windowsOf(h, "mx1"));
+        h.close();
+    }
+
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
     void fleetRecordUpdatesWhenAnotherHostsPartArrives(boolean rocksDb) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
                 new KeyedProcessOperator<>(new FleetRollup(config())), new FleetRollup.RollupKey(), Types.STRING);
