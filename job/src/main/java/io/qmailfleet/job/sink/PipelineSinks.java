@@ -35,4 +35,10 @@ public interface PipelineSinks {
      * {@code hosts}, see {@link io.qmailfleet.job.stats.StatsStage#OUTPUTS}).
      */
     void stats(String output, DataStream<io.qmailfleet.job.model.StatsRecord> records);
+
+    /**
+     * Called once after every output has been handed over, for sinks that add records of their own
+     * to an output (the Kafka sinks dead-letter records too large for Kafka).
+     */
+    default void finish() {}
 }
