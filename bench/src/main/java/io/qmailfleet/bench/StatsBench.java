@@ -9,6 +9,7 @@ import io.qmailfleet.job.stats.StatsConfig;
 import java.util.Queue;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -58,6 +59,8 @@ public final class StatsBench {
             host.setStateBackend(new EmbeddedRocksDBStateBackend());
             fleet.setStateBackend(new EmbeddedRocksDBStateBackend());
         }
+        // the snapshot below measures the state: allow it to be large
+        host.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
         host.open();
         fleet.open();
 
