@@ -45,7 +45,7 @@ public final class StatsBench {
         }
         StatsConfig cfg = new StatsConfig();
         cfg.windowMillis = window.equals("all") ? StatsConfig.WHOLE_INPUT
-                : io.qmailfleet.job.Durations.parse(window).toMillis();
+                : org.apache.flink.util.TimeUtils.parseDuration(window).toMillis();
         cfg.idleFlushMillis = 0;
         long t0 = 1_795_550_400_000L;
         // one fact per 10 ms of log time: 1M recipients span about 2.8 hours
