@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
+import io.qmailfleet.job.metrics.AlertMetrics;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -147,7 +148,9 @@ public final class FleetPipeline {
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
                         .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
         s.lifecycles = lifecycles;
-        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
+        // per-host alert metrics (raised, firing); the alerts pass through unchanged
+        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
+                .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
 
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);

@@ -53,6 +53,10 @@ public final class JobConfig implements Serializable {
     public boolean quiet;
     public Duration progressInterval = JobOptions.PROGRESS_INTERVAL.defaultValue();
     public int kafkaMaxRecordBytes = JobOptions.KAFKA_MAX_RECORD_BYTES.defaultValue();
+    /** Port or port range of the Prometheus reporter of an embedded run; null = no reporter. */
+    public String metricsPort;
+    /** Files: poll the inputs for new files at this interval (an unbounded run); null = read once. */
+    public Duration watch;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
     public StatsConfig stats = new StatsConfig();
@@ -97,7 +101,9 @@ public final class JobConfig implements Serializable {
         if (c.parallelism > 0 && c.maxParallelism > 0 && c.parallelism > c.maxParallelism) {
             throw new IllegalArgumentException("--parallelism " + c.parallelism + " exceeds --max-parallelism " + c.maxParallelism);
         }
-        boolean unbounded = c.inputs.isEmpty() && !c.bounded;
+        c.watch = c.get(JobOptions.WATCH);
+        c.metricsPort = c.get(JobOptions.METRICS_PORT);
+        boolean unbounded = c.inputs.isEmpty() && !c.bounded || c.watch != null;
         c.checkpointInterval = c.given(JobOptions.CHECKPOINT_INTERVAL) ? c.get(JobOptions.CHECKPOINT_INTERVAL)
                 : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : Duration.ofSeconds(2);
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
