@@ -12,6 +12,9 @@ import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.stats.StatsFacts;
+import io.qmailfleet.job.stats.StatsOutputs;
+import io.qmailfleet.job.stats.StatsStage;
 import io.qmailfleet.job.sink.StageCounter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -170,6 +173,11 @@ public final class FleetPipeline {
         s.put(Outputs.LATE, s.late);
         s.put(Outputs.HOST_EVENTS, s.hostEvents);
         s.put(Outputs.HOPS, s.hops);
+
+        if (cfg.stats.enabled) {
+            StatsStage.Streams st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
+            StatsOutputs.put(s, st);
+        }
         return s;
     }
 }

@@ -4,6 +4,8 @@ import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
 import io.qmailfleet.job.trace.RelayConfig;
 import io.qmailfleet.job.trace.RelayOptions;
+import io.qmailfleet.job.stats.StatsConfig;
+import io.qmailfleet.job.stats.StatsOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -60,6 +62,7 @@ public final class JobConfig implements Serializable {
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
     public RelayConfig relay = new RelayConfig();
+    public StatsConfig stats = new StatsConfig();
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -128,6 +131,7 @@ public final class JobConfig implements Serializable {
         if (c.relay.settleMillis >= c.relay.bufferMillis) {
             throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
         }
+        c.stats = StatsOptions.config(c);
         return c;
     }
 }

@@ -146,6 +146,7 @@ public final class JobOptions {
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT),
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
+            io.qmailfleet.job.stats.StatsOptions.GROUP,
             io.qmailfleet.job.trace.RelayOptions.GROUP,
             new OptionGroup("Runtime", PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND,
                     METRICS_PORT),
