@@ -9,6 +9,8 @@ import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.model.RelayRef;
+import io.qmailfleet.job.trace.RelayHop;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -99,6 +101,59 @@ public final class JsonLines {
             ref(g, "forward_of", r.forwardOf);
             time(g, "as_of", r.asOfNanos);
             g.booleanField("was_stuck", r.wasStuck);
+            relayRef(g, "relayed_from", r.relayedFrom);
+            if (r.relayUpdate) g.booleanField("relay_update", true);
+        });
+    }
+
+    private static void relayRef(JsonText g, String name, RelayRef ref) {
+        if (ref == null) {
+            g.nullField(name);
+            return;
+        }
+        g.objectField(name);
+        g.stringField("host", ref.host);
+        g.numberField("msg_id", ref.msgId);
+        time(g, "new", ref.birthNanos);
+        optNumber(g, "qp", ref.qp);
+        if (ref.deliveryId >= 0) g.numberField("delivery_id", ref.deliveryId);
+        if (ref.deliveryRun >= 0) g.numberField("delivery_run", ref.deliveryRun);
+        if (ref.recipient != null) g.stringField("recipient", ref.recipient);
+        g.endObject();
+    }
+
+    /** One relay hop (schemas/hop.schema.json). */
+    public static String hop(RelayHop h) {
+        return json(g -> {
+            g.plainField("record", "hop");
+            g.objectField("from");
+            g.stringField("host", h.fromHost);
+            g.numberField("msg_id", h.fromMsgId);
+            time(g, "new", h.fromNewNanos);
+            optString(g, "sender", h.fromSender);
+            optNumber(g, "delivery_id", h.deliveryId);
+            g.numberField("run", Math.max(h.deliveryRun, 0));
+            g.stringField("recipient", h.recipient);
+            g.stringField("remote_ip", h.remoteIp);
+            time(g, "attempt_start", h.attemptStartNanos);
+            time(g, "attempt_end", h.attemptEndNanos);
+            g.endObject();
+            g.objectField("to");
+            g.stringField("host", h.toHost);
+            g.numberField("msg_id", h.toMsgId);
+            time(g, "new", h.toNewNanos);
+            time(g, "info", h.toInfoNanos);
+            time(g, "end", h.toEndNanos);
+            optString(g, "status", h.toStatus);
+            g.endObject();
+            g.numberField("qp", h.qp);
+            time(g, "reported_time", h.reportedSeconds * 1_000_000_000L);
+            long d = h.delayNanos();
+            if (h.attemptStartNanos >= 0 && h.toEndNanos >= 0) g.numberField("delay_ms", Math.floorDiv(d, 1_000_000L));
+            else g.nullField("delay_ms");
+            long ahead = h.receiverClockAheadSeconds();
+            if (ahead == Long.MIN_VALUE) g.nullField("receiver_clock_ahead_s");
+            else g.numberField("receiver_clock_ahead_s", ahead);
         });
     }
 
@@ -136,6 +191,7 @@ public final class JsonLines {
                     optString(g, "report", a.report);
                     if (a.mangled) g.booleanField("mangled", true);
                     if (a.hung) g.booleanField("hung", true);
+                    if (a.relayedTo != null) relayRef(g, "relayed_to", a.relayedTo);
                     g.endObject();
                 }
                 g.endArray();
