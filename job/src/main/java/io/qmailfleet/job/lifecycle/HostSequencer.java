@@ -381,6 +381,7 @@ public class HostSequencer extends KeyedProcessFunction<String, QmailEvent, Qmai
             case TCP_WARNING:
             case TCP_FATAL:
             case OTHER_PROGRAM:
+            case LOCAL_ENVELOPE:
                 em.ctx.output(HOST_EVENTS, ev);
                 return;
             case NEW_MSG:

@@ -8,6 +8,7 @@ import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.parse.Mailbox;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -277,6 +278,7 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
             rc.address = addr;
             rc.channel = ch;
             rc.domain = domainOf(addr);
+            rc.mailbox = Mailbox.of(addr, ch);
             rc.finalOutcome = "running";
             r.recipients.add(rc);
         }
@@ -340,6 +342,7 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
             c.channel = s.channel;
             c.finalOutcome = s.finalOutcome;
             c.forwardQp = s.forwardQp;
+            c.mailbox = s.mailbox;
             for (Attempt a : s.attempts) {
                 Attempt b = new Attempt();
                 b.deliveryId = a.deliveryId;

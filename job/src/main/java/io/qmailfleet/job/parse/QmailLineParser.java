@@ -13,12 +13,11 @@ import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
+import io.qmailfleet.job.parse.Scan.Malformed;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.Year;
-import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.zone.ZoneRules;
 
 /**
@@ -27,12 +26,15 @@ import java.time.zone.ZoneRules;
  *
  * <h2>Prefixes</h2>
  * <ul>
- *   <li>{@code @<24 hex TAI64N> text}: {@link LogFormat#MULTILOG}; seconds = hex[0:16] - 2^62 - 10
- *       (the daemontools convention), nanoseconds = hex[16:24]. Upper-case hex is accepted.</li>
+ *   <li>{@code @<24 hex TAI64N> text}: {@link LogFormat#MULTILOG}, decoded by {@link Tai64n}. A
+ *       grep-style {@code FILE:} (or {@code FILE:LINE:}) prefix before the label, as {@code grep}
+ *       over multilog files prints it, is skipped: the prefix is everything up to the first
+ *       {@code :@} followed by a valid label and a space, and holds no blank.</li>
  *   <li>RFC 3164 syslog {@code [<pri>]Mmm dd HH:MM:SS host tag: msg} ({@link LogFormat#SYSLOG_RFC3164}),
  *       RFC 5424 {@code <pri>1 ISO host app procid msgid sd msg} and the rsyslog ISO prefix
  *       {@code ISO host tag: msg} ({@link LogFormat#SYSLOG_RFC5424}). With tag {@code qmail} (or
- *       {@code qmail[pid]}) the msg is splogger output {@code <sec>.<usec> text}: the event time is that
+ *       {@code qmail[pid]}) the msg is splogger output (any run of blanks may precede it: rsyslog's
+ *       RFC 5424 output keeps splogger's leading space after the structured-data {@code -}) {@code <sec>.<usec> text}: the event time is that
  *       stamp and the host is the syslog host field. {@code <stamp>+<rest>} is a
  *       {@link EventType#CONTINUATION}; a text of exactly 799 characters (splogger's chunk size) is a
  *       {@link EventType#SPLIT_HEAD} that the host stage joins and hands to {@link #parseJoined}.
@@ -58,11 +60,18 @@ import java.time.zone.ZoneRules;
  * <h2>Year of RFC 3164 dates</h2>
  * An RFC 3164 date has no year. It is only needed for {@code qmail:} lines without a splogger stamp
  * and for companion programs' syslog lines (a stamped line takes its time from the stamp). The
- * reference time R is the last splogger stamp this parser instance has seen, else
- * {@link ParserConfig#yearReferenceMillis}, else the wall clock. The year is chosen so that the date
- * (in {@link ParserConfig#zone}) falls in {@code (R - 11 months, R + 1 month]}: a {@code Dec 31} line
- * read with R in early January belongs to the previous year, a {@code Jan 1} line read with R on
- * Dec 31 to the next year. A {@code Feb 29} with no leap year in that window is BAD_TIMESTAMP.
+ * reference time R is the last splogger stamp seen from the line's own host, else
+ * {@link ParserConfig#yearReferenceMillis}, else the wall clock ({@link SyslogYears}). The year is
+ * chosen so that the date (in {@link ParserConfig#zone}) falls in {@code (R - 11 months, R + 1 month]}:
+ * a {@code Dec 31} line read with R in early January belongs to the previous year, a {@code Jan 1}
+ * line read with R on Dec 31 to the next year. A {@code Feb 29} with no leap year in that window is
+ * BAD_TIMESTAMP.
+ *
+ * <h2>Line ends</h2>
+ * A line ends at {@code \n} only (the reader splits there; a {@code \r} inside a line stays in it).
+ * One rule for every line type: trailing blanks (space, TAB, CR, LF) are not part of the text.
+ * A splogger split head is recognised on the text before that rule (its 799 characters may end in
+ * a blank that the continuation follows).
  *
  * <h2>Dead letters</h2>
  * EMPTY (null/blank), TOO_LONG (more than {@link ParserConfig#maxLineChars}; checked before any
@@ -71,8 +80,9 @@ import java.time.zone.ZoneRules;
  * or U+FFFD (undecodable input) in it is BINARY instead. Free-text fields (reports, recipients,
  * senders, warning texts) may contain anything.
  *
- * <p>Hand-written scanning, no regular expressions. An instance is not thread-safe (it keeps
- * scratch state and the year reference); use one per task.
+ * <p>Hand-written scanning, no regular expressions. The text after the prefix is parsed by the
+ * stateless {@link QmailTextParser}. An instance is not thread-safe (it keeps per-line scratch
+ * state and the per-host year references); use one per task.
  */
 public final class QmailLineParser implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -86,16 +96,14 @@ public final class QmailLineParser implements Serializable {
     private static final long NO_TIME = Long.MIN_VALUE;
     private static final long NANOS = 1_000_000_000L;
     private static final long MAX_SECS = Long.MAX_VALUE / NANOS - 1;
-    private static final long TAI_OFFSET = (1L << 62) + 10;
     private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     private static final BigDecimal E11 = new BigDecimal("1e11");
     private static final BigDecimal E14 = new BigDecimal("1e14");
     private static final BigDecimal E17 = new BigDecimal("1e17");
 
     private final ParserConfig config;
-    private final QmailTextParser text = new QmailTextParser();
-    /** Last splogger stamp seen (epoch nanos): the reference for the year of RFC 3164 dates. */
-    private long lastStampNanos = NO_TIME;
+    /** Per host, the last splogger stamp: the reference for the year of RFC 3164 dates. */
+    private final SyslogYears years;
 
     private transient ObjectMapper mapper;
     private transient ZoneId zone;
@@ -112,6 +120,8 @@ public final class QmailLineParser implements Serializable {
     private transient boolean curEnvTsBad;
     private transient String curOrigin;
     private transient long curPosition;
+    /** End of the current line's text without its line terminator but with trailing blanks. */
+    private transient int curRawEnd;
     private transient int pos;
     private transient int fracDigits;
     /** RFC 3164 header date, valid while {@link #hdrKind} == HDR_3164. */
@@ -125,6 +135,7 @@ public final class QmailLineParser implements Serializable {
 
     public QmailLineParser(ParserConfig config) {
         this.config = config == null ? new ParserConfig() : config;
+        this.years = new SyslogYears(this.config.yearReferenceMillis);
     }
 
     /** Parses one line; exactly one of the outcome's event and dead letter is set. Never throws. */
@@ -164,8 +175,13 @@ public final class QmailLineParser implements Serializable {
             if (s.length() > config.maxLineChars)
                 return dead(DeadLetterReason.TOO_LONG, "joined line of " + s.length() + " characters, more than the maximum "
                         + config.maxLineChars, head.tsNanos, curTransportHost);
-            QmailEvent e = text.parse(s, 0, s.length());
-            if (e == null) return failLine(s, 0, s.length(), text.failReason, text.failDetail, head.tsNanos, null);
+            int end = trimEnd(s, 0, s.length());
+            QmailEvent e;
+            try {
+                e = QmailTextParser.parse(s, 0, end);
+            } catch (Malformed m) {
+                return failLine(s, 0, end, m.reason, m.detail, head.tsNanos, null);
+            }
             if (curTransportHost == null) return dead(DeadLetterReason.NO_HOST, "split head without a host", head.tsNanos, null);
             e.host = curTransportHost;
             e.tsNanos = head.tsNanos;
@@ -179,9 +195,19 @@ public final class QmailLineParser implements Serializable {
         }
     }
 
-    /** The reference time of RFC 3164 years: the last splogger stamp seen (epoch nanos), or Long.MIN_VALUE. */
-    public long lastStampNanos() {
-        return lastStampNanos;
+    /** The reference time of a host's RFC 3164 years: its last splogger stamp (epoch nanos), or Long.MIN_VALUE. */
+    public long lastStampNanos(String host) {
+        return years.lastStamp(host);
+    }
+
+    /** Index after s[p, end) without its trailing blanks (space, TAB, CR, LF). */
+    static int trimEnd(String s, int p, int end) {
+        while (end > p) {
+            char c = s.charAt(end - 1);
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+            end--;
+        }
+        return end;
     }
 
     // ==============================================================================================
@@ -194,13 +220,20 @@ public final class QmailLineParser implements Serializable {
         if (len > config.maxLineChars)
             return dead(DeadLetterReason.TOO_LONG, len + " characters, more than the maximum " + config.maxLineChars,
                     NO_TIME, resolveHost(null));
-        int end = len;
-        while (end > 0 && (s.charAt(end - 1) == '\n' || s.charAt(end - 1) == '\r')) end--;
+        int rawEnd = len;
+        if (rawEnd > 0 && s.charAt(rawEnd - 1) == '\n') rawEnd--;
+        if (rawEnd > 0 && s.charAt(rawEnd - 1) == '\r') rawEnd--;
+        curRawEnd = rawEnd;
+        int end = trimEnd(s, 0, rawEnd);
         int p = 0;
         while (p < end && (s.charAt(p) == ' ' || s.charAt(p) == '\t')) p++;
         if (p == end) return dead(DeadLetterReason.EMPTY, "blank line", NO_TIME, resolveHost(null));
         char c = s.charAt(p);
         if (c == '@') return multilog(s, p, end);
+        if (c != '{' && c != '<') {
+            int label = grepPrefixedLabel(s, p, end);
+            if (label >= 0) return multilog(s, label, end);
+        }
         if (c >= '0' && c <= '9') return numeric(s, p, end);
         if (c == '<') return syslogPri(s, p, end);
         if (c == '{') {
@@ -213,20 +246,28 @@ public final class QmailLineParser implements Serializable {
 
     /** {@code @<24 hex> text}. */
     private ParseOutcome multilog(String s, int p, int end) {
-        if (end - p == 25 && hex(s, p + 1, 16) >= 0 && hex(s, p + 17, 8) >= 0)
+        if (end - p == 25 && Tai64n.isLabel(s, p + 1))
             return failLine(s, p, end, DeadLetterReason.TRUNCATED, "no text after the multilog timestamp", NO_TIME, null);
         if (end - p < 26 || s.charAt(p + 25) != ' ')
             return failLine(s, p, end, DeadLetterReason.BAD_TIMESTAMP, "multilog stamp is not '@' + 24 hex digits + space", NO_TIME, null);
-        long hi = hex(s, p + 1, 16);
-        long lo = hex(s, p + 17, 8);
-        if (hi < 0 || lo < 0)
-            return failLine(s, p, end, DeadLetterReason.BAD_TIMESTAMP, "bad hex digit in the TAI64N label", NO_TIME, null);
-        if (lo >= NANOS)
-            return failLine(s, p, end, DeadLetterReason.BAD_TIMESTAMP, "TAI64N nanoseconds >= 10^9", NO_TIME, null);
-        long secs = hi - TAI_OFFSET;
-        if (secs > MAX_SECS || secs < -MAX_SECS)
-            return failLine(s, p, end, DeadLetterReason.BAD_TIMESTAMP, "TAI64N label out of range", NO_TIME, null);
-        return finish(s, p + 26, end, secs * NANOS + lo, LogFormat.MULTILOG, null);
+        long ts = Tai64n.epochNanos(s, p + 1);
+        if (ts == Tai64n.INVALID)
+            return failLine(s, p, end, DeadLetterReason.BAD_TIMESTAMP, Tai64n.problem(s, p + 1), NO_TIME, null);
+        return finish(s, p + 26, end, ts, LogFormat.MULTILOG, null);
+    }
+
+    /**
+     * Index of the {@code @} of a multilog label behind a grep-style {@code FILE:} prefix
+     * ({@code current:@4000... text}, {@code current:12:@4000... text}), or -1. The prefix holds
+     * no blank, and the label must be valid and followed by a space.
+     */
+    static int grepPrefixedLabel(String s, int p, int end) {
+        for (int i = p; i < end - 26; i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\t') return -1;
+            if (c == ':' && i > p && s.charAt(i + 1) == '@' && s.charAt(i + 26) == ' ' && Tai64n.isLabel(s, i + 2)) return i + 1;
+        }
+        return -1;
     }
 
     /** A line starting with a digit: ISO syslog prefix, tai64nlocal, or a splogger / epoch stamp. */
@@ -256,12 +297,13 @@ public final class QmailLineParser implements Serializable {
     private ParseOutcome stampedText(String s, int p, int end, long ts, LogFormat fmt, String syslogHost, boolean splogger) {
         if (p >= end) return failLine(s, p, end, DeadLetterReason.TRUNCATED, "no text after the timestamp", ts, syslogHost);
         char c = s.charAt(p);
-        if (splogger) lastStampNanos = ts;
+        if (splogger) years.stamp(resolveHost(syslogHost), ts);
         if (c == ' ') {
-            if (splogger && end - (p + 1) == SPLOGGER_CHUNK) return rawEvent(EventType.SPLIT_HEAD, s.substring(p + 1, end), ts, fmt, syslogHost);
+            if (splogger && curRawEnd - (p + 1) == SPLOGGER_CHUNK)
+                return rawEvent(EventType.SPLIT_HEAD, s.substring(p + 1, curRawEnd), ts, fmt, syslogHost);
             return finish(s, p + 1, end, ts, fmt, syslogHost);
         }
-        if (c == '+' && splogger) return rawEvent(EventType.CONTINUATION, s.substring(p + 1, end), ts, fmt, syslogHost);
+        if (c == '+' && splogger) return rawEvent(EventType.CONTINUATION, s.substring(p + 1, curRawEnd), ts, fmt, syslogHost);
         return failLine(s, p, end, DeadLetterReason.BAD_TIMESTAMP, "timestamp not followed by a space", NO_TIME, syslogHost);
     }
 
@@ -272,7 +314,7 @@ public final class QmailLineParser implements Serializable {
     private ParseOutcome syslogPri(String s, int p, int end) {
         int i = p + 1;
         int st = i;
-        while (i < end && i - st < 4 && QmailTextParser.isDigit(s.charAt(i))) i++;
+        while (i < end && i - st < 4 && Scan.isDigit(s.charAt(i))) i++;
         if (i == st || i >= end || s.charAt(i) != '>')
             return failLine(s, p, end, DeadLetterReason.UNRECOGNISED, "'<' not followed by a syslog priority '<n>'", NO_TIME, null);
         i++;
@@ -289,7 +331,7 @@ public final class QmailLineParser implements Serializable {
         if (i < end && s.charAt(i) == ' ') i++; // space-padded day
         int st = i;
         int day = 0;
-        while (i < end && i - st < 2 && QmailTextParser.isDigit(s.charAt(i))) day = day * 10 + (s.charAt(i++) - '0');
+        while (i < end && i - st < 2 && Scan.isDigit(s.charAt(i))) day = day * 10 + (s.charAt(i++) - '0');
         if (i == st || day < 1 || day > 31 || i >= end || s.charAt(i) != ' ')
             return failLine(s, lineStart, end, DeadLetterReason.BAD_TIMESTAMP, "bad RFC 3164 day", NO_TIME, null);
         i++;
@@ -302,7 +344,7 @@ public final class QmailLineParser implements Serializable {
         i += 8;
         if (i < end && s.charAt(i) == '.') { // high-precision variant: skip the fraction
             i++;
-            while (i < end && QmailTextParser.isDigit(s.charAt(i))) i++;
+            while (i < end && Scan.isDigit(s.charAt(i))) i++;
         }
         if (i >= end || s.charAt(i) != ' ')
             return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 3164 line cut after the time", NO_TIME, null);
@@ -331,7 +373,7 @@ public final class QmailLineParser implements Serializable {
         int hs = i;
         while (i < end && s.charAt(i) != ' ') i++;
         if (i == hs || i >= end)
-            return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "syslog line cut before the tag", headerTimeOrNone(), null);
+            return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "syslog line cut before the tag", headerTimeOrNone(null), null);
         String host = syslogHost(s, hs, i);
         i++;
         int ts = i;
@@ -346,15 +388,14 @@ public final class QmailLineParser implements Serializable {
             int ps = ++i;
             while (i < end && s.charAt(i) != ']' && s.charAt(i) != ' ') i++;
             if (i >= end || s.charAt(i) != ']')
-                return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "syslog tag '[' without ']'", headerTimeOrNone(), host);
-            pid = text.num(s, ps, i);
-            if (text.pos != i) pid = -1; // a non-numeric or overflowing procid is kept out of the event
+                return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "syslog tag '[' without ']'", headerTimeOrNone(host), host);
+            pid = Scan.number(s, ps, i); // a non-numeric or overflowing procid (-1) is kept out of the event
             i++;
         }
         if (te == ts || i >= end || s.charAt(i) != ':')
-            return failLine(s, lineStart, end, DeadLetterReason.UNRECOGNISED, "syslog line without a 'tag:'", headerTimeOrNone(), host);
+            return failLine(s, lineStart, end, DeadLetterReason.UNRECOGNISED, "syslog line without a 'tag:'", headerTimeOrNone(host), host);
         i++;
-        if (i < end && s.charAt(i) == ' ') i++;
+        while (i < end && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) i++;
         return syslogMessage(s, i, end, fmt, host, ts, te, pid, lineStart);
     }
 
@@ -387,8 +428,7 @@ public final class QmailLineParser implements Serializable {
         int ps = ++i;
         while (i < end && s.charAt(i) != ' ') i++;
         if (i >= end) return cut5424(s, lineStart, end, host);
-        long pid = text.num(s, ps, i);
-        if (text.pos != i) pid = -1;
+        long pid = Scan.number(s, ps, i);
         // MSGID
         i++;
         while (i < end && s.charAt(i) != ' ') i++;
@@ -418,26 +458,27 @@ public final class QmailLineParser implements Serializable {
                 i++; // ']'
             }
         } else {
-            return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 5424 structured data is neither '-' nor '[...]'", headerTimeOrNone(), host);
+            return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 5424 structured data is neither '-' nor '[...]'", headerTimeOrNone(host), host);
         }
-        if (i >= end) return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 5424 line without a message", headerTimeOrNone(), host);
+        if (i >= end) return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 5424 line without a message", headerTimeOrNone(host), host);
         if (s.charAt(i) != ' ') return cut5424(s, lineStart, end, host);
-        i++;
+        // any run of blanks: rsyslog keeps splogger's leading space ("- -  <stamp> text")
+        while (i < end && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) i++;
         if (i < end && s.charAt(i) == '\uFEFF') i++; // BOM
         if (ae == as)
-            return failLine(s, lineStart, end, DeadLetterReason.UNRECOGNISED, "RFC 5424 line without an app name", headerTimeOrNone(), host);
+            return failLine(s, lineStart, end, DeadLetterReason.UNRECOGNISED, "RFC 5424 line without an app name", headerTimeOrNone(host), host);
         return syslogMessage(s, i, end, LogFormat.SYSLOG_RFC5424, host, as, ae, pid, lineStart);
     }
 
     private ParseOutcome cut5424(String s, int lineStart, int end, String host) {
-        return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 5424 header cut short", headerTimeOrNone(), host);
+        return failLine(s, lineStart, end, DeadLetterReason.TRUNCATED, "RFC 5424 header cut short", headerTimeOrNone(host), host);
     }
 
     /** The message part of a syslog line, tag = s[ts, te). */
     private ParseOutcome syslogMessage(String s, int i, int end, LogFormat fmt, String host, int ts, int te, long pid, int lineStart) {
         boolean qmail = te - ts == 5 && s.startsWith("qmail", ts);
         // splogger output (any ident): <sec>.<usec> text
-        if (i < end && QmailTextParser.isDigit(s.charAt(i))) {
+        if (i < end && Scan.isDigit(s.charAt(i))) {
             long st = stamp(s, i, end);
             if (st != NO_TIME && fracDigits == 6 && pos < end && (s.charAt(pos) == ' ' || s.charAt(pos) == '+')) {
                 ParseOutcome o = stampedText(s, pos, end, st, fmt, host, true);
@@ -449,16 +490,19 @@ public final class QmailLineParser implements Serializable {
         String program = qmail ? "qmail" : knownProgram(s, ts, te);
         if (program == null)
             return failLine(s, lineStart, end, DeadLetterReason.UNRECOGNISED,
-                    "syslog tag '" + QmailTextParser.snippet(s, ts, te) + "' is not a qmail program", headerTimeOrNone(), host);
+                    "syslog tag '" + Scan.snippet(s, ts, te) + "' is not a qmail program", headerTimeOrNone(host), host);
         QmailEvent e;
-        if (qmail) {
-            e = text.parse(s, i, end);
-        } else {
-            if (program.equals("tcpserver") && QmailTextParser.starts(s, i, end, "tcpserver: ")) i += 11;
-            e = text.tagged(program, pid, s, i, end);
+        try {
+            if (qmail) {
+                e = QmailTextParser.parse(s, i, end);
+            } else {
+                if (program.equals("tcpserver") && Scan.starts(s, i, end, "tcpserver: ")) i += 11;
+                e = QmailTextParser.tagged(program, pid, s, i, end);
+            }
+        } catch (Malformed m) {
+            return failLine(s, lineStart, end, m.reason, m.detail, headerTimeOrNone(host), host);
         }
-        if (e == null) return failLine(s, lineStart, end, text.failReason, text.failDetail, headerTimeOrNone(), host);
-        long t = headerTime();
+        long t = headerTime(host);
         if (t == NO_TIME) {
             if (curEnvTs == NO_TIME) return dead(DeadLetterReason.BAD_TIMESTAMP, tsError, NO_TIME, host);
             return complete(e, curEnvTs, fmt, host);
@@ -475,45 +519,28 @@ public final class QmailLineParser implements Serializable {
         return h;
     }
 
-    private static final String[] PROGRAMS = {"tcpserver", "qmail-smtpd", "spamdyke", "simscan", "rblsmtpd", "chkuser"};
-
     private static String knownProgram(String s, int ts, int te) {
-        for (String p : PROGRAMS) if (te - ts == p.length() && s.startsWith(p, ts)) return p;
+        for (String p : QmailTextParser.TAGGED_PROGRAMS) if (te - ts == p.length() && s.startsWith(p, ts)) return p;
         return null;
     }
 
-    private long headerTimeOrNone() {
-        return headerTime();
+    private long headerTimeOrNone(String host) {
+        return headerTime(host);
     }
 
-    /** The syslog header's time (RFC 3164 with year inference), NO_TIME when absent/invalid (tsError set). */
-    private long headerTime() {
+    /**
+     * The syslog header's time (RFC 3164 with the year of {@code host}'s reference), NO_TIME when
+     * absent/invalid (tsError set).
+     */
+    private long headerTime(String host) {
         if (hdrKind == HDR_ABS) return hdrNanos;
         if (hdrKind == HDR_NONE) {
             tsError = "no timestamp: RFC 5424 nil time and no splogger stamp";
             return NO_TIME;
         }
-        long refMillis = lastStampNanos != NO_TIME ? Math.floorDiv(lastStampNanos, 1_000_000L)
-                : config.yearReferenceMillis >= 0 ? config.yearReferenceMillis : System.currentTimeMillis();
-        long t = inferYear(hMon, hDay, hHour, hMin, hSec, refMillis, zone());
+        long t = years.resolve(resolveHost(host), hMon, hDay, hHour, hMin, hSec, zone());
         if (t == NO_TIME) tsError = "RFC 3164 date " + MONTHS[hMon - 1] + " " + hDay + " fits no year near the reference time";
         return t;
-    }
-
-    /**
-     * Epoch nanos of an RFC 3164 date: the year puts it in {@code (R - 11 months, R + 1 month]},
-     * R = {@code refMillis}; NO_TIME if no year does.
-     */
-    static long inferYear(int mon, int day, int hh, int mm, int ss, long refMillis, ZoneId zone) {
-        ZonedDateTime r = Instant.ofEpochMilli(refMillis).atZone(zone);
-        ZonedDateTime lo = r.minusMonths(11);
-        ZonedDateTime hi = r.plusMonths(1);
-        for (int y = r.getYear() - 1; y <= r.getYear() + 1; y++) {
-            if (day > YearMonth.of(y, mon).lengthOfMonth()) continue;
-            ZonedDateTime t = LocalDateTime.of(y, mon, day, hh, mm, Math.min(ss, 59)).atZone(zone);
-            if (t.isAfter(lo) && !t.isAfter(hi)) return t.toEpochSecond() * NANOS;
-        }
-        return NO_TIME;
     }
 
     // ==============================================================================================
@@ -602,8 +629,12 @@ public final class QmailLineParser implements Serializable {
 
     /** Parses the qmail/tcpserver/companion text s[p, end) and completes the event. */
     private ParseOutcome finish(String s, int p, int end, long ts, LogFormat fmt, String syslogHost) {
-        QmailEvent e = text.parse(s, p, end);
-        if (e == null) return failLine(s, p, end, text.failReason, text.failDetail, ts, syslogHost);
+        QmailEvent e;
+        try {
+            e = QmailTextParser.parse(s, p, end);
+        } catch (Malformed m) {
+            return failLine(s, p, end, m.reason, m.detail, ts, syslogHost);
+        }
         return complete(e, ts, fmt, syslogHost);
     }
 
@@ -678,8 +709,9 @@ public final class QmailLineParser implements Serializable {
      * it and fracDigits; NO_TIME with tsError if malformed.
      */
     private long stamp(String s, int p, int end) {
-        long sec = text.num(s, p, end);
-        int i = text.pos;
+        Scan sc = new Scan(s, p, end);
+        long sec = sc.num();
+        int i = sc.pos;
         if (sec < 0 || sec > MAX_SECS) {
             tsError = sec == -1 ? "expected a number" : "timestamp seconds out of range";
             return NO_TIME;
@@ -691,7 +723,7 @@ public final class QmailLineParser implements Serializable {
         i++;
         int st = i;
         long frac = 0;
-        while (i < end && QmailTextParser.isDigit(s.charAt(i))) {
+        while (i < end && Scan.isDigit(s.charAt(i))) {
             if (i - st < 9) frac = frac * 10 + (s.charAt(i) - '0');
             i++;
         }
@@ -719,7 +751,7 @@ public final class QmailLineParser implements Serializable {
         }
         int y = two(s, p) * 100 + two(s, p + 2);
         int mo = two(s, p + 5), d = two(s, p + 8), hh = two(s, p + 11), mi = two(s, p + 14), ss = two(s, p + 17);
-        if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || hh > 23 || mi > 59 || ss > 60) {
+        if (mo < 1 || mo > 12 || d < 1 || d > LocalDate.of(y, mo, 1).lengthOfMonth() || hh > 23 || mi > 59 || ss > 60) {
             tsError = "date/time field out of range";
             return NO_TIME;
         }
@@ -728,7 +760,7 @@ public final class QmailLineParser implements Serializable {
         long frac = 0;
         if (i < end && (s.charAt(i) == '.' || s.charAt(i) == ',')) {
             int st = ++i;
-            while (i < end && QmailTextParser.isDigit(s.charAt(i))) {
+            while (i < end && Scan.isDigit(s.charAt(i))) {
                 if (i - st < 9) frac = frac * 10 + (s.charAt(i) - '0');
                 i++;
             }
@@ -738,7 +770,7 @@ public final class QmailLineParser implements Serializable {
             }
             for (int k = i - st; k < 9; k++) frac *= 10;
         }
-        long local = daysFromCivil(y, mo, d) * 86400L + hh * 3600L + mi * 60L + ss;
+        long local = LocalDate.of(y, mo, d).toEpochDay() * 86400L + hh * 3600L + mi * 60L + ss;
         long epoch;
         if (i < end && (s.charAt(i) == 'Z' || s.charAt(i) == 'z')) {
             epoch = local;
@@ -798,26 +830,6 @@ public final class QmailLineParser implements Serializable {
         return rules;
     }
 
-    static long daysFromCivil(long y, int m, int d) {
-        y -= m <= 2 ? 1 : 0;
-        long era = (y >= 0 ? y : y - 399) / 400;
-        long yoe = y - era * 400;
-        long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
-    }
-
-    private static int daysInMonth(int y, int m) {
-        switch (m) {
-            case 2:
-                return Year.isLeap(y) ? 29 : 28;
-            case 4: case 6: case 9: case 11:
-                return 30;
-            default:
-                return 31;
-        }
-    }
-
     /** 1..12 if s[p, p+3) is an English month abbreviation, else 0. */
     private static int month(String s, int p, int end) {
         if (end - p < 3) return 0;
@@ -827,28 +839,11 @@ public final class QmailLineParser implements Serializable {
 
     private static boolean allDigits(String s, int p, int n) {
         if (p + n > s.length()) return false;
-        for (int i = p; i < p + n; i++) if (!QmailTextParser.isDigit(s.charAt(i))) return false;
+        for (int i = p; i < p + n; i++) if (!Scan.isDigit(s.charAt(i))) return false;
         return true;
     }
 
     private static int two(String s, int p) {
         return (s.charAt(p) - '0') * 10 + (s.charAt(p + 1) - '0');
-    }
-
-    /** n hex digits at p as a non-negative long, or -1 (bad digit, or a 16-digit value >= 2^63). */
-    private static long hex(String s, int p, int n) {
-        if (p + n > s.length()) return -1;
-        long v = 0;
-        for (int i = p; i < p + n; i++) {
-            char c = s.charAt(i);
-            int d;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-            else return -1;
-            if (i == p && n == 16 && d > 7) return -1;
-            v = (v << 4) | d;
-        }
-        return v;
     }
 }
