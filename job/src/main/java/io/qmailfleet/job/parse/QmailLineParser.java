@@ -9,11 +9,11 @@ import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.LogFormat;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.parse.Scan.Malformed;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
-import io.qmailfleet.job.parse.Scan.Malformed;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -33,9 +33,10 @@ import java.time.zone.ZoneRules;
  *   <li>RFC 3164 syslog {@code [<pri>]Mmm dd HH:MM:SS host tag: msg} ({@link LogFormat#SYSLOG_RFC3164}),
  *       RFC 5424 {@code <pri>1 ISO host app procid msgid sd msg} and the rsyslog ISO prefix
  *       {@code ISO host tag: msg} ({@link LogFormat#SYSLOG_RFC5424}). With tag {@code qmail} (or
- *       {@code qmail[pid]}) the msg is splogger output (any run of blanks may precede it: rsyslog's
- *       RFC 5424 output keeps splogger's leading space after the structured-data {@code -}) {@code <sec>.<usec> text}: the event time is that
- *       stamp and the host is the syslog host field. {@code <stamp>+<rest>} is a
+ *       {@code qmail[pid]}) the msg is splogger output {@code <sec>.<usec> text} (any run of blanks
+ *       may precede it: rsyslog's RFC 5424 output keeps splogger's leading space after the
+ *       structured-data {@code -}): the event time is that stamp and the host is the syslog host
+ *       field. {@code <stamp>+<rest>} is a
  *       {@link EventType#CONTINUATION}; a text of exactly 799 characters (splogger's chunk size) is a
  *       {@link EventType#SPLIT_HEAD} that the host stage joins and hands to {@link #parseJoined}.
  *       A {@code qmail:} message without a stamp (patched qmails) takes the syslog date. Tags of
@@ -261,7 +262,7 @@ public final class QmailLineParser implements Serializable {
      * ({@code current:@4000... text}, {@code current:12:@4000... text}), or -1. The prefix holds
      * no blank, and the label must be valid and followed by a space.
      */
-    static int grepPrefixedLabel(String s, int p, int end) {
+    public static int grepPrefixedLabel(String s, int p, int end) {
         for (int i = p; i < end - 26; i++) {
             char c = s.charAt(i);
             if (c == ' ' || c == '\t') return -1;

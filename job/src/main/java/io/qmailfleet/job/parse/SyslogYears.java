@@ -8,7 +8,6 @@ import java.time.MonthDay;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The year of RFC 3164 dates, which have none, per host.
@@ -29,7 +28,11 @@ final class SyslogYears implements Serializable {
     static final int MAX_HOSTS = 100_000;
 
     private final long configuredReferenceMillis;
-    private final HashMap<String, Long> lastStampNanos = new HashMap<>();
+    /** Per host, a one-element holder of its last stamp (updated in place: no boxing per line). */
+    private final HashMap<String, long[]> lastStampNanos = new HashMap<>();
+    /** The host of the previous stamp and its holder (consecutive lines mostly share a host). */
+    private transient String lastHost;
+    private transient long[] lastHolder;
 
     /** @param configuredReferenceMillis reference before a host's first stamp; -1 = the wall clock */
     SyslogYears(long configuredReferenceMillis) {
@@ -39,18 +42,23 @@ final class SyslogYears implements Serializable {
     /** Remembers a splogger stamp (epoch nanos) of a host. */
     void stamp(String host, long epochNanos) {
         if (host == null) return;
-        if (lastStampNanos.size() >= MAX_HOSTS && !lastStampNanos.containsKey(host)) lastStampNanos.clear();
-        lastStampNanos.put(host, epochNanos);
+        if (host != lastHost) {
+            long[] h = lastStampNanos.get(host);
+            if (h == null) {
+                if (lastStampNanos.size() >= MAX_HOSTS) lastStampNanos.clear();
+                h = new long[1];
+                lastStampNanos.put(host, h);
+            }
+            lastHost = host;
+            lastHolder = h;
+        }
+        lastHolder[0] = epochNanos;
     }
 
     /** The host's last splogger stamp (epoch nanos), or {@link #NONE}. */
     long lastStamp(String host) {
-        Long t = host == null ? null : lastStampNanos.get(host);
-        return t == null ? NONE : t;
-    }
-
-    Map<String, Long> lastStamps() {
-        return java.util.Collections.unmodifiableMap(lastStampNanos);
+        long[] t = host == null ? null : lastStampNanos.get(host);
+        return t == null ? NONE : t[0];
     }
 
     /** Epoch nanos of {@code mon day hh:mm:ss} on the host, or {@link #NONE} if no year fits. */
