@@ -12,6 +12,7 @@ import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -93,8 +94,9 @@ public final class FleetPipeline {
         SingleOutputStreamOperator<QmailEvent> sequenced = parsed
                 .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
-                .process(new HostSequencer(cfg.lifecycle))
-                .uid("host-sequencer").name("host sequencer");
+                // an operator, not a process function: it stamps every output with its line's log time
+                .transform("host sequencer", TypeInformation.of(QmailEvent.class), new HostSequencer(cfg.lifecycle))
+                .uid("host-sequencer");
 
         SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
                 .keyBy(LifecycleBuilder.messageKey())
@@ -116,6 +118,7 @@ public final class FleetPipeline {
         sinks.lifecycles(s.lifecycles);
         sinks.alerts(s.alerts);
         sinks.late(s.late);
+        sinks.finish();
         return s;
     }
 }

@@ -28,4 +28,10 @@ public interface PipelineSinks {
 
     /** Lines that arrived later than the out-of-order bound allows. */
     void late(DataStream<QmailEvent> late);
+
+    /**
+     * Called once after every output has been handed over, for sinks that add records of their own
+     * to an output (the Kafka sinks dead-letter records too large for Kafka).
+     */
+    default void finish() {}
 }
