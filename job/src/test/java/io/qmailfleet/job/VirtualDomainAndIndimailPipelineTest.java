@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.networknt.schema.JsonSchema;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.LifecycleStatus;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.model.Recipient;
@@ -57,7 +58,7 @@ class VirtualDomainAndIndimailPipelineTest {
         List<LifecycleRecord> lcs = out.lifecycles();
         assertEquals(1, lcs.size());
         LifecycleRecord r = lcs.get(0);
-        assertEquals("complete", r.status);
+        assertEquals(LifecycleStatus.COMPLETE, r.status);
         assertEquals(100926020, r.msgId);
         assertEquals("root@mx1.example.org", r.sender);
         assertEquals(2, r.successes);

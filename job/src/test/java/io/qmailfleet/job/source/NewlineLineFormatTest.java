@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.model.LifecycleStatus;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
@@ -86,7 +87,7 @@ class NewlineLineFormatTest {
         List<QmailEvent> events = out.events();
         assertEquals(wcL(f) + 1, events.size());
         assertEquals(1, out.lifecycles().size());
-        assertEquals("complete", out.lifecycles().get(0).status);
+        assertEquals(LifecycleStatus.COMPLETE, out.lifecycles().get(0).status);
         assertEquals("program_said\rhello/did_0+0+1/", out.lifecycles().get(0).recipients.get(0).attempts.get(0).report);
         for (QmailEvent e : events) assertEquals("mx1", e.host);
         assertNull(events.get(0).queue);
