@@ -84,6 +84,13 @@ public final class HostStates {
         public long idleTimerMillis = -1;
         /** Processing time of the last line of the host. */
         public long lastActivityMillis;
+        /**
+         * Live runs: host time up to which the wall clock has released lines and raised deadlines
+         * while the host was quiet (see {@link HostRules#onWallClock}); lines before it are late.
+         */
+        public long horizonNanos = Long.MIN_VALUE;
+        /** Processing-time timer (ms) of the next wall-clock tick; -1 if none. */
+        public long wallTimerMillis = -1;
 
         public HostState() {}
     }
