@@ -66,12 +66,24 @@ public final class HostRules {
     public void onLine(HostState st, String host, QmailEvent ev, HostOutput out) {
         bind(st, host, out);
         if (!reorderer.offer(st, ev, releaseFn)) out.late(ev);
+        scanner.runDue(st, host, out, settledNanos(st));
+    }
+
+    /**
+     * Host time before which every line of the host has been released: no line older than the
+     * newest minus the reorder bound (or than a live host's wall-clock horizon) is accepted any
+     * more. Deadlines up to it are raised at once, so a check is never behind a watermark already
+     * forwarded, and what it sees is exactly the lines before its instant.
+     */
+    private long settledNanos(HostState st) {
+        return Math.max(Sat.sub(st.hostMaxNanos, config.maxOutOfOrderNanos), st.horizonNanos);
     }
 
     /** The watermark passed {@code watermarkMillis}: release the lines it covers. */
     public void onWatermark(HostState st, String host, long watermarkMillis, HostOutput out) {
         bind(st, host, out);
         reorderer.releaseForWatermark(st, watermarkMillis, releaseFn);
+        scanner.runDue(st, host, out, settledNanos(st));
     }
 
     /**

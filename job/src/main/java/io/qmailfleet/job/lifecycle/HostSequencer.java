@@ -156,7 +156,6 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
             timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, st.idleTimerMillis);
         }
         if (ev.host == null) ev.host = host;
-        emitter.current = st;
         rules.onLine(st, host, ev, emitter);
         syncReleaseTimer(st);
         syncWallTimer(st);
@@ -175,7 +174,6 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
             return;
         }
         if (t == st.bufferTimerMillis) st.bufferTimerMillis = -1;
-        emitter.current = st;
         rules.onWatermark(st, timer.getKey(), wm, emitter);
         syncReleaseTimer(st);
         syncWallTimer(st);
@@ -189,8 +187,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (timer.getTimestamp() == st.wallTimerMillis) {
             // a quiet live host: its clock advances with the wall time since its last line
             st.wallTimerMillis = -1;
-            emitter.current = st;
-            rules.onWallClock(st, timer.getKey(), timer.getTimestamp(), emitter);
+                rules.onWallClock(st, timer.getKey(), timer.getTimestamp(), emitter);
             syncReleaseTimer(st);
             syncWallTimer(st);
             hostState.update(st);
@@ -209,7 +206,6 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
 
     /** End of input or idle host: the rules close the host, then every state and timer of it goes. */
     private void close(HostState st, String host, EventType kind) throws Exception {
-        emitter.current = st;
         rules.close(st, host, kind, emitter);
         if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
         if (st.idleTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.idleTimerMillis);
@@ -265,20 +261,11 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
             joinedSplitLines = metrics.counter("joinedSplitLines");
         }
 
-        /** The host whose rules are running. */
-        HostState current;
-
         @Override
         public void message(QmailEvent e) {
             if (e.type == EventType.DELIVERY_INTERRUPTED) interruptedDeliveries.inc();
             else if (e.type == EventType.EVICT) evictedMessages.inc();
             long ts = e.tsNanos;
-            if (current != null && (e.type == EventType.STUCK_CHECK || e.type == EventType.HUNG_CHECK
-                    || e.type == EventType.EVICT)) {
-                // a check is dated at its scan instant; its record goes out at the host time that
-                // passed it (the line, or the wall-clock horizon), never behind a watermark already sent
-                ts = Math.max(ts, Math.max(current.clockNanos, current.horizonNanos));
-            }
             output.collect(new StreamRecord<>(e, eventTimeMillis(ts)));
         }
 
