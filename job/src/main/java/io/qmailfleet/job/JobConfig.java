@@ -23,6 +23,12 @@ public final class JobConfig implements Serializable {
      */
     public static final String DEFAULT_LIVE_CHECKPOINT_INTERVAL = "10s";
 
+    /**
+     * How far the wall clock may advance a quiet host's log clock in a live run: a host that logged
+     * nothing for up to this long still has its last lines released and its deadlines raised on time.
+     */
+    public static final String DEFAULT_LIVE_CLOCK_CAP = "1m";
+
     public static final String USAGE = String.join("\n",
             "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.",
             "",
@@ -55,6 +61,9 @@ public final class JobConfig implements Serializable {
             "  --max-open-age DUR         a message open longer is written as abandoned and dropped (default 8d)",
             "  --host-idle-ttl DUR        processing time after which a silent host's state is dropped (default 30d)",
             "  --idle-timeout DUR         source split idleness for watermarks (default 30s)",
+            "  --live-clock-cap DUR       live Kafka input: a quiet host's clock advances with the wall time since its",
+            "                             last line, by at most this (releases its last lines, fires its deadlines on",
+            "                             time); default 1m live, 0 (off) for bounded input",
             "Parsing:",
             "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
@@ -70,7 +79,7 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once", "kafka-max-record-bytes", "known-hosts");
+            "exactly-once", "kafka-max-record-bytes", "known-hosts", "live-clock-cap");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -145,6 +154,9 @@ public final class JobConfig implements Serializable {
         if (a.has("hung-after")) c.lifecycle.hungAfterNanos = Durations.parse(a.get("hung-after", "30m")).toNanos();
         if (a.has("max-open-age")) c.lifecycle.maxOpenAgeNanos = Durations.parse(a.get("max-open-age", "8d")).toNanos();
         if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
+        // the wall clock may stand in for a quiet host's next line only while lines arrive as they are logged
+        c.lifecycle.liveClockCapNanos = Durations.parse(a.get("live-clock-cap", unbounded ? DEFAULT_LIVE_CLOCK_CAP : "0s")).toNanos();
+        if (c.lifecycle.liveClockCapNanos < 0) throw new IllegalArgumentException("--live-clock-cap must not be negative");
         return c;
     }
 }

@@ -187,7 +187,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (timer.getTimestamp() == st.wallTimerMillis) {
             // a quiet live host: its clock advances with the wall time since its last line
             st.wallTimerMillis = -1;
-                rules.onWallClock(st, timer.getKey(), timer.getTimestamp(), emitter);
+                // now, not the timer's time: a tick that fires late releases all that is due by now
+            rules.onWallClock(st, timer.getKey(), Math.max(timer.getTimestamp(), timers.currentProcessingTime()), emitter);
             syncReleaseTimer(st);
             syncWallTimer(st);
             hostState.update(st);
