@@ -65,8 +65,41 @@ public final class HostRules {
     /** A line arrives: late, or buffered, releasing whatever is due. */
     public void onLine(HostState st, String host, QmailEvent ev, HostOutput out) {
         bind(st, host, out);
+        trackPace(st, ev.tsNanos);
         if (!reorderer.offer(st, ev, releaseFn)) out.late(ev);
         scanner.runDue(st, host, out, settledNanos(st));
+    }
+
+    /**
+     * Live runs: whether the host's lines arrive at the pace they are logged. The offset log time
+     * minus arrival time is steady (up to the delivery jitter) while they do; it rises when lines
+     * come faster than they were logged (a backlog being read, a replay) and drops when they come
+     * later than before (a stalled shipper, the backlog after a restore). A change of more than the
+     * reorder bound breaks the pace, and the wall clock stands in for the host only once a line has
+     * arrived at least the bound after the last break.
+     */
+    private void trackPace(HostState st, long tsNanos) {
+        if (config.liveClockCapNanos <= 0) return;
+        long offset = Sat.sub(tsNanos, Sat.mul(st.lastActivityMillis, 1_000_000L));
+        long tolerance = Math.max(config.maxOutOfOrderNanos, 1_000_000L);
+        if (st.paceBaseNanos == Long.MIN_VALUE) {
+            st.paceBaseNanos = offset;
+        } else if (offset > Sat.add(st.paceBaseNanos, tolerance) || offset < Sat.sub(st.paceBaseNanos, 2 * tolerance)) {
+            st.paceBaseNanos = offset;
+            st.paceBreakMillis = st.lastActivityMillis;
+        }
+    }
+
+    /**
+     * Whether the wall clock may advance the host now: live input, a line of the host arrived since
+     * this operator instance started (after a restore the backlog must come first), and its lines
+     * arrive at the pace they are logged (see {@link #trackPace}).
+     */
+    boolean paced(HostState st, long attemptStartMillis) {
+        if (config.liveClockCapNanos <= 0 || st.hostMaxNanos == Long.MIN_VALUE) return false;
+        if (st.lastActivityMillis < attemptStartMillis) return false;
+        long confirm = Math.max(1, config.maxOutOfOrderNanos / 1_000_000L);
+        return st.paceBreakMillis == Long.MIN_VALUE || st.lastActivityMillis - st.paceBreakMillis >= confirm;
     }
 
     /**
@@ -114,10 +147,12 @@ public final class HostRules {
      * last line arrived (at most the cap): the lines that such a line would release leave the
      * buffer, and the deadlines the host clock passed are raised, at their own scan instants.
      * From then on a line older than that horizon is late, as it would be after a real line.
+     * Only while the host's lines arrive at the pace they are logged ({@link #paced}).
      *
      * @return whether the horizon moved
      */
-    public boolean onWallClock(HostState st, String host, long nowMillis, HostOutput out) {
+    public boolean onWallClock(HostState st, String host, long nowMillis, long attemptStartMillis, HostOutput out) {
+        if (!paced(st, attemptStartMillis)) return false;
         long h = wallClockHorizon(st, nowMillis);
         if (h == Long.MIN_VALUE) return false;
         boolean moved = h > st.horizonNanos;
@@ -146,8 +181,8 @@ public final class HostRules {
      * The wall-clock time (ms) at which the next tick has something to do (a waiting line or a
      * deadline is within the horizon then); -1 if none, or if it lies beyond the cap.
      */
-    public long nextWallClockMillis(HostState st) {
-        if (config.liveClockCapNanos <= 0 || st.hostMaxNanos == Long.MIN_VALUE) return -1;
+    public long nextWallClockMillis(HostState st, long attemptStartMillis) {
+        if (!paced(st, attemptStartMillis)) return -1;
         long due = scanner.nextInstant(st);
         if (LineReorderer.hasBuffered(st)) due = Math.min(due, LineReorderer.earliestBufferedNanos(st));
         if (due == Long.MAX_VALUE) return -1;

@@ -105,6 +105,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     private transient InternalTimerService<VoidNamespace> timers;
     private transient HostRules rules;
     private transient Emitter emitter;
+    /** Processing time this instance started: after a restore a host needs a new line before the wall clock advances it. */
+    private transient long attemptStartMillis;
 
     public HostSequencer() {
         this(new LifecycleConfig());
@@ -137,6 +139,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         rules = new HostRules(config, parserFactory.create(config.parser), table(fifo), slot(buffer),
                 table(deliveries), table(openMessages), table(links), table(openByQp));
         emitter = new Emitter();
+        attemptStartMillis = timers.currentProcessingTime();
     }
 
     @Override
@@ -188,7 +191,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
             // a quiet live host: its clock advances with the wall time since its last line
             st.wallTimerMillis = -1;
                 // now, not the timer's time: a tick that fires late releases all that is due by now
-            rules.onWallClock(st, timer.getKey(), Math.max(timer.getTimestamp(), timers.currentProcessingTime()), emitter);
+            rules.onWallClock(st, timer.getKey(), Math.max(timer.getTimestamp(), timers.currentProcessingTime()),
+                    attemptStartMillis, emitter);
             syncReleaseTimer(st);
             syncWallTimer(st);
             hostState.update(st);
@@ -230,7 +234,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
      * Re-armed on every line, so a host that keeps logging never sees its tick fire.
      */
     private void syncWallTimer(HostState st) {
-        long want = rules.nextWallClockMillis(st);
+        long want = rules.nextWallClockMillis(st, attemptStartMillis);
         if (want >= 0) want = Math.max(want, timers.currentProcessingTime() + 1);
         if (want == st.wallTimerMillis) return;
         if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
