@@ -97,7 +97,7 @@ public final class HostRules {
      */
     boolean paced(HostState st, long attemptStartMillis) {
         if (config.liveClockCapNanos <= 0 || st.hostMaxNanos == Long.MIN_VALUE) return false;
-        if (st.lastActivityMillis < attemptStartMillis) return false;
+        if (st.lastActivityMillis <= attemptStartMillis) return false;
         long confirm = Math.max(1, config.maxOutOfOrderNanos / 1_000_000L);
         return st.paceBreakMillis == Long.MIN_VALUE || st.lastActivityMillis - st.paceBreakMillis >= confirm;
     }

@@ -177,6 +177,49 @@ class LiveClockTest {
         }
     }
 
+    /**
+     * A backlog read in bursts (a replay, a consumer catching up) is not a live pace: lines come
+     * faster than they were logged, so the wall-clock pauses between the bursts must not advance
+     * the host, or the next burst's lines would be late.
+     */
+    @Test
+    void aBacklogReadInBurstsIsNotAdvancedByTheWallClock() throws Exception {
+        List<QmailEvent> events = RealCaptureTest.captureEvents();
+        try (Pipeline backfill = new Pipeline(new LifecycleConfig()); Pipeline live = new Pipeline(live())) {
+            for (QmailEvent e : events) backfill.feed(e.copy());
+            backfill.endOfInput();
+            long wall = WALL0;
+            for (int i = 0; i < events.size(); i++) {
+                if (i % 1000 == 0) live.processingTime(wall += 30_000); // a burst every 30 s
+                live.feed(events.get(i).copy());
+            }
+            assertTrue(live.late.isEmpty(), () -> live.late.size() + " late lines");
+            // a bounded run releases everything at the end; live, the host's next line does
+            live.feed(Ev.onHost(status(Math.floorDiv(events.get(events.size() - 1).tsNanos - Ev.T0, MS) + 60_000, 0, 0), "mail"));
+            assertEquals(backfill.records.size(), live.records.size());
+            assertEquals(json(backfill.records), json(live.records));
+        }
+    }
+
+    @Test
+    void afterARestoreAHostNeedsANewLineBeforeTheWallClockAdvancesIt() throws Exception {
+        try (Pipeline p = new Pipeline(live())) {
+            p.processingTime(WALL0);
+            p.feed(status(0, 0, 0));
+            p.feed(oneMessage(100, 1));
+            p.snapshotAndRestoreStageA();
+            p.processingTime(WALL0 + 30_000);
+            assertTrue(p.records.isEmpty(), "the lines logged while the job was down may still come");
+            p.feed(status(29_000, 0, 0)); // the backlog arrives: nothing of it is late
+            assertTrue(p.late.isEmpty());
+            assertEquals(1, p.records.size(), "released by the host's own newer line");
+            p.processingTime(WALL0 + 31_000);
+            p.feed(oneMessage(30_100, 2));
+            p.processingTime(WALL0 + 34_000);
+            assertEquals(2, p.records.size(), "live again: the wall clock releases the quiet host's last message");
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String json(List<?> l) throws Exception {
