@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
+import io.qmailfleet.job.sink.Output;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.Schemas;
@@ -62,7 +64,7 @@ class KafkaEndToEndTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
-    private static final String[] OUTPUTS = {"lifecycles", "alerts", "dead-letters", "events", "late"};
+    private static final List<String> OUTPUTS = Outputs.ALL.stream().map(Output::name).toList();
 
     /** The capture's known size: one qmail-send log, two runs, 539 messages. */
     private static final int MULTILOG_LINES = 4526;
@@ -145,7 +147,7 @@ class KafkaEndToEndTest {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
                 "--kafka-bootstrap", bootstrap, "--input-topic", input, "--starting-offsets", "earliest",
                 "--bounded", "true", "--sink", "kafka", "--topic-prefix", prefix, "--exactly-once", "true",
-                "--checkpoint-interval", "1s"}));
+                "--checkpoint-interval", "1s", "--transactional-id-prefix", "e2e-" + prefix}));
         JobExecutionResult result = Main.run(cfg);
 
         long read = acc(result, "lines-read");
