@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.sink.KafkaOutputs;
+import io.qmailfleet.job.source.KafkaLines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,8 +106,8 @@ final class LiveKafkaLatency implements AutoCloseable {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         env.enableCheckpointing(cfg.checkpointInterval.toMillis());
-        DataStream<RawLine> source = Main.kafkaLines(env, cfg, null);
-        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, prefix, true, true, cfg.kafkaMaxRecordBytes));
+        DataStream<RawLine> source = KafkaLines.stream(env, cfg, null);
+        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, prefix, true, cfg.transactionalIdPrefix, cfg.kafkaMaxRecordBytes));
         job = env.executeAsync("live latency");
     }
 
