@@ -4,6 +4,7 @@ import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.Main;
+import io.qmailfleet.job.parse.Tai64n;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +25,14 @@ import org.apache.flink.api.common.JobExecutionResult;
  * <pre>java -cp bench/target/benchmarks.jar io.qmailfleet.bench.PipelineBench --hosts 8 --replays 10</pre>
  */
 public final class PipelineBench {
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
-
     public static void main(String[] args) throws Exception {
         CliArgs a = CliArgs.parse(args);
         int hosts = Integer.parseInt(a.get("hosts", "8"));
         int replays = Integer.parseInt(a.get("replays", "10"));
         int parallelism = Integer.parseInt(a.get("parallelism", "2"));
         String backend = a.get("state-backend", "hashmap");
+        // --stats false: the same run without the aggregates (before/after of the stats stage)
+        String stats = a.get("stats", "true");
         Path capture = a.has("capture") ? Path.of(a.get("capture", null)) : CaptureFiles.multilogDir();
         Path work = Files.createTempDirectory("qmail-bench");
         try {
@@ -41,7 +42,7 @@ public final class PipelineBench {
                     "--events", "false", "--parallelism", Integer.toString(parallelism),
                     "--state-backend", backend, "--checkpoint-interval", "10s", "--quiet",
                     // the same work as the figures in BENCHMARKS.md: no per-line event outputs
-                    "--host-events", "false"}));
+                    "--host-events", "false", "--stats", stats}));
             long t0 = System.nanoTime();
             JobExecutionResult r = Main.run(cfg);
             double wall = (System.nanoTime() - t0) / 1e9;
@@ -49,7 +50,7 @@ public final class PipelineBench {
             long read = ((Number) acc.get(io.qmailfleet.job.parse.ParseFunction.ACC_READ)).longValue();
             long lifecycles = ((Number) acc.get(Outputs.LIFECYCLES.counter())).longValue();
             double net = r.getNetRuntime() / 1e3;
-            System.out.printf("hosts=%d replays=%d parallelism=%d backend=%s%n", hosts, replays, parallelism, backend);
+            System.out.printf("hosts=%d replays=%d parallelism=%d backend=%s stats=%s%n", hosts, replays, parallelism, backend, stats);
             System.out.printf("lines=%d (generated %d) lifecycles=%d dead-letters=%s%n", read, lines, lifecycles, acc.get(Outputs.DEAD_LETTERS.counter()));
             System.out.printf("wall %.2f s (incl. start-up) -> %.0f lines/s, %.0f lifecycles/s%n", wall, read / wall, lifecycles / wall);
             System.out.printf("job net runtime %.2f s -> %.0f lines/s%n", net, read / net);
@@ -85,12 +86,11 @@ public final class PipelineBench {
     }
 
     private static long seconds(String multilogLine) {
-        return Long.parseUnsignedLong(multilogLine.substring(1, 17), 16) - TAI64_UNIX_EPOCH;
+        return Tai64n.epochSeconds(multilogLine, 1);
     }
 
     private static String shifted(String line, long shiftSeconds) {
         if (shiftSeconds == 0) return line;
-        long label = Long.parseUnsignedLong(line.substring(1, 17), 16) + shiftSeconds;
-        return "@" + String.format("%016x", label) + line.substring(17);
+        return Tai64n.label(Tai64n.epochNanos(line, 1) + shiftSeconds * 1_000_000_000L) + line.substring(25);
     }
 }

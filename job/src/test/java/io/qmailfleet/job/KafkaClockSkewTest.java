@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.source.LineTimestamps;
@@ -61,7 +62,6 @@ class KafkaClockSkewTest {
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     private static final Duration MONTH = Duration.ofDays(30);
     private static final String PREFIX = "skew.";
     private static final String INPUT = PREFIX + "lines";
@@ -99,7 +99,7 @@ class KafkaClockSkewTest {
 
     /** A multilog line stamped at {@code t}. */
     private static String ml(Instant t, String text) {
-        return String.format("@%016x%08x %s", TAI64_UNIX_EPOCH + t.getEpochSecond(), t.getNano(), text);
+        return Tai64n.label(t.getEpochSecond(), t.getNano()) + " " + text;
     }
 
     /** One message of {@code recipients} remote recipients, each delivered once, 1 ms per line from {@code t0}. */

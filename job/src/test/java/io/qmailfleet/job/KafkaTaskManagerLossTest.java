@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import io.qmailfleet.job.source.KafkaLines;
 import io.qmailfleet.job.testutil.Capture;
@@ -69,7 +70,6 @@ class KafkaTaskManagerLossTest {
             .setNumberTaskManagers(2).setNumberSlotsPerTaskManager(1).build());
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     private static final Duration AWAIT = Duration.ofSeconds(120);
 
     private static KafkaClusterTestKit kafka;
@@ -106,8 +106,7 @@ class KafkaTaskManagerLossTest {
         // a last line 10 s after the capture's end: the live job releases its reorder buffer on it
         // (a bounded run releases everything at the end of its input anyway)
         String last = lines.get(lines.size() - 1);
-        long lastSecs = Long.parseLong(last.substring(1, 17), 16) + 10;
-        lines.add(String.format("@%016x%s warning: end of the test log", lastSecs, last.substring(17, 25)));
+        lines.add(Tai64n.label(Tai64n.epochNanos(last, 1) + 10_000_000_000L) + " warning: end of the test log");
         int half = lines.size() / 2;
 
         Configuration conf = new Configuration();

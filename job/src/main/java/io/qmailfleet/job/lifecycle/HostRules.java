@@ -222,6 +222,7 @@ public final class HostRules {
             case TCP_WARNING:
             case TCP_FATAL:
             case OTHER_PROGRAM:
+            case LOCAL_ENVELOPE:
                 out.hostEvent(ev);
                 return;
             case NEW_MSG:
