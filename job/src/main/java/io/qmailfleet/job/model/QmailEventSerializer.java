@@ -36,12 +36,13 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
     private static final LinkKind[] LINK_KINDS = LinkKind.values();
 
     // one bit per optional field, in declaration order
-    private static final int FORMAT = 1, ORIGIN = 1 << 1, POSITION = 1 << 2, SEQ = 1 << 3, MSG_ID = 1 << 4,
-            DELIVERY_ID = 1 << 5, CHANNEL = 1 << 6, ADDRESS = 1 << 7, TEXT = 1 << 8, BYTES = 1 << 9, QP = 1 << 10,
-            UID = 1 << 11, OUTCOME = 1 << 12, MANGLED = 1 << 13, LOCAL_USED = 1 << 14, LOCAL_MAX = 1 << 15,
-            REMOTE_USED = 1 << 16, REMOTE_MAX = 1 << 17, EXITASAP = 1 << 18, PID = 1 << 19, COUNT = 1 << 20,
-            LIMIT = 1 << 21, PROGRAM = 1 << 22, RAW = 1 << 23, RUN = 1 << 24, START_NANOS = 1 << 25,
-            LINK_KIND = 1 << 26, LINK_MSG_ID = 1 << 27, LINK_BIRTH_NANOS = 1 << 28, LINK_RECIPIENT = 1 << 29;
+    private static final long FORMAT = 1L, ORIGIN = 1L << 1, POSITION = 1L << 2, SEQ = 1L << 3, MSG_ID = 1L << 4,
+            DELIVERY_ID = 1L << 5, CHANNEL = 1L << 6, ADDRESS = 1L << 7, TEXT = 1L << 8, BYTES = 1L << 9, QP = 1L << 10,
+            UID = 1L << 11, OUTCOME = 1L << 12, MANGLED = 1L << 13, LOCAL_USED = 1L << 14, LOCAL_MAX = 1L << 15,
+            REMOTE_USED = 1L << 16, REMOTE_MAX = 1L << 17, EXITASAP = 1L << 18, PID = 1L << 19, COUNT = 1L << 20,
+            LIMIT = 1L << 21, PROGRAM = 1L << 22, RAW = 1L << 23, RUN = 1L << 24, START_NANOS = 1L << 25,
+            LINK_KIND = 1L << 26, LINK_MSG_ID = 1L << 27, LINK_BIRTH_NANOS = 1L << 28, LINK_RECIPIENT = 1L << 29,
+            MAILBOX = 1L << 30, QUEUE = 1L << 31;
 
     @Override
     public boolean isImmutableType() {
@@ -73,7 +74,7 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         writeString(e.host, out);
         out.writeLong(e.tsNanos);
         out.writeByte(e.type == null ? 0 : e.type.ordinal() + 1);
-        int bits = 0;
+        long bits = 0;
         if (e.format != null) bits |= FORMAT;
         if (e.origin != null) bits |= ORIGIN;
         if (e.position != -1) bits |= POSITION;
@@ -82,6 +83,8 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if (e.deliveryId != -1) bits |= DELIVERY_ID;
         if (e.channel != null) bits |= CHANNEL;
         if (e.address != null) bits |= ADDRESS;
+        if (e.mailbox != null) bits |= MAILBOX;
+        if (e.queue != null) bits |= QUEUE;
         if (e.text != null) bits |= TEXT;
         if (e.bytes != -1) bits |= BYTES;
         if (e.qp != -1) bits |= QP;
@@ -104,7 +107,7 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if (e.linkMsgId != -1) bits |= LINK_MSG_ID;
         if (e.linkBirthNanos != -1) bits |= LINK_BIRTH_NANOS;
         if (e.linkRecipient != null) bits |= LINK_RECIPIENT;
-        out.writeInt(bits);
+        out.writeLong(bits);
         if ((bits & FORMAT) != 0) out.writeByte(e.format.ordinal());
         if ((bits & ORIGIN) != 0) writeString(e.origin, out);
         if ((bits & POSITION) != 0) out.writeLong(e.position);
@@ -113,6 +116,8 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if ((bits & DELIVERY_ID) != 0) out.writeLong(e.deliveryId);
         if ((bits & CHANNEL) != 0) writeString(e.channel, out);
         if ((bits & ADDRESS) != 0) writeString(e.address, out);
+        if ((bits & MAILBOX) != 0) writeString(e.mailbox, out);
+        if ((bits & QUEUE) != 0) writeString(e.queue, out);
         if ((bits & TEXT) != 0) writeString(e.text, out);
         if ((bits & BYTES) != 0) out.writeLong(e.bytes);
         if ((bits & QP) != 0) out.writeLong(e.qp);
@@ -142,7 +147,7 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         e.tsNanos = in.readLong();
         int type = in.readUnsignedByte();
         e.type = type == 0 ? null : TYPES[type - 1];
-        int bits = in.readInt();
+        long bits = in.readLong();
         if ((bits & FORMAT) != 0) e.format = FORMATS[in.readUnsignedByte()];
         if ((bits & ORIGIN) != 0) e.origin = readString(in);
         if ((bits & POSITION) != 0) e.position = in.readLong();
@@ -151,6 +156,8 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         if ((bits & DELIVERY_ID) != 0) e.deliveryId = in.readLong();
         if ((bits & CHANNEL) != 0) e.channel = readString(in);
         if ((bits & ADDRESS) != 0) e.address = readString(in);
+        if ((bits & MAILBOX) != 0) e.mailbox = readString(in);
+        if ((bits & QUEUE) != 0) e.queue = readString(in);
         if ((bits & TEXT) != 0) e.text = readString(in);
         if ((bits & BYTES) != 0) e.bytes = in.readLong();
         if ((bits & QP) != 0) e.qp = in.readLong();

@@ -176,6 +176,7 @@ public final class JsonLines {
             for (Recipient rc : recipients) {
                 g.startObject();
                 g.stringField("address", rc.address);
+                g.stringField("mailbox", rc.mailbox == null ? rc.address : rc.mailbox);
                 g.stringField("domain", rc.domain == null ? "" : rc.domain);
                 g.stringField("channel", rc.channel);
                 optString(g, "final", rc.finalOutcome);
@@ -250,6 +251,8 @@ public final class JsonLines {
             if (e.deliveryId >= 0) g.numberField("delivery_id", e.deliveryId);
             if (e.channel != null) g.stringField("channel", e.channel);
             if (e.address != null) g.stringField("address", e.address);
+            if (e.mailbox != null) g.stringField("mailbox", e.mailbox);
+            if (e.queue != null) g.stringField("queue", e.queue);
             if (e.outcome != null) g.stringField("outcome", e.outcome.json());
             if (e.mangled) g.booleanField("mangled", true);
             if (e.text != null) g.stringField("text", e.text);
