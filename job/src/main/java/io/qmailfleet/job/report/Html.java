@@ -74,6 +74,7 @@ final class Html {
             svg.chart .axis{stroke:#9aa5b1;stroke-width:1}
             svg.chart .grid{stroke:#e6eaef;stroke-width:1}
             svg.chart rect.bar:hover,svg.chart circle:hover{opacity:.75}
+            summary{cursor:pointer;color:var(--muted);margin:8px 0}
             pre{background:var(--bg);padding:10px;border-radius:6px;overflow:auto;font-size:12px}
             .none{color:var(--muted);font-style:italic}
             """;
@@ -218,12 +219,13 @@ final class Html {
         b.append("<section id=\"alerts\"><h2>Alert timeline</h2>");
         timeline(b, d);
         if (!d.alerts.isEmpty()) {
+            b.append("<details><summary>").append(d.alerts.size()).append(" alert records</summary>");
             b.append("<table class=\"sortable\"><thead><tr><th class=\"l\">time (UTC)</th><th class=\"l\">host</th><th class=\"l\">alert</th></tr></thead><tbody>");
             for (ReportData.AlertEvent a : d.alerts) {
                 b.append("<tr><td class=\"l\">").append(a.at() == null ? "" : esc(FULL.format(a.at()))).append("</td><td class=\"l\">")
                         .append(esc(a.host())).append("</td><td class=\"ex\">").append(esc(a.text())).append("</td></tr>");
             }
-            b.append("</tbody></table>");
+            b.append("</tbody></table></details>");
         }
         b.append("</section>\n");
 
@@ -259,7 +261,7 @@ final class Html {
     }
 
     private static void traffic(StringBuilder b, String host, TreeMap<Instant, ReportData.Bin> bins, long binSeconds) {
-        int w = 1100, h = 190, left = 44, right = 10, top = 10, bottom = 26;
+        int w = 1100, h = 190, left = 44, right = 22, top = 10, bottom = 26;
         if (bins.isEmpty() || binSeconds <= 0) {
             b.append("<p class=\"none\">no traffic</p>");
             return;
@@ -345,7 +347,7 @@ final class Html {
 
     private static void delayCurve(StringBuilder b, List<Double> sorted) {
         List<double[]> dd = Text.ddist(sorted);
-        int w = 540, h = 230, left = 48, right = 10, top = 10, bottom = 30;
+        int w = 540, h = 230, left = 48, right = 22, top = 10, bottom = 30;
         double max = 0;
         for (double[] l : dd) max = Math.max(max, l[0]);
         double st = step(max), ymax = Math.max(st, Math.ceil(max / st) * st), pw = w - left - right, ph = h - top - bottom;
@@ -462,7 +464,8 @@ final class Html {
         for (ReportData.AlertEvent a : d.alerts) {
             if (a.at() == null) continue;
             String lane = a.host() + " · " + a.kind();
-            lanes.computeIfAbsent(lane, k -> new ArrayList<>());
+            List<Instant> raised = lanes.computeIfAbsent(lane, k -> new ArrayList<>());
+            if (!a.resolves()) raised.add(a.at());
             String k = a.kind() + "|" + a.key();
             if (!a.resolves()) {
                 if (!open.containsKey(k)) {
@@ -478,8 +481,29 @@ final class Html {
             }
         }
         for (Map.Entry<String, Instant> e : open.entrySet()) marks.add(new Object[] {openLane.get(e.getKey()), e.getValue(), null, tips.get(e.getKey()) + " (not resolved)"});
-        int laneH = 26, labelW = 250, w = 1100, right = 14, top = 8, bottom = 26;
-        int h = top + Math.max(1, lanes.size()) * laneH + bottom;
+        // each lane packs its alerts into rows so that overlapping ones sit one above the other
+        List<String> laneNames = new ArrayList<>(lanes.keySet());
+        Map<Object[], Integer> row = new java.util.IdentityHashMap<>();
+        int[] rows = new int[laneNames.size()];
+        marks.sort(java.util.Comparator.comparing((Object[] m) -> (Instant) m[1]));
+        Map<String, List<Instant>> rowEnds = new LinkedHashMap<>();
+        for (Object[] m : marks) {
+            List<Instant> ends = rowEnds.computeIfAbsent((String) m[0], k -> new ArrayList<>());
+            Instant s = (Instant) m[1];
+            Instant e = m[2] == null ? Instant.MAX : (Instant) m[2];
+            int r = 0;
+            while (r < ends.size() && !ends.get(r).isBefore(s)) r++;
+            if (r == ends.size()) ends.add(e);
+            else ends.set(r, e);
+            row.put(m, r);
+            int li = laneNames.indexOf((String) m[0]);
+            rows[li] = Math.max(rows[li], r + 1);
+        }
+        int rowH = 7, labelW = 250, w = 1100, right = 24, top = 8, bottom = 26;
+        double[] laneY = new double[laneNames.size() + 1];
+        laneY[0] = top;
+        for (int i = 0; i < laneNames.size(); i++) laneY[i + 1] = laneY[i] + Math.max(1, rows[i]) * rowH + 14;
+        int h = (int) Math.ceil(laneY[laneNames.size()]) + bottom;
         b.append("<svg class=\"chart\" data-chart=\"alert-timeline\" viewBox=\"0 0 ").append(w).append(' ').append(h)
                 .append("\" role=\"img\" aria-label=\"alert timeline\">");
         if (lanes.isEmpty() || lo == null) {
@@ -491,32 +515,31 @@ final class Html {
         final Instant lo0 = lo;
         java.util.function.Function<Instant, Double> xOf = t -> labelW + ((t.getEpochSecond() - lo0.getEpochSecond())
                 + (t.getNano() - lo0.getNano()) / 1e9) / span * pw;
-        List<String> laneNames = new ArrayList<>(lanes.keySet());
         for (int i = 0; i < laneNames.size(); i++) {
-            double y = top + i * laneH;
-            b.append("<line class=\"grid\" x1=\"").append(labelW).append("\" x2=\"").append(w - right).append("\" y1=\"").append(num(y + laneH))
-                    .append("\" y2=\"").append(num(y + laneH)).append("\"/><text x=\"").append(labelW - 8).append("\" y=\"").append(num(y + 17))
-                    .append("\" text-anchor=\"end\">").append(esc(laneNames.get(i))).append("</text>");
+            b.append("<line class=\"grid\" x1=\"").append(labelW).append("\" x2=\"").append(w - right).append("\" y1=\"").append(num(laneY[i + 1]))
+                    .append("\" y2=\"").append(num(laneY[i + 1])).append("\"/><text x=\"").append(labelW - 8).append("\" y=\"")
+                    .append(num((laneY[i] + laneY[i + 1]) / 2 + 4)).append("\" text-anchor=\"end\">").append(esc(laneNames.get(i)))
+                    .append(" (").append(lanes.get(laneNames.get(i)).size()).append(")</text>");
         }
         for (Object[] m : marks) {
             int i = laneNames.indexOf((String) m[0]);
-            double y = top + i * laneH;
+            double y = laneY[i] + 7 + row.get(m) * rowH;
             Instant s = (Instant) m[1];
             Instant e = (Instant) m[2];
             String color = ((String) m[0]).contains("stuck") || ((String) m[0]).contains("hung") ? DEFERRAL : FAILURE;
             double x0 = xOf.apply(s);
             if (e != null && e.equals(s)) {
-                b.append("<circle cx=\"").append(num(x0)).append("\" cy=\"").append(num(y + laneH / 2.0)).append("\" r=\"4\" fill=\"").append(color)
+                b.append("<circle cx=\"").append(num(x0)).append("\" cy=\"").append(num(y + rowH / 2.0 - 0.5)).append("\" r=\"3\" fill=\"").append(color)
                         .append("\"><title>").append(esc((String) m[3])).append("</title></circle>");
                 continue;
             }
             double x1 = e == null ? w - right : xOf.apply(e);
-            b.append("<rect class=\"bar\" x=\"").append(num(x0)).append("\" y=\"").append(num(y + 6)).append("\" width=\"")
-                    .append(num(Math.max(3, x1 - x0))).append("\" height=\"").append(laneH - 12).append("\" rx=\"3\" fill=\"").append(color)
-                    .append("\" fill-opacity=\"").append(e == null ? "0.45" : "0.8").append("\"><title>").append(esc((String) m[3]))
+            b.append("<rect class=\"bar\" x=\"").append(num(x0)).append("\" y=\"").append(num(y)).append("\" width=\"")
+                    .append(num(Math.max(3, x1 - x0))).append("\" height=\"").append(rowH - 2).append("\" rx=\"2\" fill=\"").append(color)
+                    .append("\" fill-opacity=\"").append(e == null ? "0.45" : "0.85").append("\"><title>").append(esc((String) m[3]))
                     .append("</title></rect>");
         }
-        double axisY = top + laneNames.size() * laneH;
+        double axisY = laneY[laneNames.size()];
         boolean days = span > 86400;
         for (int k = 0; k <= 6; k++) {
             Instant t = lo.plusMillis((long) (span * 1000 * k / 6));

@@ -77,7 +77,7 @@ final class ReportData {
                 Reason r = into.computeIfAbsent(x.key(), k -> x);
                 r.count += c.path("count").asLong();
                 r.xdelay += c.path("xdelay").asDouble();
-                if (r.example == null) r.example = c.path("example").asText("");
+                if (r.example == null || r.example.isEmpty()) r.example = c.path("example").asText("");
             }
         }
     }
@@ -266,8 +266,9 @@ final class ReportData {
             if (r.hasNonNull("recipient")) text.append(" to ").append(r.path("recipient").asText());
             if (r.hasNonNull("age_ms")) text.append(", age ").append(Text.duration(r.path("age_ms").asLong() / 1000.0));
             if (r.hasNonNull("resolution")) text.append(", ").append(r.path("resolution").asText());
+            // a message id is unique only with its new msg time (qmail reuses ids)
             alerts.add(new AlertEvent(time(r, "at"), host, kind.replace("_resolved", kind.startsWith("stuck") ? "_message" : "_delivery"),
-                    kind.endsWith("_resolved"), key, text.toString()));
+                    kind.endsWith("_resolved"), key + " " + r.path("new").asText(""), text.toString()));
         } else if (AlertFolders.isPage(r)) {
             JsonNode p = r.path("payload");
             String host = p.path("custom_details").path("host").asText(p.path("source").asText());

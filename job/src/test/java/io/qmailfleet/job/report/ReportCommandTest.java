@@ -195,6 +195,76 @@ class ReportCommandTest {
         assertTrue(r.err().contains("part-0.jsonl:1 is not JSON"), r.err());
     }
 
+    /**
+     * The HTML page in real headless Chromium: it renders, every chart is an SVG with its marks,
+     * the page's script ran to its end and nothing reached the console (no uncaught error); a
+     * screenshot is not blank. A copy of each page and screenshot is kept under target/report-test/.
+     */
+    @Test
+    void htmlRendersInHeadlessChromiumWithItsChartsAndNoConsoleErrors() throws Exception {
+        Chromium.requireInstalled();
+        Path keep = Files.createDirectories(Path.of("target", "report-test"));
+        for (Map.Entry<String, Path> run : RUNS.entrySet()) {
+            Path html = tmp.resolve("report-" + run.getKey() + ".html");
+            Result r = report("--output", run.getValue().toString(), "--html", html.toString(), "--quiet");
+            assertEquals(0, r.code(), r.err());
+            assertEquals("", r.out(), "--quiet: no text report");
+            String page = Files.readString(html);
+            // self-contained: nothing is loaded from anywhere
+            for (String ref : List.of("src=", "href=", "@import", "url(", "http://", "https://")) {
+                assertFalse(page.contains(ref), "the page refers to " + ref);
+            }
+
+            Chromium.Run dom = Chromium.run(tmp, html, "--virtual-time-budget=5000", "--dump-dom");
+            assertEquals(0, dom.code(), dom.stderr());
+            String d = dom.stdout();
+            assertTrue(d.contains("data-ready=\"1\""), "the page's script ran to its end");
+            assertFalse(d.contains("data-errors=\""), "no script error: " + d.substring(0, Math.min(400, d.length())));
+            for (String line : dom.stderr().split("\n")) {
+                assertFalse(line.contains("CONSOLE") || line.contains("Uncaught"), "console message: " + line);
+            }
+            assertTrue(d.contains("data-charts=\"8\""), "eight SVG charts counted by the page itself: traffic of the one host and seven others");
+            for (String chart : List.of("traffic", "delay-histogram", "delay-distribution", "senders", "domains", "deferral-reasons",
+                    "failure-reasons", "alert-timeline")) {
+                int at = d.indexOf("data-chart=\"" + chart + "\"");
+                assertTrue(at > 0, "chart " + chart);
+                String svg = d.substring(at, d.indexOf("</svg>", at));
+                assertTrue(svg.contains("<rect") || svg.contains("<path") || svg.contains("<circle"), chart + " has marks");
+            }
+            // traffic: one bar per outcome with attempts in a bin; the alert timeline: a bar per stuck message
+            String timeline = d.substring(d.indexOf("data-chart=\"alert-timeline\""));
+            timeline = timeline.substring(0, timeline.indexOf("</svg>"));
+            long stuck = lines(run.getValue().resolve("alerts")).stream().filter(l -> l.contains("\"kind\":\"stuck_message\"")).count();
+            assertEquals(stuck, timeline.split("<rect", -1).length - 1, "one bar per stuck message, raised to resolved");
+            assertFalse(timeline.contains("<circle"), "every resolution met the alert it resolves");
+            assertTrue(timeline.contains("mail · stuck_message (" + stuck + ")"), timeline);
+
+            Path png = tmp.resolve("report-" + run.getKey() + ".png");
+            Chromium.Run shot = Chromium.run(tmp, html, "--hide-scrollbars", "--window-size=1280,2600", "--screenshot=" + png);
+            assertEquals(0, shot.code(), shot.stderr());
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+            assertEquals(1280, img.getWidth());
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            long background = 0;
+            int bg = img.getRGB(img.getWidth() - 1, img.getHeight() - 1);
+            for (int y = 0; y < img.getHeight(); y += 3) {
+                for (int x = 0; x < img.getWidth(); x += 3) {
+                    int c = img.getRGB(x, y);
+                    colours.add(c);
+                    if (c == bg) background++;
+                }
+            }
+            assertTrue(colours.size() > 50, "a screenshot with text and charts, not blank: " + colours.size() + " colours");
+            assertTrue(background < (long) (img.getWidth() / 3) * (img.getHeight() / 3) * 0.9, "mostly not background");
+            // the chart colours are on the screen
+            for (String c : List.of(Html.SUCCESS, Html.DEFERRAL, Html.FAILURE)) {
+                assertTrue(colours.contains(0xff000000 | Integer.parseInt(c.substring(1), 16)), "colour " + c + " painted");
+            }
+            Files.copy(html, keep.resolve(html.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(png, keep.resolve(png.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     static long sumFirstColumn(List<String> lines) {
         long s = 0;
         for (String l : lines) {
