@@ -456,7 +456,7 @@ final class Html {
             if (lo == null || a.at().isBefore(lo)) lo = a.at();
             if (hi == null || a.at().isAfter(hi)) hi = a.at();
         }
-        Map<String, List<Instant[]>> lanes = new LinkedHashMap<>();
+        Map<String, List<Instant>> lanes = new LinkedHashMap<>();
         Map<String, Instant> open = new LinkedHashMap<>();
         Map<String, String> openLane = new LinkedHashMap<>();
         Map<String, String> tips = new LinkedHashMap<>();

@@ -260,6 +260,7 @@ class ReportCommandTest {
             for (String c : List.of(Html.SUCCESS, Html.DEFERRAL, Html.FAILURE)) {
                 assertTrue(colours.contains(0xff000000 | Integer.parseInt(c.substring(1), 16)), "colour " + c + " painted");
             }
+            Files.writeString(keep.resolve("report-" + run.getKey() + ".txt"), report("--output", run.getValue().toString()).out());
             Files.copy(html, keep.resolve(html.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.copy(png, keep.resolve(png.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
