@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,16 +23,20 @@ import java.util.stream.Stream;
  *
  * <pre>
  * report --output DIR [--html FILE] [--top N]
+ * report --kafka-bootstrap SERVERS [--topic-prefix P] [--html FILE] [--top N]
  * </pre>
  */
 public final class ReportCommand {
     static final String USAGE = String.join("\n",
             "report: a run's outputs as a readable report (text on stdout, optionally an HTML page with charts).",
             "  --output DIR     the run's output folder (default out): hosts/, senders/, domains/, lifecycles/ and the alert folders",
+            "  --kafka-bootstrap SERVERS  read the output topics instead, from their earliest offsets to the end offsets",
+            "                   at the start (read_committed; no consumer group, nothing committed)",
+            "  --topic-prefix P the output topics' prefix (default qmail.)",
             "  --html FILE      also write a self-contained HTML page (inline CSS, SVG, script; no network needed to view it)",
             "  --top N          rows of the senders and domains tables (default 10)",
             "  --quiet          no text report on stdout (with --html)");
-    private static final Set<String> KNOWN = Set.of("output", "html", "top", "quiet", "help");
+    private static final Set<String> KNOWN = Set.of("output", "html", "top", "quiet", "help", "kafka-bootstrap", "topic-prefix");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ReportCommand() {}
@@ -47,6 +52,7 @@ public final class ReportCommand {
                 out.println(USAGE);
                 return 0;
             }
+            if (a.has("kafka-bootstrap") && a.has("output")) throw new IllegalArgumentException("give --output or --kafka-bootstrap, not both");
             top = Integer.parseInt(a.get("top", "10"));
             if (top < 1) throw new IllegalArgumentException("--top must be at least 1");
         } catch (NumberFormatException e) {
@@ -57,23 +63,35 @@ public final class ReportCommand {
             err.println(USAGE);
             return 2;
         }
-        Path dir = Path.of(a.get("output", "out"));
-        if (!Files.isDirectory(dir)) {
-            err.println("error: --output " + dir + " is not a folder");
-            return 2;
-        }
         ReportData d;
-        try {
-            d = ReportData.load(output -> read(dir.resolve(output)));
-        } catch (IOException | RuntimeException e) {
-            err.println("error: cannot read the outputs under " + dir + ": " + e.getMessage());
-            return 2;
+        String source;
+        if (a.has("kafka-bootstrap")) {
+            String prefix = a.get("topic-prefix", "qmail.");
+            source = "topics " + prefix + "* at " + a.get("kafka-bootstrap", "");
+            try (KafkaRange k = new KafkaRange(a.get("kafka-bootstrap", ""), prefix, Duration.ofSeconds(60))) {
+                d = ReportData.load(k);
+            } catch (IOException | RuntimeException e) {
+                err.println("error: cannot read the output topics " + prefix + "* at " + a.get("kafka-bootstrap", "") + ": " + e.getMessage());
+                return 2;
+            }
+        } else {
+            Path dir = Path.of(a.get("output", "out"));
+            if (!Files.isDirectory(dir)) {
+                err.println("error: --output " + dir + " is not a folder");
+                return 2;
+            }
+            try {
+                d = ReportData.load(output -> read(dir.resolve(output)));
+            } catch (IOException | RuntimeException e) {
+                err.println("error: cannot read the outputs under " + dir + ": " + e.getMessage());
+                return 2;
+            }
+            source = dir.toAbsolutePath().normalize().toString();
         }
         if (d.hosts.isEmpty() && d.lifecycles == 0) {
-            err.println("error: nothing to report under " + dir + " (no hosts/ aggregates and no lifecycles/; run the job with --stats true)");
+            err.println("error: nothing to report in " + source + " (no hosts aggregates and no life cycles; run the job with --stats true)");
             return 1;
         }
-        String source = dir.toAbsolutePath().normalize().toString();
         if (!a.has("quiet")) out.print(Text.report(d, source, top));
         if (a.has("html")) {
             Path html = Path.of(a.get("html", "report.html"));
