@@ -133,7 +133,7 @@ final class Html {
         // traffic per host
         b.append("<section id=\"traffic\"><h2>Traffic per host over time</h2>");
         legend(b, new String[] {"success", "deferral", "failure", "accepted"}, new String[] {SUCCESS, DEFERRAL, FAILURE, ACCEPTED});
-        b.append("<p class=\"legend\">delivery attempts ended per ").append(Text.duration(d.binSeconds))
+        b.append("<p class=\"legend\">delivery attempts ended per ").append(binLabel(d.binSeconds))
                 .append(" (bars, by outcome); messages accepted (line)</p>");
         if (d.traffic.isEmpty()) b.append("<p class=\"none\">no deliveries</p>");
         for (Map.Entry<String, TreeMap<Instant, ReportData.Bin>> e : d.traffic.entrySet()) {
@@ -233,6 +233,13 @@ final class Html {
         return b.toString();
     }
 
+    static String binLabel(long seconds) {
+        if (seconds % 86400 == 0) return seconds / 86400 + " d";
+        if (seconds % 3600 == 0) return seconds / 3600 + " h";
+        if (seconds % 60 == 0) return seconds / 60 + " min";
+        return seconds + " s";
+    }
+
     private static void kpi(StringBuilder b, String value, String label) {
         b.append("<div class=\"kpi\"><b>").append(esc(value)).append("</b><span>").append(esc(label)).append("</span></div>");
     }
@@ -281,7 +288,10 @@ final class Html {
                     .append("\" text-anchor=\"end\">").append(fmtTick(y)).append("</text>");
         }
         boolean days = last - first > 86400;
+        // a label every k bins, k bins being a whole number of minutes, on times that are multiples of it
         int labelEvery = Math.max(1, (int) Math.ceil(n / 12.0));
+        while (binSeconds < 60 && (labelEvery * binSeconds) % 60 != 0) labelEvery++;
+        long labelSeconds = labelEvery * binSeconds;
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < n; i++) {
             Instant t = Instant.ofEpochSecond(first + i * binSeconds);
@@ -301,7 +311,7 @@ final class Html {
                         .append("</title></rect>");
             }
             line.append(i == 0 ? "M" : "L").append(num(left + (i + 0.5) * bw)).append(',').append(num(top + ph - x.accepted / ymax * ph));
-            if (i % labelEvery == 0) {
+            if (t.getEpochSecond() % labelSeconds == 0) {
                 b.append("<text x=\"").append(num(left + (i + 0.5) * bw)).append("\" y=\"").append(h - 8).append("\" text-anchor=\"middle\">")
                         .append((days ? DHM : HM).format(t)).append("</text>");
             }

@@ -152,7 +152,8 @@ final class ReportData {
 
     static ReportData load(Source src) throws IOException {
         ReportData d = new ReportData();
-        for (JsonNode r : latest(src.read("hosts"))) {
+        List<JsonNode> hostRecords = latest(src.read("hosts"));
+        for (JsonNode r : hostRecords) {
             d.hosts.computeIfAbsent(r.path("key").asText(), Sum::new).add(r);
             d.fleet.add(r);
             d.windows.add(r.path("window_start").asText());
@@ -187,7 +188,7 @@ final class ReportData {
         d.fleetDdelays.sort(null);
 
         boolean windowed = !d.wholeInputWindow && d.windows.size() > 1;
-        if (windowed) d.trafficFromWindows(latest(src.read("hosts")));
+        if (windowed) d.trafficFromWindows(hostRecords);
         else d.trafficFromLifecycles(lcs.values());
 
         for (String folder : AlertFolders.FOLDERS) {
