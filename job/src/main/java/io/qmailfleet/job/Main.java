@@ -50,6 +50,13 @@ public final class Main {
             if (rc != 0) System.exit(rc);
             return;
         }
+        if (args.length > 0 && args[0].equals("report")) {
+            // `report ...`: a run's outputs as a text report and an HTML page with charts
+            int rc = io.qmailfleet.job.report.ReportCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err);
+            if (rc != 0) System.exit(rc);
+            return;
+        }
         int code = cli(args, System.out, System.err);
         if (code != 0) System.exit(code);
     }
