@@ -9,6 +9,8 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.QmailEventTypeInfo;
+import io.qmailfleet.job.metrics.HostMetrics;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
@@ -18,6 +20,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -76,6 +79,14 @@ import org.apache.flink.util.OutputTag;
  * {@code startNanos}, link fields) and the control events DELIVERY_INTERRUPTED, STUCK_CHECK,
  * HUNG_CHECK, FLUSH_OPEN, EVICT, LINK. Side outputs: {@link #HOST_EVENTS} (status, warning,
  * alert lines), {@link #LATE}, {@link #DEAD_LETTERS}.
+ *
+ * <h2>Gauges</h2>
+ * {@value HostMetrics#OPEN_MESSAGES} per host (messages between their first line and
+ * {@code end msg}) and {@value HostMetrics#HOSTS_WITH_STATE} (hosts this subtask keeps state for).
+ * They are counted in memory: a line changes its host's count by what the rules opened and closed
+ * ({@link OpenMessages#takeDelta}), never by scanning state. On {@link #open()} (a start or a
+ * restore) both are recomputed from the keyed state once; when a host's state is cleared (end of
+ * input, idle TTL) its gauge is removed and it leaves the host count.
  */
 public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         implements OneInputStreamOperator<QmailEvent, QmailEvent>, Triggerable<String, VoidNamespace> {
@@ -108,6 +119,9 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     private transient Emitter emitter;
     /** Processing time this instance started: after a restore a host needs a new line before the wall clock advances it. */
     private transient long attemptStartMillis;
+    private transient HostMetrics hostMetrics;
+    /** Hosts with keyed state on this subtask -> their number of open messages (a gauge reads the cell). */
+    private transient Map<String, long[]> openCounts;
 
     public HostSequencer() {
         this(new LifecycleConfig());
@@ -126,14 +140,17 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     public void open() throws Exception {
         super.open();
         var ctx = getRuntimeContext();
-        hostState = ctx.getState(new ValueStateDescriptor<>("host", TypeInformation.of(HostState.class)));
+        ValueStateDescriptor<HostState> hostDescriptor =
+                new ValueStateDescriptor<>("host", TypeInformation.of(HostState.class));
+        hostState = ctx.getState(hostDescriptor);
         buffer = ctx.getState(new ValueStateDescriptor<>("reorder", TypeInformation.of(ReorderBuffer.class)));
         // the compact event serializer: one write and one read per line (savepoints with the POJO form migrate)
         fifo = ctx.getMapState(new MapStateDescriptor<>("fifo", Types.LONG, QmailEventTypeInfo.INSTANCE));
         deliveries = ctx.getMapState(new MapStateDescriptor<>(
                 "deliveries", Types.LONG, TypeInformation.of(InFlightDelivery.class)));
-        openMessages = ctx.getMapState(new MapStateDescriptor<>(
-                "openMessages", Types.LONG, TypeInformation.of(OpenMessage.class)));
+        MapStateDescriptor<Long, OpenMessage> openDescriptor = new MapStateDescriptor<>(
+                "openMessages", Types.LONG, TypeInformation.of(OpenMessage.class));
+        openMessages = ctx.getMapState(openDescriptor);
         links = ctx.getMapState(new MapStateDescriptor<>("links", Types.LONG, TypeInformation.of(PendingLink.class)));
         openByQp = ctx.getMapState(new MapStateDescriptor<>("openByQp", Types.LONG, Types.LONG));
         // the timer service name of KeyedProcessOperator, which ran this stage before
@@ -142,6 +159,59 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
                 table(deliveries), table(openMessages), table(links), table(openByQp));
         emitter = new Emitter();
         attemptStartMillis = timers.currentProcessingTime();
+        hostMetrics = new HostMetrics(getMetricGroup());
+        openCounts = new HashMap<>();
+        getMetricGroup().gauge(HostMetrics.HOSTS_WITH_STATE, (Gauge<Integer>) () -> openCounts.size());
+        recount(hostDescriptor, openDescriptor);
+    }
+
+    /**
+     * The gauges after a restore: every host with state, and its open messages, read from the
+     * keyed state once (hosts and open messages of this subtask; nothing per line).
+     */
+    private void recount(ValueStateDescriptor<HostState> hostDescriptor,
+                         MapStateDescriptor<Long, OpenMessage> openDescriptor) throws Exception {
+        var backend = this.<String>getKeyedStateBackend();
+        if (backend == null) return;
+        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, hostDescriptor,
+                (host, state) -> {
+                    if (state.value() != null) track(host);
+                });
+        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, openDescriptor,
+                (host, state) -> {
+                    long[] cell = openCounts.get(host);
+                    if (cell == null) return;
+                    for (Iterator<Long> it = state.keys().iterator(); it.hasNext(); it.next()) cell[0]++;
+                });
+    }
+
+    /** A host gets state: it counts as a host with state, and its open-messages gauge is registered. */
+    private long[] track(String host) {
+        long[] cell = openCounts.get(host);
+        if (cell == null) {
+            long[] c = new long[1];
+            hostMetrics.host(host).gauge(HostMetrics.OPEN_MESSAGES, (Gauge<Long>) () -> c[0]);
+            openCounts.put(host, c);
+            cell = c;
+        }
+        return cell;
+    }
+
+    /** Applies what the rules just opened and closed for the host to its gauge. */
+    private void countOpen(String host) {
+        long d = rules.messages.takeDelta();
+        if (d != 0) track(host)[0] += d;
+    }
+
+    /** Open messages of a host with state on this subtask, -1 if it has none (the gauge's value). */
+    long openMessagesOf(String host) {
+        long[] cell = openCounts.get(host);
+        return cell == null ? -1 : cell[0];
+    }
+
+    /** Hosts with state on this subtask (the gauge's value). */
+    int hostsWithState() {
+        return openCounts.size();
     }
 
     @Override
@@ -149,7 +219,10 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         QmailEvent ev = element.getValue();
         String host = (String) getCurrentKey();
         HostState st = hostState.value();
-        if (st == null) st = new HostState();
+        if (st == null) {
+            st = new HostState();
+            track(host);
+        }
         long now = timers.currentProcessingTime();
         st.lastActivityMillis = now;
         if (!st.flushTimerSet) {
@@ -162,6 +235,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         }
         if (ev.host == null) ev.host = host;
         rules.onLine(st, host, ev, emitter);
+        countOpen(host);
         syncReleaseTimer(st);
         syncWallTimer(st);
         hostState.update(st);
@@ -180,6 +254,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         }
         if (t == st.bufferTimerMillis) st.bufferTimerMillis = -1;
         rules.onWatermark(st, timer.getKey(), wm, emitter);
+        countOpen(timer.getKey());
         syncReleaseTimer(st);
         syncWallTimer(st);
         hostState.update(st);
@@ -195,6 +270,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
                 // now, not the timer's time: a tick that fires late releases all that is due by now
             rules.onWallClock(st, timer.getKey(), Math.max(timer.getTimestamp(), timers.currentProcessingTime()),
                     attemptStartMillis, emitter);
+            countOpen(timer.getKey());
             syncReleaseTimer(st);
             syncWallTimer(st);
             hostState.update(st);
@@ -219,6 +295,9 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (st.bufferTimerMillis >= 0) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, st.bufferTimerMillis);
         if (st.flushTimerSet) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, Long.MAX_VALUE);
         hostState.clear();
+        rules.messages.takeDelta();
+        openCounts.remove(host);
+        hostMetrics.drop(host);
     }
 
     /** One event-time timer for the earliest line still waiting in the reorder buffer, if any. */

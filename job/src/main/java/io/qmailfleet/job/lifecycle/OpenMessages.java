@@ -16,10 +16,22 @@ import java.util.Set;
 final class OpenMessages {
     private final StateTable<Long, OpenMessage> open;
     private final long stuckAfterNanos;
+    /** Net change of the number of open messages since {@link #takeDelta()} was last called. */
+    private long delta;
 
     OpenMessages(StateTable<Long, OpenMessage> open, long stuckAfterNanos) {
         this.open = open;
         this.stuckAfterNanos = stuckAfterNanos;
+    }
+
+    /**
+     * The net number of messages opened minus those closed since the last call: lets a caller
+     * keep a count of the open messages without scanning the table.
+     */
+    long takeDelta() {
+        long d = delta;
+        delta = 0;
+        return d;
     }
 
     OpenMessage get(long msgId) {
@@ -37,6 +49,7 @@ final class OpenMessages {
         m.birthNanos = ev.tsNanos;
         m.sinceNanos = ev.tsNanos;
         open.put(ev.msgId, m);
+        if (old == null) delta++;
         DeadlineScanner.arm(st, Sat.add(m.sinceNanos, stuckAfterNanos));
         return old;
     }
@@ -48,6 +61,7 @@ final class OpenMessages {
             m = new OpenMessage();
             m.sinceNanos = ev.tsNanos;
             open.put(ev.msgId, m);
+            delta++;
             DeadlineScanner.arm(st, Sat.add(m.sinceNanos, stuckAfterNanos));
         }
         return m;
@@ -56,7 +70,10 @@ final class OpenMessages {
     /** {@code end msg}: forgets the message; returns its entry, null if it was not open. */
     OpenMessage ended(long msgId) {
         OpenMessage m = open.get(msgId);
-        if (m != null) open.remove(msgId);
+        if (m != null) {
+            open.remove(msgId);
+            delta--;
+        }
         return m;
     }
 
@@ -86,6 +103,7 @@ final class OpenMessages {
                 x.text = "open longer than the maximum open age";
                 out.message(x);
                 mi.remove();
+                delta--;
                 if (r.evicted == null) r.evicted = new HashSet<>();
                 r.evicted.add(e.getKey());
                 if (m.qp >= 0) {
@@ -115,7 +133,9 @@ final class OpenMessages {
         return open.iterator();
     }
 
+    /** Drops every open message; the count of the host is dropped with it (the delta restarts at 0). */
     void clear() {
         open.clear();
+        delta = 0;
     }
 }

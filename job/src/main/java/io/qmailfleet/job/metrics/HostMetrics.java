@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 
 /**
  * Per-host metrics of one operator subtask, registered the first time a host is seen: each host is
@@ -18,7 +19,10 @@ import org.apache.flink.metrics.MetricGroup;
  *   <li>{@value #LINES_READ}, {@value #LINES_DEAD_LETTERED} (per {@code reason}),
  *       {@value #LOG_LAG_MS}, {@value #LOG_TIME_MS} from the parse stage;</li>
  *   <li>{@value #ALERTS_RAISED} (per {@code kind}), {@value #STUCK_MESSAGES},
- *       {@value #HUNG_DELIVERIES} from the alert stream.</li>
+ *       {@value #HUNG_DELIVERIES} from the alert stream;</li>
+ *   <li>{@value #OPEN_MESSAGES} per host and {@value #HOSTS_WITH_STATE} (operator-wide, no host
+ *       label) from the host stage; a host's {@value #OPEN_MESSAGES} is removed with its state
+ *       ({@link #drop}).</li>
  * </ul>
  */
 public final class HostMetrics {
@@ -31,6 +35,8 @@ public final class HostMetrics {
     public static final String ALERTS_RAISED = "alertsRaised";
     public static final String STUCK_MESSAGES = "stuckMessages";
     public static final String HUNG_DELIVERIES = "hungDeliveries";
+    public static final String OPEN_MESSAGES = "openMessages";
+    public static final String HOSTS_WITH_STATE = "hostsWithState";
 
     /** The host name used for lines and alerts without one (they are dead-lettered, but counted). */
     public static final String NO_HOST = "(none)";
@@ -68,5 +74,16 @@ public final class HostMetrics {
         String h = host == null ? NO_HOST : host;
         return counters.computeIfAbsent(h, k -> new HashMap<>())
                 .computeIfAbsent(key + '\n' + value + '\n' + name, k -> host(h).addGroup(key, value).counter(name));
+    }
+
+    /**
+     * Removes every metric of one host in this operator (they stop being reported; Prometheus
+     * drops the series). A later {@link #host} or {@link #counter} of the host registers anew.
+     */
+    public void drop(String host) {
+        String h = host == null ? NO_HOST : host;
+        counters.remove(h);
+        MetricGroup g = hosts.remove(h);
+        if (g instanceof AbstractMetricGroup<?> closable) closable.close();
     }
 }
