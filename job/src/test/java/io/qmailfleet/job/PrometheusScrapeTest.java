@@ -59,6 +59,8 @@ class PrometheusScrapeTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "flink_taskmanager_job_task_operator_qmail_host_";
+    /** Operator metrics without a host label. */
+    private static final String OPERATOR_PREFIX = "flink_taskmanager_job_task_operator_";
     private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(120);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -135,6 +137,13 @@ class PrometheusScrapeTest {
                     + "{qmail_host=\"mx1\",kind=\"stuck_message\"}) > 0");
             assertEquals(1, query(api, "sum by (qmail_host) (" + PREFIX + HostMetrics.STUCK_MESSAGES + "{qmail_host=\"mx1\"})").size());
 
+            // the host stage: mx1's open messages (its dead-lettered lines never reach that stage, so mx2
+            // keeps no state there) and the number of hosts it keeps state for
+            awaitNonEmpty(prometheus, promLog, api, "sum by (qmail_host) (" + PREFIX + HostMetrics.OPEN_MESSAGES
+                    + "{qmail_host=\"mx1\"}) >= 0");
+            assertEquals(0, query(api, PREFIX + HostMetrics.OPEN_MESSAGES + "{qmail_host=\"mx2\"}").size());
+            awaitNonEmpty(prometheus, promLog, api, "sum(" + OPERATOR_PREFIX + HostMetrics.HOSTS_WITH_STATE + ") == 1");
+
             // every query of the dashboard is valid PromQL over these metrics and has data
             JsonNode dashboard = JSON.readTree(Capture.repo().resolve("deploy/prometheus/grafana-dashboard.json").toFile());
             for (JsonNode panel : dashboard.get("panels")) {
@@ -171,6 +180,7 @@ class PrometheusScrapeTest {
         Set<Integer> ids = new HashSet<>();
         Set<String> used = new HashSet<>();
         Pattern metric = Pattern.compile(Pattern.quote(PREFIX) + "(?:reason_|kind_)?([A-Za-z]+)");
+        Pattern jobWide = Pattern.compile(Pattern.quote(OPERATOR_PREFIX) + "(" + HostMetrics.HOSTS_WITH_STATE + ")\\b");
         List<String> titles = new ArrayList<>();
         for (JsonNode p : d.get("panels")) {
             assertTrue(ids.add(p.get("id").asInt()), "unique panel id " + p.get("id"));
@@ -182,6 +192,12 @@ class PrometheusScrapeTest {
             assertTrue(p.get("targets").size() > 0);
             for (JsonNode t : p.get("targets")) {
                 String expr = t.get("expr").asText();
+                Matcher w = jobWide.matcher(expr);
+                if (w.find()) { // a job-wide metric: no host label to filter by
+                    used.add(w.group(1));
+                    assertTrue(t.get("refId").asText().length() > 0);
+                    continue;
+                }
                 assertTrue(expr.contains("qmail_host=~\"$host\""), "filtered by the host variable: " + expr);
                 Matcher m = metric.matcher(expr);
                 assertTrue(m.find(), "a job metric in " + expr);
@@ -190,7 +206,8 @@ class PrometheusScrapeTest {
             }
         }
         assertEquals(Set.of(HostMetrics.LINES_READ, HostMetrics.LINES_DEAD_LETTERED, HostMetrics.LOG_LAG_MS,
-                HostMetrics.STUCK_MESSAGES, HostMetrics.HUNG_DELIVERIES, HostMetrics.ALERTS_RAISED), used, titles.toString());
+                HostMetrics.STUCK_MESSAGES, HostMetrics.HUNG_DELIVERIES, HostMetrics.ALERTS_RAISED,
+                HostMetrics.OPEN_MESSAGES, HostMetrics.HOSTS_WITH_STATE), used, titles.toString());
     }
 
     // =============================================================================================
