@@ -1,5 +1,7 @@
 package io.qmailfleet.job;
 
+import io.qmailfleet.job.alert.AlertStage;
+import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.model.DeadLetter;
@@ -28,6 +30,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                  ├─ host events (status, alert:, warning:, tcpserver)
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
  *                                                                                          └─▶ alerts
+ *   host events (qmail-send) + alerts ─ keyBy(host) ─▶ alert engine ─▶ pages
  * </pre>
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
@@ -53,6 +56,8 @@ public final class FleetPipeline {
         public DataStream<LifecycleRecord> lifecycles;
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
+        /** Paging alert events (PagerDuty Events v2 shape), see {@link AlertStage}. */
+        public DataStream<PageEvent> pages;
     }
 
     /**
@@ -110,12 +115,16 @@ public final class FleetPipeline {
                 .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS));
         s.lifecycles = lifecycles;
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
+        // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
+        // log with another order) and the per-message alerts
+        s.pages = AlertStage.build(sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert);
 
         sinks.events(s.events);
         sinks.deadLetters(s.deadLetters);
         sinks.lifecycles(s.lifecycles);
         sinks.alerts(s.alerts);
         sinks.late(s.late);
+        sinks.pages(s.pages);
         return s;
     }
 }

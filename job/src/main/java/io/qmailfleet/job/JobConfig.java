@@ -1,5 +1,6 @@
 package io.qmailfleet.job;
 
+import io.qmailfleet.job.alert.AlertConfig;
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
 import java.io.Serializable;
@@ -34,7 +35,7 @@ public final class JobConfig implements Serializable {
             "  --topic-prefix P           output topics P+lifecycles, alerts, dead-letters, events, late (default qmail.)",
             "  --exactly-once true        transactional Kafka output (visible at checkpoints)",
             "Output:",
-            "  --output DIR               JSON-lines folders events/ dead-letters/ lifecycles/ alerts/ late/ and",
+            "  --output DIR               JSON-lines folders events/ dead-letters/ lifecycles/ alerts/ late/ pages/ and",
             "                             summary.json (default: " + DEFAULT_OUTPUT + "; those folders are replaced)",
             "  --events true|false        write every parsed line to events/ (default true)",
             "Time and timeouts (host log time, not wall clock):",
@@ -44,6 +45,15 @@ public final class JobConfig implements Serializable {
             "  --max-open-age DUR         a message open longer is written as abandoned and dropped (default 8d)",
             "  --host-idle-ttl DUR        processing time after which a silent host's state is dropped (default 30d)",
             "  --idle-timeout DUR         source split idleness for watermarks (default 30s)",
+            "Paging alerts (pages/; host log time unless noted):",
+            "  --silent-after DUR         a host without a qmail-send line this long pages host_silent (default 30m;",
+            "                             live Kafka input: wall-clock watchdog per host)",
+            "  --alert-resolve-after DUR  a condition clear this long resolves its alert (default 1m)",
+            "  --warning-quiet DUR        a warning kind not repeated this long is over (default 15m)",
+            "  --saturation-for DUR       a channel at its concurrency limit this long pages (default 10m)",
+            "  --saturation-clear R       saturation ends below this fraction of the limit (default 0.8)",
+            "  --max-triggers-per-hour N  per dedup key (default 3)",
+            "  --stuck-min-count N        stuck/hung messages of one host and domain that page (default 1)",
             "Parsing:",
             "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
@@ -58,7 +68,8 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once");
+            "exactly-once", "silent-after", "alert-resolve-after", "warning-quiet", "saturation-for",
+            "saturation-clear", "max-triggers-per-hour", "stuck-min-count");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -78,6 +89,7 @@ public final class JobConfig implements Serializable {
     public boolean exactlyOnce;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
+    public AlertConfig alert = new AlertConfig();
 
     /** True when lines come from Kafka (no --input files). */
     public boolean readsKafka() {
@@ -123,6 +135,16 @@ public final class JobConfig implements Serializable {
         if (a.has("hung-after")) c.lifecycle.hungAfterNanos = Durations.parse(a.get("hung-after", "30m")).toNanos();
         if (a.has("max-open-age")) c.lifecycle.maxOpenAgeNanos = Durations.parse(a.get("max-open-age", "8d")).toNanos();
         if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
+        AlertConfig al = c.alert;
+        al.liveWatchdog = unbounded;
+        if (a.has("silent-after")) al.silentAfterNanos = Durations.parse(a.get("silent-after", "30m")).toNanos();
+        if (a.has("alert-resolve-after")) al.resolveAfterNanos = Durations.parse(a.get("alert-resolve-after", "1m")).toNanos();
+        if (a.has("warning-quiet")) al.warningQuietNanos = Durations.parse(a.get("warning-quiet", "15m")).toNanos();
+        if (a.has("saturation-for")) al.saturationForNanos = Durations.parse(a.get("saturation-for", "10m")).toNanos();
+        if (a.has("saturation-clear")) al.saturationClearRatio = Double.parseDouble(a.get("saturation-clear", "0.8"));
+        if (a.has("max-triggers-per-hour")) al.maxTriggersPerHour = Integer.parseInt(a.get("max-triggers-per-hour", "3"));
+        if (a.has("stuck-min-count")) al.stuckMinCount = Integer.parseInt(a.get("stuck-min-count", "1"));
+        al.validate();
         return c;
     }
 }

@@ -211,12 +211,23 @@ public final class Main {
         return b.toString();
     }
 
+    /** Numbers as they are; a list (e.g. the dedup keys of alerts still open) as a sorted JSON array of strings. */
+    private static String jsonValue(Object v) {
+        if (!(v instanceof java.util.Collection)) return String.valueOf(v);
+        StringBuilder b = new StringBuilder("[");
+        for (Object o : new java.util.TreeSet<>(((java.util.Collection<?>) v).stream().map(String::valueOf).toList())) {
+            if (b.length() > 1) b.append(',');
+            b.append('"').append(String.valueOf(o).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return b.append(']').toString();
+    }
+
     static String summaryJson(JobExecutionResult r) {
         Map<String, Object> sorted = new TreeMap<>(r.getAllAccumulatorResults());
         StringBuilder b = new StringBuilder("{");
         for (Map.Entry<String, Object> e : sorted.entrySet()) {
             if (b.length() > 1) b.append(',');
-            b.append('"').append(e.getKey()).append("\":").append(e.getValue());
+            b.append('"').append(e.getKey()).append("\":").append(jsonValue(e.getValue()));
         }
         b.append(",\"job_time_ms\":").append(r.getNetRuntime()).append("}\n");
         return b.toString();

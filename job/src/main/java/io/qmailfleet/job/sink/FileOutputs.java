@@ -1,5 +1,7 @@
 package io.qmailfleet.job.sink;
 
+import io.qmailfleet.job.alert.PageEvent;
+import io.qmailfleet.job.alert.PageJson;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -15,7 +17,7 @@ import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * JSON-lines files, one folder per output under the output directory:
- * {@code events/}, {@code dead-letters/}, {@code lifecycles/}, {@code alerts/}, {@code late/}.
+ * {@code events/}, {@code dead-letters/}, {@code lifecycles/}, {@code alerts/}, {@code late/}, {@code pages/}.
  * Files roll on every checkpoint and become visible (lose their in-progress name) when the
  * checkpoint completes, so a file under a folder is always complete; a bounded run's last files are
  * committed by the final checkpoint.
@@ -63,5 +65,10 @@ public final class FileOutputs implements PipelineSinks {
     @Override
     public void late(DataStream<QmailEvent> late) {
         write(late, "late", JsonLines::event);
+    }
+
+    @Override
+    public void pages(DataStream<PageEvent> pages) {
+        write(pages, "pages", PageJson::page);
     }
 }

@@ -1,5 +1,7 @@
 package io.qmailfleet.job.sink;
 
+import io.qmailfleet.job.alert.PageEvent;
+import io.qmailfleet.job.alert.PageJson;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -14,7 +16,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * JSON records to Kafka topics {@code <prefix>lifecycles}, {@code <prefix>alerts},
- * {@code <prefix>dead-letters}, {@code <prefix>events}, {@code <prefix>late}, keyed by host.
+ * {@code <prefix>dead-letters}, {@code <prefix>events}, {@code <prefix>late}, keyed by host, and {@code <prefix>pages}, keyed by dedup key.
  * With exactly-once, records become visible to {@code read_committed} consumers when the checkpoint
  * that covers them completes.
  */
@@ -90,5 +92,11 @@ public final class KafkaOutputs implements PipelineSinks {
     @Override
     public void late(DataStream<QmailEvent> late) {
         write(late, "late", e -> e.host, JsonLines::event);
+    }
+
+    /** Keyed by dedup key, so a key's trigger and resolve stay in one partition, in order. */
+    @Override
+    public void pages(DataStream<PageEvent> pages) {
+        write(pages, "pages", p -> p.dedupKey, PageJson::page);
     }
 }

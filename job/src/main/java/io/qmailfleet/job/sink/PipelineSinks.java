@@ -1,5 +1,6 @@
 package io.qmailfleet.job.sink;
 
+import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -12,7 +13,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  */
 public interface PipelineSinks {
     /** The outputs' names: the folders of the file outputs, the topic suffixes of the Kafka ones. */
-    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late");
+    java.util.List<String> OUTPUTS = java.util.List.of("events", "dead-letters", "lifecycles", "alerts", "late", "pages");
 
     /** Every parsed line (the typed event stream). */
     void events(DataStream<QmailEvent> events);
@@ -28,4 +29,7 @@ public interface PipelineSinks {
 
     /** Lines that arrived later than the out-of-order bound allows. */
     void late(DataStream<QmailEvent> late);
+
+    /** Paging alert events (PagerDuty Events v2 shape); sinks that do not take them ignore them. */
+    default void pages(DataStream<PageEvent> pages) {}
 }
