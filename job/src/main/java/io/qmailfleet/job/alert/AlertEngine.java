@@ -7,6 +7,7 @@ import io.qmailfleet.job.model.Recipient;
 import io.qmailfleet.job.sink.JsonLines;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,6 +72,8 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     private transient MapState<String, AlertKey> keys;
     /** stuck/hung member ({@code s<msg>} or {@code h<msg>/<delivery>}) to its dedup keys, space-separated. */
     private transient MapState<String, String> members;
+    /** Message alerts held until the watermark passes them, by log time in milliseconds. */
+    private transient MapState<Long, List<MessageAlert>> pending;
     private transient ListAccumulator<String> openAtEnd;
 
     public AlertEngine(AlertConfig config) {
@@ -85,6 +88,8 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 new MapStateDescriptor<>("alert-keys", Types.STRING, TypeInformation.of(AlertKey.class)));
         members = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("alert-members", Types.STRING, Types.STRING));
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-pending", Types.LONG,
+                Types.LIST(TypeInformation.of(MessageAlert.class))));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(ACC_OPEN, openAtEnd);
     }
@@ -268,10 +273,45 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     // =====================================================================================
     // input 2: message alerts (rule 7)
 
+    /**
+     * Message alerts come from the lifecycle builder, keyed by message, over as many channels as it
+     * has subtasks: one host's alerts arrive in no fixed order. They are held until the watermark
+     * passes their log time and then applied in (time, kind, message, delivery) order, all of one
+     * millisecond together, so the same input always gives the same pages (and a delivery that is
+     * reported hung and finishes at the same instant pages nothing).
+     */
     @Override
     public void processElement2(MessageAlert a, Context ctx, Collector<PageEvent> out) throws Exception {
         HostAlertState st = load(ctx);
-        String host = ctx.getCurrentKey();
+        long ms = Math.floorDiv(a.atNanos, 1_000_000L);
+        List<MessageAlert> held = pending.get(ms);
+        if (held == null) {
+            held = new ArrayList<>();
+            ctx.timerService().registerEventTimeTimer(ms);
+        }
+        held.add(a);
+        pending.put(ms, held);
+        hostState.update(st);
+    }
+
+    private static int rank(MessageAlert a) {
+        return a.kind != null && a.kind.endsWith("_resolved") ? 1 : 0;
+    }
+
+    private void applyMessageAlerts(HostAlertState st, String host, List<MessageAlert> batch, Collector<PageEvent> out)
+            throws Exception {
+        batch.sort(Comparator.comparingLong((MessageAlert a) -> a.atNanos).thenComparingInt(AlertEngine::rank)
+                .thenComparing(a -> a.kind == null ? "" : a.kind)
+                .thenComparingLong(a -> a.msgId).thenComparingLong(a -> a.deliveryId));
+        long now = Long.MIN_VALUE;
+        for (MessageAlert a : batch) {
+            now = Math.max(now, a.atNanos);
+            messageAlert(st, host, a);
+        }
+        sweep(st, MESSAGE_STREAM, now, out);
+    }
+
+    private void messageAlert(HostAlertState st, String host, MessageAlert a) throws Exception {
         long now = a.atNanos;
         switch (a.kind == null ? "" : a.kind) {
             case "stuck_message": {
@@ -302,8 +342,6 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             default:
                 break;
         }
-        sweep(st, MESSAGE_STREAM, now, out);
-        hostState.update(st);
     }
 
     private void addMember(HostAlertState st, String member, Set<String> domains, String cls, String host,
@@ -376,7 +414,20 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             hostState.update(st);
             return;
         }
-        if (timestamp != Long.MAX_VALUE) return;
+        List<MessageAlert> due = new ArrayList<>();
+        List<Long> done = new ArrayList<>();
+        for (Map.Entry<Long, List<MessageAlert>> e : pending.entries()) {
+            if (e.getKey() <= timestamp) {
+                due.addAll(e.getValue());
+                done.add(e.getKey());
+            }
+        }
+        for (Long k : done) pending.remove(k);
+        if (!due.isEmpty()) applyMessageAlerts(st, host, due, out);
+        if (timestamp != Long.MAX_VALUE) {
+            hostState.update(st);
+            return;
+        }
         // end of a bounded input: what still fires is listed, all state goes
         for (AlertKey k : keys.values()) {
             if (k.firing) openAtEnd.add(k.dedupKey);
@@ -385,6 +436,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         hostState.clear();
         keys.clear();
         members.clear();
+        pending.clear();
     }
 
     // =====================================================================================
@@ -475,9 +527,11 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         p.host = k.host;
         p.domain = k.domain;
         p.kind = k.kind;
-        p.count = "stuck_messages".equals(k.alertClass) || "hung_deliveries".equals(k.alertClass)
-                ? k.openMembers : k.count;
+        p.count = k.count;
         p.threshold = k.threshold;
+        if ("stuck_messages".equals(k.alertClass) || "hung_deliveries".equals(k.alertClass)) {
+            k.detail = k.openMembers + " still open of " + k.count + " seen since " + JsonLines.iso(k.firstSeenNanos);
+        }
         p.firstSeenNanos = k.firstSeenNanos;
         p.lastSeenNanos = k.lastSeenNanos;
         p.examples = new ArrayList<>(k.examples);
@@ -493,7 +547,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             case "qmail_warning": what = "qmail-send warning: " + k.kind + " (" + k.count + "x)"; break;
             case "qmail_crash": what = "qmail-send restarted without exiting (crash)"; break;
             case "queue_saturated": what = k.kind + " deliveries at the concurrency limit"; break;
-            case "stuck_messages": what = count + " message(s) stuck in the queue for "
+            case "stuck_messages": what = count + " message" + (count == 1 ? "" : "s") + " stuck in the queue for "
                     + (k.domain.isEmpty() ? "local recipients" : k.domain); break;
             case "hung_deliveries": what = count + " hung deliver" + (count == 1 ? "y" : "ies") + " to "
                     + (k.domain.isEmpty() ? "local recipients" : k.domain); break;

@@ -1,5 +1,6 @@
 package io.qmailfleet.job.testutil;
 
+import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -38,6 +39,12 @@ public final class CollectingSinks implements PipelineSinks {
         s.sinkTo(new CollectingSink<>(prefix + "late")).name("collect late");
     }
 
+    @Override
+    public void pages(DataStream<PageEvent> s) {
+        s.sinkTo(new CollectingSink<>(prefix + "pages")).name("collect pages");
+    }
+
+    public List<PageEvent> pages() { return CollectingSink.results(prefix + "pages"); }
     public List<QmailEvent> events() { return CollectingSink.results(prefix + "events"); }
     public List<DeadLetter> deadLetters() { return CollectingSink.results(prefix + "dead"); }
     public List<LifecycleRecord> lifecycles() { return CollectingSink.results(prefix + "lifecycles"); }
