@@ -54,6 +54,9 @@ public final class JobConfig implements Serializable {
             "  --saturation-clear R       saturation ends below this fraction of the limit (default 0.8)",
             "  --max-triggers-per-hour N  per dedup key (default 3)",
             "  --stuck-min-count N        stuck/hung messages of one host and domain that page (default 1)",
+            "  --domain-window DUR  --domain-min-attempts N  --domain-min-recipients N  --domain-ratio R",
+            "  --domain-clear-ratio R     fleet-wide domain trouble (defaults 15m, 20, 3, 0.5, 0.2)",
+            "  --sender-floor N  --sender-factor F   sender spike per stats window (defaults 200, 10)",
             "Parsing:",
             "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
@@ -69,7 +72,8 @@ public final class JobConfig implements Serializable {
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
             "exactly-once", "silent-after", "alert-resolve-after", "warning-quiet", "saturation-for",
-            "saturation-clear", "max-triggers-per-hour", "stuck-min-count");
+            "saturation-clear", "max-triggers-per-hour", "stuck-min-count", "domain-window", "domain-min-attempts",
+            "domain-min-recipients", "domain-ratio", "domain-clear-ratio", "sender-floor", "sender-factor");
 
     public List<String> inputs = new ArrayList<>();
     public String host;
@@ -144,6 +148,13 @@ public final class JobConfig implements Serializable {
         if (a.has("saturation-clear")) al.saturationClearRatio = Double.parseDouble(a.get("saturation-clear", "0.8"));
         if (a.has("max-triggers-per-hour")) al.maxTriggersPerHour = Integer.parseInt(a.get("max-triggers-per-hour", "3"));
         if (a.has("stuck-min-count")) al.stuckMinCount = Integer.parseInt(a.get("stuck-min-count", "1"));
+        if (a.has("domain-window")) al.domainWindowNanos = Durations.parse(a.get("domain-window", "15m")).toNanos();
+        if (a.has("domain-min-attempts")) al.domainMinAttempts = Long.parseLong(a.get("domain-min-attempts", "20"));
+        if (a.has("domain-min-recipients")) al.domainMinRecipients = Long.parseLong(a.get("domain-min-recipients", "3"));
+        if (a.has("domain-ratio")) al.domainTriggerRatio = Double.parseDouble(a.get("domain-ratio", "0.5"));
+        if (a.has("domain-clear-ratio")) al.domainClearRatio = Double.parseDouble(a.get("domain-clear-ratio", "0.2"));
+        if (a.has("sender-floor")) al.senderFloor = Long.parseLong(a.get("sender-floor", "200"));
+        if (a.has("sender-factor")) al.senderFactor = Double.parseDouble(a.get("sender-factor", "10"));
         al.validate();
         return c;
     }

@@ -30,6 +30,23 @@ public class AlertConfig implements Serializable {
     public int maxTriggersPerHour = 3;
     /** Stuck or hung messages of one host and domain page once there are this many ({@code --stuck-min-count}). */
     public int stuckMinCount = 1;
+    // ---- fleet-wide rates (rules 4 and 5), on the stats stage's windowed aggregates
+    /** Domain trouble: the sliding window over which attempts are summed ({@code --domain-window}). */
+    public long domainWindowNanos = Duration.ofMinutes(15).toNanos();
+    /** Domain trouble needs at least this many attempts in the window ({@code --domain-min-attempts}). */
+    public long domainMinAttempts = 20;
+    /** ...and, when the aggregates know it, this many distinct recipients ({@code --domain-min-recipients}). */
+    public long domainMinRecipients = 3;
+    /** (deferrals + failures) / attempts at or above this pages ({@code --domain-ratio}). */
+    public double domainTriggerRatio = 0.5;
+    /** ...and below this it is over (hysteresis, {@code --domain-clear-ratio}). */
+    public double domainClearRatio = 0.2;
+    /** Sender spike: accepted messages per window at or above this absolute floor ({@code --sender-floor}). */
+    public long senderFloor = 200;
+    /** ...and at least this many times the sender's baseline ({@code --sender-factor}). */
+    public double senderFactor = 10;
+    /** Baseline: the mean over this many windows before the current one, spike windows left out. */
+    public int senderBaselineWindows = 12;
     /** Examples kept in an alert's details. */
     public int maxExamples = 5;
 
@@ -45,6 +62,12 @@ public class AlertConfig implements Serializable {
         }
         if (maxTriggersPerHour < 1) throw new IllegalArgumentException("--max-triggers-per-hour must be >= 1");
         if (stuckMinCount < 1) throw new IllegalArgumentException("--stuck-min-count must be >= 1");
+        if (domainWindowNanos <= 0) throw new IllegalArgumentException("--domain-window must be > 0");
+        if (!(domainClearRatio <= domainTriggerRatio && domainTriggerRatio <= 1 && domainClearRatio >= 0)) {
+            throw new IllegalArgumentException("need 0 <= --domain-clear-ratio <= --domain-ratio <= 1");
+        }
+        if (senderFactor < 1) throw new IllegalArgumentException("--sender-factor must be >= 1");
+        if (senderBaselineWindows < 1) throw new IllegalArgumentException("sender baseline needs >= 1 window");
         return this;
     }
 }

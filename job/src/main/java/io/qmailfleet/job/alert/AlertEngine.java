@@ -484,6 +484,21 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     }
 
     private void evaluate(HostAlertState st, AlertKey k, long now, Collector<PageEvent> out) throws Exception {
+        String action = step(k, now, config.maxTriggersPerHour);
+        if (action != null) out.collect(page(k, action, now));
+        if (idle(k, now)) {
+            keys.remove(k.dedupKey);
+            st.keys--;
+        } else {
+            keys.put(k.dedupKey, k);
+        }
+    }
+
+    /**
+     * One step of a key's state machine at time {@code now}: returns {@link PageEvent#TRIGGER},
+     * {@link PageEvent#RESOLVE} or null, and updates the key.
+     */
+    static String step(AlertKey k, long now, int maxTriggersPerHour) {
         if (k.active && k.quietNanos > 0 && now - k.lastSeenNanos >= k.quietNanos) {
             k.active = false;
             k.clearSinceNanos = k.lastSeenNanos + k.quietNanos;
@@ -495,26 +510,26 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             while (it.hasNext()) {
                 if (it.next() <= now - HOUR) it.remove();
             }
-            if (k.triggerTimes.size() < config.maxTriggersPerHour) {
+            if (k.triggerTimes.size() < maxTriggersPerHour) {
                 k.triggerTimes.add(now);
                 k.firing = true;
                 k.clearSinceNanos = -1;
-                out.collect(page(k, PageEvent.TRIGGER, now));
+                return PageEvent.TRIGGER;
             }
         } else if (!k.active && k.firing && now - k.clearSinceNanos >= k.keepNanos) {
             k.firing = false;
-            out.collect(page(k, PageEvent.RESOLVE, now));
+            return PageEvent.RESOLVE;
         }
-        if (!k.active && !k.firing && k.openMembers <= 0
-                && (k.triggerTimes.isEmpty() || k.triggerTimes.get(k.triggerTimes.size() - 1) <= now - HOUR)) {
-            keys.remove(k.dedupKey);
-            st.keys--;
-        } else {
-            keys.put(k.dedupKey, k);
-        }
+        return null;
     }
 
-    private PageEvent page(AlertKey k, String action, long at) {
+    /** Nothing left to remember: clear, not firing, no member, no trigger within the hour. */
+    static boolean idle(AlertKey k, long now) {
+        return !k.active && !k.firing && k.openMembers <= 0
+                && (k.triggerTimes.isEmpty() || k.triggerTimes.get(k.triggerTimes.size() - 1) <= now - HOUR);
+    }
+
+    static PageEvent page(AlertKey k, String action, long at) {
         PageEvent p = new PageEvent();
         p.eventAction = action;
         p.dedupKey = k.dedupKey;
@@ -552,6 +567,8 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             case "hung_deliveries": what = count + " hung deliver" + (count == 1 ? "y" : "ies") + " to "
                     + (k.domain.isEmpty() ? "local recipients" : k.domain); break;
             case "host_silent": what = "no qmail-send log lines"; break;
+            case "domain_trouble": what = "deliveries to " + k.domain + " failing or deferred fleet-wide"; break;
+            case "sender_spike": what = "sender <" + k.kind + "> sending far above its baseline"; break;
             default: what = k.alertClass;
         }
         String s = (PageEvent.RESOLVE.equals(action) ? "resolved: " : "") + k.host + ": " + what;

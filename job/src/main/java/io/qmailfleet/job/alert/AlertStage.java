@@ -20,4 +20,14 @@ public final class AlertStage {
                 .process(new AlertEngine(config), TypeInformation.of(PageEvent.class))
                 .uid("alert-engine").name("alert engine");
     }
+
+    /**
+     * The fleet-wide rate rules (domain trouble, sender spike) on windowed per-domain and per-sender
+     * aggregates; see {@link FleetRateEngine}. Their pages go to the same output as {@link #build}'s.
+     */
+    public static DataStream<PageEvent> fleetRates(DataStream<RateSample> samples, AlertConfig config) {
+        return samples.keyBy(s -> s.dimension + ":" + s.key)
+                .process(new FleetRateEngine(config), TypeInformation.of(PageEvent.class))
+                .uid("alert-fleet-rates").name("alert fleet rates");
+    }
 }

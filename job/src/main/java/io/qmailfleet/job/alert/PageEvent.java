@@ -43,6 +43,8 @@ public class PageEvent {
     public long lastSeenNanos = -1;
     /** Example lines or messages (at most a few). */
     public List<String> examples = new ArrayList<>();
+    /** Fleet-wide alerts: the hosts involved. */
+    public List<String> hosts = new ArrayList<>();
     /** Anything else worth knowing, as text. */
     public String detail;
 

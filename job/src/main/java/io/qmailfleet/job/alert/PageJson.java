@@ -40,6 +40,10 @@ public final class PageJson {
         d.put("last_seen", JsonLines.iso(p.lastSeenNanos));
         ArrayNode ex = d.putArray("examples");
         for (String e : p.examples) ex.add(e);
+        if (p.hosts != null && !p.hosts.isEmpty()) {
+            ArrayNode hs = d.putArray("hosts");
+            for (String h : p.hosts) hs.add(h);
+        }
         if (p.detail != null) d.put("detail", p.detail);
         return o;
     }

@@ -84,7 +84,7 @@ class PageJsonTest {
     void stateAndStreamTypesArePojos() {
         SerializerConfigImpl noKryo = new SerializerConfigImpl();
         noKryo.setGenericTypes(false);
-        for (Class<?> c : List.of(PageEvent.class, AlertKey.class, HostAlertState.class)) {
+        for (Class<?> c : List.of(PageEvent.class, AlertKey.class, HostAlertState.class, RateSample.class)) {
             TypeInformation<?> info = TypeInformation.of(c);
             assertInstanceOf(PojoTypeInfo.class, info, c.getName());
             assertNotNull(info.createSerializer(noKryo), c.getName());

@@ -1,0 +1,36 @@
+package io.qmailfleet.job.alert;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The narrow input of the fleet-wide rate rules (domain trouble, sender spike): one fleet-wide
+ * aggregate of a domain or a sender over one window of log time. It is a projection of the stats
+ * stage's {@code domains}/{@code senders} records (same field meanings: dimension, key, window,
+ * revision, hosts, attempts, deferrals, failures, accepted); a later revision of the same window
+ * replaces the earlier one. A Flink POJO.
+ */
+public class RateSample {
+    public static final String DOMAIN = "domain";
+    public static final String SENDER = "sender";
+
+    /** {@link #DOMAIN} or {@link #SENDER}. */
+    public String dimension;
+    /** The recipient domain (lower-cased) or the sender address. */
+    public String key;
+    /** Window start and end (exclusive), epoch millis of log time. */
+    public long windowStart;
+    public long windowEnd;
+    public int revision;
+    public List<String> hosts = new ArrayList<>();
+    /** Domain: attempts that ended with a success, deferral or failure, and those deferred or failed. */
+    public long attempts;
+    public long deferrals;
+    public long failures;
+    /** Domain: distinct recipients attempted, -1 when the aggregate does not know. */
+    public long recipients = -1;
+    /** Sender: messages accepted ({@code info msg}) in the window. */
+    public long accepted;
+
+    public RateSample() {}
+}
