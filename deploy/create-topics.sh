@@ -9,7 +9,7 @@ PARTITIONS="${2:-6}"
 REPLICATION="${3:-1}"
 PREFIX="${TOPIC_PREFIX:-qmail.}"
 KT="$(command -v kafka-topics.sh || echo /opt/kafka/bin/kafka-topics.sh)"
-for t in lines lifecycles alerts dead-letters events late; do
+for t in lines lifecycles alerts dead-letters events late pages; do
   "$KT" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "${PREFIX}${t}" \
     --partitions "$PARTITIONS" --replication-factor "$REPLICATION"
 done
