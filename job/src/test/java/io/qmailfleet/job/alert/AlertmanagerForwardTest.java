@@ -136,6 +136,15 @@ class AlertmanagerForwardTest {
         assertEquals("qmail_alert:mail:unable-to-reread-control-locals", locals.path("annotations").path("dedup_key").asText());
         assertEquals("2026-11-24T20:15:36.148Z", locals.path("startsAt").asText());
 
+        // sent again while active (as Alertmanager expects): the same alerts, still firing from the same start
+        AlertmanagerClient again = new AlertmanagerClient(base, new HttpPoster(3, java.time.Duration.ofMillis(10)));
+        for (String line : Files.readAllLines(triggers)) assertTrue(again.send(PageJson.read(line)).ok());
+        assertEquals(3, again.activeCount());
+        assertTrue(again.resendActive().ok());
+        assertEquals(3, alerts().size());
+        assertEquals("2026-11-24T20:15:36.148Z", alerts().findValues("startsAt").stream().map(JsonNode::asText)
+                .sorted().findFirst().orElseThrow());
+
         forward(resolves);
         assertEquals(0, alerts().size(), alerts().toString());
     }
