@@ -228,6 +228,19 @@ class AlertScenariosTest {
         resolvedOnceOrOpen(one);
     }
 
+    @Test
+    void theRocksDbBackendGivesTheSamePagesAsTheHeap() throws Exception {
+        String[] args = {"--input", Capture.multilogDir().toString(), "--host", "mail", "--stuck-after", "60s",
+                "--hung-after", "30s", "--alert-resolve-after", "5m"};
+        Run heap = Fleet.runFiles(Fleet.config(args), 2);
+        JobConfig rocks = Fleet.config(args);
+        rocks.stateBackend = "rocksdb";
+        Run onDisk = Fleet.runFiles(rocks, 2);
+        assertEquals(new TreeMap<>(heap.byKey()), new TreeMap<>(onDisk.byKey()));
+        assertEquals(new TreeSet<>(heap.open()), new TreeSet<>(onDisk.open()));
+        resolvedOnceOrOpen(onDisk);
+    }
+
     private static long nanos(long millisAfterT0) {
         return (Fleet.T0 * 1000 + millisAfterT0) * 1_000_000L;
     }
