@@ -5,6 +5,8 @@
 #      539 life cycles, 4547 events, 0 dead letters, some alerts
 #   2. samples/syslog/maillog with --state-backend rocksdb: 539 life cycles
 #   3. samples/fleet submitted detached (flink run -d): the job finishes, 539 life cycles
+#   4. kill -9 of the TaskManager: `local-cluster.sh start` replaces it and keeps its log;
+#      `add-taskmanager` adds a second one
 # Builds the jars only if the job jar is missing. Uses its own work dir and ports
 # (FLINK_REST_PORT [18091], FLINK_RPC_PORT [16133]), so it does not disturb a cluster started with
 # local-cluster.sh, and stops its cluster on any exit. Exits non-zero on any mismatch.
@@ -95,7 +97,7 @@ lap "run 2 (submit + run, attached)" "$t"
 grep -E '^(lines read|  [a-z-]+ +[0-9]+ records|job time)' "$WORK/run2.txt" | sed 's/^/  | /'
 expect "run 2 lifecycles lines" "$(count "$OUT2/lifecycles")" 539
 expect "run 2 dead-letters lines" "$(count "$OUT2/dead-letters")" 0
-grep -q 'Successfully loaded RocksDB native library' "$FLINK_CLUSTER_WORK/log/taskmanager.log" \
+grep -q 'Successfully loaded RocksDB native library' "$FLINK_CLUSTER_WORK"/log/taskmanager-*.log \
   && echo "  ok   run 2 ran on RocksDB (native library loaded in the TaskManager)" \
   || fail "run 2: the TaskManager log shows no RocksDB native library load"
 
@@ -122,6 +124,24 @@ expect "run 3 events lines (--events false)" "$(count "$OUT3/events")" 0
 OVERVIEW="$(curl -sf --max-time 5 "$URL/overview" || true)"
 [[ "$OVERVIEW" == *'"jobs-finished":3,'* && "$OVERVIEW" == *'"jobs-failed":0,'* ]] \
   && echo "  ok   JobManager: 3 jobs finished, 0 failed" || fail "JobManager overview: $OVERVIEW"
+
+# 4: a TaskManager dies (kill -9): start replaces it and keeps its log; add-taskmanager adds slots
+echo "== taskmanagers: kill -9 taskmanager-1, start replaces it, add-taskmanager"
+t=$(now)
+TM1="$(cat "$FLINK_CLUSTER_WORK/taskmanager-1.pid")"
+kill -9 "$TM1"
+for _ in $(seq 1 50); do kill -0 "$TM1" 2>/dev/null || break; sleep 0.1; done
+"$CLUSTER" start > "$WORK/restart.txt" 2>&1 || { cat "$WORK/restart.txt" >&2; fail "start did not replace the dead TaskManager"; }
+grep -q 'taskmanager-1 is not running: starting a new one in its place' "$WORK/restart.txt" \
+  && echo "  ok   start replaced the dead taskmanager-1" || { cat "$WORK/restart.txt" >&2; fail "start: $(head -1 "$WORK/restart.txt")"; }
+NEWTM1="$(cat "$FLINK_CLUSTER_WORK/taskmanager-1.pid")"
+[[ "$NEWTM1" != "$TM1" ]] && kill -0 "$NEWTM1" && echo "  ok   new taskmanager-1 pid $NEWTM1" || fail "no new taskmanager-1"
+ls "$FLINK_CLUSTER_WORK"/log/taskmanager-1.log.* >/dev/null 2>&1 \
+  && echo "  ok   the dead TaskManager's log is kept" || fail "the dead TaskManager's log was not kept"
+"$CLUSTER" add-taskmanager > "$WORK/add.txt" 2>&1 || { cat "$WORK/add.txt" >&2; fail "add-taskmanager failed"; }
+STATUS="$("$CLUSTER" status 2>&1 || true)"
+[[ "$STATUS" == *"taskmanager-2: running"* ]] && echo "  ok   taskmanager-2 added" || fail "status after add-taskmanager: $STATUS"
+lap "TaskManager replaced and added" "$t"
 
 t=$(now)
 "$CLUSTER" stop 2>/dev/null

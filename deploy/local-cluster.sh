@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # A real standalone Flink session cluster on this machine, without a Flink distribution:
-# one JobManager JVM and one TaskManager JVM, started from Maven artifacts
+# one JobManager JVM and one or more TaskManager JVMs, started from Maven artifacts
 # (deploy/cluster/pom.xml is the classpath a Flink 2.2.1 distribution's lib/ would give),
 # bound to 127.0.0.1 only.
 #
-#   deploy/local-cluster.sh start            start JM + TM in the background, wait for the slots
+#   deploy/local-cluster.sh start            start JM + TM 1 in the background, wait for the slots;
+#                                            with the JM running, starts the TaskManagers that died
+#   deploy/local-cluster.sh add-taskmanager  one more TaskManager (FLINK_SLOTS more slots)
+#   deploy/local-cluster.sh replace-taskmanager [N]
+#                                            stop TaskManager N (default 1) if it still runs, start a
+#                                            new one in its place; running jobs fail over to it
 #   deploy/local-cluster.sh submit ARGS...   `flink run` the job jar with the job's ARGS (attached:
 #                                            waits for a bounded job and prints its summary)
-#   deploy/local-cluster.sh status           processes and the REST overview
-#   deploy/local-cluster.sh stop             stop both processes (by their recorded PIDs)
+#   deploy/local-cluster.sh status           processes, slots, and how many more jobs fit
+#   deploy/local-cluster.sh stop             stop every process (by their recorded PIDs)
 #   deploy/local-cluster.sh cli ARGS...      any other Flink CLI command (list, cancel ID, stop ID ...)
+#
+# Slots: a job takes as many slots as its parallelism (its operators share slots), and a job that
+# does not get them waits and then fails with NoResourceAvailableException. One TaskManager has
+# FLINK_SLOTS slots and the default parallelism is FLINK_SLOTS, so each TaskManager holds one job
+# at the default parallelism: add one per extra job (e.g. a backfill beside the live job), or
+# submit with --parallelism 1. `status` prints how many more jobs fit.
+# Logs: log/<process>.log and .out; the previous process's files are kept with a time suffix.
 #
 # Environment (defaults in brackets):
 #   FLINK_CLUSTER_WORK  work dir: conf/, log/, pids, checkpoints [deploy/cluster/work]
@@ -164,12 +176,24 @@ alive() {
 JM_CLASS=org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
 TM_CLASS=org.apache.flink.runtime.taskexecutor.TaskManagerRunner
 
+# a restarted process must not overwrite the log of the one before it (the log of a TaskManager
+# that died is what tells why)
+keep_logs() { # name
+  local f stamp
+  stamp="$(date +%Y%m%d-%H%M%S)"
+  for f in "$LOGS/$1.log" "$LOGS/$1.out"; do
+    [[ -s "$f" ]] && mv "$f" "$f.$stamp"
+  done
+  return 0
+}
+
 launch() { # name class resource-cmd
   local name="$1" class="$2" params jvm dyn
   params="$(resource_params "$3")"
   jvm="$(sed -n 1p <<<"$params")"; dyn="$(sed -n 2p <<<"$params")"
   [[ -n "$jvm" ]] || die "no JVM parameters from BashJavaUtils $3"
   # shellcheck disable=SC2086  # $jvm and $dyn are word lists, as in Flink's own scripts
+  keep_logs "$name"
   nohup "$JAVA" $jvm "${OPENS[@]}" -Dlog.file="$LOGS/$name.log" \
     -Dlog4j.configurationFile="file:$CONF/log4j.properties" -cp "$CP" \
     "$class" --configDir "$CONF" $dyn > "$LOGS/$name.out" 2>&1 < /dev/null &
@@ -178,33 +202,131 @@ launch() { # name class resource-cmd
 
 overview() { curl -sf --max-time 2 "$URL/overview" 2>/dev/null || true; }
 
+# TaskManager names with a recorded PID file: taskmanager-1, taskmanager-2, ...
+tm_names() {
+  local f
+  for f in "$WORK"/taskmanager-*.pid; do [[ -e "$f" ]] && basename "$f" .pid; done | sort -t- -k2 -n
+  return 0
+}
+
+next_tm() {
+  local n=1
+  while [[ -e "$WORK/taskmanager-$n.pid" ]]; do n=$((n + 1)); done
+  echo "taskmanager-$n"
+}
+
+slots_total() { sed -n 's/.*"slots-total":\([0-9]*\).*/\1/p' <<<"$(overview)"; }
+
+# waits until the REST overview reports at least $1 slots; the named processes must stay alive
+wait_slots() { # slots name...
+  local want="$1"; shift
+  local deadline=$((SECONDS + START_TIMEOUT)) n t
+  while :; do
+    t="$(slots_total)"
+    [[ -n "$t" ]] && (( t >= want )) && return 0
+    for n in "$@"; do
+      local c=$TM_CLASS; [[ $n == jobmanager ]] && c=$JM_CLASS
+      alive "$n" "$c" || { say "$n died while starting; last lines of its logs:"; tail -n 20 "$LOGS/$n.out" "$LOGS/$n.log" >&2 2>/dev/null || true; return 1; }
+    done
+    (( SECONDS > deadline )) && { say "no $want slots after $START_TIMEOUT s"; return 1; }
+    sleep 0.3
+  done
+}
+
+# waits until each named TaskManager has registered with the JobManager (its log says so: the
+# REST slot count still includes a killed TaskManager until its heartbeat times out)
+wait_registered() { # name...
+  local deadline=$((SECONDS + START_TIMEOUT)) n pending
+  while :; do
+    pending=0
+    for n in "$@"; do
+      alive "$n" "$TM_CLASS" || { say "$n died while starting; last lines of its logs:"; tail -n 20 "$LOGS/$n.out" "$LOGS/$n.log" >&2 2>/dev/null || true; return 1; }
+      grep -q 'Successful registration at resource manager' "$LOGS/$n.log" 2>/dev/null || pending=1
+    done
+    (( pending == 0 )) && return 0
+    alive jobmanager "$JM_CLASS" || { say "the JobManager died"; return 1; }
+    (( SECONDS > deadline )) && { say "$* not registered after $START_TIMEOUT s"; return 1; }
+    sleep 0.3
+  done
+}
+
+# one line: slots, free slots and how many more jobs of the default parallelism fit
+capacity() {
+  local o total free running
+  o="$(overview)"
+  [[ -n "$o" ]] || { echo "slots: no answer from $URL"; return 0; }
+  total="$(sed -n 's/.*"slots-total":\([0-9]*\).*/\1/p' <<<"$o")"
+  free="$(sed -n 's/.*"slots-available":\([0-9]*\).*/\1/p' <<<"$o")"
+  running="$(sed -n 's/.*"jobs-running":\([0-9]*\).*/\1/p' <<<"$o")"
+  echo "slots: $total total, $free free, $running job(s) running; $((free / SLOTS)) more job(s) of parallelism $SLOTS fit" \
+    "($((free)) of parallelism 1); add-taskmanager adds $SLOTS slots"
+}
+
+start_tm() { # name
+  CP="${CP:-$(classpath)}"
+  launch "$1" "$TM_CLASS" GET_TM_RESOURCE_PARAMS
+}
+
 cmd_start() {
-  if alive jobmanager "$JM_CLASS" || alive taskmanager "$TM_CLASS"; then
-    say "already running (work dir $WORK)"; echo "$URL"; return 0
+  if alive jobmanager "$JM_CLASS"; then
+    # the JobManager runs: start whichever TaskManagers have died, keep the others
+    local n dead=() live=0
+    CP="$(classpath)"
+    for n in $(tm_names); do
+      if alive "$n" "$TM_CLASS"; then live=$((live + 1)); else dead+=("$n"); fi
+    done
+    (( ${#dead[@]} + live > 0 )) || dead=(taskmanager-1)
+    if (( ${#dead[@]} == 0 )); then
+      say "already running (work dir $WORK)"; capacity >&2; echo "$URL"; return 0
+    fi
+    for n in "${dead[@]}"; do
+      say "$n is not running: starting a new one in its place"
+      start_tm "$n"
+    done
+    wait_registered "${dead[@]}" || exit 1
+    say "TaskManager(s) ${dead[*]} up"; capacity >&2
+    echo "$URL"; return 0
   fi
+  local n
+  for n in $(tm_names); do
+    alive "$n" "$TM_CLASS" && die "$n runs without its JobManager: run stop first"
+  done
   command -v curl >/dev/null || die "curl not found"
   [[ -z "$(overview)" ]] || die "something already answers on $URL (set FLINK_REST_PORT)"
   check_versions
   CP="$(classpath)"
   write_conf
-  rm -f "$WORK/jobmanager.pid" "$WORK/taskmanager.pid"
+  rm -f "$WORK"/jobmanager.pid "$WORK"/taskmanager*.pid
   local t0=$SECONDS
   launch jobmanager "$JM_CLASS" GET_JM_RESOURCE_PARAMS
-  launch taskmanager "$TM_CLASS" GET_TM_RESOURCE_PARAMS
-  local deadline=$((SECONDS + START_TIMEOUT)) o
-  while :; do
-    o="$(overview)"
-    [[ "$o" == *"\"slots-total\":$SLOTS,"* ]] && break
-    if ! alive jobmanager "$JM_CLASS" || ! alive taskmanager "$TM_CLASS" || (( SECONDS > deadline )); then
-      say "the cluster did not come up; last lines of the logs in $LOGS:"
-      tail -n 20 "$LOGS"/*.out "$LOGS"/*.log >&2 2>/dev/null || true
-      cmd_stop; exit 1
-    fi
-    sleep 0.3
-  done
-  say "JobManager pid $(pid_of jobmanager), TaskManager pid $(pid_of taskmanager), $SLOTS slots, up in $((SECONDS - t0)) s"
+  start_tm taskmanager-1
+  if ! wait_slots "$SLOTS" jobmanager taskmanager-1; then
+    tail -n 20 "$LOGS"/*.out "$LOGS"/*.log >&2 2>/dev/null || true
+    cmd_stop; exit 1
+  fi
+  say "JobManager pid $(pid_of jobmanager), TaskManager pid $(pid_of taskmanager-1), $SLOTS slots, up in $((SECONDS - t0)) s"
   say "logs in $LOGS"
+  capacity >&2
   echo "$URL"
+}
+
+cmd_add_tm() {
+  alive jobmanager "$JM_CLASS" || die "the cluster is not running: run start first"
+  local name
+  name="$(next_tm)"
+  start_tm "$name"
+  wait_registered "$name" || exit 1
+  say "$name pid $(pid_of "$name") up"; capacity >&2
+}
+
+cmd_replace_tm() { # [N]
+  alive jobmanager "$JM_CLASS" || die "the cluster is not running: run start first"
+  local name="taskmanager-${1:-1}"
+  [[ "${1:-1}" =~ ^[0-9]+$ ]] || die "replace-taskmanager takes a TaskManager number"
+  stop_one "$name" "$TM_CLASS"
+  start_tm "$name"
+  wait_registered "$name" || exit 1
+  say "$name replaced: pid $(pid_of "$name")"; capacity >&2
 }
 
 cli() {
@@ -238,23 +360,26 @@ stop_one() { # name class
 }
 
 cmd_stop() {
-  stop_one taskmanager "$TM_CLASS"
+  local n
+  for n in $(tm_names); do stop_one "$n" "$TM_CLASS"; done
   stop_one jobmanager "$JM_CLASS"
 }
 
 cmd_status() {
   local rc=0 n
-  for n in jobmanager taskmanager; do
-    local c=$JM_CLASS; [[ $n == taskmanager ]] && c=$TM_CLASS
+  for n in jobmanager $(tm_names); do
+    local c=$JM_CLASS; [[ $n == taskmanager-* ]] && c=$TM_CLASS
     if alive "$n" "$c"; then echo "$n: running, pid $(pid_of "$n")"; else echo "$n: not running"; rc=1; fi
   done
   local o; o="$(overview)"
-  if [[ -n "$o" ]]; then echo "$URL/overview: $o"; else echo "$URL: no answer"; rc=1; fi
+  if [[ -n "$o" ]]; then echo "$URL/overview: $o"; capacity; else echo "$URL: no answer"; rc=1; fi
   return $rc
 }
 
 case "${1:-}" in
   start) cmd_start ;;
+  add-taskmanager) cmd_add_tm ;;
+  replace-taskmanager) shift; cmd_replace_tm "$@" ;;
   submit) shift; cmd_submit "$@" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;

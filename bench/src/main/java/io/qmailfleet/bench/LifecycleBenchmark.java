@@ -1,16 +1,27 @@
 package io.qmailfleet.bench;
 
+import io.qmailfleet.job.lifecycle.HostOutput;
+import io.qmailfleet.job.lifecycle.HostRules;
 import io.qmailfleet.job.lifecycle.HostSequencer;
+import io.qmailfleet.job.lifecycle.HostStates.HostState;
+import io.qmailfleet.job.lifecycle.JoinedLineParser;
+import io.qmailfleet.job.lifecycle.LifecycleAssembler;
+import io.qmailfleet.job.lifecycle.LifecycleOutput;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
+import io.qmailfleet.job.model.DeadLetter;
+import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseOutcome;
 import io.qmailfleet.job.parse.ParserConfig;
 import io.qmailfleet.job.parse.QmailLineParser;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -80,7 +91,7 @@ public class LifecycleBenchmark {
     @OperationsPerInvocation(LINES)
     public long hostSequencerAndLifecycleBuilder() throws Exception {
         try (KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a =
-                     new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new HostSequencer(config)),
+                     new KeyedOneInputStreamOperatorTestHarness<>(new HostSequencer(config),
                              e -> e.host, Types.STRING);
              KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b =
                      new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LifecycleBuilder(config)),
@@ -103,6 +114,41 @@ public class LifecycleBenchmark {
             if (records != 539L * REPLAYS) throw new IllegalStateException("records: " + records);
             return records;
         }
+    }
+
+    /**
+     * The same lines through the plain rules of both stages ({@link HostRules} on in-memory tables,
+     * {@link LifecycleAssembler}), without Flink: what the rules cost, apart from state access,
+     * serialization and the harness. One invocation replays all lines; {@code stateBackend} is ignored.
+     */
+    @Benchmark
+    @OperationsPerInvocation(LINES)
+    public long plainRules() {
+        HostRules rules = HostRules.inMemory(config, JoinedLineParser.qmailLineParser().create(config.parser));
+        LifecycleAssembler assembler = new LifecycleAssembler(config);
+        Map<String, LifecycleRecord> open = new HashMap<>();
+        long[] records = {0};
+        LifecycleOutput messageOut = new LifecycleOutput() {
+            @Override public void lifecycle(LifecycleRecord r) { records[0]++; }
+            @Override public void alert(MessageAlert a) {}
+        };
+        HostOutput hostOut = new HostOutput() {
+            @Override
+            public void message(QmailEvent e) {
+                String key = e.host + " " + e.msgId;
+                LifecycleRecord keep = assembler.apply(open.get(key), e, messageOut);
+                if (keep != null) open.put(key, keep); else open.remove(key);
+            }
+
+            @Override public void hostEvent(QmailEvent e) {}
+            @Override public void late(QmailEvent e) {}
+            @Override public void deadLetter(DeadLetter d) {}
+        };
+        HostState st = new HostState();
+        for (QmailEvent e : events) rules.onLine(st, "mail", e.copy(), hostOut);
+        rules.close(st, "mail", EventType.FLUSH_OPEN, hostOut);
+        if (records[0] != 539L * REPLAYS) throw new IllegalStateException("records: " + records[0]);
+        return records[0];
     }
 
     private static long pump(KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a,

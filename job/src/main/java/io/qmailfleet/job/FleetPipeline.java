@@ -14,6 +14,7 @@ import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -98,8 +99,9 @@ public final class FleetPipeline {
         SingleOutputStreamOperator<QmailEvent> sequenced = parsed
                 .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
-                .process(new HostSequencer(cfg.lifecycle))
-                .uid("host-sequencer").name("host sequencer");
+                // an operator, not a process function: it stamps every output with its line's log time
+                .transform("host sequencer", TypeInformation.of(QmailEvent.class), new HostSequencer(cfg.lifecycle))
+                .uid("host-sequencer");
 
         SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
                 .keyBy(LifecycleBuilder.messageKey())
@@ -125,6 +127,7 @@ public final class FleetPipeline {
         sinks.alerts(s.alerts);
         sinks.late(s.late);
         sinks.pages(s.pages);
+        sinks.finish();
         return s;
     }
 }

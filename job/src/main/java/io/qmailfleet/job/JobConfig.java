@@ -16,6 +16,13 @@ public final class JobConfig implements Serializable {
 
     public static final String DEFAULT_SAMPLE = "samples/fleet";
     public static final String DEFAULT_OUTPUT = "out";
+    /**
+     * Checkpoint interval of a live (unbounded Kafka) run: exactly-once output, alerts included,
+     * becomes visible only when a checkpoint completes, so this is what an alert waits at most
+     * before it can page anyone. Each checkpoint costs a state snapshot and one Kafka transaction
+     * commit per sink subtask (see the README).
+     */
+    public static final String DEFAULT_LIVE_CHECKPOINT_INTERVAL = "10s";
 
     public static final String USAGE = String.join("\n",
             "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.",
@@ -25,6 +32,8 @@ public final class JobConfig implements Serializable {
             "                             order, then current; logrotate files oldest first; .gz/.bz2/.xz read as is",
             "  --host NAME                host of lines that do not name one (multilog). Default: the first directory",
             "                             level under an input directory, else the directory holding the file",
+            "  --known-hosts H[,H...]     accept lines of these hosts only; others are dead-lettered UNKNOWN_HOST",
+            "                             (default: every host)",
             "Kafka (live):",
             "  --kafka-bootstrap SERVERS  read lines from Kafka instead of files (unless --input is given)",
             "  --input-topic TOPIC        (default qmail.lines); record key or header 'host' = host",
@@ -34,6 +43,8 @@ public final class JobConfig implements Serializable {
             "  --sink files|kafka         (default kafka with --kafka-bootstrap, else files)",
             "  --topic-prefix P           output topics P+lifecycles, alerts, dead-letters, events, late (default qmail.)",
             "  --exactly-once true        transactional Kafka output (visible at checkpoints)",
+            "  --kafka-max-record-bytes N larger output records become RECORD_TOO_LARGE dead letters instead of",
+            "                             failing the sink (default 1048576; >= 65536; <= the topics' max.message.bytes)",
             "Output:",
             "  --output DIR               JSON-lines folders events/ dead-letters/ lifecycles/ alerts/ late/ pages/ and",
             "                             summary.json (default: " + DEFAULT_OUTPUT + "; those folders are replaced)",
@@ -62,7 +73,8 @@ public final class JobConfig implements Serializable {
             "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
             "Runtime:",
             "  --parallelism N            default parallelism (the file reader always runs with 1)",
-            "  --checkpoint-interval DUR  (default 2s for files, 30s for unbounded input)",
+            "  --checkpoint-interval DUR  (default 2s for bounded input, 10s for live Kafka input: the latency of",
+            "                             exactly-once output, so of alerts too)",
             "  --state-backend hashmap|rocksdb   (default hashmap)",
             "  --help",
             "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
@@ -71,7 +83,8 @@ public final class JobConfig implements Serializable {
             "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
             "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
             "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once", "silent-after", "alert-resolve-after", "warning-quiet", "saturation-for",
+            "exactly-once", "kafka-max-record-bytes", "known-hosts",
+            "silent-after", "alert-resolve-after", "warning-quiet", "saturation-for",
             "saturation-clear", "max-triggers-per-hour", "stuck-min-count", "domain-window", "domain-min-attempts",
             "domain-min-recipients", "domain-ratio", "domain-clear-ratio", "sender-floor", "sender-factor");
 
@@ -91,6 +104,7 @@ public final class JobConfig implements Serializable {
     public String sink = "files";
     public String topicPrefix = "qmail.";
     public boolean exactlyOnce;
+    public int kafkaMaxRecordBytes = 1048576;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
     public AlertConfig alert = new AlertConfig();
@@ -120,12 +134,15 @@ public final class JobConfig implements Serializable {
         if (c.sink.equals("kafka") && c.kafkaBootstrap == null) throw new IllegalArgumentException("--sink kafka needs --kafka-bootstrap");
         c.topicPrefix = a.get("topic-prefix", c.topicPrefix);
         c.exactlyOnce = Boolean.parseBoolean(a.get("exactly-once", "false"));
+        c.kafkaMaxRecordBytes = Integer.parseInt(a.get("kafka-max-record-bytes", Integer.toString(c.kafkaMaxRecordBytes)));
+        // a dead letter (raw text cut to 2048 characters) must always fit
+        if (c.kafkaMaxRecordBytes < 65536) throw new IllegalArgumentException("--kafka-max-record-bytes must be at least 65536");
         c.host = a.get("host", null);
         c.output = a.get("output", DEFAULT_OUTPUT);
         c.writeEvents = Boolean.parseBoolean(a.get("events", "true"));
         c.parallelism = Integer.parseInt(a.get("parallelism", "-1"));
         boolean unbounded = c.inputs.isEmpty() && !c.bounded;
-        c.checkpointInterval = Durations.parse(a.get("checkpoint-interval", unbounded ? "30s" : "2s"));
+        c.checkpointInterval = Durations.parse(a.get("checkpoint-interval", unbounded ? DEFAULT_LIVE_CHECKPOINT_INTERVAL : "2s"));
         c.stateBackend = a.get("state-backend", "hashmap");
         if (!c.stateBackend.equals("hashmap") && !c.stateBackend.equals("rocksdb")) {
             throw new IllegalArgumentException("--state-backend must be hashmap or rocksdb, not " + c.stateBackend);
@@ -133,6 +150,12 @@ public final class JobConfig implements Serializable {
         c.idleTimeout = Durations.parse(a.get("idle-timeout", "30s"));
         c.parser.zone = ZoneId.of(a.get("zone", "UTC")).getId();
         c.parser.maxLineChars = Integer.parseInt(a.get("max-line-chars", "65536"));
+        if (a.has("known-hosts")) {
+            c.parser.knownHosts = new ArrayList<>(a.all("known-hosts"));
+            if (c.parser.knownHosts.isEmpty() || c.parser.knownHosts.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("--known-hosts needs host names");
+            }
+        }
         c.lifecycle.parser = c.parser;
         if (a.has("max-out-of-order")) c.lifecycle.maxOutOfOrderNanos = Durations.parse(a.get("max-out-of-order", "2s")).toNanos();
         if (a.has("stuck-after")) c.lifecycle.stuckAfterNanos = Durations.parse(a.get("stuck-after", "1h")).toNanos();

@@ -4,6 +4,7 @@ import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.FileOutputs;
 import io.qmailfleet.job.sink.KafkaOutputs;
+import io.qmailfleet.job.sink.KafkaTopicCheck;
 import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.source.KafkaLineDeserializer;
 import io.qmailfleet.job.source.KafkaOffsets;
@@ -97,8 +98,12 @@ public final class Main {
         Map<TopicPartition, Long> stopOffsets = cfg.readsKafka() && cfg.bounded
                 ? KafkaOffsets.latest(cfg.kafkaBootstrap, cfg.inputTopic) : null;
         DataStream<RawLine> lines = cfg.readsKafka() ? kafkaLines(env, cfg, stopOffsets) : fileLines(env, cfg);
+        if (cfg.sink.equals("kafka")) {
+            KafkaTopicCheck.check(cfg.kafkaBootstrap, cfg.topicPrefix, PipelineSinks.OUTPUTS, cfg.kafkaMaxRecordBytes);
+        }
         PipelineSinks sinks = cfg.sink.equals("kafka")
-                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.writeEvents)
+                ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.writeEvents,
+                        cfg.kafkaMaxRecordBytes)
                 : new FileOutputs(absolute(cfg.output), cfg.writeEvents);
         FleetPipeline.build(lines, cfg, sinks);
         JobExecutionResult result = env.execute("qmail fleet analytics");

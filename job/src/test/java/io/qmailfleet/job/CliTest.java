@@ -44,6 +44,29 @@ class CliTest {
     }
 
     @Test
+    void liveKafkaRunsCheckpointForPagingAndKafkaRecordLimitIsChecked() {
+        JobConfig live = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092"}));
+        assertEquals(Duration.ofSeconds(10), live.checkpointInterval);
+        assertEquals(1048576, live.kafkaMaxRecordBytes);
+        JobConfig backfill = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092", "--bounded", "true"}));
+        assertEquals(Duration.ofSeconds(2), backfill.checkpointInterval);
+        assertEquals(Duration.ofSeconds(2), JobConfig.from(CliArgs.parse(new String[0])).checkpointInterval);
+        assertEquals(200000, JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092",
+                "--kafka-max-record-bytes", "200000"})).kafkaMaxRecordBytes);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(
+                new String[] {"--kafka-bootstrap", "k:9092", "--kafka-max-record-bytes", "1000"})));
+        assertEquals("--kafka-max-record-bytes must be at least 65536", e.getMessage());
+    }
+
+    @Test
+    void knownHostsAreAListAndEveryHostWithoutIt() {
+        assertEquals(List.of("mx1", "mx2", "mx3"), JobConfig.from(CliArgs.parse(new String[] {
+                "--known-hosts", "mx1,mx2", "--known-hosts", "mx3"})).parser.knownHosts);
+        assertEquals(null, JobConfig.from(CliArgs.parse(new String[0])).parser.knownHosts);
+        assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {"--known-hosts", ","})));
+    }
+
+    @Test
     void mistakesAreClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JobConfig.from(CliArgs.parse(new String[] {"--inptu", "x"})));

@@ -1,5 +1,7 @@
 package io.qmailfleet.job;
 
+import io.qmailfleet.job.model.AlertKind;
+import io.qmailfleet.job.model.LifecycleStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -143,7 +145,7 @@ class FleetScenariosTest {
         assertEquals(2, recs.size());
         LifecycleRecord m = recs.get(0);
         assertEquals(101, m.msgId);
-        assertEquals("complete", m.status);
+        assertEquals(LifecycleStatus.COMPLETE, m.status);
         assertEquals(1, m.run);
         assertEquals(1, m.successes);
         assertEquals(Outcome.SUCCESS, m.recipients.get(0).attempts.get(0).outcome);
@@ -209,10 +211,10 @@ class FleetScenariosTest {
                 ml(600_001, "status: exiting"));
         CollectingSinks out = PipelineRunner.runLines(config("--stuck-after", "5m"), raw("mx1", texts), 2);
         Map<Long, LifecycleRecord> byId = of(out, "mx1").stream().collect(Collectors.toMap(r -> r.msgId, r -> r));
-        assertEquals("open", byId.get(300L).status);
-        assertEquals("open", byId.get(301L).status);
+        assertEquals(LifecycleStatus.OPEN, byId.get(300L).status);
+        assertEquals(LifecycleStatus.OPEN, byId.get(301L).status);
         assertEquals("deferral", byId.get(300L).recipients.get(0).finalOutcome);
-        List<MessageAlert> stuck = out.alerts().stream().filter(a -> a.kind.equals("stuck_message")).toList();
+        List<MessageAlert> stuck = out.alerts().stream().filter(a -> a.kind == AlertKind.STUCK_MESSAGE).toList();
         assertEquals(1, stuck.size(), "message 300 was ~10 min old at the host's last line, 301 only 10 s");
         assertEquals(300L, stuck.get(0).msgId);
         assertEquals("x@dead.example.org", stuck.get(0).recipients.get(0).address);
@@ -231,7 +233,7 @@ class FleetScenariosTest {
 
         CollectingSinks out = PipelineRunner.runLines(config(), raw("mail", tail), 2);
         List<LifecycleRecord> recs = of(out, "mail");
-        assertEquals(ends, recs.stream().filter(r -> r.status.equals("complete")).count(), "one record per end msg");
+        assertEquals(ends, recs.stream().filter(r -> r.status == LifecycleStatus.COMPLETE).count(), "one record per end msg");
         for (LifecycleRecord r : recs) {
             boolean bornInTail = r.newNanos >= 0;
             assertEquals(!bornInTail, r.partial, "msg " + r.msgId);

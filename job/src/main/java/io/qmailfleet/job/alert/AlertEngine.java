@@ -1,9 +1,11 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.model.AlertKind;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.model.Resolution;
 import io.qmailfleet.job.sink.JsonLines;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -295,13 +297,13 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     }
 
     private static int rank(MessageAlert a) {
-        return a.kind != null && a.kind.endsWith("_resolved") ? 1 : 0;
+        return a.kind == AlertKind.STUCK_RESOLVED || a.kind == AlertKind.HUNG_RESOLVED ? 1 : 0;
     }
 
     private void applyMessageAlerts(HostAlertState st, String host, List<MessageAlert> batch, Collector<PageEvent> out)
             throws Exception {
         batch.sort(Comparator.comparingLong((MessageAlert a) -> a.atNanos).thenComparingInt(AlertEngine::rank)
-                .thenComparing(a -> a.kind == null ? "" : a.kind)
+                .thenComparing(a -> a.kind == null ? "" : a.kind.json())
                 .thenComparingLong(a -> a.msgId).thenComparingLong(a -> a.deliveryId));
         long now = Long.MIN_VALUE;
         for (MessageAlert a : batch) {
@@ -313,8 +315,9 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
 
     private void messageAlert(HostAlertState st, String host, MessageAlert a) throws Exception {
         long now = a.atNanos;
-        switch (a.kind == null ? "" : a.kind) {
-            case "stuck_message": {
+        if (a.kind == null) return;
+        switch (a.kind) {
+            case STUCK_MESSAGE: {
                 Set<String> domains = new LinkedHashSet<>();
                 for (Recipient r : a.recipients) {
                     if (!"success".equals(r.finalOutcome) && !"failure".equals(r.finalOutcome)) {
@@ -327,17 +330,17 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                         "queued longer than " + Duration.ofMillis(a.thresholdMillis));
                 break;
             }
-            case "hung_delivery": {
+            case HUNG_DELIVERY: {
                 String example = "delivery " + a.deliveryId + " of msg " + a.msgId + " to " + a.recipient;
                 addMember(st, "h" + a.msgId + "/" + a.deliveryId, Set.of(domainOf(a.recipient)), "hung_deliveries",
                         host, now, example, "no result after " + Duration.ofMillis(a.thresholdMillis));
                 break;
             }
-            case "stuck_resolved":
-                if (!"open".equals(a.resolution)) removeMember(st, "s" + a.msgId, now);
+            case STUCK_RESOLVED:
+                if (a.resolution != Resolution.OPEN) removeMember(st, "s" + a.msgId, now);
                 break;
-            case "hung_resolved":
-                if (!"open".equals(a.resolution)) removeMember(st, "h" + a.msgId + "/" + a.deliveryId, now);
+            case HUNG_RESOLVED:
+                if (a.resolution != Resolution.OPEN) removeMember(st, "h" + a.msgId + "/" + a.deliveryId, now);
                 break;
             default:
                 break;

@@ -1,6 +1,7 @@
 package io.qmailfleet.job.lifecycle;
 
 import io.qmailfleet.job.model.EventType;
+import io.qmailfleet.job.model.LinkKind;
 import io.qmailfleet.job.model.QmailEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,7 @@ public final class HostStates {
     /** A qp waiting for the {@code info msg} of a bounce or forwarded copy. */
     public static class PendingLink {
         /** {@code bounce} or {@code forward}. */
-        public String kind;
+        public LinkKind kind;
         public long msgId = -1;
         public long birthNanos = -1;
         /** Forward: the recipient whose delivery made the copy. */

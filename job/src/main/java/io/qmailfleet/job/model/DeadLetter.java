@@ -8,7 +8,10 @@ public class DeadLetter {
     /** Longest raw text kept in a dead letter; {@link #rawLength} gives the real length. */
     public static final int MAX_RAW_CHARS = 2048;
 
-    /** Stage that rejected it: {@code parse} or {@code host} (the per-host sequencing stage). */
+    /**
+     * Stage that rejected it: {@code parse}, {@code host} (the per-host sequencing stage) or
+     * {@code sink} (an output record Kafka would not accept).
+     */
     public String stage;
     /** Machine-readable reason code, see {@link DeadLetterReason}. */
     public DeadLetterReason reason;

@@ -21,5 +21,12 @@ public enum DeadLetterReason {
     /** A splogger continuation ({@code stamp+rest}) with no first part before it. */
     ORPHAN_CONTINUATION,
     /** A delivery result whose {@code starting delivery} was never seen (log started mid-stream). */
-    UNMATCHED_DELIVERY
+    UNMATCHED_DELIVERY,
+    /**
+     * An output record larger than Kafka accepts ({@code --kafka-max-record-bytes}), e.g. the life
+     * cycle of a message with thousands of recipients: not sent; its JSON starts in the raw text.
+     */
+    RECORD_TOO_LARGE,
+    /** A line of a host that is not in {@code --known-hosts}. */
+    UNKNOWN_HOST
 }

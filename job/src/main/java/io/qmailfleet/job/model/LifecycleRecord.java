@@ -17,7 +17,7 @@ public class LifecycleRecord {
      * {@code complete} (end msg seen), {@code open} (still queued when a bounded input ended),
      * {@code abandoned} (evicted after the maximum open age or a silent host).
      */
-    public String status;
+    public LifecycleStatus status;
     /** True when the log began after this message's {@code new msg} (deliveries of an unknown message). */
     public boolean partial;
     public long newNanos = -1;

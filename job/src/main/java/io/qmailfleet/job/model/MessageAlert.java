@@ -10,7 +10,7 @@ import java.util.List;
  */
 public class MessageAlert {
     /** {@code stuck_message}, {@code stuck_resolved}, {@code hung_delivery}, {@code hung_resolved}. */
-    public String kind;
+    public AlertKind kind;
     public String host;
     public long msgId = -1;
     public long newNanos = -1;
@@ -29,7 +29,7 @@ public class MessageAlert {
      * How it ended for a resolve: {@code delivered}, {@code bounced}, {@code ended} (stuck_resolved);
      * the delivery outcome for hung_resolved; {@code open} for end of input / eviction without end.
      */
-    public String resolution;
+    public Resolution resolution;
     /** Stuck message: every recipient with its attempts (the deferral history) at the time of the alert. */
     public List<Recipient> recipients = new ArrayList<>();
 

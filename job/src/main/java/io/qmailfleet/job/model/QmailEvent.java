@@ -75,7 +75,7 @@ public class QmailEvent {
     /** DELIVERY_RESULT/INTERRUPTED/HUNG_CHECK: when the matching {@code starting delivery} was logged. */
     public long startNanos = -1;
     /** INFO_MSG of a bounce or forwarded copy: {@code bounce} or {@code forward}; null otherwise. */
-    public String linkKind;
+    public LinkKind linkKind;
     /** The original message's id (linkKind set). */
     public long linkMsgId = -1;
     /** The original message's {@code new msg} time, epoch nanos, -1 if unknown (linkKind set). */

@@ -16,6 +16,11 @@ public class ParserConfig implements Serializable {
      * yet; -1 means the wall clock at parse time.
      */
     public long yearReferenceMillis = -1;
+    /**
+     * Hosts the job accepts ({@code --known-hosts}); a line of any other host is dead-lettered as
+     * UNKNOWN_HOST instead of opening state for it. Null (the default) accepts every host.
+     */
+    public java.util.List<String> knownHosts;
 
     public ParserConfig() {}
 

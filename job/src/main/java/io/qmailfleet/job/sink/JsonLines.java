@@ -71,7 +71,7 @@ public final class JsonLines {
             g.writeStringField("host", r.host);
             g.writeNumberField("msg_id", r.msgId);
             g.writeNumberField("run", Math.max(r.run, 0));
-            g.writeStringField("status", r.status);
+            g.writeStringField("status", r.status.json());
             g.writeBooleanField("partial", r.partial);
             time(g, "new", r.newNanos);
             time(g, "info", r.infoNanos);
@@ -145,7 +145,7 @@ public final class JsonLines {
     public static String alert(MessageAlert a) {
         return json(g -> {
             g.writeStringField("record", "message_alert");
-            g.writeStringField("kind", a.kind);
+            g.writeStringField("kind", a.kind.json());
             g.writeStringField("host", a.host);
             g.writeNumberField("msg_id", a.msgId);
             time(g, "new", a.newNanos);
@@ -156,7 +156,7 @@ public final class JsonLines {
             optNumber(g, "delivery_id", a.deliveryId);
             optString(g, "recipient", a.recipient);
             optString(g, "channel", a.channel);
-            optString(g, "resolution", a.resolution);
+            optString(g, "resolution", a.resolution == null ? null : a.resolution.json());
             recipients(g, a.recipients);
         });
     }
@@ -210,7 +210,7 @@ public final class JsonLines {
             if (e.program != null) g.writeStringField("program", e.program);
             if (e.startNanos >= 0) time(g, "start", e.startNanos);
             if (e.linkKind != null) {
-                g.writeStringField("link_kind", e.linkKind);
+                g.writeStringField("link_kind", e.linkKind.json());
                 g.writeNumberField("link_msg_id", e.linkMsgId);
                 time(g, "link_new", e.linkBirthNanos);
                 if (e.linkRecipient != null) g.writeStringField("link_recipient", e.linkRecipient);

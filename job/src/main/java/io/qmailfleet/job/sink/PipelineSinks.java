@@ -32,4 +32,10 @@ public interface PipelineSinks {
 
     /** Paging alert events (PagerDuty Events v2 shape); sinks that do not take them ignore them. */
     default void pages(DataStream<PageEvent> pages) {}
+
+    /**
+     * Called once after every output has been handed over, for sinks that add records of their own
+     * to an output (the Kafka sinks dead-letter records too large for Kafka).
+     */
+    default void finish() {}
 }

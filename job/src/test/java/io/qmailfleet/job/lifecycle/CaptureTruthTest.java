@@ -1,5 +1,6 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,7 +95,7 @@ class CaptureTruthTest {
             String what = "truth #" + t.get("index").asInt() + " msg " + id;
 
             assertEquals("mail", r.host, what);
-            assertEquals("complete", r.status, what);
+            assertEquals(LifecycleStatus.COMPLETE, r.status, what);
             assertEquals(false, r.partial, what);
             assertEquals(t.get("qmail_send_run").asInt(), r.run, what + " run");
             assertEquals(t.get("qp").asLong(), r.qp, what + " qp");

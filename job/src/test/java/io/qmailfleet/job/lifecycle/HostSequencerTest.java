@@ -1,5 +1,6 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static io.qmailfleet.job.lifecycle.Ev.at;
 import static io.qmailfleet.job.lifecycle.Ev.continuation;
 import static io.qmailfleet.job.lifecycle.Ev.end;
@@ -86,7 +87,7 @@ class HostSequencerTest {
             assertEquals(List.of(EventType.NEW_MSG, EventType.END_MSG, EventType.NEW_MSG, EventType.END_MSG),
                     p.stageA.stream().map(e -> e.type).toList());
             assertEquals(2, p.records.size());
-            assertTrue(p.records.stream().allMatch(r -> "complete".equals(r.status)));
+            assertTrue(p.records.stream().allMatch(r -> r.status == LifecycleStatus.COMPLETE));
         }
     }
 
@@ -143,7 +144,7 @@ class HostSequencerTest {
             assertTrue(p.records.isEmpty());
             p.endOfInput();
             assertEquals(1, p.records.size());
-            assertEquals("complete", p.records.get(0).status);
+            assertEquals(LifecycleStatus.COMPLETE, p.records.get(0).status);
             assertEquals(0, p.a.numKeyedStateEntries());
             assertEquals(0, p.a.numEventTimeTimers());
             assertEquals(0, p.a.numProcessingTimeTimers());
@@ -217,7 +218,7 @@ class HostSequencerTest {
             assertEquals("stray/", p.deadLetters.get(0).raw);
             p.endOfInput();
             LifecycleRecord r = p.record(8);
-            assertEquals("open", r.status);
+            assertEquals(LifecycleStatus.OPEN, r.status);
             assertEquals("abcdef/", r.recipients.get(0).attempts.get(0).report);
             assertEquals("deferral", r.recipients.get(0).finalOutcome);
         }
@@ -246,10 +247,10 @@ class HostSequencerTest {
             p.feed(continuation(3100, "1+0+0/"), end(3300, 1), end(3400, 2));
             p.endOfInput();
             LifecycleRecord r1 = p.record(1);
-            assertEquals("complete", r1.status);
+            assertEquals(LifecycleStatus.COMPLETE, r1.status);
             assertEquals("did_1+0+0/", r1.recipients.get(0).attempts.get(0).report);
             assertEquals(at(11), r1.recipients.get(0).attempts.get(0).startNanos);
-            assertEquals("complete", p.record(2).status);
+            assertEquals(LifecycleStatus.COMPLETE, p.record(2).status);
             assertTrue(p.deadLetters.isEmpty());
             assertEquals(0, p.a.numKeyedStateEntries());
         }

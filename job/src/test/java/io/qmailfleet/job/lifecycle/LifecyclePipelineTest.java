@@ -1,5 +1,6 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static io.qmailfleet.job.lifecycle.Ev.at;
 import static io.qmailfleet.job.lifecycle.Ev.bounce;
 import static io.qmailfleet.job.lifecycle.Ev.end;
@@ -48,7 +49,7 @@ class LifecyclePipelineTest {
             assertEquals(1, p.records.size());
             LifecycleRecord r = p.record(1459593);
             assertEquals(Ev.HOST, r.host);
-            assertEquals("complete", r.status);
+            assertEquals(LifecycleStatus.COMPLETE, r.status);
             assertFalse(r.partial);
             assertEquals(1, r.run);
             assertEquals(at(1000), r.newNanos);
@@ -275,7 +276,7 @@ class LifecyclePipelineTest {
             // message 30 is still queued: at the end of input it is open with both attempts interrupted
             p.endOfInput();
             LifecycleRecord m30 = p.record(30);
-            assertEquals("open", m30.status);
+            assertEquals(LifecycleStatus.OPEN, m30.status);
             assertEquals(at(5005), m30.asOfNanos);
             assertEquals(2, m30.interrupted);
             assertEquals(0, m30.successes);
@@ -403,7 +404,7 @@ class LifecyclePipelineTest {
             LifecycleRecord r = p.record(70);
             assertTrue(r.partial);
             assertEquals(-1, r.newNanos);
-            assertEquals("complete", r.status);
+            assertEquals(LifecycleStatus.COMPLETE, r.status);
             assertEquals(0, r.run, "no start-up seen yet");
             assertEquals(1, r.successes);
             assertEquals(at(5), r.recipients.get(0).attempts.get(0).startNanos);
@@ -431,10 +432,10 @@ class LifecyclePipelineTest {
                     // end msg 80 was lost
                     newMsg(20, 80), info(20, 80, 200, "b@example.com", 2, 1), end(30, 80));
             assertEquals(2, p.records.size());
-            assertEquals("abandoned", p.records.get(0).status);
+            assertEquals(LifecycleStatus.ABANDONED, p.records.get(0).status);
             assertEquals(100, p.records.get(0).bytes);
             assertEquals(at(20), p.records.get(0).asOfNanos);
-            assertEquals("complete", p.records.get(1).status);
+            assertEquals(LifecycleStatus.COMPLETE, p.records.get(1).status);
             assertEquals(200, p.records.get(1).bytes);
         }
     }

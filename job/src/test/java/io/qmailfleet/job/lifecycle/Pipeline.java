@@ -14,6 +14,7 @@ import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
@@ -38,6 +39,18 @@ final class Pipeline implements AutoCloseable {
     final List<LifecycleRecord> records = new ArrayList<>();
     final List<MessageAlert> alerts = new ArrayList<>();
 
+    // the Flink timestamp (ms) of every collected record, index for index with the lists above
+    final List<Long> stageATimes = new ArrayList<>();
+    final List<Long> hostEventTimes = new ArrayList<>();
+    final List<Long> lateTimes = new ArrayList<>();
+    final List<Long> deadLetterTimes = new ArrayList<>();
+    final List<Long> recordTimes = new ArrayList<>();
+    final List<Long> alertTimes = new ArrayList<>();
+    /** Main-output records of either stage whose timestamp was at or behind a watermark that stage had already emitted. */
+    final List<Object> behindWatermark = new ArrayList<>();
+    private long watermarkA = Long.MIN_VALUE;
+    private long watermarkB = Long.MIN_VALUE;
+
     Pipeline(LifecycleConfig config) throws Exception {
         this(config, JoinedLineParser.qmailLineParser());
     }
@@ -61,7 +74,7 @@ final class Pipeline implements AutoCloseable {
 
     private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> newStageA() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent>(
-                new KeyedProcessOperator<>(new HostSequencer(config, parserFactory)), e -> e.host, Types.STRING);
+                new HostSequencer(config, parserFactory), e -> e.host, Types.STRING);
         if (backend != null) h.setStateBackend(backend);
         return h;
     }
@@ -78,6 +91,26 @@ final class Pipeline implements AutoCloseable {
         for (QmailEvent e : events) {
             a.processElement(e, Math.floorDiv(e.tsNanos, 1_000_000L));
             pump();
+        }
+        return this;
+    }
+
+    /**
+     * Feeds the lines as a source with a bounded-out-of-orderness watermark would: after each
+     * line, the watermark newest-line-time - bound - 1 ms, when it moved.
+     */
+    Pipeline feedWithSourceWatermarks(long boundMillis, QmailEvent... events) throws Exception {
+        long max = Long.MIN_VALUE;
+        long emitted = Long.MIN_VALUE;
+        for (QmailEvent e : events) {
+            long ms = Math.floorDiv(e.tsNanos, 1_000_000L);
+            a.processElement(e, ms);
+            pump();
+            max = Math.max(max, ms);
+            if (max - boundMillis - 1 > emitted) {
+                emitted = max - boundMillis - 1;
+                watermark(emitted);
+            }
         }
         return this;
     }
@@ -111,6 +144,10 @@ final class Pipeline implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Moves stage A's output into stage B as a job would: records with their timestamps, and
+     * watermarks, in the order A emitted them.
+     */
     private void pump() throws Exception {
         Object o;
         while ((o = a.getOutput().poll()) != null) {
@@ -119,28 +156,45 @@ final class Pipeline implements AutoCloseable {
                 StreamRecord<QmailEvent> r = (StreamRecord<QmailEvent>) o;
                 QmailEvent e = r.getValue();
                 stageA.add(e);
-                b.processElement(e.copy(), Math.floorDiv(e.tsNanos, 1_000_000L));
+                stageATimes.add(timestamp(r));
+                if (r.getTimestamp() <= watermarkA) behindWatermark.add(e);
+                b.processElement(new StreamRecord<>(e.copy(), r.getTimestamp()));
+            } else if (o instanceof Watermark) {
+                watermarkA = ((Watermark) o).getTimestamp();
+                b.processWatermark((Watermark) o);
             }
         }
-        drain(a, HostSequencer.HOST_EVENTS, hostEvents::add);
-        drain(a, HostSequencer.LATE, late::add);
-        drain(a, HostSequencer.DEAD_LETTERS, deadLetters::add);
+        drain(a, HostSequencer.HOST_EVENTS, hostEvents::add, hostEventTimes);
+        drain(a, HostSequencer.LATE, late::add, lateTimes);
+        drain(a, HostSequencer.DEAD_LETTERS, deadLetters::add, deadLetterTimes);
         while ((o = b.getOutput().poll()) != null) {
             if (o instanceof StreamRecord) {
                 @SuppressWarnings("unchecked")
                 StreamRecord<LifecycleRecord> r = (StreamRecord<LifecycleRecord>) o;
                 records.add(r.getValue());
+                recordTimes.add(timestamp(r));
+                if (r.getTimestamp() <= watermarkB) behindWatermark.add(r.getValue());
+            } else if (o instanceof Watermark) {
+                watermarkB = ((Watermark) o).getTimestamp();
             }
         }
-        drain(b, LifecycleBuilder.ALERTS, alerts::add);
+        drain(b, LifecycleBuilder.ALERTS, alerts::add, alertTimes);
+    }
+
+    /** The record's timestamp; null if it has none. */
+    private static Long timestamp(StreamRecord<?> r) {
+        return r.hasTimestamp() ? r.getTimestamp() : null;
     }
 
     private static <X> void drain(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h, OutputTag<X> tag,
-                                  Consumer<X> sink) {
+                                  Consumer<X> sink, List<Long> times) {
         Queue<StreamRecord<X>> q = h.getSideOutput(tag);
         if (q == null) return;
         StreamRecord<X> r;
-        while ((r = q.poll()) != null) sink.accept(r.getValue());
+        while ((r = q.poll()) != null) {
+            sink.accept(r.getValue());
+            times.add(timestamp(r));
+        }
     }
 
     /** How many keys hold the named state of stage A (a MapState counts while non-empty). */
@@ -179,7 +233,7 @@ final class Pipeline implements AutoCloseable {
 
     List<MessageAlert> alerts(String kind) {
         List<MessageAlert> l = new ArrayList<>();
-        for (MessageAlert al : alerts) if (al.kind.equals(kind)) l.add(al);
+        for (MessageAlert al : alerts) if (al.kind.json().equals(kind)) l.add(al);
         return l;
     }
 

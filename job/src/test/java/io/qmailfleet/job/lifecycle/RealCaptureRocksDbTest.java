@@ -1,5 +1,6 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +53,7 @@ class RealCaptureRocksDbTest {
             assertEquals(0, p.stageBKeysWith("lifecycle"));
             List<String> out = new ArrayList<>();
             for (LifecycleRecord r : p.records) {
-                assertEquals("complete", r.status);
+                assertEquals(LifecycleStatus.COMPLETE, r.status);
                 out.add(JSON.writeValueAsString(r));
             }
             out.sort(null); // emission order of independent messages is not part of the contract

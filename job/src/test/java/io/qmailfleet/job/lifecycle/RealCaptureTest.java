@@ -1,5 +1,6 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -48,7 +49,7 @@ class RealCaptureTest {
 
             Map<Long, List<LifecycleRecord>> byId = new HashMap<>();
             for (LifecycleRecord r : p.records) {
-                assertEquals("complete", r.status);
+                assertEquals(LifecycleStatus.COMPLETE, r.status);
                 byId.computeIfAbsent(r.msgId, k -> new ArrayList<>()).add(r);
             }
             Map<Integer, LifecycleRecord> byIndex = new HashMap<>();

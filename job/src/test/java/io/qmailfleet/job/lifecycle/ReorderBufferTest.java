@@ -1,5 +1,6 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static io.qmailfleet.job.lifecycle.Ev.at;
 import static io.qmailfleet.job.lifecycle.Ev.end;
 import static io.qmailfleet.job.lifecycle.Ev.info;
@@ -121,11 +122,11 @@ class ReorderBufferTest {
 
             p.feed(mark(3510, "v3510")); // releases up to 1510: end msg 1
             assertEquals(1, p.records.size());
-            assertEquals("complete", p.record(1).status);
+            assertEquals(LifecycleStatus.COMPLETE, p.record(1).status);
             assertEquals(at(1005), p.record(1).infoNanos);
 
             p.endOfInput();
-            assertEquals("complete", p.record(2).status);
+            assertEquals(LifecycleStatus.COMPLETE, p.record(2).status);
             assertEquals(List.of("x1100", "y1100", "z1100", "w3200", "v3510"), released(p).subList(1, 6));
             assertTrue(p.late.isEmpty());
             assertTrue(p.deadLetters.isEmpty());

@@ -1,5 +1,7 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.Resolution;
+import io.qmailfleet.job.model.LifecycleStatus;
 import static io.qmailfleet.job.lifecycle.Ev.at;
 import static io.qmailfleet.job.lifecycle.Ev.end;
 import static io.qmailfleet.job.lifecycle.Ev.exiting;
@@ -59,7 +61,7 @@ class TimeoutsTest {
             assertEquals(1, p.alerts("stuck_message").size(), "alerted once");
             List<MessageAlert> resolved = p.alerts("stuck_resolved");
             assertEquals(1, resolved.size());
-            assertEquals("delivered", resolved.get(0).resolution);
+            assertEquals(Resolution.DELIVERED, resolved.get(0).resolution);
             assertEquals(at(90 * MIN + 301), resolved.get(0).atNanos);
             LifecycleRecord r = p.record(100);
             assertTrue(r.wasStuck);
@@ -83,7 +85,7 @@ class TimeoutsTest {
                             "I'm_not_going_to_try_again;_this_message_has_been_in_the_queue_too_long./"),
                     status(2 * HOUR + 2, 0, 0), Ev.bounce(2 * HOUR + 3, 100, 999), end(2 * HOUR + 3, 100));
             assertEquals(1, p.alerts("stuck_message").size());
-            assertEquals("bounced", p.alerts("stuck_resolved").get(0).resolution);
+            assertEquals(Resolution.BOUNCED, p.alerts("stuck_resolved").get(0).resolution);
             assertEquals(1, p.record(100).deferrals);
             assertEquals(1, p.record(100).failures);
         }
@@ -111,7 +113,7 @@ class TimeoutsTest {
             assertEquals(1, p.alerts("hung_delivery").size());
             List<MessageAlert> res = p.alerts("hung_resolved");
             assertEquals(1, res.size());
-            assertEquals("success", res.get(0).resolution);
+            assertEquals(Resolution.SUCCESS, res.get(0).resolution);
             assertEquals(55 * MIN - 10, res.get(0).ageMillis);
             assertTrue(p.record(200).recipients.get(0).attempts.get(0).hung);
             assertEquals(0, p.stageAKeysWith("deliveries"));
@@ -126,7 +128,7 @@ class TimeoutsTest {
             assertEquals(1, p.alerts("hung_delivery").size());
             List<MessageAlert> res = p.alerts("hung_resolved");
             assertEquals(1, res.size());
-            assertEquals("interrupted", res.get(0).resolution);
+            assertEquals(Resolution.INTERRUPTED, res.get(0).resolution);
             assertEquals(at(41 * MIN), res.get(0).atNanos);
         }
     }
@@ -154,13 +156,13 @@ class TimeoutsTest {
             assertEquals(at(100 * MIN), stuck.get(1).atNanos);
             LifecycleRecord r400 = p.record(400);
             LifecycleRecord r401 = p.record(401);
-            assertEquals("open", r400.status);
-            assertEquals("open", r401.status);
+            assertEquals(LifecycleStatus.OPEN, r400.status);
+            assertEquals(LifecycleStatus.OPEN, r401.status);
             assertEquals(at(100 * MIN), r400.asOfNanos, "as of the host's last log time");
             assertEquals(at(100 * MIN), r401.asOfNanos);
             assertEquals(-1, r400.endNanos);
             assertEquals("deferral", r400.recipients.get(0).finalOutcome);
-            assertTrue(p.alerts("stuck_resolved").stream().allMatch(a -> "open".equals(a.resolution)));
+            assertTrue(p.alerts("stuck_resolved").stream().allMatch(a -> a.resolution == Resolution.OPEN));
             assertEquals(0, p.a.numKeyedStateEntries());
             assertEquals(0, p.b.numKeyedStateEntries());
             assertEquals(0, p.a.numEventTimeTimers());
@@ -176,7 +178,7 @@ class TimeoutsTest {
             p.endOfInput();
             assertTrue(p.alerts.isEmpty());
             assertEquals(2, p.records.size());
-            assertTrue(p.records.stream().allMatch(r -> "open".equals(r.status) && !r.wasStuck));
+            assertTrue(p.records.stream().allMatch(r -> r.status == LifecycleStatus.OPEN && !r.wasStuck));
             assertEquals(2, p.stageA(EventType.FLUSH_OPEN).size());
         }
     }
@@ -194,10 +196,10 @@ class TimeoutsTest {
             p.feed(status(8 * DAY + 1, 1, 0));
             assertEquals(1, p.records.size());
             LifecycleRecord r = p.record(600);
-            assertEquals("abandoned", r.status);
+            assertEquals(LifecycleStatus.ABANDONED, r.status);
             assertEquals(at(8 * DAY + 1), r.asOfNanos);
-            assertEquals("open", p.alerts("stuck_resolved").get(0).resolution);
-            assertEquals("open", p.alerts("hung_resolved").get(0).resolution);
+            assertEquals(Resolution.OPEN, p.alerts("stuck_resolved").get(0).resolution);
+            assertEquals(Resolution.OPEN, p.alerts("hung_resolved").get(0).resolution);
             assertEquals(0, p.stageAKeysWith("openMessages"));
             assertEquals(0, p.stageAKeysWith("deliveries"));
             assertEquals(0, p.stageAKeysWith("openByQp"));
@@ -224,7 +226,7 @@ class TimeoutsTest {
             assertEquals(1, p.records.size());
             LifecycleRecord r = p.record(700);
             assertEquals("quiet", r.host);
-            assertEquals("abandoned", r.status);
+            assertEquals(LifecycleStatus.ABANDONED, r.status);
             assertEquals(at(3), r.asOfNanos);
             assertEquals("running", r.recipients.get(0).finalOutcome);
             assertEquals(1, p.stageA(EventType.EVICT).size());

@@ -1,5 +1,6 @@
 package io.qmailfleet.job.model;
 
+import io.qmailfleet.job.model.LifecycleStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -41,7 +42,7 @@ class ModelTypesTest {
         LifecycleRecord r = new LifecycleRecord();
         r.host = "mx1";
         r.msgId = 42;
-        r.status = "complete";
+        r.status = LifecycleStatus.COMPLETE;
         r.sender = "";
         r.bounceOf = new MessageRef(7, 123L, 999, null);
         Recipient rc = new Recipient();

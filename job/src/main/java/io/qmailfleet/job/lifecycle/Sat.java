@@ -1,0 +1,18 @@
+package io.qmailfleet.job.lifecycle;
+
+/** Saturating long arithmetic for times that may be Long.MIN_VALUE/MAX_VALUE ("none"). */
+final class Sat {
+    private Sat() {}
+
+    static long add(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        return r;
+    }
+
+    static long sub(long a, long b) {
+        long r = a - b;
+        if (((a ^ b) & (a ^ r)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        return r;
+    }
+}
