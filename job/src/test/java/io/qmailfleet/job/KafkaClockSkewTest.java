@@ -152,7 +152,7 @@ class KafkaClockSkewTest {
     void hostsAMonthAheadAndBehindAndRecordsKafkaWouldRefuseDoNotStopTheJob() throws Exception {
         Map<String, Map<String, String>> configs = createTopicsConfigs();
         assertEquals(Set.of(INPUT, PREFIX + "lifecycles", PREFIX + "alerts", PREFIX + "dead-letters",
-                PREFIX + "events", PREFIX + "late"), configs.keySet());
+                PREFIX + "events", PREFIX + "late", PREFIX + "pages"), configs.keySet());
         assertEquals("LogAppendTime", configs.get(INPUT).get("message.timestamp.type"));
         assertEquals("CreateTime", configs.get(PREFIX + "lifecycles").get("message.timestamp.type"));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
