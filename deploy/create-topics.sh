@@ -59,7 +59,8 @@ topic() {
 
 topic "${PREFIX}lines" cleanup.policy=delete message.timestamp.type=LogAppendTime \
   "max.message.bytes=${LINES_MAX_MESSAGE_BYTES}" "retention.ms=${LINES_RETENTION_MS}"
-for t in lifecycles alerts dead-letters events late pages; do
+# one topic per output of the job (io.qmailfleet.job.sink.Outputs.ALL), plus the input above
+for t in lifecycles alerts dead-letters events late host-events pages; do
   retention="$OUTPUT_RETENTION_MS"
   [ "$t" = events ] && retention="$EVENTS_RETENTION_MS"
   topic "${PREFIX}${t}" cleanup.policy=delete message.timestamp.type=CreateTime \

@@ -80,6 +80,7 @@ grep -E '^(lines read|  [a-z-]+ +[0-9]+ records|job time)' "$WORK/run1.txt" | se
 expect "run 1 lifecycles lines" "$(count "$OUT1/lifecycles")" 539
 expect "run 1 events lines" "$(count "$OUT1/events")" 4547
 expect "run 1 dead-letters lines" "$(count "$OUT1/dead-letters")" 0
+expect "run 1 host-events lines" "$(count "$OUT1/host-events")" 1430
 ALERTS="$(count "$OUT1/alerts")"
 if [[ "$ALERTS" =~ ^[0-9]+$ && "$ALERTS" -gt 0 ]]; then echo "  ok   run 1 alerts lines = $ALERTS (> 0)"; else fail "run 1 alerts lines = $ALERTS, expected > 0"; fi
 grep -q '^lines read 4547 = parsed 4547 + dead-lettered 0$' "$WORK/run1.txt" \

@@ -2,6 +2,7 @@ package io.qmailfleet.bench;
 
 import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.Main;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -38,16 +39,18 @@ public final class PipelineBench {
             JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
                     "--input", work.resolve("fleet").toString(), "--output", work.resolve("out").toString(),
                     "--events", "false", "--parallelism", Integer.toString(parallelism),
-                    "--state-backend", backend, "--checkpoint-interval", "10s"}));
+                    "--state-backend", backend, "--checkpoint-interval", "10s", "--quiet",
+                    // the same work as the figures in BENCHMARKS.md: no per-line event outputs
+                    "--host-events", "false"}));
             long t0 = System.nanoTime();
             JobExecutionResult r = Main.run(cfg);
             double wall = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> acc = r.getAllAccumulatorResults();
-            long read = ((Number) acc.get("lines-read")).longValue();
-            long lifecycles = ((Number) acc.get("out-lifecycles")).longValue();
+            long read = ((Number) acc.get(io.qmailfleet.job.parse.ParseFunction.ACC_READ)).longValue();
+            long lifecycles = ((Number) acc.get(Outputs.LIFECYCLES.counter())).longValue();
             double net = r.getNetRuntime() / 1e3;
             System.out.printf("hosts=%d replays=%d parallelism=%d backend=%s%n", hosts, replays, parallelism, backend);
-            System.out.printf("lines=%d (generated %d) lifecycles=%d dead-letters=%s%n", read, lines, lifecycles, acc.get("out-dead-letters"));
+            System.out.printf("lines=%d (generated %d) lifecycles=%d dead-letters=%s%n", read, lines, lifecycles, acc.get(Outputs.DEAD_LETTERS.counter()));
             System.out.printf("wall %.2f s (incl. start-up) -> %.0f lines/s, %.0f lifecycles/s%n", wall, read / wall, lifecycles / wall);
             System.out.printf("job net runtime %.2f s -> %.0f lines/s%n", net, read / net);
             System.out.printf("heap in use after the run (not a peak): %d MB%n",

@@ -1,7 +1,5 @@
 package io.qmailfleet.job;
 
-import io.qmailfleet.job.alert.AlertStage;
-import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.model.DeadLetter;
@@ -10,7 +8,12 @@ import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
+import io.qmailfleet.job.sink.Output;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.sink.StageCounter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -28,7 +31,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                 ├─ tcpserver / other programs ─────────────────▶ host events
  *                 └─ qmail-send lines ─ keyBy(host) ─▶ host sequencer ─┬─ late ─────▶ late
  *                                                  ├─ dead letters ▶ dead-letters
- *                                                  ├─ host events (status, alert:, warning:, tcpserver)
+ *                                                  ├─ host events (status, alert:, warning:, tcpserver) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
  *                                                                                          └─▶ alerts
  *   host events (qmail-send) + alerts ─ keyBy(host) ─▶ alert engine ─▶ pages
@@ -49,7 +52,13 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 public final class FleetPipeline {
     private FleetPipeline() {}
 
-    /** The streams the graph produces, for sinks and later stages. */
+    /** Accumulator: dead letters raised by the host sequencer, after their lines were parsed. */
+    public static final String ACC_SEQUENCER_DEAD = "sequencer-dead-lettered";
+
+    /**
+     * The streams the graph produces, one per {@link Output} of the registry ({@link Outputs#ALL});
+     * later stages read theirs from here and sinks attach to them in {@link Outputs#attach}.
+     */
     public static final class Streams {
         public DataStream<QmailEvent> events;
         public DataStream<QmailEvent> hostEvents;
@@ -57,8 +66,18 @@ public final class FleetPipeline {
         public DataStream<LifecycleRecord> lifecycles;
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
-        /** Paging alert events (PagerDuty Events v2 shape), see {@link AlertStage}. */
-        public DataStream<PageEvent> pages;
+        private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
+
+        /** Makes {@code stream} the stream of {@code output}. */
+        public <T> void put(Output<T> output, DataStream<T> stream) {
+            byOutput.put(output, stream);
+        }
+
+        /** The stream of {@code output}, or null when the graph has none. */
+        @SuppressWarnings("unchecked")
+        public <T> DataStream<T> get(Output<T> output) {
+            return (DataStream<T>) byOutput.get(output);
+        }
     }
 
     /**
@@ -83,10 +102,16 @@ public final class FleetPipeline {
         }
     }
 
-    /** Wires the whole graph onto {@code lines} and hands every output to {@code sinks}. */
+    /** Wires the whole graph onto {@code lines} and hands every enabled output to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
-        Streams s = new Streams();
+        Streams s = build(lines, cfg);
+        Outputs.attach(s, cfg, sinks);
+        return s;
+    }
 
+    /** Wires the whole graph onto {@code lines}; returns its streams, one per output, without sinks. */
+    public static Streams build(DataStream<RawLine> lines, JobConfig cfg) {
+        Streams s = new Streams();
         // the parser and the filter behind it run at the source's parallelism: forward channels
         // (no round-robin rebalance) keep each source split's order up to the keyBy
         int sourceParallelism = lines.getParallelism();
@@ -113,21 +138,25 @@ public final class FleetPipeline {
                 .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
                         .setParallelism(sourceParallelism));
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
+        // dead letters raised after parsing (e.g. a delivery result whose start was before the log
+        // began) are counted on their own, so the summary shows both stages
         s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
-                .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS));
+                .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
+                        .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
+                        .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
         s.lifecycles = lifecycles;
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
+
+        s.put(Outputs.EVENTS, s.events);
+        s.put(Outputs.DEAD_LETTERS, s.deadLetters);
+        s.put(Outputs.LIFECYCLES, s.lifecycles);
+        s.put(Outputs.ALERTS, s.alerts);
+        s.put(Outputs.LATE, s.late);
+        s.put(Outputs.HOST_EVENTS, s.hostEvents);
         // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
         // log with another order) and the per-message alerts
-        s.pages = AlertStage.build(sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert);
-
-        sinks.events(s.events);
-        sinks.deadLetters(s.deadLetters);
-        sinks.lifecycles(s.lifecycles);
-        sinks.alerts(s.alerts);
-        sinks.late(s.late);
-        sinks.pages(s.pages);
-        sinks.finish();
+        s.put(Outputs.PAGES, io.qmailfleet.job.alert.AlertStage.build(
+                sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert));
         return s;
     }
 }

@@ -1,6 +1,5 @@
 package io.qmailfleet.job;
 
-import io.qmailfleet.job.alert.AlertConfig;
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
 import java.io.Serializable;
@@ -8,176 +7,126 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import io.qmailfleet.job.options.JobOption;
+import org.apache.flink.configuration.Configuration;
 
-/** Everything the job is told on its command line; see {@link #USAGE}. */
+/**
+ * Everything the job is told on its command line, as typed values. The options themselves (names,
+ * types, defaults, descriptions, checks) are defined once in {@link JobOptions}; this class reads
+ * them and checks how they combine.
+ */
 public final class JobConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final String DEFAULT_SAMPLE = "samples/fleet";
-    public static final String DEFAULT_OUTPUT = "out";
-    /**
-     * Checkpoint interval of a live (unbounded Kafka) run: exactly-once output, alerts included,
-     * becomes visible only when a checkpoint completes, so this is what an alert waits at most
-     * before it can page anyone. Each checkpoint costs a state snapshot and one Kafka transaction
-     * commit per sink subtask (see the README).
-     */
-    public static final String DEFAULT_LIVE_CHECKPOINT_INTERVAL = "10s";
+    public static final String DEFAULT_SAMPLE = JobOptions.DEFAULT_SAMPLE;
+    public static final String DEFAULT_OUTPUT = JobOptions.DEFAULT_OUTPUT;
 
-    public static final String USAGE = String.join("\n",
-            "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.",
-            "",
-            "Input (files; default: " + DEFAULT_SAMPLE + ", the bundled sample capture):",
-            "  --input PATH[,PATH...]     log files or directories (repeatable). multilog dirs: @*.s/@*.u in name",
-            "                             order, then current; logrotate files oldest first; .gz/.bz2/.xz read as is",
-            "  --host NAME                host of lines that do not name one (multilog). Default: the first directory",
-            "                             level under an input directory, else the directory holding the file",
-            "  --known-hosts H[,H...]     accept lines of these hosts only; others are dead-lettered UNKNOWN_HOST",
-            "                             (default: every host)",
-            "Kafka (live):",
-            "  --kafka-bootstrap SERVERS  read lines from Kafka instead of files (unless --input is given)",
-            "  --input-topic TOPIC        (default qmail.lines); record key or header 'host' = host",
-            "  --group-id ID              (default qmail-fleet)",
-            "  --starting-offsets committed|earliest|latest   (default committed, else earliest)",
-            "  --bounded true             stop at the offsets that were latest at start (backfill from Kafka)",
-            "  --sink files|kafka         (default kafka with --kafka-bootstrap, else files)",
-            "  --topic-prefix P           output topics P+lifecycles, alerts, dead-letters, events, late (default qmail.)",
-            "  --exactly-once true        transactional Kafka output (visible at checkpoints)",
-            "  --kafka-max-record-bytes N larger output records become RECORD_TOO_LARGE dead letters instead of",
-            "                             failing the sink (default 1048576; >= 65536; <= the topics' max.message.bytes)",
-            "Output:",
-            "  --output DIR               JSON-lines folders events/ dead-letters/ lifecycles/ alerts/ late/ pages/ and",
-            "                             summary.json (default: " + DEFAULT_OUTPUT + "; those folders are replaced)",
-            "  --events true|false        write every parsed line to events/ (default true)",
-            "Time and timeouts (host log time, not wall clock):",
-            "  --max-out-of-order DUR     reorder bound per host; later lines go to late/ (default 2s)",
-            "  --stuck-after DUR          a message still queued after this raises stuck_message (default 1h)",
-            "  --hung-after DUR           a delivery without result after this raises hung_delivery (default 30m)",
-            "  --max-open-age DUR         a message open longer is written as abandoned and dropped (default 8d)",
-            "  --host-idle-ttl DUR        processing time after which a silent host's state is dropped (default 30d)",
-            "  --idle-timeout DUR         source split idleness for watermarks (default 30s)",
-            "Paging alerts (pages/; host log time unless noted):",
-            "  --silent-after DUR         a host without a qmail-send line this long pages host_silent (default 30m;",
-            "                             live Kafka input: wall-clock watchdog per host)",
-            "  --alert-resolve-after DUR  a condition clear this long resolves its alert (default 1m)",
-            "  --warning-quiet DUR        a warning kind not repeated this long is over (default 15m)",
-            "  --saturation-for DUR       a channel at its concurrency limit this long pages (default 10m)",
-            "  --saturation-clear R       saturation ends below this fraction of the limit (default 0.8)",
-            "  --max-triggers-per-hour N  per dedup key (default 3)",
-            "  --stuck-min-count N        stuck/hung messages of one host and domain that page (default 1)",
-            "  --domain-window DUR  --domain-min-attempts N  --domain-min-recipients N  --domain-ratio R",
-            "  --domain-clear-ratio R     fleet-wide domain trouble (defaults 15m, 20, 3, 0.5, 0.2)",
-            "  --sender-floor N  --sender-factor F   sender spike per stats window (defaults 200, 10)",
-            "Parsing:",
-            "  --zone ZONE                zone of tai64nlocal and RFC 3164 syslog dates (default UTC)",
-            "  --max-line-chars N         longer lines are dead-lettered (default 65536)",
-            "Runtime:",
-            "  --parallelism N            default parallelism (the file reader always runs with 1)",
-            "  --checkpoint-interval DUR  (default 2s for bounded input, 10s for live Kafka input: the latency of",
-            "                             exactly-once output, so of alerts too)",
-            "  --state-backend hashmap|rocksdb   (default hashmap)",
-            "  --help",
-            "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
+    /** The usage text, generated from {@link JobOptions#GROUPS}. */
+    public static final String USAGE = JobOptions.USAGE;
 
-    private static final Set<String> KNOWN = Set.of("input", "host", "output", "events", "max-out-of-order",
-            "stuck-after", "hung-after", "max-open-age", "host-idle-ttl", "idle-timeout", "zone",
-            "max-line-chars", "parallelism", "checkpoint-interval", "state-backend", "help",
-            "kafka-bootstrap", "input-topic", "group-id", "starting-offsets", "bounded", "sink", "topic-prefix",
-            "exactly-once", "kafka-max-record-bytes", "known-hosts",
-            "silent-after", "alert-resolve-after", "warning-quiet", "saturation-for",
-            "saturation-clear", "max-triggers-per-hour", "stuck-min-count", "domain-window", "domain-min-attempts",
-            "domain-min-recipients", "domain-ratio", "domain-clear-ratio", "sender-floor", "sender-factor");
+    /** The options as given (only those given), typed; stages read theirs with {@link #get}. */
+    public Configuration options = new Configuration();
 
+    // the defaults below come from the options; the derived ones (-1 = Flink's, the embedded
+    // run's checkpoint interval and state backend, files) are what a run without options uses
     public List<String> inputs = new ArrayList<>();
     public String host;
-    public String output = DEFAULT_OUTPUT;
-    public boolean writeEvents = true;
+    public String output = JobOptions.OUTPUT.defaultValue();
     public int parallelism = -1;
     public Duration checkpointInterval = Duration.ofSeconds(2);
     public String stateBackend = "hashmap";
-    public Duration idleTimeout = Duration.ofSeconds(30);
+    public Duration idleTimeout = JobOptions.IDLE_TIMEOUT.defaultValue();
     public String kafkaBootstrap;
-    public String inputTopic = "qmail.lines";
-    public String groupId = "qmail-fleet";
-    public String startingOffsets = "committed";
+    public String inputTopic = JobOptions.INPUT_TOPIC.defaultValue();
+    public String groupId = JobOptions.GROUP_ID.defaultValue();
+    public String startingOffsets = JobOptions.STARTING_OFFSETS.defaultValue();
     public boolean bounded;
     public String sink = "files";
-    public String topicPrefix = "qmail.";
+    public String topicPrefix = JobOptions.TOPIC_PREFIX.defaultValue();
     public boolean exactlyOnce;
-    public int kafkaMaxRecordBytes = 1048576;
+    public String transactionalIdPrefix = JobOptions.TRANSACTIONAL_ID_PREFIX.defaultValue();
+    public String checkpointDir;
+    public int maxParallelism = -1;
+    public boolean overwrite;
+    public boolean quiet;
+    public Duration progressInterval = JobOptions.PROGRESS_INTERVAL.defaultValue();
+    public int kafkaMaxRecordBytes = JobOptions.KAFKA_MAX_RECORD_BYTES.defaultValue();
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
-    public AlertConfig alert = new AlertConfig();
+    public io.qmailfleet.job.alert.AlertConfig alert = new io.qmailfleet.job.alert.AlertConfig();
+
+    /** The value of {@code option}: as given, else its default. */
+    public <T> T get(JobOption<T> option) {
+        return option.get(options);
+    }
+
+    /** True when {@code option} was given on the command line. */
+    public boolean given(JobOption<?> option) {
+        return options.contains(option.configOption());
+    }
 
     /** True when lines come from Kafka (no --input files). */
     public boolean readsKafka() {
         return inputs.isEmpty();
     }
 
+    /** Reads and checks every option; throws IllegalArgumentException with a one-line message. */
     public static JobConfig from(CliArgs a) {
-        for (String name : a.names()) {
-            if (!KNOWN.contains(name)) throw new IllegalArgumentException("unknown option --" + name + " (see --help)");
-        }
         JobConfig c = new JobConfig();
-        c.inputs = a.all("input");
-        c.kafkaBootstrap = a.get("kafka-bootstrap", null);
-        if (c.inputs.isEmpty() && c.kafkaBootstrap == null) c.inputs = List.of(DEFAULT_SAMPLE);
-        c.inputTopic = a.get("input-topic", c.inputTopic);
-        c.groupId = a.get("group-id", c.groupId);
-        c.startingOffsets = a.get("starting-offsets", c.startingOffsets);
-        if (!Set.of("committed", "earliest", "latest").contains(c.startingOffsets)) {
-            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest");
-        }
-        c.bounded = Boolean.parseBoolean(a.get("bounded", "false"));
-        c.sink = a.get("sink", c.kafkaBootstrap != null ? "kafka" : "files");
-        if (!c.sink.equals("files") && !c.sink.equals("kafka")) throw new IllegalArgumentException("--sink must be files or kafka");
+        c.options = JobOptions.OPTIONS.parse(a);
+        c.kafkaBootstrap = c.get(JobOptions.KAFKA_BOOTSTRAP);
+        c.inputs = c.given(JobOptions.INPUT) ? c.get(JobOptions.INPUT)
+                : c.kafkaBootstrap == null ? List.of(DEFAULT_SAMPLE) : List.of();
+        c.inputTopic = c.get(JobOptions.INPUT_TOPIC);
+        c.groupId = c.get(JobOptions.GROUP_ID);
+        c.startingOffsets = c.get(JobOptions.STARTING_OFFSETS);
+        c.bounded = c.get(JobOptions.BOUNDED);
+        c.sink = c.given(JobOptions.SINK) ? c.get(JobOptions.SINK) : c.kafkaBootstrap != null ? "kafka" : "files";
         if (c.sink.equals("kafka") && c.kafkaBootstrap == null) throw new IllegalArgumentException("--sink kafka needs --kafka-bootstrap");
-        c.topicPrefix = a.get("topic-prefix", c.topicPrefix);
-        c.exactlyOnce = Boolean.parseBoolean(a.get("exactly-once", "false"));
-        c.kafkaMaxRecordBytes = Integer.parseInt(a.get("kafka-max-record-bytes", Integer.toString(c.kafkaMaxRecordBytes)));
-        // a dead letter (raw text cut to 2048 characters) must always fit
-        if (c.kafkaMaxRecordBytes < 65536) throw new IllegalArgumentException("--kafka-max-record-bytes must be at least 65536");
-        c.host = a.get("host", null);
-        c.output = a.get("output", DEFAULT_OUTPUT);
-        c.writeEvents = Boolean.parseBoolean(a.get("events", "true"));
-        c.parallelism = Integer.parseInt(a.get("parallelism", "-1"));
+        c.topicPrefix = c.get(JobOptions.TOPIC_PREFIX);
+        c.exactlyOnce = c.get(JobOptions.EXACTLY_ONCE);
+        c.transactionalIdPrefix = c.get(JobOptions.TRANSACTIONAL_ID_PREFIX);
+        c.kafkaMaxRecordBytes = c.get(JobOptions.KAFKA_MAX_RECORD_BYTES);
+        c.host = c.get(JobOptions.HOST);
+        c.output = c.get(JobOptions.OUTPUT);
+        c.overwrite = c.get(JobOptions.OVERWRITE);
+        c.parallelism = c.given(JobOptions.PARALLELISM) ? c.get(JobOptions.PARALLELISM) : -1;
+        c.maxParallelism = c.given(JobOptions.MAX_PARALLELISM) ? c.get(JobOptions.MAX_PARALLELISM) : -1;
+        if (c.parallelism > 0 && c.maxParallelism > 0 && c.parallelism > c.maxParallelism) {
+            throw new IllegalArgumentException("--parallelism " + c.parallelism + " exceeds --max-parallelism " + c.maxParallelism);
+        }
         boolean unbounded = c.inputs.isEmpty() && !c.bounded;
-        c.checkpointInterval = Durations.parse(a.get("checkpoint-interval", unbounded ? DEFAULT_LIVE_CHECKPOINT_INTERVAL : "2s"));
-        c.stateBackend = a.get("state-backend", "hashmap");
-        if (!c.stateBackend.equals("hashmap") && !c.stateBackend.equals("rocksdb")) {
-            throw new IllegalArgumentException("--state-backend must be hashmap or rocksdb, not " + c.stateBackend);
-        }
-        c.idleTimeout = Durations.parse(a.get("idle-timeout", "30s"));
-        c.parser.zone = ZoneId.of(a.get("zone", "UTC")).getId();
-        c.parser.maxLineChars = Integer.parseInt(a.get("max-line-chars", "65536"));
-        if (a.has("known-hosts")) {
-            c.parser.knownHosts = new ArrayList<>(a.all("known-hosts"));
-            if (c.parser.knownHosts.isEmpty() || c.parser.knownHosts.stream().anyMatch(String::isBlank)) {
-                throw new IllegalArgumentException("--known-hosts needs host names");
-            }
-        }
+        c.checkpointInterval = c.given(JobOptions.CHECKPOINT_INTERVAL) ? c.get(JobOptions.CHECKPOINT_INTERVAL)
+                : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : Duration.ofSeconds(2);
+        c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
+        c.stateBackend = c.given(JobOptions.STATE_BACKEND) ? c.get(JobOptions.STATE_BACKEND) : "hashmap";
+        c.idleTimeout = c.get(JobOptions.IDLE_TIMEOUT);
+        c.quiet = c.get(JobOptions.QUIET);
+        c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
+        c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();
+        c.parser.maxLineChars = c.get(JobOptions.MAX_LINE_CHARS);
+        if (c.given(JobOptions.KNOWN_HOSTS)) c.parser.knownHosts = new ArrayList<>(c.get(JobOptions.KNOWN_HOSTS));
         c.lifecycle.parser = c.parser;
-        if (a.has("max-out-of-order")) c.lifecycle.maxOutOfOrderNanos = Durations.parse(a.get("max-out-of-order", "2s")).toNanos();
-        if (a.has("stuck-after")) c.lifecycle.stuckAfterNanos = Durations.parse(a.get("stuck-after", "1h")).toNanos();
-        if (a.has("hung-after")) c.lifecycle.hungAfterNanos = Durations.parse(a.get("hung-after", "30m")).toNanos();
-        if (a.has("max-open-age")) c.lifecycle.maxOpenAgeNanos = Durations.parse(a.get("max-open-age", "8d")).toNanos();
-        if (a.has("host-idle-ttl")) c.lifecycle.hostIdleTtlMillis = Durations.parse(a.get("host-idle-ttl", "30d")).toMillis();
-        AlertConfig al = c.alert;
+        c.lifecycle.maxOutOfOrderNanos = c.get(JobOptions.MAX_OUT_OF_ORDER).toNanos();
+        c.lifecycle.stuckAfterNanos = c.get(JobOptions.STUCK_AFTER).toNanos();
+        c.lifecycle.hungAfterNanos = c.get(JobOptions.HUNG_AFTER).toNanos();
+        c.lifecycle.maxOpenAgeNanos = c.get(JobOptions.MAX_OPEN_AGE).toNanos();
+        c.lifecycle.hostIdleTtlMillis = c.get(JobOptions.HOST_IDLE_TTL).toMillis();
+        c.lifecycle.validate();
+        io.qmailfleet.job.alert.AlertConfig al = c.alert;
         al.liveWatchdog = unbounded;
-        if (a.has("silent-after")) al.silentAfterNanos = Durations.parse(a.get("silent-after", "30m")).toNanos();
-        if (a.has("alert-resolve-after")) al.resolveAfterNanos = Durations.parse(a.get("alert-resolve-after", "1m")).toNanos();
-        if (a.has("warning-quiet")) al.warningQuietNanos = Durations.parse(a.get("warning-quiet", "15m")).toNanos();
-        if (a.has("saturation-for")) al.saturationForNanos = Durations.parse(a.get("saturation-for", "10m")).toNanos();
-        if (a.has("saturation-clear")) al.saturationClearRatio = Double.parseDouble(a.get("saturation-clear", "0.8"));
-        if (a.has("max-triggers-per-hour")) al.maxTriggersPerHour = Integer.parseInt(a.get("max-triggers-per-hour", "3"));
-        if (a.has("stuck-min-count")) al.stuckMinCount = Integer.parseInt(a.get("stuck-min-count", "1"));
-        if (a.has("domain-window")) al.domainWindowNanos = Durations.parse(a.get("domain-window", "15m")).toNanos();
-        if (a.has("domain-min-attempts")) al.domainMinAttempts = Long.parseLong(a.get("domain-min-attempts", "20"));
-        if (a.has("domain-min-recipients")) al.domainMinRecipients = Long.parseLong(a.get("domain-min-recipients", "3"));
-        if (a.has("domain-ratio")) al.domainTriggerRatio = Double.parseDouble(a.get("domain-ratio", "0.5"));
-        if (a.has("domain-clear-ratio")) al.domainClearRatio = Double.parseDouble(a.get("domain-clear-ratio", "0.2"));
-        if (a.has("sender-floor")) al.senderFloor = Long.parseLong(a.get("sender-floor", "200"));
-        if (a.has("sender-factor")) al.senderFactor = Double.parseDouble(a.get("sender-factor", "10"));
+        al.silentAfterNanos = c.get(io.qmailfleet.job.alert.AlertOptions.SILENT_AFTER).toNanos();
+        al.resolveAfterNanos = c.get(io.qmailfleet.job.alert.AlertOptions.RESOLVE_AFTER).toNanos();
+        al.warningQuietNanos = c.get(io.qmailfleet.job.alert.AlertOptions.WARNING_QUIET).toNanos();
+        al.saturationForNanos = c.get(io.qmailfleet.job.alert.AlertOptions.SATURATION_FOR).toNanos();
+        try {
+            al.saturationClearRatio = Double.parseDouble(c.get(io.qmailfleet.job.alert.AlertOptions.SATURATION_CLEAR));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--saturation-clear needs a number, not "
+                    + c.get(io.qmailfleet.job.alert.AlertOptions.SATURATION_CLEAR));
+        }
+        al.maxTriggersPerHour = c.get(io.qmailfleet.job.alert.AlertOptions.MAX_TRIGGERS_PER_HOUR);
+        al.stuckMinCount = c.get(io.qmailfleet.job.alert.AlertOptions.STUCK_MIN_COUNT);
         al.validate();
         return c;
     }

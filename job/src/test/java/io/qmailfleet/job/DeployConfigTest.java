@@ -1,6 +1,7 @@
 package io.qmailfleet.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,7 +36,13 @@ class DeployConfigTest {
         JobConfig c = JobConfig.from(CliArgs.parse(jobArgs.split("\\s+")));
         assertTrue(c.readsKafka());
         assertEquals("kafka", c.sink);
-        assertTrue(Files.isRegularFile(Capture.repo().resolve("deploy/create-topics.sh")));
+        java.util.regex.Matcher loop = java.util.regex.Pattern.compile("for t in ([^;]*);")
+                .matcher(Files.readString(Capture.repo().resolve("deploy/create-topics.sh")));
+        assertTrue(loop.find(), "create-topics.sh loops over the topics");
+        List<String> topics = Arrays.asList(loop.group(1).trim().split("\\s+"));
+        for (io.qmailfleet.job.sink.Output<?> o : io.qmailfleet.job.sink.Outputs.ALL) {
+            assertTrue(topics.contains(o.name()), "create-topics.sh creates the topic of output " + o.name() + ": " + topics);
+        }
     }
 
     @Test
@@ -54,5 +61,46 @@ class DeployConfigTest {
         assertTrue(c.readsKafka());
         assertEquals("false", dep.at("/spec/flinkConfiguration/pipeline.generic-types").asText());
         assertTrue(Arrays.asList("savepoint", "last-state").contains(dep.at("/spec/job/upgradeMode").asText()));
+    }
+
+    /** .ci/run runs the README's test command, and runs it last: Maven's own summary closes its output, as its comment says. */
+    @Test
+    void ciRunsTheReadmeTestCommandLast() throws Exception {
+        String readme = Files.readString(Capture.repo().resolve("README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\*\\*Run the tests\\*\\*[\\s\\S]*?```bash\\n([^\\n]+)\\n```")
+                .matcher(readme);
+        assertTrue(m.find(), "README shows the test command");
+        String testCommand = m.group(1).trim();
+        List<String> commands = new ArrayList<>();
+        for (String l : Files.readAllLines(Capture.repo().resolve(".ci/run"))) {
+            if (!l.isBlank() && !l.startsWith("#")) commands.add(l.trim());
+        }
+        assertEquals(testCommand, commands.get(commands.size() - 1));
+        assertTrue(Files.readString(Capture.repo().resolve(".ci/run")).contains("Maven's own reactor summary"));
+    }
+
+    /** The README says what makes a first cluster start slow: the cluster's jars come from Maven Central. */
+    @Test
+    void readmeSaysTheFirstClusterStartResolvesJarsFromMavenCentral() throws Exception {
+        String readme = Files.readString(Capture.repo().resolve("README.md")).replaceAll("\\s+", " ");
+        assertTrue(readme.contains("first start on a machine also resolves the cluster's jars"), "README on the first start");
+        assertTrue(readme.contains("from Maven Central"));
+        String pom = Files.readString(Capture.repo().resolve("deploy/cluster/pom.xml"));
+        assertTrue(pom.contains("flink-runtime") || pom.contains("flink-dist") || pom.contains("<artifactId>flink-"),
+                "the cluster's classpath is resolved by Maven from deploy/cluster/pom.xml");
+        assertFalse(readme.contains("about 20 s"), "no timing the first start does not meet");
+    }
+
+    /** The README's outputs table has a row per output of the registry, with the output's schema file. */
+    @Test
+    void readmeListsEveryOutputWithItsSchema() throws Exception {
+        String readme = Files.readString(Capture.repo().resolve("README.md"));
+        for (io.qmailfleet.job.sink.Output<?> o : io.qmailfleet.job.sink.Outputs.ALL) {
+            java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^\\| `" + java.util.regex.Pattern.quote(o.name())
+                    + "/` \\|.*\\| `schemas/([^`]+)` \\|$").matcher(readme);
+            assertTrue(row.find(), "README row for " + o.name());
+            assertEquals(o.schema(), row.group(1), o.name());
+            assertTrue(Files.isRegularFile(Capture.repo().resolve("schemas").resolve(o.schema())), o.schema());
+        }
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.KafkaOutputs;
+import io.qmailfleet.job.source.KafkaLines;
 import io.qmailfleet.job.testutil.Capture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,8 +121,8 @@ class KafkaTaskManagerLossTest {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
                 "--kafka-bootstrap", bootstrap, "--input-topic", input, "--starting-offsets", "earliest",
                 "--group-id", "loss-live", "--sink", "kafka", "--topic-prefix", "live.", "--exactly-once", "true"}));
-        DataStream<RawLine> source = Main.kafkaLines(env, cfg, null);
-        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, "live.", true, true, cfg.kafkaMaxRecordBytes));
+        DataStream<RawLine> source = KafkaLines.stream(env, cfg, null);
+        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, "live.", true, cfg.transactionalIdPrefix, cfg.kafkaMaxRecordBytes));
         JobClient job = env.executeAsync("task manager loss");
 
         produce(input, "mail", lines.subList(0, half));

@@ -62,14 +62,14 @@ class PagesOutputTest {
             }
         }
         assertEquals(3, criticalTriggers);
-        assertTrue(Main.summaryJson(r).contains("\"alerts-open\":[]"), Main.summaryJson(r));
+        assertTrue(RunSummary.json(r).contains("\"alerts-open\":[]"), RunSummary.json(r));
     }
 
     @Test
     void alertsStillFiringAtTheEndAreListedInTheSummary(@TempDir Path out) throws Exception {
         JobExecutionResult r = run(out, "--alert-resolve-after", "1h");
         assertEquals(3, lines(out.resolve("pages")).size());
-        JsonNode summary = JSON.readTree(Main.summaryJson(r));
+        JsonNode summary = JSON.readTree(RunSummary.json(r));
         assertEquals(List.of("qmail_alert:mail:oh-no-lost-spawn-connection-dying",
                         "qmail_alert:mail:unable-to-reread-control-locals",
                         "qmail_alert:mail:unable-to-reread-control-virtualdomains"),

@@ -81,4 +81,27 @@ class LocalJarIT {
         assertEquals(2, p.exitValue());
         assertTrue(out.contains("unknown option --no-such-option"), out);
     }
+
+    /** Usage errors in a real JVM: one line on the console, exit code 2, no stack trace, nothing deleted. */
+    @Test
+    void usageErrorsAreOneLineWithExitCode2(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "mine");
+        Path foreign = Files.createDirectories(tmp.resolve("mydata").resolve("lifecycles")).resolve("keep.txt");
+        Files.writeString(foreign, "user data");
+        for (List<String> args : List.of(List.of("--output", file.toString()), List.of("--output", ""),
+                List.of("--output", tmp.resolve("mydata").toString()), List.of("--stuck-after", "soon"),
+                List.of("--input", Files.createDirectories(tmp.resolve("empty")).toString()))) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", JAR.toAbsolutePath().toString()));
+            cmd.addAll(args);
+            Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+            assertEquals(2, p.exitValue(), args + ": " + out);
+            assertEquals(1, out.strip().lines().count(), args + ": one line: " + out);
+            assertTrue(out.startsWith("error: "), out);
+        }
+        assertEquals("mine", Files.readString(file));
+        assertEquals("user data", Files.readString(foreign));
+    }
 }

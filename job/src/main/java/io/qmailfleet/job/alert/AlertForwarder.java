@@ -2,7 +2,7 @@ package io.qmailfleet.job.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qmailfleet.job.CliArgs;
-import io.qmailfleet.job.Durations;
+import org.apache.flink.util.TimeUtils;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -77,7 +77,7 @@ public final class AlertForwarder {
         String pages = a.get("pages", null);
         if (pages == null) throw new IllegalArgumentException("--pages is required");
         HttpPoster poster = new HttpPoster(Integer.parseInt(a.get("retries", "5")),
-                Durations.parse(a.get("retry-backoff", "1s")));
+                TimeUtils.parseDuration(a.get("retry-backoff", "1s")));
         AlertmanagerClient am = a.has("alertmanager") ? new AlertmanagerClient(a.get("alertmanager", null), poster) : null;
         PagerDutyClient pd = Boolean.parseBoolean(a.get("pagerduty", "false"))
                 ? new PagerDutyClient(a.get("pagerduty-url", PagerDutyClient.DEFAULT_URL),
@@ -93,7 +93,7 @@ public final class AlertForwarder {
             while ((line = r.readLine()) != null) f.forwardLine("stdin:" + (++n), line);
         } else {
             boolean follow = Boolean.parseBoolean(a.get("follow", "false"));
-            Duration every = Durations.parse(a.get("resend-interval", "1m"));
+            Duration every = TimeUtils.parseDuration(a.get("resend-interval", "1m"));
             Set<Path> done = new HashSet<>();
             do {
                 f.forwardFiles(Path.of(pages), done);

@@ -1,11 +1,6 @@
 package io.qmailfleet.job.sink;
 
-import io.qmailfleet.job.alert.PageEvent;
-import io.qmailfleet.job.alert.PageJson;
 import io.qmailfleet.job.model.DeadLetter;
-import io.qmailfleet.job.model.LifecycleRecord;
-import io.qmailfleet.job.model.MessageAlert;
-import io.qmailfleet.job.model.QmailEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,14 +9,13 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * JSON records to Kafka topics {@code <prefix>lifecycles}, {@code <prefix>alerts},
- * {@code <prefix>dead-letters}, {@code <prefix>events}, {@code <prefix>late}, keyed by host, and {@code <prefix>pages}, keyed by dedup key.
+ * JSON records to one Kafka topic per {@link Output}, {@code <prefix><output name>}, keyed by host.
  * With exactly-once, records become visible to {@code read_committed} consumers when the checkpoint
- * that covers them completes.
+ * that covers them completes; transactional ids are {@code <transactional id prefix><output name>},
+ * so two deployments on one Kafka cluster need different prefixes.
  *
  * <p><b>Record timestamps.</b> The Kafka timestamp of every output record is the time the job
  * writes it (processing time, set by the producer), never the log time: a host whose clock runs a
@@ -41,26 +35,22 @@ public final class KafkaOutputs implements PipelineSinks {
     private final String bootstrap;
     private final String topicPrefix;
     private final boolean exactlyOnce;
-    private final boolean writeEvents;
+    private final String transactionalIdPrefix;
     private final int maxRecordBytes;
     private DataStream<DeadLetter> deadLetters;
     private final List<DataStream<DeadLetter>> tooLarge = new ArrayList<>();
 
-    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, boolean writeEvents) {
-        this(bootstrap, topicPrefix, exactlyOnce, writeEvents, DEFAULT_MAX_RECORD_BYTES);
+    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix) {
+        this(bootstrap, topicPrefix, exactlyOnce, transactionalIdPrefix, DEFAULT_MAX_RECORD_BYTES);
     }
 
-    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, boolean writeEvents,
+    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix,
                         int maxRecordBytes) {
         this.bootstrap = bootstrap;
         this.topicPrefix = topicPrefix;
         this.exactlyOnce = exactlyOnce;
-        this.writeEvents = writeEvents;
+        this.transactionalIdPrefix = transactionalIdPrefix;
         this.maxRecordBytes = maxRecordBytes;
-    }
-
-    public static String topic(String prefix, String name) {
-        return prefix + name;
     }
 
     private static final class Serializer implements KafkaRecordSerializationSchema<KeyedJson> {
@@ -80,56 +70,35 @@ public final class KafkaOutputs implements PipelineSinks {
         }
     }
 
-    private <T> void write(DataStream<T> stream, String name, SerializableFunction<T, String> key,
-                           SerializableFunction<T, String> encoder) {
-        String topic = topic(topicPrefix, name);
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> void write(Output<T> output, DataStream<T> stream) {
+        if (output == Outputs.DEAD_LETTERS) {
+            // written in finish(), together with the records of other outputs that are too large
+            deadLetters = (DataStream<DeadLetter>) stream;
+            return;
+        }
+        SingleOutputStreamOperator<KeyedJson> records = send(output, stream);
+        tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
+    }
+
+    private <T> SingleOutputStreamOperator<KeyedJson> send(Output<T> output, DataStream<T> stream) {
+        String name = output.name();
         KafkaSink<KeyedJson> sink = KafkaSink.<KeyedJson>builder()
                 .setBootstrapServers(bootstrap)
-                .setRecordSerializer(new Serializer(topic))
+                .setRecordSerializer(new Serializer(output.topic(topicPrefix)))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
-                .setTransactionalIdPrefix("qmail-fleet-" + name)
+                .setTransactionalIdPrefix(transactionalIdPrefix + name)
                 // must not exceed the broker's transaction.max.timeout.ms (15 min by default)
                 .setProperty("transaction.timeout.ms", "300000")
                 // every record that gets here fits (KafkaRecords keeps larger ones out)
                 .setProperty("max.request.size", Integer.toString(maxRecordBytes))
                 .build();
         SingleOutputStreamOperator<KeyedJson> records = stream
-                .process(new KafkaRecords<T>(name, key, encoder, maxRecordBytes))
+                .process(new KafkaRecords<T>(name, output.host(), output.json(), maxRecordBytes))
                 .returns(KeyedJson.class).uid("json-" + name).name("json " + name);
-        if (!name.equals("dead-letters")) tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
         records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
-    }
-
-    @Override
-    public void events(DataStream<QmailEvent> events) {
-        if (writeEvents) write(events, "events", e -> e.host, JsonLines::event);
-    }
-
-    @Override
-    public void deadLetters(DataStream<DeadLetter> deadLetters) {
-        // written in finish(), together with the records of other outputs that are too large
-        this.deadLetters = deadLetters;
-    }
-
-    @Override
-    public void lifecycles(DataStream<LifecycleRecord> lifecycles) {
-        write(lifecycles, "lifecycles", r -> r.host, JsonLines::lifecycle);
-    }
-
-    @Override
-    public void alerts(DataStream<MessageAlert> alerts) {
-        write(alerts, "alerts", a -> a.host, JsonLines::alert);
-    }
-
-    @Override
-    public void late(DataStream<QmailEvent> late) {
-        write(late, "late", e -> e.host, JsonLines::event);
-    }
-
-    /** Keyed by dedup key, so a key's trigger and resolve stay in one partition, in order. */
-    @Override
-    public void pages(DataStream<PageEvent> pages) {
-        write(pages, "pages", p -> p.dedupKey, PageJson::page);
+        return records;
     }
 
     @Override
@@ -137,7 +106,7 @@ public final class KafkaOutputs implements PipelineSinks {
         if (deadLetters == null) return;
         DataStream<DeadLetter> all = deadLetters;
         for (DataStream<DeadLetter> t : tooLarge) all = all.union(t);
-        write(all, "dead-letters", d -> d.host, JsonLines::deadLetter);
+        send(Outputs.DEAD_LETTERS, all);
         deadLetters = null;
         tooLarge.clear();
     }

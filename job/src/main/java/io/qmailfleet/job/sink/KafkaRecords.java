@@ -53,7 +53,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
     @Override
     public void open(OpenContext ctx) {
         accumulator = new LongCounter();
-        getRuntimeContext().addAccumulator("out-" + name, accumulator);
+        getRuntimeContext().addAccumulator("out-" + name, accumulator); // Output.counter()
         metric = getRuntimeContext().getMetricGroup().counter("records-out-" + name);
         tooLarge = getRuntimeContext().getMetricGroup().counter("records-too-large-" + name);
     }
@@ -97,7 +97,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
                 json, k, "output:" + name, -1);
         Long t = ctx.timestamp();
         d.tsNanos = t == null || t < 0 ? -1 : t * 1_000_000L;
-        if (name.equals("dead-letters")) {
+        if (name.equals(Outputs.DEAD_LETTERS.name())) {
             // a dead letter's raw text is cut to DeadLetter.MAX_RAW_CHARS, so this one always fits
             String own = JsonLines.deadLetter(d);
             accumulator.add(1);

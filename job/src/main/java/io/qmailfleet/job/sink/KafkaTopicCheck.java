@@ -22,13 +22,12 @@ public final class KafkaTopicCheck {
     private KafkaTopicCheck() {}
 
     /** Throws {@link IllegalStateException} naming every output topic that cannot take the job's records. */
-    public static void check(String bootstrap, String prefix, List<String> outputs, int maxRecordBytes) throws Exception {
+    public static void check(String bootstrap, List<String> topics, int maxRecordBytes) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000"))) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<ConfigResource> resources = new ArrayList<>();
-            for (String name : outputs) {
-                String topic = KafkaOutputs.topic(prefix, name);
+            for (String topic : topics) {
                 if (existing.contains(topic)) resources.add(new ConfigResource(ConfigResource.Type.TOPIC, topic));
             }
             if (resources.isEmpty()) return;

@@ -7,8 +7,9 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Encodes records of one output (to JSON lines, or keyed JSON for Kafka) and counts them (a metric and an accumulator named
- * {@code out-<name>}, which the embedded run prints at the end).
+ * Encodes records of one output (to JSON lines, or keyed JSON for Kafka) and counts them: an
+ * accumulator named {@code counter} ({@link Output#counter()}, printed at the end of a run) and a
+ * metric {@code records-<counter>}.
  */
 public final class OutputCounter<T, R> extends RichMapFunction<T, R> {
     private static final long serialVersionUID = 1L;
@@ -26,8 +27,8 @@ public final class OutputCounter<T, R> extends RichMapFunction<T, R> {
     @Override
     public void open(OpenContext ctx) {
         accumulator = new LongCounter();
-        getRuntimeContext().addAccumulator("out-" + name, accumulator);
-        metric = getRuntimeContext().getMetricGroup().counter("records-out-" + name);
+        getRuntimeContext().addAccumulator(name, accumulator);
+        metric = getRuntimeContext().getMetricGroup().counter("records-" + name);
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.qmailfleet.job.testutil;
 
 import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
-import io.qmailfleet.job.Main;
+import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.model.RawLine;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -41,7 +41,7 @@ public final class PipelineRunner {
     public static CollectingSinks runFiles(JobConfig cfg, int parallelism) throws Exception {
         StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend);
         CollectingSinks sinks = new CollectingSinks();
-        FleetPipeline.build(Main.fileLines(env, cfg), cfg, sinks);
+        FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
         env.execute("test on files");
         return sinks;
     }

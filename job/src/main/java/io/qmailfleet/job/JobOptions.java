@@ -1,0 +1,160 @@
+package io.qmailfleet.job;
+
+import static io.qmailfleet.job.options.JobOption.positive;
+
+import io.qmailfleet.job.options.JobOption;
+import io.qmailfleet.job.options.OptionGroup;
+import io.qmailfleet.job.options.Options;
+import io.qmailfleet.job.sink.KafkaOutputs;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+
+/**
+ * Every option of the job, each defined once. {@link #GROUPS} is the registry: a new stage defines
+ * its options and their {@link OptionGroup} in its own package and adds the group here; the usage
+ * text ({@code --help}) is generated from it and the README's option list is checked against it.
+ *
+ * <p>A stage's options, e.g. in {@code stats/StatsOptions.java}:
+ * <pre>{@code
+ * public static final JobOption<Duration> WINDOW = JobOption.duration("stats-window", Duration.ofMinutes(5))
+ *         .check(JobOption.positive(), "must be > 0").help("tumbling event-time window of the aggregates");
+ * public static final OptionGroup GROUP = new OptionGroup("Statistics", WINDOW);
+ * }</pre>
+ * then {@code StatsOptions.GROUP} is added to {@link #GROUPS}, the stage reads
+ * {@code cfg.get(StatsOptions.WINDOW)}, and the README's option list gets the line {@code --help} prints.
+ */
+public final class JobOptions {
+    private JobOptions() {}
+
+    public static final String DEFAULT_SAMPLE = "samples/fleet";
+    public static final String DEFAULT_OUTPUT = "out";
+    /**
+     * Checkpoint interval of a live (unbounded Kafka) run without a cluster setting: exactly-once
+     * output, alerts included, becomes visible only when a checkpoint completes, so this is what an
+     * alert waits at most before it can page anyone. Each checkpoint costs a state snapshot and one
+     * Kafka transaction commit per sink subtask (see the README).
+     */
+    public static final Duration DEFAULT_LIVE_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+
+    // input
+    public static final JobOption<List<String>> INPUT = JobOption.list("input", "PATH[,PATH...]")
+            .defaultText(DEFAULT_SAMPLE + " without --kafka-bootstrap")
+            .help("log files or directories (repeatable); multilog dirs, logrotate files, .gz/.bz2/.xz");
+    public static final JobOption<String> HOST = JobOption.string("host", "NAME", null)
+            .help("host of lines that do not name one (else the first directory level under an input directory)");
+    public static final JobOption<List<String>> KNOWN_HOSTS = JobOption.list("known-hosts", "H[,H...]")
+            .check(l -> !l.isEmpty() && l.stream().noneMatch(String::isBlank), "needs host names")
+            .defaultText("every host").help("accept lines of these hosts only; others are dead-lettered UNKNOWN_HOST");
+
+    // Kafka
+    public static final JobOption<String> KAFKA_BOOTSTRAP = JobOption.string("kafka-bootstrap", "SERVERS", null)
+            .help("read lines from Kafka (unless --input is given); one record per line");
+    public static final JobOption<String> INPUT_TOPIC = JobOption.string("input-topic", "TOPIC", "qmail.lines")
+            .help("record header 'host', else the record key, is the host");
+    public static final JobOption<String> GROUP_ID = JobOption.string("group-id", "ID", "qmail-fleet")
+            .help("consumer group of the input topic");
+    public static final JobOption<String> STARTING_OFFSETS = JobOption.choice("starting-offsets", "committed",
+            "committed", "earliest", "latest").help("where to start; committed falls back to earliest");
+    public static final JobOption<Boolean> BOUNDED = JobOption.bool("bounded", false)
+            .help("stop at the offsets that were latest at start, then commit them for the group");
+    public static final JobOption<String> SINK = JobOption.choice("sink", null, "files", "kafka")
+            .defaultText("kafka with --kafka-bootstrap, else files").help("where outputs go");
+    public static final JobOption<String> TOPIC_PREFIX = JobOption.string("topic-prefix", "P", "qmail.")
+            .help("output topics P+<output name> (P+lifecycles, ...), JSON values keyed by host");
+    public static final JobOption<Boolean> EXACTLY_ONCE = JobOption.bool("exactly-once", false)
+            .help("transactional output, visible to read_committed consumers at each checkpoint");
+    public static final JobOption<String> TRANSACTIONAL_ID_PREFIX = JobOption.string("transactional-id-prefix", "P",
+            "qmail-fleet-").check(s -> !s.isBlank(), "must not be empty")
+            .help("Kafka transactional ids P+<output name>; unique per deployment on one Kafka cluster");
+    // a dead letter (raw text cut to 2048 characters) must always fit
+    public static final JobOption<Integer> KAFKA_MAX_RECORD_BYTES = JobOption.integer("kafka-max-record-bytes",
+            KafkaOutputs.DEFAULT_MAX_RECORD_BYTES).check(n -> n >= 65536, "must be at least 65536")
+            .help("larger output records become RECORD_TOO_LARGE dead letters instead of failing the sink"
+                    + " (<= the topics' max.message.bytes)");
+
+    // output
+    public static final JobOption<String> OUTPUT = JobOption.string("output", "DIR", DEFAULT_OUTPUT)
+            .check(s -> !s.isBlank(), "must name a folder")
+            .help("one folder per output and summary.json; the job replaces only folders it wrote");
+    public static final JobOption<Boolean> OVERWRITE = JobOption.flag("overwrite")
+            .help("replace the output folders even in a non-empty --output the job did not write");
+    public static final JobOption<Boolean> EVENTS = JobOption.bool("events", true).help("write every parsed line to events/");
+    public static final JobOption<Boolean> HOST_EVENTS = JobOption.bool("host-events", true)
+            .help("write status, alert:, warning:, restart and connection lines to host-events/");
+
+    // time and timeouts
+    public static final JobOption<Duration> MAX_OUT_OF_ORDER = JobOption.duration("max-out-of-order", Duration.ofSeconds(2))
+            .help("per-host reorder bound; later lines go to late/");
+    public static final JobOption<Duration> STUCK_AFTER = JobOption.duration("stuck-after", Duration.ofHours(1))
+            .check(positive(), "must be > 0").help("stuck_message after this long in the queue");
+    public static final JobOption<Duration> HUNG_AFTER = JobOption.duration("hung-after", Duration.ofMinutes(30))
+            .check(positive(), "must be > 0").help("hung_delivery after this long without a result");
+    public static final JobOption<Duration> MAX_OPEN_AGE = JobOption.duration("max-open-age", Duration.ofDays(8))
+            .check(positive(), "must be > 0").help("open longer: written as abandoned, state dropped");
+    public static final JobOption<Duration> HOST_IDLE_TTL = JobOption.duration("host-idle-ttl", Duration.ofDays(30))
+            .check(d -> d.toMillis() > 0, "must be at least 1ms")
+            .help("processing time after which a silent host's state is dropped");
+    public static final JobOption<Duration> IDLE_TIMEOUT = JobOption.duration("idle-timeout", Duration.ofSeconds(30))
+            .help("source split idleness for watermarks");
+
+    // parsing
+    public static final JobOption<String> ZONE = JobOption.string("zone", "ZONE", "UTC")
+            .check(JobOptions::isZone, "not a time zone (UTC, Europe/Berlin, +02:00)")
+            .help("zone of tai64nlocal and RFC 3164 dates");
+    public static final JobOption<Integer> MAX_LINE_CHARS = JobOption.integer("max-line-chars", 65536)
+            .check(n -> n > 0, "must be > 0").help("longer lines are dead-lettered");
+
+    // runtime
+    public static final JobOption<Integer> PARALLELISM = JobOption.integer("parallelism", null)
+            .check(n -> n > 0, "must be > 0").defaultText("Flink's").help("default parallelism; the file reader runs with 1");
+    public static final JobOption<Integer> MAX_PARALLELISM = JobOption.integer("max-parallelism", null)
+            .check(n -> n > 0 && n <= 32768, "must be 1..32768").defaultText("Flink's")
+            .help("key groups of the keyed state: the parallelism a savepoint can be restored with");
+    public static final JobOption<Duration> CHECKPOINT_INTERVAL = JobOption.duration("checkpoint-interval", null)
+            .check(d -> d.toMillis() >= 10, "must be at least 10ms")
+            .defaultText("the cluster's, else 2s for bounded input and " + DEFAULT_LIVE_CHECKPOINT_INTERVAL.toSeconds()
+                    + "s for live Kafka input")
+            .help("checkpoints; output files and Kafka transactions commit at each: the latency of exactly-once output, alerts included");
+    public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
+            .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's, else in memory")
+            .help("where checkpoints are kept (file:///..., s3://...)");
+    public static final JobOption<String> STATE_BACKEND = JobOption.choice("state-backend", null, "hashmap", "rocksdb")
+            .defaultText("the cluster's, else hashmap").help("keyed state on the heap or in RocksDB");
+
+    // console
+    public static final JobOption<Boolean> QUIET = JobOption.flag("quiet").help("no progress lines on stderr");
+    public static final JobOption<Duration> PROGRESS_INTERVAL = JobOption.duration("progress-interval", Duration.ofSeconds(5))
+            .check(positive(), "must be > 0").help("how often a running job reports progress on stderr");
+    public static final JobOption<Boolean> HELP = JobOption.flag("help").help("this text");
+
+    /** The registry: every option the job accepts, in usage order. A stage adds its group here. */
+    public static final List<OptionGroup> GROUPS = List.of(
+            new OptionGroup("Input (files)", INPUT, HOST, KNOWN_HOSTS),
+            new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
+                    STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX,
+                    KAFKA_MAX_RECORD_BYTES),
+            new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
+            new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
+                    MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT),
+            io.qmailfleet.job.alert.AlertOptions.GROUP,
+            new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
+            new OptionGroup("Runtime", PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND),
+            new OptionGroup("Console", QUIET, PROGRESS_INTERVAL, HELP));
+
+    public static final Options OPTIONS = new Options(GROUPS);
+
+    public static final String USAGE = OPTIONS.usage(
+            "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.\n"
+                    + "Usage: java -jar qmail-fleet-local.jar [--name value ...]  (or flink run <job jar> ...)",
+            "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
+
+    private static boolean isZone(String z) {
+        try {
+            ZoneId.of(z);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

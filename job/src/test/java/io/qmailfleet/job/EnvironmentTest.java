@@ -1,0 +1,84 @@
+package io.qmailfleet.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job's environment keeps a cluster's state backend and checkpointing unless an option asks
+ * otherwise. The cluster is stood in for the way {@code flink run} does it: a context environment
+ * whose configuration is the cluster's, with the program's settings applied on top.
+ */
+class EnvironmentTest {
+    /** Installs (and removes) the context environment. */
+    static final class ClusterContext extends StreamExecutionEnvironment {
+        static void install(Configuration cluster) {
+            initializeContextEnvironment(program -> {
+                Configuration merged = new Configuration(cluster);
+                merged.addAll(program);
+                return new StreamExecutionEnvironment(merged);
+            });
+        }
+
+        static void reset() {
+            resetContextEnvironment();
+        }
+    }
+
+    @AfterEach
+    void reset() {
+        ClusterContext.reset();
+    }
+
+    private static Configuration cluster() {
+        Configuration c = new Configuration();
+        c.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMinutes(1));
+        c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file:///cluster/checkpoints");
+        return c;
+    }
+
+    private static JobConfig cfg(String... args) {
+        return JobConfig.from(CliArgs.parse(args));
+    }
+
+    @Test
+    void theClustersStateBackendAndCheckpointingAreKept() {
+        ClusterContext.install(cluster());
+        StreamExecutionEnvironment env = Main.environment(cfg("--quiet"));
+        assertEquals(60_000L, env.getCheckpointInterval());
+        assertEquals("rocksdb", env.getConfiguration().get(StateBackendOptions.STATE_BACKEND));
+        assertEquals("file:///cluster/checkpoints", env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+        assertFalse(env.getConfiguration().get(PipelineOptions.GENERIC_TYPES), "Kryo is always off");
+    }
+
+    @Test
+    void optionsOverrideTheCluster() {
+        ClusterContext.install(cluster());
+        StreamExecutionEnvironment env = Main.environment(cfg("--checkpoint-interval", "3s", "--state-backend", "hashmap",
+                "--checkpoint-dir", "file:///mine", "--max-parallelism", "64", "--parallelism", "2", "--quiet"));
+        assertEquals(3_000L, env.getCheckpointInterval());
+        assertEquals("hashmap", env.getConfiguration().get(StateBackendOptions.STATE_BACKEND));
+        assertEquals("file:///mine", env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+        assertEquals(64, env.getMaxParallelism());
+        assertEquals(2, env.getParallelism());
+    }
+
+    @Test
+    void withoutAClusterConfigurationTheJobsDefaultsApply() {
+        ClusterContext.install(new Configuration());
+        assertEquals(2_000L, Main.environment(cfg("--quiet")).getCheckpointInterval(), "files: 2s, as --help says");
+        assertEquals(10_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--quiet")).getCheckpointInterval(),
+                "unbounded Kafka input: 10s, as --help says");
+        assertEquals(2_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--bounded", "true", "--quiet"))
+                .getCheckpointInterval(), "a bounded Kafka backfill: 2s");
+    }
+}
