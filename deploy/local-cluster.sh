@@ -33,6 +33,8 @@
 #   FLINK_JOB_JAR       jar that `submit` runs [job/target/qmail-fleet-job-*-flink.jar]
 #   FLINK_RUN_OPTS      extra `flink run` options for `submit`, e.g. "-d" (detached) or "-s SAVEPOINT"
 #   FLINK_START_TIMEOUT seconds to wait for the slots [90]
+#   FLINK_PROM_PORTS    Prometheus reporter ports of the JobManager and TaskManager, each takes the
+#                       first free one [19249-19259]
 # Needs: Java 17+, Maven (first start resolves the classpath into ~/.m2), curl.
 set -euo pipefail
 
@@ -46,6 +48,7 @@ SLOTS="${FLINK_SLOTS:-2}"
 JM_MEMORY="${FLINK_JM_MEMORY:-1024m}"
 TM_MEMORY="${FLINK_TM_MEMORY:-2048m}"
 START_TIMEOUT="${FLINK_START_TIMEOUT:-90}"
+PROM_PORTS="${FLINK_PROM_PORTS:-19249-19259}"
 HOST=127.0.0.1
 URL="http://$HOST:$REST_PORT"
 CONF="$WORK/conf"
@@ -121,6 +124,8 @@ web.upload.dir: "$WORK/web"
 web.tmpdir: "$WORK/web"
 blob.storage.directory: "$WORK/blob"
 io.tmp.dirs: "$WORK/tmp"
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: $PROM_PORTS
 EOF
   cat > "$CONF/log4j.properties" <<'EOF'
 # JobManager / TaskManager: one file per process (-Dlog.file)

@@ -32,6 +32,8 @@ public final class PipelineBench {
         int replays = Integer.parseInt(a.get("replays", "10"));
         int parallelism = Integer.parseInt(a.get("parallelism", "2"));
         String backend = a.get("state-backend", "hashmap");
+        // --stats false: the same run without the aggregates (before/after of the stats stage)
+        String stats = a.get("stats", "true");
         Path capture = a.has("capture") ? Path.of(a.get("capture", null)) : CaptureFiles.multilogDir();
         Path work = Files.createTempDirectory("qmail-bench");
         try {
@@ -41,7 +43,7 @@ public final class PipelineBench {
                     "--events", "false", "--parallelism", Integer.toString(parallelism),
                     "--state-backend", backend, "--checkpoint-interval", "10s", "--quiet",
                     // the same work as the figures in BENCHMARKS.md: no per-line event outputs
-                    "--host-events", "false"}));
+                    "--host-events", "false", "--stats", stats}));
             long t0 = System.nanoTime();
             JobExecutionResult r = Main.run(cfg);
             double wall = (System.nanoTime() - t0) / 1e9;
@@ -49,7 +51,7 @@ public final class PipelineBench {
             long read = ((Number) acc.get(io.qmailfleet.job.parse.ParseFunction.ACC_READ)).longValue();
             long lifecycles = ((Number) acc.get(Outputs.LIFECYCLES.counter())).longValue();
             double net = r.getNetRuntime() / 1e3;
-            System.out.printf("hosts=%d replays=%d parallelism=%d backend=%s%n", hosts, replays, parallelism, backend);
+            System.out.printf("hosts=%d replays=%d parallelism=%d backend=%s stats=%s%n", hosts, replays, parallelism, backend, stats);
             System.out.printf("lines=%d (generated %d) lifecycles=%d dead-letters=%s%n", read, lines, lifecycles, acc.get(Outputs.DEAD_LETTERS.counter()));
             System.out.printf("wall %.2f s (incl. start-up) -> %.0f lines/s, %.0f lifecycles/s%n", wall, read / wall, lifecycles / wall);
             System.out.printf("job net runtime %.2f s -> %.0f lines/s%n", net, read / net);

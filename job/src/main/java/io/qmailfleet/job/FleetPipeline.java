@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
+import io.qmailfleet.job.metrics.AlertMetrics;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
@@ -11,10 +12,15 @@ import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.sink.PipelineSinks;
+import io.qmailfleet.job.stats.StatsFacts;
+import io.qmailfleet.job.stats.StatsOutputs;
+import io.qmailfleet.job.stats.StatsStage;
 import io.qmailfleet.job.sink.StageCounter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.qmailfleet.job.source.LineTimestamps;
+import io.qmailfleet.job.trace.RelayHop;
+import io.qmailfleet.job.trace.RelayTrace;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -33,7 +39,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                  ├─ dead letters ▶ dead-letters
  *                                                  ├─ host events (status, alert:, warning:, tcpserver) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
- *                                                                                          └─▶ alerts
+ *                                                                                          ├─▶ alerts
+ *                                                                                          └─ relay trace ─┬─▶ hops
+ *                                                                                                          └─▶ lifecycles (linked again)
  *   host events (qmail-send) + alerts ─ keyBy(host) ─▶ alert engine ─▶ pages
  * </pre>
  *
@@ -66,6 +74,11 @@ public final class FleetPipeline {
         public DataStream<LifecycleRecord> lifecycles;
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
+        /** Relay hops between fleet hosts. */
+        public DataStream<RelayHop> hops;
+        /** Life cycles written again with relay links ({@code lifecycles} output only; {@link #lifecycles} has each once). */
+        public DataStream<LifecycleRecord> lifecycleUpdates;
+
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
 
         /** Makes {@code stream} the stream of {@code output}. */
@@ -145,14 +158,27 @@ public final class FleetPipeline {
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
                         .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
         s.lifecycles = lifecycles;
-        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS);
+        // per-host alert metrics (raised, firing); the alerts pass through unchanged
+        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
+                .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
+
+        // relay trace: reads the life cycles from the outside, writes hops and linked life cycles again
+        RelayTrace.Streams relays = RelayTrace.attach(lifecycles, cfg.relay);
+        s.hops = relays.hops;
+        s.lifecycleUpdates = relays.updates;
 
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
-        s.put(Outputs.LIFECYCLES, s.lifecycles);
+        s.put(Outputs.LIFECYCLES, s.lifecycles.union(s.lifecycleUpdates));
         s.put(Outputs.ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
         s.put(Outputs.HOST_EVENTS, s.hostEvents);
+        s.put(Outputs.HOPS, s.hops);
+
+        if (cfg.stats.enabled) {
+            StatsStage.Streams st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
+            StatsOutputs.put(s, st);
+        }
         // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
         // log with another order) and the per-message alerts
         s.put(Outputs.PAGES, io.qmailfleet.job.alert.AlertStage.build(

@@ -2,6 +2,10 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.trace.RelayConfig;
+import io.qmailfleet.job.trace.RelayOptions;
+import io.qmailfleet.job.stats.StatsConfig;
+import io.qmailfleet.job.stats.StatsOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -51,8 +55,14 @@ public final class JobConfig implements Serializable {
     public boolean quiet;
     public Duration progressInterval = JobOptions.PROGRESS_INTERVAL.defaultValue();
     public int kafkaMaxRecordBytes = JobOptions.KAFKA_MAX_RECORD_BYTES.defaultValue();
+    /** Port or port range of the Prometheus reporter of an embedded run; null = no reporter. */
+    public String metricsPort;
+    /** Files: poll the inputs for new files at this interval (an unbounded run); null = read once. */
+    public Duration watch;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
+    public RelayConfig relay = new RelayConfig();
+    public StatsConfig stats = new StatsConfig();
     public io.qmailfleet.job.alert.AlertConfig alert = new io.qmailfleet.job.alert.AlertConfig();
 
     /** The value of {@code option}: as given, else its default. */
@@ -95,7 +105,9 @@ public final class JobConfig implements Serializable {
         if (c.parallelism > 0 && c.maxParallelism > 0 && c.parallelism > c.maxParallelism) {
             throw new IllegalArgumentException("--parallelism " + c.parallelism + " exceeds --max-parallelism " + c.maxParallelism);
         }
-        boolean unbounded = c.inputs.isEmpty() && !c.bounded;
+        c.watch = c.get(JobOptions.WATCH);
+        c.metricsPort = c.get(JobOptions.METRICS_PORT);
+        boolean unbounded = c.inputs.isEmpty() && !c.bounded || c.watch != null;
         c.checkpointInterval = c.given(JobOptions.CHECKPOINT_INTERVAL) ? c.get(JobOptions.CHECKPOINT_INTERVAL)
                 : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : Duration.ofSeconds(2);
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
@@ -113,6 +125,14 @@ public final class JobConfig implements Serializable {
         c.lifecycle.maxOpenAgeNanos = c.get(JobOptions.MAX_OPEN_AGE).toNanos();
         c.lifecycle.hostIdleTtlMillis = c.get(JobOptions.HOST_IDLE_TTL).toMillis();
         c.lifecycle.validate();
+        c.relay.fleetMap = RelayConfig.parseFleetMap(c.get(RelayOptions.FLEET_MAP));
+        c.relay.toleranceNanos = c.get(RelayOptions.TOLERANCE).toNanos();
+        c.relay.settleMillis = c.get(RelayOptions.SETTLE).toMillis();
+        c.relay.bufferMillis = c.get(RelayOptions.BUFFER).toMillis();
+        if (c.relay.settleMillis >= c.relay.bufferMillis) {
+            throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
+        }
+        c.stats = StatsOptions.config(c);
         io.qmailfleet.job.alert.AlertConfig al = c.alert;
         al.liveWatchdog = unbounded;
         al.silentAfterNanos = c.get(io.qmailfleet.job.alert.AlertOptions.SILENT_AFTER).toNanos();

@@ -41,6 +41,10 @@ public final class JobOptions {
     public static final JobOption<List<String>> INPUT = JobOption.list("input", "PATH[,PATH...]")
             .defaultText(DEFAULT_SAMPLE + " without --kafka-bootstrap")
             .help("log files or directories (repeatable); multilog dirs, logrotate files, .gz/.bz2/.xz");
+    public static final JobOption<Duration> WATCH = JobOption.duration("watch", null)
+            .check(positive(), "must be > 0").defaultText("read the inputs once")
+            .help("keep running and pick up new files in the inputs every DUR (rotated multilog/logrotate files);"
+                    + " files are read once, when they appear");
     public static final JobOption<String> HOST = JobOption.string("host", "NAME", null)
             .help("host of lines that do not name one (else the first directory level under an input directory)");
     public static final JobOption<List<String>> KNOWN_HOSTS = JobOption.list("known-hosts", "H[,H...]")
@@ -119,6 +123,10 @@ public final class JobOptions {
     public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
             .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's, else in memory")
             .help("where checkpoints are kept (file:///..., s3://...)");
+    public static final JobOption<String> METRICS_PORT = JobOption.string("metrics-port", "PORT[-PORT]", null)
+            .check(p -> p.matches("[0-9]{1,5}(-[0-9]{1,5})?"), "must be a port or a range like 9249-9259")
+            .help("embedded run: serve Prometheus metrics on this port (or the first free one of the range);"
+                    + " on a cluster the cluster's configuration sets the reporter");
     public static final JobOption<String> STATE_BACKEND = JobOption.choice("state-backend", null, "hashmap", "rocksdb")
             .defaultText("the cluster's, else hashmap").help("keyed state on the heap or in RocksDB");
 
@@ -130,7 +138,7 @@ public final class JobOptions {
 
     /** The registry: every option the job accepts, in usage order. A stage adds its group here. */
     public static final List<OptionGroup> GROUPS = List.of(
-            new OptionGroup("Input (files)", INPUT, HOST, KNOWN_HOSTS),
+            new OptionGroup("Input (files)", INPUT, WATCH, HOST, KNOWN_HOSTS),
             new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
                     STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX,
                     KAFKA_MAX_RECORD_BYTES),
@@ -139,7 +147,10 @@ public final class JobOptions {
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT),
             io.qmailfleet.job.alert.AlertOptions.GROUP,
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
-            new OptionGroup("Runtime", PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND),
+            io.qmailfleet.job.stats.StatsOptions.GROUP,
+            io.qmailfleet.job.trace.RelayOptions.GROUP,
+            new OptionGroup("Runtime", PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND,
+                    METRICS_PORT),
             new OptionGroup("Console", QUIET, PROGRESS_INTERVAL, HELP));
 
     public static final Options OPTIONS = new Options(GROUPS);

@@ -37,7 +37,17 @@ import org.apache.kafka.common.TopicPartition;
 public final class Main {
     private Main() {}
 
+    /** Flink's Prometheus reporter (flink-metrics-prometheus), as {@code --metrics-port} enables it. */
+    public static final String PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("trace")) {
+            // `trace ...`: print a message's path through the fleet from a run's output files
+            int rc = io.qmailfleet.job.trace.TraceCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err);
+            if (rc != 0) System.exit(rc);
+            return;
+        }
         int code = cli(args, System.out, System.err);
         if (code != 0) System.exit(code);
     }
@@ -167,6 +177,12 @@ public final class Main {
         if (cfg.given(JobOptions.STATE_BACKEND)) conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
         if (cfg.checkpointDir != null) conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir);
         if (cfg.maxParallelism > 0) conf.set(PipelineOptions.MAX_PARALLELISM, cfg.maxParallelism);
+        if (cfg.metricsPort != null) {
+            // an embedded run's MiniCluster starts the reporter from this configuration; a cluster
+            // ignores it (its own configuration sets reporters)
+            conf.setString("metrics.reporter.prom.factory.class", PROMETHEUS_REPORTER_FACTORY);
+            conf.setString("metrics.reporter.prom.port", cfg.metricsPort);
+        }
         if (!cfg.quiet) {
             // an embedded cluster reports a running job's counters with its heartbeats: often enough
             // for the progress lines (a cluster keeps its own heartbeat settings)

@@ -205,6 +205,39 @@ class KafkaEndToEndTest {
         assertEquals("parse", deadByReason.get("NO_HOST").get("stage").asText());
         assertTrue(deadByReason.get("NO_HOST").get("ts").isTextual(), "the line's own time is known");
 
+        // stats: keyed by [key, window start]; the latest record per key replaces the earlier ones
+        JsonSchema statsSchema = Schemas.load("stats.schema.json");
+        Map<String, Map<String, JsonNode>> latestStats = new HashMap<>();
+        for (String name : List.of("senders", "recipients", "domains", "hosts")) {
+            Map<String, JsonNode> latest = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : out.get(name)) {
+                String json = value(r);
+                assertEquals(Set.of(), Schemas.validate(statsSchema, json), json);
+                JsonNode n = JSON.readTree(json);
+                JsonNode k = JSON.readTree(key(r));
+                assertEquals(n.get("key").asText(), k.get(0).asText(), "record key = [key, window start]");
+                assertEquals(java.time.Instant.parse(n.get("window_start").asText()).toEpochMilli(), k.get(1).asLong());
+                JsonNode old = latest.get(key(r));
+                if (old == null || old.get("revision").asInt() < n.get("revision").asInt()) latest.put(key(r), n);
+            }
+            latestStats.put(name, latest);
+        }
+        Map<String, Long> completedPerHost = new TreeMap<>();
+        for (JsonNode n : latestStats.get("hosts").values()) {
+            completedPerHost.merge(n.get("key").asText(), n.get("messages").asLong(), Long::sum);
+        }
+        assertEquals(Map.of("mail", (long) MESSAGES, "mail-a", (long) MESSAGES), completedPerHost);
+        // the two hosts' parts of a domain's window are rolled up into one fleet record
+        long exampleCom = 0;
+        boolean rolledUp = false;
+        for (JsonNode n : latestStats.get("domains").values()) {
+            if (!n.get("key").asText().equals("example.com")) continue;
+            exampleCom += n.get("messages").asLong();
+            rolledUp |= n.get("hosts").size() == 2;
+        }
+        assertEquals(2 * 337, exampleCom, "zrhosts: 337 messages to example.com, once per host");
+        assertTrue(rolledUp, "some example.com window has both hosts' parts");
+
         // events: one per parsed line, each with its host and Kafka origin
         JsonSchema eventSchema = Schemas.load("event.schema.json");
         Map<String, Integer> eventsPerHost = new TreeMap<>();

@@ -1,8 +1,11 @@
 package io.qmailfleet.job.lifecycle;
 
+import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.stats.StatsFacts;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -73,6 +76,7 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         assembler = new LifecycleAssembler(config);
         emitter = new Emitter(getRuntimeContext().getMetricGroup().counter("partialLifecycles"),
                 getRuntimeContext().getMetricGroup().counter("ignoredControlEvents"));
+        emitter.facts = new StatsFacts(getRuntimeContext());
     }
 
     @Override
@@ -91,6 +95,8 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         private final Counter ignoredControlEvents;
         Context ctx;
         Collector<LifecycleRecord> out;
+        /** Facts for the stats stage (side output {@link StatsFacts#FACTS}). */
+        StatsFacts facts;
 
         Emitter(Counter partialLifecycles, Counter ignoredControlEvents) {
             this.partialLifecycles = partialLifecycles;
@@ -100,6 +106,17 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         @Override
         public void lifecycle(LifecycleRecord r) {
             out.collect(r);
+            facts.lifecycleClosed(r, ctx);
+        }
+
+        @Override
+        public void messageAccepted(LifecycleRecord r, long atNanos) {
+            facts.messageAccepted(r, atNanos, ctx);
+        }
+
+        @Override
+        public void attemptEnded(LifecycleRecord r, Recipient rc, Attempt a) {
+            facts.attemptEnded(r, rc, a, ctx);
         }
 
         @Override

@@ -16,6 +16,8 @@ public class Attempt {
     public boolean mangled;
     /** A hung-delivery alert was raised for this attempt (it ran longer than the hung threshold). */
     public boolean hung;
+    /** Set when this successful remote attempt handed the message to another fleet host (see io.qmailfleet.job.trace). */
+    public RelayRef relayedTo;
 
     public Attempt() {}
 }

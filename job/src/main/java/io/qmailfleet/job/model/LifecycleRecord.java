@@ -47,6 +47,13 @@ public class LifecycleRecord {
     public long asOfNanos = -1;
     /** Whether a stuck-message alert was raised for it while open. */
     public boolean wasStuck;
+    /** Set when another fleet host relayed this message here over SMTP (see io.qmailfleet.job.trace). */
+    public RelayRef relayedFrom;
+    /**
+     * True on a record the relay trace wrote again because a relay link was found after the life
+     * cycle had been written: the same (host, msg id, new) with link fields added.
+     */
+    public boolean relayUpdate;
 
     public LifecycleRecord() {}
 

@@ -1,5 +1,7 @@
 package io.qmailfleet.job.parse;
 
+import io.qmailfleet.job.metrics.HostMetrics;
+import io.qmailfleet.job.metrics.LogClockGauges;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.DeadLetterReason;
 import io.qmailfleet.job.model.QmailEvent;
@@ -28,7 +30,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Counts lines as metrics ({@code linesRead}, {@code linesParsed}, {@code linesDeadLettered})
  * and as accumulators ({@value #ACC_READ}, {@value #ACC_PARSED}, {@value #ACC_DEAD}) so that a
- * bounded run can check read = parsed + dead-lettered from its {@code JobExecutionResult}.
+ * bounded run can check read = parsed + dead-lettered from its {@code JobExecutionResult}; and per
+ * host ({@link HostMetrics}): lines read, lines dead-lettered per reason, and the host's log clock
+ * and lag ({@link LogClockGauges}).
  *
  * <p><b>Over the job's life.</b> The counts up to each checkpoint are kept in operator state
  * ({@link LineTotals}), so after a restore the accumulators and the gauges {@code linesReadTotal},
@@ -59,6 +63,8 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implemen
     private transient LongCounter accRead;
     private transient LongCounter accParsed;
     private transient LongCounter accDead;
+    private transient HostMetrics perHost;
+    private transient LogClockGauges logClocks;
     private transient Counter unknownHostLines;
     private transient Set<String> knownHosts;
     private transient ListState<LineTotals> totalsState;
@@ -92,6 +98,8 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implemen
         getRuntimeContext().addAccumulator(ACC_READ, accRead);
         getRuntimeContext().addAccumulator(ACC_PARSED, accParsed);
         getRuntimeContext().addAccumulator(ACC_DEAD, accDead);
+        perHost = new HostMetrics(g);
+        logClocks = new LogClockGauges(perHost);
     }
 
     @Override
@@ -111,9 +119,16 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implemen
         if (o.event != null) {
             linesParsed.inc();
             accParsed.add(1L);
+            perHost.counter(o.event.host, HostMetrics.LINES_READ).inc();
+            logClocks.seen(o.event.host, o.event.tsNanos);
             parsed++;
             out.collect(o.event);
         } else {
+            DeadLetter d = o.deadLetter;
+            // lines of hosts outside --known-hosts share one series: no metric group per stray host
+            String metricHost = d.reason == DeadLetterReason.UNKNOWN_HOST ? HostMetrics.UNKNOWN_HOST : d.host;
+            perHost.counter(metricHost, HostMetrics.LINES_READ).inc();
+            perHost.counter(metricHost, "reason", String.valueOf(d.reason), HostMetrics.LINES_DEAD_LETTERED).inc();
             linesDeadLettered.inc();
             accDead.add(1L);
             dead++;

@@ -9,6 +9,8 @@ import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.model.RelayRef;
+import io.qmailfleet.job.trace.RelayHop;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -96,6 +98,59 @@ public final class JsonLines {
             ref(g, "forward_of", r.forwardOf);
             time(g, "as_of", r.asOfNanos);
             g.writeBooleanField("was_stuck", r.wasStuck);
+            relayRef(g, "relayed_from", r.relayedFrom);
+            if (r.relayUpdate) g.writeBooleanField("relay_update", true);
+        });
+    }
+
+    private static void relayRef(JsonGenerator g, String name, RelayRef ref) throws IOException {
+        if (ref == null) {
+            g.writeNullField(name);
+            return;
+        }
+        g.writeObjectFieldStart(name);
+        g.writeStringField("host", ref.host);
+        g.writeNumberField("msg_id", ref.msgId);
+        time(g, "new", ref.birthNanos);
+        optNumber(g, "qp", ref.qp);
+        if (ref.deliveryId >= 0) g.writeNumberField("delivery_id", ref.deliveryId);
+        if (ref.deliveryRun >= 0) g.writeNumberField("delivery_run", ref.deliveryRun);
+        if (ref.recipient != null) g.writeStringField("recipient", ref.recipient);
+        g.writeEndObject();
+    }
+
+    /** One relay hop (schemas/hop.schema.json). */
+    public static String hop(RelayHop h) {
+        return json(g -> {
+            g.writeStringField("record", "hop");
+            g.writeObjectFieldStart("from");
+            g.writeStringField("host", h.fromHost);
+            g.writeNumberField("msg_id", h.fromMsgId);
+            time(g, "new", h.fromNewNanos);
+            optString(g, "sender", h.fromSender);
+            optNumber(g, "delivery_id", h.deliveryId);
+            g.writeNumberField("run", Math.max(h.deliveryRun, 0));
+            g.writeStringField("recipient", h.recipient);
+            g.writeStringField("remote_ip", h.remoteIp);
+            time(g, "attempt_start", h.attemptStartNanos);
+            time(g, "attempt_end", h.attemptEndNanos);
+            g.writeEndObject();
+            g.writeObjectFieldStart("to");
+            g.writeStringField("host", h.toHost);
+            g.writeNumberField("msg_id", h.toMsgId);
+            time(g, "new", h.toNewNanos);
+            time(g, "info", h.toInfoNanos);
+            time(g, "end", h.toEndNanos);
+            optString(g, "status", h.toStatus);
+            g.writeEndObject();
+            g.writeNumberField("qp", h.qp);
+            time(g, "reported_time", h.reportedSeconds * 1_000_000_000L);
+            long d = h.delayNanos();
+            if (h.attemptStartNanos >= 0 && h.toEndNanos >= 0) g.writeNumberField("delay_ms", Math.floorDiv(d, 1_000_000L));
+            else g.writeNullField("delay_ms");
+            long ahead = h.receiverClockAheadSeconds();
+            if (ahead == Long.MIN_VALUE) g.writeNullField("receiver_clock_ahead_s");
+            else g.writeNumberField("receiver_clock_ahead_s", ahead);
         });
     }
 
@@ -133,6 +188,7 @@ public final class JsonLines {
                     optString(g, "report", a.report);
                     if (a.mangled) g.writeBooleanField("mangled", true);
                     if (a.hung) g.writeBooleanField("hung", true);
+                    if (a.relayedTo != null) relayRef(g, "relayed_to", a.relayedTo);
                     g.writeEndObject();
                 }
                 g.writeEndArray();

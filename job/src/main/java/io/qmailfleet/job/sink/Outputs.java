@@ -7,6 +7,8 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.stats.StatsOutputs;
+import io.qmailfleet.job.trace.RelayHop;
 import java.util.List;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
@@ -47,8 +49,12 @@ public final class Outputs {
             "paging events (PagerDuty Events v2 shape, keyed by dedup key): trigger and resolve",
             io.qmailfleet.job.alert.PageJson::page, p -> p.dedupKey);
 
+    public static final Output<RelayHop> HOPS = new Output<>("hops", RelayHop.class, "hop.schema.json",
+            "one record per relay hop between two hosts of the job", JsonLines::hop, h -> h.fromHost);
+
     /** Every output, in the order the summary lists them. */
-    public static final List<Output<?>> ALL = List.of(EVENTS, DEAD_LETTERS, LIFECYCLES, ALERTS, LATE, HOST_EVENTS, PAGES);
+    public static final List<Output<?>> ALL = List.of(EVENTS, DEAD_LETTERS, LIFECYCLES, ALERTS, LATE, HOST_EVENTS, HOPS,
+            StatsOutputs.SENDERS, StatsOutputs.RECIPIENTS, StatsOutputs.DOMAINS, StatsOutputs.HOSTS, PAGES);
 
     /** The one place where outputs meet sinks: every enabled output's stream goes to {@code sinks}. */
     public static void attach(FleetPipeline.Streams streams, JobConfig cfg, PipelineSinks sinks) {

@@ -30,12 +30,15 @@ public final class FileLines {
             if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
             paths.add(new org.apache.flink.core.fs.Path(abs));
         }
-        FileSource<RawLine> source = FileSource
+        FileSource.FileSourceBuilder<RawLine> builder = FileSource
                 .forBulkFileFormat(new LogLineFormat(new HostRule(cfg.host, dirs)),
                         paths.toArray(new org.apache.flink.core.fs.Path[0]))
                 .setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(FileLines::isLogFile))
-                .setSplitAssigner(OrderedSplitAssigner::new)
-                .build();
+                .setSplitAssigner(OrderedSplitAssigner::new);
+        // --watch: unbounded, new files are picked up as they appear (the source remembers, in its
+        // checkpointed state, which files it has read)
+        if (cfg.watch != null) builder.monitorContinuously(cfg.watch);
+        FileSource<RawLine> source = builder.build();
         return env.fromSource(source, FleetPipeline.watermarks(cfg), "log files")
                 .uid("file-source").setParallelism(1);
     }

@@ -33,6 +33,14 @@ public final class CollectingSinks implements PipelineSinks {
     public List<QmailEvent> hostEvents() { return of(Outputs.HOST_EVENTS); }
     public List<io.qmailfleet.job.alert.PageEvent> pages() { return of(Outputs.PAGES); }
 
+    /** The stats records of one output ({@code senders}, {@code recipients}, {@code domains}, {@code hosts}). */
+    public List<io.qmailfleet.job.model.StatsRecord> stats(String output) {
+        for (Output<io.qmailfleet.job.model.StatsRecord> o : io.qmailfleet.job.stats.StatsOutputs.ALL) {
+            if (o.name().equals(output)) return of(o);
+        }
+        throw new IllegalArgumentException("no stats output " + output);
+    }
+
     public void clear() {
         CollectingSink.clear(prefix);
     }

@@ -1,0 +1,133 @@
+package io.qmailfleet.bench;
+
+import io.qmailfleet.job.model.Outcome;
+import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.StatsRecord;
+import io.qmailfleet.job.stats.FleetRollup;
+import io.qmailfleet.job.stats.HostWindows;
+import io.qmailfleet.job.stats.StatsConfig;
+import java.util.Queue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+
+/**
+ * The stats stage with one million distinct recipients (by default): one host delivers one message
+ * to each recipient (1,000 senders, 10,000 domains), in one window (the high-cardinality case) or
+ * spread over minute windows. Reports the throughput of the per-host windows and of the fleet
+ * roll-up (facts and records per second, in operator harnesses: no network, no serialization
+ * between the stages), and the size of the per-host state just before the window closes (the
+ * bytes of a checkpoint of it).
+ *
+ * <pre>
+ * java -Xmx3g -cp bench/target/benchmarks.jar io.qmailfleet.bench.StatsBench --recipients 1000000 \
+ *     --backend hashmap|rocksdb --window all|1m
+ * </pre>
+ */
+public final class StatsBench {
+    private StatsBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int recipients = 1_000_000;
+        String backend = "hashmap";
+        String window = "all";
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--recipients": recipients = Integer.parseInt(args[i + 1]); break;
+                case "--backend": backend = args[i + 1]; break;
+                case "--window": window = args[i + 1]; break;
+                default: throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        StatsConfig cfg = new StatsConfig();
+        cfg.windowMillis = window.equals("all") ? StatsConfig.WHOLE_INPUT
+                : org.apache.flink.util.TimeUtils.parseDuration(window).toMillis();
+        cfg.idleFlushMillis = 0;
+        long t0 = 1_795_550_400_000L;
+        // one fact per 10 ms of log time: 1M recipients span about 2.8 hours
+        long stepMillis = 10;
+
+        var host = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
+                new KeyedProcessOperator<>(new HostWindows(cfg)), f -> f.host, Types.STRING);
+        var fleet = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
+                new KeyedProcessOperator<>(new FleetRollup(cfg)), new FleetRollup.RollupKey(), Types.STRING);
+        if (backend.equals("rocksdb")) {
+            host.setStateBackend(new EmbeddedRocksDBStateBackend());
+            fleet.setStateBackend(new EmbeddedRocksDBStateBackend());
+        }
+        // the snapshot below measures the state: allow it to be large
+        host.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
+        host.open();
+        fleet.open();
+
+        long facts = 0;
+        long parts = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < recipients; i++) {
+            long ts = t0 + i * stepMillis;
+            StatsFact f = new StatsFact();
+            f.kind = StatsFact.ATTEMPT_END;
+            f.host = "mx1";
+            f.msgId = i;
+            f.tsNanos = ts * 1_000_000L;
+            f.infoNanos = f.tsNanos - 2_000_000_000L;
+            f.startNanos = f.tsNanos - 300_000_000L;
+            f.sender = "sender" + (i % 1000) + "@example.com";
+            f.bytes = 1000 + i % 5000;
+            f.recipient = "user" + i + "@domain" + (i % 10_000) + ".example";
+            f.channel = "remote";
+            f.outcome = i % 20 == 0 ? Outcome.DEFERRAL : Outcome.SUCCESS;
+            f.report = f.outcome == Outcome.SUCCESS ? "192.0.2.1_accepted_message./Remote_host_said:_250_ok/"
+                    : "192.0.2.1_does_not_like_recipient./Remote_host_said:_451_4.2.1_<" + f.recipient
+                      + ">:_mailbox_temporarily_unavailable/Giving_up_on_192.0.2.1./";
+            host.processElement(f, ts);
+            facts++;
+            parts += forward(host.getOutput(), fleet);
+            drop(fleet.getOutput());
+        }
+        long hostNanos = System.nanoTime() - start;
+        OperatorSubtaskState snap = host.snapshot(1L, 1L);
+        long stateBytes = snap.getStateSize();
+
+        long flush = System.nanoTime();
+        host.processWatermark(Long.MAX_VALUE);
+        parts += forward(host.getOutput(), fleet);
+        long fleetRecords = drop(fleet.getOutput());
+        long flushNanos = System.nanoTime() - flush;
+
+        System.out.printf("stats bench: backend %s, window %s, %d distinct recipients%n", backend, window, recipients);
+        System.out.printf("  per-host windows + roll-up: %d facts in %.1f s = %.0f facts/s%n",
+                facts, hostNanos / 1e9, facts / (hostNanos / 1e9));
+        System.out.printf("  per-host state before the last window closes: %.1f MB (checkpoint size)%n", stateBytes / 1e6);
+        System.out.printf("  closing: %d parts rolled up in %.1f s = %.0f records/s (%d fleet records in the last batch)%n",
+                parts, flushNanos / 1e9, parts / Math.max(flushNanos / 1e9, 1e-9), fleetRecords);
+        host.close();
+        fleet.close();
+    }
+
+    private static long forward(Queue<Object> q,
+                                KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> fleet) throws Exception {
+        long n = 0;
+        Object o;
+        while ((o = q.poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                StreamRecord<StatsRecord> r = (StreamRecord<StatsRecord>) o;
+                fleet.processElement(r.getValue(), 0);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long drop(Queue<Object> q) {
+        long n = 0;
+        Object o;
+        while ((o = q.poll()) != null) if (o instanceof StreamRecord) n++;
+        return n;
+    }
+}

@@ -1,0 +1,307 @@
+package io.qmailfleet.job.stats;
+
+import io.qmailfleet.job.model.Outcome;
+import io.qmailfleet.job.model.SketchState;
+import io.qmailfleet.job.model.ReasonCount;
+import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.StatsRecord;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import org.apache.datasketches.kll.KllDoublesSketch;
+import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
+import org.apache.datasketches.quantilescommon.QuantilesDoublesSketchIterator;
+
+/**
+ * The counting rules: which dimension keys a fact counts for, and what it adds to each. These are
+ * qmailanalog's rules (its {@code zsenders}, {@code zrecipients}, {@code zrhosts} and
+ * {@code zoverall} awk scripts over matchup's output), so that a bounded run's windows sum to the
+ * same numbers, plus the measures qmailanalog does not have.
+ */
+public final class Measures {
+    private Measures() {}
+
+    /** Distinct reasons kept per record and list; attempts of further reasons are counted in other*. */
+    public static final int MAX_REASONS = 32;
+    /** KLL accuracy parameter (normalised rank error about 1.3 %). */
+    public static final int KLL_K = 200;
+
+    /** An address as logged with its domain (after the last {@code @}) lower-cased. */
+    public static String addressKey(String address) {
+        if (address == null) return null;
+        int at = address.lastIndexOf('@');
+        if (at < 0) return address;
+        return address.substring(0, at + 1) + address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /** The recipient domain (after the last {@code @}), lower-cased; "" if there is none. */
+    public static String domainKey(String address) {
+        if (address == null) return "";
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The (dimension, key) pairs a fact counts for: accepted and message-end facts for the sender
+     * and the host; attempt ends for the recipient, its domain, the sender and the host. A fact of
+     * a message whose {@code info msg} was not seen has no sender and does not count for one.
+     */
+    public static List<String[]> targets(StatsFact f) {
+        List<String[]> t = new ArrayList<>(4);
+        t.add(new String[] {StatsRecord.HOST, f.host});
+        if (f.sender != null) t.add(new String[] {StatsRecord.SENDER, addressKey(f.sender)});
+        if (StatsFact.ATTEMPT_END.equals(f.kind)) {
+            t.add(new String[] {StatsRecord.RECIPIENT, addressKey(f.recipient == null ? "" : f.recipient)});
+            t.add(new String[] {StatsRecord.DOMAIN, domainKey(f.recipient)});
+        }
+        return t;
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    /** Adds one fact to the record of one of its {@link #targets}. */
+    public static void add(StatsRecord r, StatsFact f) {
+        String dim = r.dimension;
+        boolean perMessage = StatsRecord.SENDER.equals(dim) || StatsRecord.HOST.equals(dim);
+        long bytes = Math.max(f.bytes, 0);
+        long first = f.infoNanos >= 0 ? Math.min(f.infoNanos, f.tsNanos) : f.tsNanos;
+        switch (f.kind) {
+            case StatsFact.ACCEPTED:
+                if (!perMessage) return;
+                r.accepted++;
+                r.acceptedBytes += bytes;
+                break;
+            case StatsFact.MESSAGE_END: {
+                if (!perMessage) return;
+                // matchup writes no m line for a message whose info line it did not see
+                if (f.infoNanos < 0) return;
+                int nk = f.successes, nd = f.failures, nz = f.deferrals;
+                r.messages++;
+                r.bytes += bytes;
+                r.successBytes += bytes * nk;
+                r.recipientBytes += bytes * (nk + nd);
+                r.recipients += nk + nd;
+                r.attempts += nk + nd + nz;
+                double q = seconds(f.tsNanos - f.infoNanos);
+                r.qtime += q;
+                r.qtimeSketch = addValue(r.qtimeSketch, q);
+                r.qtimeCount++;
+                r.qtimeMax = Math.max(r.qtimeMax, q);
+                if (f.bounced) {
+                    if (f.sender != null && f.sender.isEmpty()) r.doubleBounces++;
+                    else r.bounces++;
+                }
+                if (f.tripleBounce) r.tripleBounces++;
+                break;
+            }
+            case StatsFact.ATTEMPT_END: {
+                Outcome o = f.outcome == null ? Outcome.DEFERRAL : f.outcome;
+                if (o == Outcome.INTERRUPTED) {
+                    // no delivery line was logged: matchup never counts it
+                    r.interrupted++;
+                    break;
+                }
+                // matchup ignores a result whose starting delivery it did not see
+                if (f.startNanos < 0) return;
+                double x = seconds(f.tsNanos - f.startNanos);
+                r.xdelay += x;
+                if (!perMessage) {
+                    r.attempts++;
+                    if (o != Outcome.DEFERRAL) r.messages++;
+                    if (o == Outcome.SUCCESS) r.successBytes += bytes;
+                }
+                switch (o) {
+                    case SUCCESS: {
+                        r.successes++;
+                        long birth = f.infoNanos >= 0 ? f.infoNanos : f.startNanos;
+                        double d = seconds(f.tsNanos - birth);
+                        r.ddelay += d;
+                        r.ddelayCount++;
+                        r.ddelayMax = Math.max(r.ddelayMax, d);
+                        if (!StatsRecord.RECIPIENT.equals(dim)) r.ddelaySketch = addValue(r.ddelaySketch, d);
+                        break;
+                    }
+                    case DEFERRAL:
+                        r.deferrals++;
+                        addReason(r, true, f.report, x);
+                        break;
+                    case FAILURE:
+                        r.failures++;
+                        addReason(r, false, f.report, x);
+                        break;
+                    default:
+                        break;
+                }
+                first = f.infoNanos >= 0 ? f.infoNanos : f.startNanos;
+                break;
+            }
+            default:
+                return;
+        }
+        r.firstNanos = r.firstNanos < 0 ? first : Math.min(r.firstNanos, first);
+        r.lastNanos = Math.max(r.lastNanos, f.tsNanos);
+    }
+
+    private static void addReason(StatsRecord r, boolean deferral, String report, double xdelay) {
+        ReasonCount n = Reasons.of(report);
+        n.count = 1;
+        n.xdelay = xdelay;
+        mergeReason(r, deferral, n);
+    }
+
+    private static void mergeReason(StatsRecord r, boolean deferral, ReasonCount n) {
+        List<ReasonCount> list = deferral ? r.deferralReasons : r.failureReasons;
+        String key = n.key();
+        for (ReasonCount c : list) {
+            if (c.key().equals(key)) {
+                c.count += n.count;
+                c.xdelay += n.xdelay;
+                return;
+            }
+        }
+        if (list.size() < MAX_REASONS) {
+            list.add(n.copy());
+        } else if (deferral) {
+            r.otherDeferrals += n.count;
+        } else {
+            r.otherFailures += n.count;
+        }
+    }
+
+    /** Values collected before they are folded into the sketch (one rebuild per batch). */
+    public static final int PENDING_MAX = 1024;
+
+    /** The sketch of a state: rebuilt from its retained items and weights, plus its pending values. */
+    public static KllDoublesSketch sketch(SketchState st) {
+        KllDoublesSketch s = KllDoublesSketch.newHeapInstance(KLL_K);
+        if (st == null) return s;
+        if (st.items != null) {
+            for (int i = 0; i < st.items.length; i++) {
+                if (st.weights[i] == 1) s.update(st.items[i]);
+                else s.update(st.items[i], st.weights[i]);
+            }
+        }
+        for (int i = 0; i < st.pendingCount; i++) s.update(st.pending[i]);
+        return s;
+    }
+
+    private static SketchState state(KllDoublesSketch s) {
+        SketchState st = new SketchState();
+        int n = s.getNumRetained();
+        st.items = new double[n];
+        st.weights = new long[n];
+        QuantilesDoublesSketchIterator it = s.iterator();
+        int i = 0;
+        while (it.next()) {
+            st.items[i] = it.getQuantile();
+            st.weights[i++] = it.getWeight();
+        }
+        st.pending = new double[0];
+        return st;
+    }
+
+    static SketchState addValue(SketchState st, double v) {
+        if (st == null) {
+            st = new SketchState();
+            st.pending = new double[16];
+        }
+        if (st.pendingCount == PENDING_MAX) {
+            SketchState folded = state(sketch(st));
+            folded.pending = new double[16];
+            st = folded;
+        }
+        if (st.pendingCount == st.pending.length) {
+            st.pending = java.util.Arrays.copyOf(st.pending, Math.min(PENDING_MAX, Math.max(16, st.pending.length * 2)));
+        }
+        st.pending[st.pendingCount++] = v;
+        return st;
+    }
+
+    static SketchState mergeSketch(SketchState into, SketchState from) {
+        if (from == null) return into;
+        KllDoublesSketch s = sketch(into);
+        s.merge(sketch(from));
+        return state(s);
+    }
+
+    /** A new, empty record of (dimension, key) for one window. */
+    public static StatsRecord empty(String dimension, String key, long windowStart, long windowEnd) {
+        StatsRecord r = new StatsRecord();
+        r.dimension = dimension;
+        r.key = key;
+        r.windowStart = windowStart;
+        r.windowEnd = windowEnd;
+        return r;
+    }
+
+    /** Adds {@code p} (another host's part of the same key and window) to {@code into}. */
+    public static void merge(StatsRecord into, StatsRecord p) {
+        TreeSet<String> hosts = new TreeSet<>(into.hosts);
+        hosts.addAll(p.hosts);
+        into.hosts = new ArrayList<>(hosts);
+        if (into.channel == null) into.channel = p.channel;
+        into.messages += p.messages;
+        into.bytes += p.bytes;
+        into.successBytes += p.successBytes;
+        into.recipientBytes += p.recipientBytes;
+        into.recipients += p.recipients;
+        into.attempts += p.attempts;
+        into.xdelay += p.xdelay;
+        into.qtime += p.qtime;
+        into.ddelay += p.ddelay;
+        into.accepted += p.accepted;
+        into.acceptedBytes += p.acceptedBytes;
+        into.successes += p.successes;
+        into.deferrals += p.deferrals;
+        into.failures += p.failures;
+        into.interrupted += p.interrupted;
+        into.bounces += p.bounces;
+        into.doubleBounces += p.doubleBounces;
+        into.tripleBounces += p.tripleBounces;
+        if (p.firstNanos >= 0) into.firstNanos = into.firstNanos < 0 ? p.firstNanos : Math.min(into.firstNanos, p.firstNanos);
+        into.lastNanos = Math.max(into.lastNanos, p.lastNanos);
+        into.ddelayCount += p.ddelayCount;
+        into.ddelayMax = Math.max(into.ddelayMax, p.ddelayMax);
+        into.qtimeCount += p.qtimeCount;
+        into.qtimeMax = Math.max(into.qtimeMax, p.qtimeMax);
+        into.ddelaySketch = mergeSketch(into.ddelaySketch, p.ddelaySketch);
+        into.qtimeSketch = mergeSketch(into.qtimeSketch, p.qtimeSketch);
+        for (ReasonCount c : p.deferralReasons) mergeReason(into, true, c);
+        for (ReasonCount c : p.failureReasons) mergeReason(into, false, c);
+        into.otherDeferrals += p.otherDeferrals;
+        into.otherFailures += p.otherFailures;
+    }
+
+    /** Fills the quantile fields from the sketches and orders the reasons, most frequent first. */
+    public static StatsRecord finish(StatsRecord r) {
+        if (r.ddelaySketch != null) {
+            KllDoublesSketch s = sketch(r.ddelaySketch);
+            r.ddelayP50 = s.getQuantile(0.50, QuantileSearchCriteria.INCLUSIVE);
+            r.ddelayP90 = s.getQuantile(0.90, QuantileSearchCriteria.INCLUSIVE);
+            r.ddelayP99 = s.getQuantile(0.99, QuantileSearchCriteria.INCLUSIVE);
+        }
+        if (r.qtimeSketch != null) {
+            KllDoublesSketch s = sketch(r.qtimeSketch);
+            r.qtimeP50 = s.getQuantile(0.50, QuantileSearchCriteria.INCLUSIVE);
+            r.qtimeP90 = s.getQuantile(0.90, QuantileSearchCriteria.INCLUSIVE);
+            r.qtimeP99 = s.getQuantile(0.99, QuantileSearchCriteria.INCLUSIVE);
+        }
+        Comparator<ReasonCount> byCount = Comparator.<ReasonCount>comparingLong(c -> -c.count).thenComparing(ReasonCount::key);
+        r.deferralReasons.sort(byCount);
+        r.failureReasons.sort(byCount);
+        return r;
+    }
+
+    /** A deep copy (records leave an operator while its state keeps changing). */
+    public static StatsRecord copy(StatsRecord s) {
+        StatsRecord c = empty(s.dimension, s.key, s.windowStart, s.windowEnd);
+        c.revision = s.revision;
+        merge(c, s);
+        c.channel = s.channel;
+        return c;
+    }
+}

@@ -1,0 +1,53 @@
+package io.qmailfleet.job.stats;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/** Options of the stats stage ({@code --stats}, {@code --stats-window}, {@code --allowed-lateness}, ...). */
+public final class StatsConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** {@code --stats-window all}: one window over the whole input (a bounded run becomes a report). */
+    public static final long WHOLE_INPUT = Long.MAX_VALUE;
+
+    public boolean enabled = true;
+    /** Tumbling window length in host log time, millis; {@link #WHOLE_INPUT} for one window. */
+    public long windowMillis = Duration.ofMinutes(1).toMillis();
+    /**
+     * How far a host's clock must pass a window's end before it fires: facts reach this stage from
+     * parallel per-message subtasks, so a host's facts can be a little out of order. Set to the
+     * host reorder bound ({@code --max-out-of-order}).
+     */
+    public long fireDelayMillis = 2_000L;
+    /** A fired window keeps its state this much longer; facts within it re-fire (replace) the window. */
+    public long allowedLatenessMillis = 0L;
+    /** Processing time without a fact after which a host's open windows fire and are dropped (0: never). */
+    public long idleFlushMillis = Duration.ofMinutes(5).toMillis();
+    /** Processing time the fleet roll-up keeps a (key, window) for parts of further hosts. */
+    public long rollupTtlMillis = Duration.ofHours(2).toMillis();
+
+    public StatsConfig() {}
+
+    public boolean wholeInput() {
+        return windowMillis == WHOLE_INPUT;
+    }
+
+    /** Start of the window holding {@code tsMillis}. */
+    public long windowStart(long tsMillis) {
+        if (wholeInput()) return 0L;
+        return Math.floorDiv(tsMillis, windowMillis) * windowMillis;
+    }
+
+    public long windowEnd(long windowStart) {
+        return wholeInput() ? Long.MAX_VALUE : windowStart + windowMillis;
+    }
+
+    public StatsConfig validate() {
+        if (windowMillis <= 0) throw new IllegalArgumentException("--stats-window must be positive");
+        if (allowedLatenessMillis < 0) throw new IllegalArgumentException("--allowed-lateness must not be negative");
+        if (fireDelayMillis < 0) throw new IllegalArgumentException("fire delay must not be negative");
+        if (idleFlushMillis < 0) throw new IllegalArgumentException("--stats-idle-flush must not be negative");
+        if (rollupTtlMillis <= 0) throw new IllegalArgumentException("--stats-rollup-ttl must be positive");
+        return this;
+    }
+}

@@ -1,0 +1,53 @@
+package io.qmailfleet.job.stats;
+
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.JobOptions;
+import io.qmailfleet.job.options.JobOption;
+import io.qmailfleet.job.options.OptionGroup;
+import java.time.Duration;
+
+/** The stats stage's options (group {@link #GROUP} in {@link JobOptions#GROUPS}). */
+public final class StatsOptions {
+    private StatsOptions() {}
+
+    public static final JobOption<Boolean> STATS = JobOption.bool("stats", true)
+            .help("write the aggregates senders/, recipients/, domains/, hosts/");
+    public static final JobOption<String> WINDOW = JobOption.string("stats-window", "DUR|all", "1m")
+            .check(StatsOptions::isWindow, "must be a positive duration or all")
+            .help("tumbling window in each host's own log time; all = one window over the whole input");
+    public static final JobOption<Duration> ALLOWED_LATENESS = JobOption.duration("allowed-lateness", Duration.ZERO)
+            .check(d -> !d.isNegative(), "must not be negative")
+            .help("a fired window keeps its state this long; a later line re-fires it and the newer record replaces the older");
+    public static final JobOption<Duration> ROLLUP_TTL = JobOption.duration("stats-rollup-ttl", Duration.ofHours(2))
+            .check(JobOption.positive(), "must be > 0")
+            .help("processing time the fleet roll-up keeps a window for other hosts' parts");
+    public static final JobOption<Duration> IDLE_FLUSH = JobOption.duration("stats-idle-flush", Duration.ofMinutes(5))
+            .check(d -> !d.isNegative(), "must not be negative")
+            .help("a host silent this long (processing time) has its open windows fired (0 = never)");
+
+    public static final OptionGroup GROUP = new OptionGroup("Aggregates (windows in each host's own log time)",
+            STATS, WINDOW, ALLOWED_LATENESS, ROLLUP_TTL, IDLE_FLUSH);
+
+    private static boolean isWindow(String w) {
+        if (w.equals("all")) return true;
+        try {
+            return org.apache.flink.util.TimeUtils.parseDuration(w).toMillis() > 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The stage's config from the options (the lifecycle config must be read already). */
+    public static StatsConfig config(JobConfig c) {
+        StatsConfig s = new StatsConfig();
+        s.enabled = c.get(STATS);
+        String w = c.get(WINDOW);
+        s.windowMillis = w.equals("all") ? StatsConfig.WHOLE_INPUT : org.apache.flink.util.TimeUtils.parseDuration(w).toMillis();
+        s.allowedLatenessMillis = c.get(ALLOWED_LATENESS).toMillis();
+        s.rollupTtlMillis = c.get(ROLLUP_TTL).toMillis();
+        s.idleFlushMillis = c.get(IDLE_FLUSH).toMillis();
+        // a host's facts reach the stage from parallel per-message subtasks: wait the reorder bound
+        s.fireDelayMillis = c.lifecycle.maxOutOfOrderNanos / 1_000_000L;
+        return s.validate();
+    }
+}

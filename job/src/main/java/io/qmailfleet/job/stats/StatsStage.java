@@ -1,0 +1,60 @@
+package io.qmailfleet.job.stats;
+
+import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.StatsRecord;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * The stats stage: facts from the lifecycle builder ─ keyBy(host) ─▶ per-host windows in the host's
+ * own clock ─ keyBy(dimension, key, window) ─▶ fleet roll-up ─▶ one stream per output.
+ */
+public final class StatsStage {
+    private StatsStage() {}
+
+    /** Output names (file folders, Kafka topic suffixes) and the dimension each one holds. */
+    public static final Map<String, String> OUTPUTS = outputs();
+
+    private static Map<String, String> outputs() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("senders", StatsRecord.SENDER);
+        m.put("recipients", StatsRecord.RECIPIENT);
+        m.put("domains", StatsRecord.DOMAIN);
+        m.put("hosts", StatsRecord.HOST);
+        return m;
+    }
+
+    public static List<String> outputNames() {
+        return List.copyOf(OUTPUTS.keySet());
+    }
+
+    /** What the stage produces: the fleet records of each output, and the facts that came too late. */
+    public static final class Streams {
+        public Map<String, DataStream<StatsRecord>> outputs = new LinkedHashMap<>();
+        public DataStream<StatsRecord> fleet;
+        public DataStream<StatsFact> lateFacts;
+    }
+
+    public static Streams build(DataStream<StatsFact> facts, StatsConfig config) {
+        Streams s = new Streams();
+        SingleOutputStreamOperator<StatsRecord> hostParts = facts
+                .keyBy(f -> f.host)
+                .process(new HostWindows(config))
+                .uid("stats-host-windows").name("stats host windows");
+        SingleOutputStreamOperator<StatsRecord> fleet = hostParts
+                .keyBy(new FleetRollup.RollupKey())
+                .process(new FleetRollup(config))
+                .uid("stats-fleet-rollup").name("stats fleet roll-up");
+        s.fleet = fleet;
+        s.lateFacts = hostParts.getSideOutput(HostWindows.LATE_FACTS);
+        for (Map.Entry<String, String> o : OUTPUTS.entrySet()) {
+            String dim = o.getValue();
+            s.outputs.put(o.getKey(), fleet.filter(r -> dim.equals(r.dimension))
+                    .uid("stats-" + o.getKey()).name("stats " + o.getKey()));
+        }
+        return s;
+    }
+}

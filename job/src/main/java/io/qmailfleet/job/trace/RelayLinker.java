@@ -1,0 +1,300 @@
+package io.qmailfleet.job.trace;
+
+import io.qmailfleet.job.model.LifecycleRecord;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Joins relay offers (input 1) with receptions (input 2), keyed by the receiver's qmail-queue pid
+ * {@code P}. Either side may come first (the hosts' lines travel separately, and the two inputs of
+ * this operator are not ordered with respect to each other), so both wait in keyed state.
+ *
+ * <p><b>Candidates.</b> An offer and a reception are candidates when the reception's
+ * {@code info msg} time, on the receiver's own clock, lies within {@link RelayConfig#toleranceNanos}
+ * of the offer's {@code T} (also the receiver's clock: the sender's clock is never compared), they
+ * are not the same life cycle, and, with a fleet map, the reception is on the host the offer's IP
+ * (or recipient domain) maps to.
+ *
+ * <p><b>Linking.</b> A new element whose only candidate is free (unpaired, not ambiguous, no other
+ * candidate of its own) is <i>paired</i> with it. The pair settles for
+ * {@link RelayConfig#settleMillis} of processing time (or until the input ends) and is then written
+ * as a link, and both leave the state. An element with two or more candidates, or whose candidate is
+ * already paired or ambiguous, makes itself, its candidates and their partners and rivals
+ * <i>ambiguous</i>: they are never linked (a wrong link is worse than none), and each offer that
+ * becomes ambiguous is counted ({@value #ACC_AMBIGUOUS}). A rival that arrives after a pair was
+ * written cannot undo it: without a fleet map, the same pid in the same second on two receivers is
+ * only caught when both receivers' lines come before the settle time ends; {@code --fleet-map}
+ * removes the case.
+ *
+ * <p><b>Bound.</b> An element that finds no partner waits {@link RelayConfig#bufferMillis} of
+ * processing time; then a timer drops it and counts it ({@value #ACC_OFFERS_EXPIRED},
+ * {@value #ACC_RECEPTIONS_EXPIRED}): a receiver outside the job, mail from outside the fleet. At the
+ * end of a bounded input (an event-time timer at the end of time) pairs are written and the rest is
+ * dropped and counted. State per key: the waiting offers and receptions; timers: one per distinct
+ * expiry or settle time, and the end-of-input timer while the key holds anything.
+ */
+public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayReception, RelayMatch> {
+    private static final long serialVersionUID = 1L;
+
+    public static final String ACC_LINKS = "relay-links";
+    public static final String ACC_AMBIGUOUS = "relay-ambiguous";
+    public static final String ACC_OFFERS_EXPIRED = "relay-offers-unlinked";
+    public static final String ACC_RECEPTIONS_EXPIRED = "relay-receptions-unlinked";
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
+
+    private final RelayConfig cfg;
+    private transient ListState<RelayOffer> offers;
+    private transient ListState<RelayReception> receptions;
+    private transient LongCounter links;
+    private transient LongCounter ambiguous;
+    private transient LongCounter offersExpired;
+    private transient LongCounter receptionsExpired;
+    private transient Counter linkMetric;
+    private transient Counter ambiguousMetric;
+
+    public RelayLinker(RelayConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        offers = getRuntimeContext().getListState(new ListStateDescriptor<>("relay-offers", RelayOffer.class));
+        receptions = getRuntimeContext().getListState(new ListStateDescriptor<>("relay-receptions", RelayReception.class));
+        links = new LongCounter();
+        ambiguous = new LongCounter();
+        offersExpired = new LongCounter();
+        receptionsExpired = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_LINKS, links);
+        getRuntimeContext().addAccumulator(ACC_AMBIGUOUS, ambiguous);
+        getRuntimeContext().addAccumulator(ACC_OFFERS_EXPIRED, offersExpired);
+        getRuntimeContext().addAccumulator(ACC_RECEPTIONS_EXPIRED, receptionsExpired);
+        linkMetric = getRuntimeContext().getMetricGroup().counter(ACC_LINKS);
+        ambiguousMetric = getRuntimeContext().getMetricGroup().counter(ACC_AMBIGUOUS);
+    }
+
+    /** Whether a reception can be the message an offer handed over. */
+    public static boolean candidates(RelayOffer o, RelayReception r, RelayConfig cfg) {
+        LifecycleRecord s = o.sender;
+        LifecycleRecord b = r.receiver;
+        if (o.qp != r.qp || b == null || b.infoNanos < 0 || o.reportedSeconds < 0) return false;
+        if (s != null && Objects.equals(s.host, b.host) && s.msgId == b.msgId && s.newNanos == b.newNanos) return false;
+        if (!cfg.fleetMap.isEmpty()) {
+            String mapped = cfg.mappedHost(o.remoteIp, o.recipientDomain);
+            if (mapped == null || !mapped.equals(b.host)) return false;
+        }
+        long t = o.reportedSeconds * 1_000_000_000L;
+        return b.infoNanos >= t - cfg.toleranceNanos && b.infoNanos < t + 1_000_000_000L + cfg.toleranceNanos;
+    }
+
+    static String id(RelayOffer o) {
+        LifecycleRecord s = o.sender;
+        return (s == null ? "?" : s.host + "|" + s.msgId + "|" + s.newNanos) + "|" + o.recipient + "|" + o.deliveryId
+                + "|" + o.deliveryRun + "|" + o.attemptEndNanos;
+    }
+
+    static String id(RelayReception r) {
+        LifecycleRecord b = r.receiver;
+        return b == null ? "?" : b.host + "|" + b.msgId + "|" + b.newNanos;
+    }
+
+    /** The two lists of one key, read once per call and written back by {@link #store}. */
+    private final class Key {
+        final List<RelayOffer> os = new ArrayList<>();
+        final List<RelayReception> rs = new ArrayList<>();
+        final Set<Long> timersBefore = new HashSet<>();
+
+        Key() throws Exception {
+            Iterable<RelayOffer> io = offers.get();
+            if (io != null) for (RelayOffer o : io) os.add(o);
+            Iterable<RelayReception> ir = receptions.get();
+            if (ir != null) for (RelayReception r : ir) rs.add(r);
+            timersBefore.addAll(timers());
+        }
+
+        Set<Long> timers() {
+            Set<Long> t = new HashSet<>();
+            for (RelayOffer o : os) {
+                t.add(o.expiresAtMillis);
+                if (o.pairedWith != null) t.add(o.decideAtMillis);
+            }
+            for (RelayReception r : rs) {
+                t.add(r.expiresAtMillis);
+                if (r.pairedWith != null) t.add(r.decideAtMillis);
+            }
+            return t;
+        }
+
+        List<RelayReception> candidatesOf(RelayOffer o) {
+            List<RelayReception> l = new ArrayList<>();
+            for (RelayReception r : rs) if (r != null && candidates(o, r, cfg)) l.add(r);
+            return l;
+        }
+
+        List<RelayOffer> candidatesOf(RelayReception r) {
+            List<RelayOffer> l = new ArrayList<>();
+            for (RelayOffer o : os) if (candidates(o, r, cfg)) l.add(o);
+            return l;
+        }
+
+        RelayOffer offerById(String id) {
+            for (RelayOffer o : os) if (id(o).equals(id)) return o;
+            return null;
+        }
+
+        RelayReception receptionById(String id) {
+            for (RelayReception r : rs) if (id(r).equals(id)) return r;
+            return null;
+        }
+
+        void flag(RelayOffer o) {
+            if (o.pairedWith != null) {
+                RelayReception partner = receptionById(o.pairedWith);
+                o.pairedWith = null;
+                if (partner != null) flag(partner);
+            }
+            if (!o.ambiguous) {
+                o.ambiguous = true;
+                ambiguous.add(1);
+                ambiguousMetric.inc();
+            }
+        }
+
+        void flag(RelayReception r) {
+            if (r.pairedWith != null) {
+                RelayOffer partner = offerById(r.pairedWith);
+                r.pairedWith = null;
+                if (partner != null) flag(partner);
+            }
+            r.ambiguous = true;
+        }
+
+        /** Writes both lists back and brings the timers in line with what is left. */
+        void store(TimerService ts) throws Exception {
+            if (os.isEmpty()) offers.clear();
+            else offers.update(os);
+            if (rs.isEmpty()) receptions.clear();
+            else receptions.update(rs);
+            Set<Long> now = timers();
+            for (long t : timersBefore) if (!now.contains(t)) ts.deleteProcessingTimeTimer(t);
+            for (long t : now) if (!timersBefore.contains(t)) ts.registerProcessingTimeTimer(t);
+            if (os.isEmpty() && rs.isEmpty()) ts.deleteEventTimeTimer(END_OF_INPUT);
+            else ts.registerEventTimeTimer(END_OF_INPUT);
+        }
+    }
+
+    @Override
+    public void processElement1(RelayOffer o, Context ctx, Collector<RelayMatch> out) throws Exception {
+        Key k = new Key();
+        long now = ctx.timerService().currentProcessingTime();
+        o.expiresAtMillis = now + cfg.bufferMillis;
+        List<RelayReception> cands = k.candidatesOf(o);
+        k.os.add(o);
+        if (cands.size() == 1 && free(cands.get(0)) && k.candidatesOf(cands.get(0)).size() == 1) {
+            RelayReception r = cands.get(0);
+            o.pairedWith = id(r);
+            r.pairedWith = id(o);
+            o.decideAtMillis = r.decideAtMillis = now + cfg.settleMillis;
+        } else if (!cands.isEmpty()) {
+            k.flag(o);
+            for (RelayReception r : cands) {
+                k.flag(r);
+                for (RelayOffer rival : k.candidatesOf(r)) k.flag(rival);
+            }
+        }
+        k.store(ctx.timerService());
+    }
+
+    @Override
+    public void processElement2(RelayReception r, Context ctx, Collector<RelayMatch> out) throws Exception {
+        Key k = new Key();
+        long now = ctx.timerService().currentProcessingTime();
+        r.expiresAtMillis = now + cfg.bufferMillis;
+        List<RelayOffer> cands = k.candidatesOf(r);
+        k.rs.add(r);
+        if (cands.size() == 1 && free(cands.get(0)) && k.candidatesOf(cands.get(0)).size() == 1) {
+            RelayOffer o = cands.get(0);
+            o.pairedWith = id(r);
+            r.pairedWith = id(o);
+            o.decideAtMillis = r.decideAtMillis = now + cfg.settleMillis;
+        } else if (!cands.isEmpty()) {
+            k.flag(r);
+            for (RelayOffer o : cands) {
+                k.flag(o);
+                for (RelayReception rival : k.candidatesOf(o)) k.flag(rival);
+            }
+        }
+        k.store(ctx.timerService());
+    }
+
+    private static boolean free(RelayOffer o) {
+        return !o.ambiguous && o.pairedWith == null;
+    }
+
+    private static boolean free(RelayReception r) {
+        return !r.ambiguous && r.pairedWith == null;
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RelayMatch> out) throws Exception {
+        Key k = new Key();
+        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
+        // settled pairs become links
+        for (RelayOffer o : new ArrayList<>(k.os)) {
+            if (o.pairedWith == null || (!endOfInput && o.decideAtMillis > timestamp)) continue;
+            RelayReception r = k.receptionById(o.pairedWith);
+            if (r == null) continue;
+            k.os.remove(o);
+            k.rs.remove(r);
+            links.add(1);
+            linkMetric.inc();
+            out.collect(new RelayMatch(hop(o, r), o.sender, r.receiver));
+        }
+        // elements past the bound (everything, at the end of the input) leave unlinked
+        int o0 = k.os.size();
+        int r0 = k.rs.size();
+        k.os.removeIf(o -> endOfInput || o.expiresAtMillis <= timestamp);
+        k.rs.removeIf(r -> endOfInput || r.expiresAtMillis <= timestamp);
+        offersExpired.add(o0 - k.os.size());
+        receptionsExpired.add(r0 - k.rs.size());
+        k.store(ctx.timerService());
+    }
+
+    static RelayHop hop(RelayOffer o, RelayReception r) {
+        RelayHop h = new RelayHop();
+        LifecycleRecord s = o.sender;
+        LifecycleRecord b = r.receiver;
+        if (s != null) {
+            h.fromHost = s.host;
+            h.fromMsgId = s.msgId;
+            h.fromNewNanos = s.newNanos;
+            h.fromSender = s.sender;
+        }
+        h.deliveryId = o.deliveryId;
+        h.deliveryRun = o.deliveryRun;
+        h.recipient = o.recipient;
+        h.remoteIp = o.remoteIp;
+        h.attemptStartNanos = o.attemptStartNanos;
+        h.attemptEndNanos = o.attemptEndNanos;
+        h.reportedSeconds = o.reportedSeconds;
+        h.qp = o.qp;
+        h.toHost = b.host;
+        h.toMsgId = b.msgId;
+        h.toNewNanos = b.newNanos;
+        h.toInfoNanos = b.infoNanos;
+        h.toEndNanos = b.endNanos;
+        h.toStatus = b.status == null ? null : b.status.json();
+        return h;
+    }
+}

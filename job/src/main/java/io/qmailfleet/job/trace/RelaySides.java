@@ -1,0 +1,86 @@
+package io.qmailfleet.job.trace;
+
+import io.qmailfleet.job.model.Attempt;
+import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.Outcome;
+import io.qmailfleet.job.model.Recipient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.util.Collector;
+
+/** Turns life cycles into the two inputs of {@link RelayLinker}. */
+public final class RelaySides {
+    private RelaySides() {}
+
+    /**
+     * A remote success whose reply is qmail-smtpd's {@code 250 ok <T> qp <P>} (logsafe'd: spaces are
+     * {@code _}); other receivers' replies ({@code 250 2.0.0 Ok: queued as ...}) carry no link.
+     */
+    static final Pattern QMAIL_ACCEPTED = Pattern.compile(
+            "^(\\d{1,3}(?:\\.\\d{1,3}){3})_accepted_message\\./Remote_host_said:_250_ok_(\\d{1,12})_qp_(\\d{1,10})/");
+
+    /** Relay offers of a life cycle: one per successful remote attempt answered by a qmail-smtpd. */
+    public static List<RelayOffer> offers(LifecycleRecord r) {
+        List<RelayOffer> out = new ArrayList<>();
+        if (r == null || r.recipients == null || r.relayUpdate) return out;
+        for (Recipient rc : r.recipients) {
+            if (!"remote".equals(rc.channel)) continue;
+            for (Attempt a : rc.attempts) {
+                if (a.outcome != Outcome.SUCCESS || a.report == null) continue;
+                Matcher m = QMAIL_ACCEPTED.matcher(a.report);
+                if (!m.find()) continue;
+                RelayOffer o = new RelayOffer();
+                o.remoteIp = m.group(1);
+                o.reportedSeconds = Long.parseLong(m.group(2));
+                o.qp = Long.parseLong(m.group(3));
+                o.recipient = rc.address;
+                o.recipientDomain = rc.domain == null ? null : rc.domain.toLowerCase(Locale.ROOT);
+                o.deliveryId = a.deliveryId;
+                o.deliveryRun = a.run;
+                o.attemptStartNanos = a.startNanos;
+                o.attemptEndNanos = a.endNanos;
+                o.sender = r;
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A message queued by a qmail-queue that did not run on this host's behalf for a bounce or a
+     * forward (those are linked on the host itself): it may have come in over SMTP. Null otherwise,
+     * also when its {@code info msg} line (time and qp) is unknown.
+     */
+    public static RelayReception reception(LifecycleRecord r) {
+        if (r == null || r.relayUpdate || r.qp <= 0 || r.infoNanos < 0 || r.bounceOf != null || r.forwardOf != null) {
+            return null;
+        }
+        RelayReception x = new RelayReception();
+        x.qp = r.qp;
+        x.receiver = r;
+        return x;
+    }
+
+    public static final class Offers implements FlatMapFunction<LifecycleRecord, RelayOffer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(LifecycleRecord r, Collector<RelayOffer> out) {
+            for (RelayOffer o : offers(r)) out.collect(o);
+        }
+    }
+
+    public static final class Receptions implements FlatMapFunction<LifecycleRecord, RelayReception> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(LifecycleRecord r, Collector<RelayReception> out) {
+            RelayReception x = reception(r);
+            if (x != null) out.collect(x);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.qmailfleet.job.trace;
+
+import io.qmailfleet.job.model.LifecycleRecord;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * The relay trace stage, attached to the life cycles the lifecycle stage writes (it only reads
+ * them):
+ *
+ * <pre>
+ * lifecycles ─┬─ relay offers ─────┐ keyBy(qp)
+ *             └─ relay receptions ─┴──────────▶ relay linker ─┬─▶ hops
+ *                                                             └─▶ keyBy(host, msg, new) ─▶ relay updates ─▶ lifecycles (again, with links)
+ * </pre>
+ */
+public final class RelayTrace {
+    private RelayTrace() {}
+
+    public static final class Streams {
+        /** One record per linked hop. */
+        public DataStream<RelayHop> hops;
+        /** Life cycles written again with {@code relayed_from} / {@code relayed_to} set ({@code relay_update}). */
+        public DataStream<LifecycleRecord> updates;
+    }
+
+    static final class OfferQp implements KeySelector<RelayOffer, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long getKey(RelayOffer o) {
+            return o.qp;
+        }
+    }
+
+    static final class ReceptionQp implements KeySelector<RelayReception, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long getKey(RelayReception r) {
+            return r.qp;
+        }
+    }
+
+    public static Streams attach(DataStream<LifecycleRecord> lifecycles, RelayConfig cfg) {
+        DataStream<RelayOffer> offers = lifecycles.flatMap(new RelaySides.Offers()).name("relay offers");
+        DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions");
+        SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)
+                .keyBy(new OfferQp(), new ReceptionQp(), Types.LONG)
+                .process(new RelayLinker(cfg))
+                .uid("relay-linker").name("relay linker");
+        Streams s = new Streams();
+        s.hops = matches.map(m -> m.hop).returns(RelayHop.class).name("relay hops");
+        s.updates = matches.flatMap(new RelayUpdates.FromMatch()).name("relay link updates")
+                .keyBy(new RelayUpdates.Identity())
+                .process(new RelayUpdates(cfg))
+                .uid("relay-updates").name("relay updates");
+        return s;
+    }
+}

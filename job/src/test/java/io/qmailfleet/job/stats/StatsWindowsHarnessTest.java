@@ -1,0 +1,284 @@
+package io.qmailfleet.job.stats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qmailfleet.job.model.Outcome;
+import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.StatsRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The per-host windows and the fleet roll-up in operator harnesses, on the heap and on RocksDB:
+ * window placement with out-of-order and late facts, re-firing within the allowed lateness, state
+ * dropped when a window closes, each host in its own clock, and the fleet record updated when
+ * another host's part arrives.
+ */
+class StatsWindowsHarnessTest {
+    private static final long MIN = 60_000L;
+    /** 2026-11-24 20:00:00 UTC. */
+    private static final long T = 1_795_550_400_000L;
+
+    private static StatsConfig config() {
+        StatsConfig c = new StatsConfig();
+        c.windowMillis = MIN;
+        c.fireDelayMillis = 2_000L;
+        c.allowedLatenessMillis = 30_000L;
+        return c;
+    }
+
+    private static StatsFact success(String host, long tsMillis, String recipient) {
+        StatsFact f = new StatsFact();
+        f.kind = StatsFact.ATTEMPT_END;
+        f.host = host;
+        f.msgId = tsMillis;
+        f.tsNanos = tsMillis * 1_000_000L;
+        f.startNanos = f.tsNanos - 100_000_000L;
+        f.infoNanos = f.tsNanos - 1_000_000_000L;
+        f.sender = "Alice@Example.COM";
+        f.bytes = 100;
+        f.recipient = recipient;
+        f.channel = "remote";
+        f.outcome = Outcome.SUCCESS;
+        f.report = "127.0.0.1_accepted_message./Remote_host_said:_250_ok/";
+        return f;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> hostHarness(
+            StatsConfig c, boolean rocksDb) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
+                new KeyedProcessOperator<>(new HostWindows(c)), f -> f.host, Types.STRING);
+        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        h.open();
+        return h;
+    }
+
+    private static List<StatsRecord> drain(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
+        List<StatsRecord> out = new ArrayList<>();
+        Object o;
+        Queue<Object> q = h.getOutput();
+        while ((o = q.poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                StreamRecord<StatsRecord> r = (StreamRecord<StatsRecord>) o;
+                out.add(r.getValue());
+            }
+        }
+        return out;
+    }
+
+    private static List<StatsRecord> of(List<StatsRecord> records, String dimension) {
+        return records.stream().filter(r -> r.dimension.equals(dimension)).toList();
+    }
+
+    /** The window starts (relative to T, in minutes) the host's parts state holds. */
+    private static List<String> partKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> h,
+                                         String host) throws Exception {
+        AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
+        KeyedStateBackend<String> kb = op.getKeyedStateBackend();
+        kb.setCurrentKey(host);
+        MapState<String, StatsRecord> parts = kb.getPartitionedState(VoidNamespace.INSTANCE,
+                VoidNamespaceSerializer.INSTANCE,
+                new MapStateDescriptor<>("parts", Types.STRING, TypeInformation.of(StatsRecord.class)));
+        List<String> keys = new ArrayList<>();
+        for (String k : parts.keys()) keys.add(k);
+        return keys;
+    }
+
+    private static long windowsOf(KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> h,
+                                  String host) throws Exception {
+        return partKeys(h, host).stream().map(k -> k.substring(0, k.indexOf('|'))).distinct().count();
+    }
+
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void placementOutOfOrderLateRefireAndDrop(boolean rocksDb) throws Exception {
+        var h = hostHarness(config(), rocksDb);
+        h.processElement(success("mx1", T + 10_000, "a@x.org"), 0);
+        h.processElement(success("mx1", T + 50_000, "b@x.org"), 0);
+        h.processElement(success("mx1", T + 30_000, "c@y.org"), 0); // out of order, same window
+        assertTrue(drain(h).isEmpty(), "nothing fires while the host clock is inside the window");
+        h.processElement(success("mx1", T + 61_000, "a@x.org"), 0); // next window, but within the fire delay
+        assertTrue(drain(h).isEmpty());
+        h.processElement(success("mx1", T + 65_000, "a@x.org"), 0); // clock passes 20:01:02: window 0 fires
+        List<StatsRecord> fired = drain(h);
+        StatsRecord host = of(fired, StatsRecord.HOST).get(0);
+        assertEquals(T, host.windowStart);
+        assertEquals(T + MIN, host.windowEnd);
+        assertEquals(3, host.successes);
+        assertEquals(1, host.revision);
+        assertEquals(List.of("mx1"), host.hosts);
+        assertEquals(3, of(fired, StatsRecord.RECIPIENT).size());
+        assertEquals(2, of(fired, StatsRecord.DOMAIN).size());
+        StatsRecord sender = of(fired, StatsRecord.SENDER).get(0);
+        assertEquals("Alice@example.com", sender.key, "the domain is lower-cased, the local part kept");
+        assertEquals(3, sender.successes);
+        assertEquals(0, sender.accepted, "no info msg facts here: nothing accepted");
+        assertEquals(2, windowsOf(h, "mx1"), "a fired window keeps its state for the allowed lateness");
+
+        // late, within the allowed lateness (window 0 is dropped at 20:01:32): fires again, replacing
+        h.processElement(success("mx1", T + 40_000, "d@x.org"), 0);
+        List<StatsRecord> refired = drain(h);
+        StatsRecord host2 = of(refired, StatsRecord.HOST).get(0);
+        assertEquals(4, host2.successes);
+        assertEquals(2, host2.revision);
+        assertEquals(T, host2.windowStart);
+        assertEquals(1, of(refired, StatsRecord.RECIPIENT).size(), "only the keys the late fact touched");
+
+        // the clock passes 20:01:32: window 0's state is dropped
+        h.processElement(success("mx1", T + 95_000, "a@x.org"), 0);
+        assertTrue(drain(h).isEmpty());
+        assertEquals(1, windowsOf(h, "mx1"));
+        assertTrue(partKeys(h, "mx1").stream().allMatch(k -> k.startsWith((T + MIN) + "|")), partKeys(h, "mx1").toString());
+
+        // later than the allowed lateness: a late fact, not a new window 0
+        h.processElement(success("mx1", T + 20_000, "e@x.org"), 0);
+        assertTrue(drain(h).isEmpty());
+        Queue<StreamRecord<StatsFact>> late = h.getSideOutput(HostWindows.LATE_FACTS);
+        assertEquals(1, late.size());
+        assertEquals(T + 20_000, late.peek().getValue().tsNanos / 1_000_000L);
+
+        // end of input: everything fires and every state entry is gone
+        h.processWatermark(Long.MAX_VALUE);
+        StatsRecord last = of(drain(h), StatsRecord.HOST).get(0);
+        assertEquals(T + MIN, last.windowStart);
+        assertEquals(3, last.successes);
+        assertEquals(0, partKeys(h, "mx1").size());
+        assertEquals(0, windowsOf(h, "mx1"));
+        h.close();
+    }
+
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void eachHostWindowsInItsOwnClock(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.allowedLatenessMillis = 0;
+        var h = hostHarness(c, rocksDb);
+        long ahead = T + Duration.ofDays(30).toMillis();
+        long lagging = T - Duration.ofHours(1).toMillis();
+        h.processElement(success("ahead", ahead + 1_000, "a@x.org"), 0);
+        h.processElement(success("lagging", lagging + 1_000, "b@x.org"), 0);
+        h.processElement(success("now", T + 1_000, "c@x.org"), 0);
+        h.processElement(success("ahead", ahead + 63_000, "a@x.org"), 0);
+        // the host a month ahead closes its window at once: nobody waits for the others' clocks
+        List<StatsRecord> out = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, out.size());
+        assertEquals("ahead", out.get(0).key);
+        assertEquals(ahead, out.get(0).windowStart);
+        assertEquals(1, windowsOf(h, "ahead"), "its next window is open, the closed one dropped");
+        // the lagging host is still an hour behind; its own clock closes its window
+        h.processElement(success("lagging", lagging + 62_500, "b@x.org"), 0);
+        out = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, out.size());
+        assertEquals("lagging", out.get(0).key);
+        assertEquals(lagging, out.get(0).windowStart);
+        // and the host in between is untouched by either
+        assertEquals(1, windowsOf(h, "now"));
+        // a host's facts from two lifecycle subtasks: the clock is the slower subtask's
+        StatsFact p0 = success("now", T + 70_000, "c@x.org");
+        p0.producers = 2;
+        h.processElement(p0, 0);
+        assertTrue(drain(h).isEmpty(), "subtask 1 has sent nothing yet");
+        StatsFact p1 = success("now", T + 30_000, "d@x.org");
+        p1.producer = 1;
+        p1.producers = 2;
+        h.processElement(p1, 0);
+        assertTrue(drain(h).isEmpty(), "subtask 1 is at 20:00:30");
+        StatsFact p1b = success("now", T + 64_000, "d@x.org");
+        p1b.producer = 1;
+        p1b.producers = 2;
+        h.processElement(p1b, 0);
+        out = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, out.size());
+        assertEquals(2, out.get(0).successes, "the window fired with subtask 1's fact in it");
+        h.close();
+    }
+
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void aSilentHostsOpenWindowFiresAfterTheIdleFlush(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.idleFlushMillis = 300_000L;
+        var h = hostHarness(c, rocksDb);
+        h.setProcessingTime(1_000L);
+        h.processElement(success("mx1", T + 10_000, "a@x.org"), 0);
+        h.setProcessingTime(200_000L);
+        assertTrue(drain(h).isEmpty());
+        h.setProcessingTime(400_000L);
+        List<StatsRecord> fired = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, fired.size());
+        assertEquals(1, fired.get(0).revision);
+        assertEquals(1, windowsOf(h, "mx1"), "its clock did not pass the window: the state stays");
+        // the host logs again, inside the same window: it fires again, replacing the record
+        h.processElement(success("mx1", T + 20_000, "b@x.org"), 0);
+        StatsRecord again = of(drain(h), StatsRecord.HOST).get(0);
+        assertEquals(2, again.successes);
+        assertEquals(2, again.revision);
+        h.processWatermark(Long.MAX_VALUE);
+        drain(h);
+        assertEquals(0, windowsOf(h, "mx1"));
+        h.close();
+    }
+
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void fleetRecordUpdatesWhenAnotherHostsPartArrives(boolean rocksDb) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
+                new KeyedProcessOperator<>(new FleetRollup(config())), new FleetRollup.RollupKey(), Types.STRING);
+        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        h.open();
+        StatsRecord a = part("mx1", 1);
+        StatsRecord b = part("mx2", 2);
+        h.processElement(a, 0);
+        StatsRecord first = drain(h).get(0);
+        assertEquals(List.of("mx1"), first.hosts);
+        assertEquals(1, first.deferrals);
+        assertEquals(1, first.revision);
+        h.processElement(b, 0);
+        StatsRecord both = drain(h).get(0);
+        assertEquals(List.of("mx1", "mx2"), both.hosts);
+        assertEquals(3, both.deferrals);
+        assertEquals(2, both.revision);
+        assertEquals(1, both.deferralReasons.size(), "one normalised reason across hosts");
+        assertEquals(3, both.deferralReasons.get(0).count);
+        // mx1's window fired again after a late line: its new part replaces its old one
+        StatsRecord a2 = part("mx1", 5);
+        a2.revision = 2;
+        h.processElement(a2, 0);
+        StatsRecord updated = drain(h).get(0);
+        assertEquals(7, updated.deferrals);
+        assertEquals(3, updated.revision);
+        h.close();
+    }
+
+    private static StatsRecord part(String host, int deferrals) {
+        StatsRecord r = Measures.empty(StatsRecord.DOMAIN, "remote.example.net", T, T + MIN);
+        r.hosts.add(host);
+        r.revision = 1;
+        for (int i = 0; i < deferrals; i++) {
+            StatsFact f = success(host, T + 1_000 + i, "defer" + i + "@remote.example.net");
+            f.outcome = Outcome.DEFERRAL;
+            f.report = "127.0.0.1_does_not_like_recipient./Remote_host_said:_451_4.2.1_<defer" + i
+                    + "@remote.example.net>:_mailbox_temporarily_unavailable/Giving_up_on_127.0.0.1./";
+            Measures.add(r, f);
+        }
+        return r;
+    }
+}
