@@ -133,21 +133,7 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
         }
         c.stats = StatsOptions.config(c);
-        io.qmailfleet.job.alert.AlertConfig al = c.alert;
-        al.liveWatchdog = unbounded;
-        al.silentAfterNanos = c.get(io.qmailfleet.job.alert.AlertOptions.SILENT_AFTER).toNanos();
-        al.resolveAfterNanos = c.get(io.qmailfleet.job.alert.AlertOptions.RESOLVE_AFTER).toNanos();
-        al.warningQuietNanos = c.get(io.qmailfleet.job.alert.AlertOptions.WARNING_QUIET).toNanos();
-        al.saturationForNanos = c.get(io.qmailfleet.job.alert.AlertOptions.SATURATION_FOR).toNanos();
-        try {
-            al.saturationClearRatio = Double.parseDouble(c.get(io.qmailfleet.job.alert.AlertOptions.SATURATION_CLEAR));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--saturation-clear needs a number, not "
-                    + c.get(io.qmailfleet.job.alert.AlertOptions.SATURATION_CLEAR));
-        }
-        al.maxTriggersPerHour = c.get(io.qmailfleet.job.alert.AlertOptions.MAX_TRIGGERS_PER_HOUR);
-        al.stuckMinCount = c.get(io.qmailfleet.job.alert.AlertOptions.STUCK_MIN_COUNT);
-        al.validate();
+        io.qmailfleet.job.alert.AlertOptions.config(c, c.alert, unbounded);
         return c;
     }
 }

@@ -20,19 +20,24 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The small consumer command that forwards the job's pages to on-call tools: Prometheus
- * Alertmanager and/or PagerDuty Events v2. Reads the {@code pages/} folder of a file run (all
- * committed part files, in log-time order; {@code --follow} keeps polling it for new files) or JSON
- * lines on stdin ({@code --pages -}, e.g. from a Kafka console consumer of the {@code pages} topic).
+ * The small consumer command that forwards the job's paging stream (the {@code alerts} output) to
+ * on-call tools: Prometheus Alertmanager and/or PagerDuty Events v2. Reads the {@code alerts/}
+ * folder of a file run (all committed part files, in log-time order; {@code --follow} keeps polling
+ * it for new files; {@link #DEFAULT_INPUT} by default) or JSON lines on stdin ({@code --input -},
+ * e.g. from a Kafka console consumer of the {@code <prefix>alerts} topic).
  *
  * <p>A line that is not a page is reported on stderr with its position and reason and counted; an
  * event PagerDuty or Alertmanager refuses (400) is reported and not retried; 429, 5xx and connection
  * errors are retried with back-off.
  */
 public final class AlertForwarder {
+    /** The paging stream of a file run with the default {@code --output}: {@code out/alerts}. */
+    public static final String DEFAULT_INPUT =
+            io.qmailfleet.job.JobOptions.DEFAULT_OUTPUT + "/" + io.qmailfleet.job.sink.Outputs.ALERTS.name();
+
     static final String USAGE = String.join("\n",
             "forward pages to Alertmanager and/or PagerDuty",
-            "  --pages DIR|FILE|-                 the job's pages/ folder, one file, or stdin (-)",
+            "  --input DIR|FILE|-                 the job's alerts/ folder, one file, or stdin (-) (default " + DEFAULT_INPUT + ")",
             "  --alertmanager URL                 e.g. http://127.0.0.1:9093",
             "  --pagerduty true                   send to PagerDuty Events v2",
             "  --pagerduty-url URL                (default " + PagerDutyClient.DEFAULT_URL + ")",
@@ -74,8 +79,7 @@ public final class AlertForwarder {
             out.println(USAGE);
             return 0;
         }
-        String pages = a.get("pages", null);
-        if (pages == null) throw new IllegalArgumentException("--pages is required");
+        String pages = a.get("input", DEFAULT_INPUT);
         HttpPoster poster = new HttpPoster(Integer.parseInt(a.get("retries", "5")),
                 TimeUtils.parseDuration(a.get("retry-backoff", "1s")));
         AlertmanagerClient am = a.has("alertmanager") ? new AlertmanagerClient(a.get("alertmanager", null), poster) : null;

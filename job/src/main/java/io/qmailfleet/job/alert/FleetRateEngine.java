@@ -22,7 +22,8 @@ import org.apache.flink.util.Collector;
  *   <li>{@code domain_trouble} (error, one per domain for the whole fleet, hosts in the details):
  *       (deferrals + failures) / attempts over the last {@link AlertConfig#domainWindowNanos} at or
  *       above {@link AlertConfig#domainTriggerRatio}, with at least {@link AlertConfig#domainMinAttempts}
- *       attempts (and {@link AlertConfig#domainMinRecipients} recipients when known), so one address
+ *       attempts and {@link AlertConfig#domainMinRecipients} distinct recipients deferred or failed
+ *       (from the recipients' records of the same windows, keyed by their domain), so one address
  *       that always defers does not page; over below {@link AlertConfig#domainClearRatio}, held for
  *       {@link AlertConfig#resolveAfterNanos};</li>
  *   <li>{@code sender_spike} (error): a window's accepted messages at or above
@@ -40,6 +41,8 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private final AlertConfig config;
     private transient MapState<Long, RateSample> windows;
     private transient MapState<Long, Boolean> spikeWindows;
+    /** Domain: "windowStart|address" -> that recipient's aggregate, for the distinct recipients in trouble. */
+    private transient MapState<String, RateSample> rcpts;
     private transient ValueState<AlertKey> alert;
     private transient ValueState<Long> lastJudged;
     /** Sender: start of the first window seen; no spike is judged before a whole baseline exists. */
@@ -56,6 +59,8 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
                 new MapStateDescriptor<>("rate-windows", Types.LONG, TypeInformation.of(RateSample.class)));
         spikeWindows = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("rate-spikes", Types.LONG, Types.BOOLEAN));
+        rcpts = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("rate-recipients", Types.STRING, TypeInformation.of(RateSample.class)));
         alert = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class)));
         lastJudged = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-judged", Types.LONG));
         firstWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-first", Types.LONG));
@@ -65,11 +70,27 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
 
     @Override
     public void processElement(RateSample s, Context ctx, Collector<PageEvent> out) throws Exception {
+        if (RateSample.RECIPIENT.equals(s.dimension)) {
+            // one recipient of this domain: only counted into the domain's windows, judged with them
+            String rk = s.windowStart + "|" + s.key;
+            RateSample prevR = rcpts.get(rk);
+            if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            Long judged = lastJudged.value();
+            if (judged != null && s.windowEnd <= judged) judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+            return;
+        }
         RateSample prev = windows.get(s.windowStart);
         if (prev != null && prev.revision > s.revision) return;
         windows.put(s.windowStart, s);
         Long first = firstWindow.value();
         if (first == null || s.windowStart < first) firstWindow.update(s.windowStart);
+        Long judged = lastJudged.value();
+        if (judged != null && s.windowEnd <= judged) {
+            // a revision of a window judged already: the watermark passed it before this host's
+            // stats window fired (each host's windows fire on its own clock); judged again now
+            judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+        }
         ctx.timerService().registerEventTimeTimer(s.windowEnd);
         // judged once more when the window has left every sum: ends what nothing else would
         long len = Math.max(1, s.windowEnd - s.windowStart);
@@ -85,15 +106,26 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             if (k != null && k.firing) openAtEnd.add(k.dedupKey);
             windows.clear();
             spikeWindows.clear();
+            rcpts.clear();
             alert.clear();
             lastJudged.clear();
             firstWindow.clear();
             return;
         }
         Long last = lastJudged.value();
-        if (last != null && timestamp <= last) return; // a late revision of a window already judged
+        if (last != null && timestamp <= last) return; // judged already (a late revision is judged when it comes)
         lastJudged.update(timestamp);
-        String[] dk = ctx.getCurrentKey().split(":", 2);
+        judge(timestamp, ctx.getCurrentKey(), ctx.timerService(), out);
+    }
+
+    /**
+     * Judges the window ending at {@code timestamp} (epoch millis) with what has arrived, and pages
+     * on a change.
+     */
+    private void judge(long timestamp, String key, org.apache.flink.streaming.api.TimerService timers,
+                       Collector<PageEvent> out) throws Exception {
+        AlertKey k = alert.value();
+        String[] dk = key.split(":", 2);
         if (k == null) k = newKey(dk[0], dk[1]);
         long now = timestamp * 1_000_000L;
         boolean was = k.active;
@@ -109,8 +141,8 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             p.hosts = new ArrayList<>(new TreeSet<>(List.of(k.lastText == null ? new String[0] : k.lastText.split(","))));
             out.collect(p);
         }
-        if (k.firing && !k.active) ctx.timerService().registerEventTimeTimer(timestamp + config.resolveAfterNanos / 1_000_000L);
-        if (AlertEngine.idle(k, now) && windows.isEmpty()) {
+        if (k.firing && !k.active) timers.registerEventTimeTimer(timestamp + config.resolveAfterNanos / 1_000_000L);
+        if (AlertEngine.idle(k, now) && windows.isEmpty() && rcpts.isEmpty()) {
             alert.clear();
             firstWindow.clear();
         }
@@ -149,6 +181,18 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             if (s.attempts > 0) hosts.addAll(s.hosts);
         }
         for (Long o : old) windows.remove(o);
+        if (rcpts.iterator().hasNext()) {
+            // the recipients' records of the same windows: how many distinct addresses were deferred or failed
+            TreeSet<String> inTrouble = new TreeSet<>();
+            List<String> gone = new ArrayList<>();
+            for (Map.Entry<String, RateSample> e : rcpts.entries()) {
+                RateSample r = e.getValue();
+                if (r.windowEnd <= from) gone.add(e.getKey());
+                else if (r.windowEnd <= end && r.deferrals + r.failures > 0) inTrouble.add(r.key);
+            }
+            for (String g : gone) rcpts.remove(g);
+            recipients = inTrouble.size();
+        }
         double ratio = attempts == 0 ? 0 : (double) bad / attempts;
         boolean enough = attempts >= config.domainMinAttempts && (recipients < 0 || recipients >= config.domainMinRecipients);
         if (!k.active && enough && ratio >= config.domainTriggerRatio) {

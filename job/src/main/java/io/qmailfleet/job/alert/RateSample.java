@@ -13,6 +13,8 @@ import java.util.List;
 public class RateSample {
     public static final String DOMAIN = "domain";
     public static final String SENDER = "sender";
+    /** One recipient's aggregate, keyed by its domain: counts that domain's distinct recipients in trouble. */
+    public static final String RECIPIENT = "recipient";
 
     /** {@link #DOMAIN} or {@link #SENDER}. */
     public String dimension;
@@ -33,4 +35,36 @@ public class RateSample {
     public long accepted;
 
     public RateSample() {}
+
+    /** The sample of a stats record of a domain, recipient or sender; null for other dimensions. */
+    public static RateSample of(io.qmailfleet.job.model.StatsRecord r) {
+        String dim;
+        switch (r.dimension) {
+            case io.qmailfleet.job.model.StatsRecord.DOMAIN: dim = DOMAIN; break;
+            case io.qmailfleet.job.model.StatsRecord.RECIPIENT: dim = RECIPIENT; break;
+            case io.qmailfleet.job.model.StatsRecord.SENDER: dim = SENDER; break;
+            default: return null;
+        }
+        RateSample s = new RateSample();
+        s.dimension = dim;
+        s.key = r.key;
+        s.windowStart = r.windowStart;
+        s.windowEnd = r.windowEnd;
+        s.revision = r.revision;
+        s.hosts = new ArrayList<>(r.hosts);
+        s.attempts = r.attempts;
+        s.deferrals = r.deferrals;
+        s.failures = r.failures;
+        s.accepted = r.accepted;
+        return s;
+    }
+
+    /** The key of the rate engine: a recipient's sample goes to its domain's. */
+    public String engineKey() {
+        if (RECIPIENT.equals(dimension)) {
+            int at = key.lastIndexOf('@');
+            return DOMAIN + ":" + (at < 0 ? "" : key.substring(at + 1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return dimension + ":" + key;
+    }
 }

@@ -102,7 +102,7 @@ class AlertmanagerForwardTest {
 
     static int forward(Path pages) throws Exception {
         var err = new ByteArrayOutputStream();
-        int rc = AlertForwarder.run(new String[] {"--pages", pages.toString(), "--alertmanager", base},
+        int rc = AlertForwarder.run(new String[] {"--input", pages.toString(), "--alertmanager", base},
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, rc, err.toString());
         return rc;

@@ -47,9 +47,14 @@ final class Fleet {
 
         /** A whole remote message: queued, one attempt with {@code outcome} ("success: ..."), ended if done. */
         long message(long millis, String rcpt, String result) {
+            return message(millis, rcpt, result, "alice@example.com");
+        }
+
+        /** The same, from {@code sender}. */
+        long message(long millis, String rcpt, String result, String sender) {
             long id = msg++;
             line(millis, "new msg " + id);
-            line(millis, "info msg " + id + ": bytes 300 from <alice@example.com> qp " + (20000 + id) + " uid 1008");
+            line(millis, "info msg " + id + ": bytes 300 from <" + sender + "> qp " + (20000 + id) + " uid 1008");
             attempt(millis, id, rcpt, result);
             if (!result.startsWith("deferral")) line(millis + 3, "end msg " + id);
             return id;

@@ -69,7 +69,7 @@ class PagerDutyForwardTest {
         Files.writeString(file, b.toString());
         Path keyFile = tmp.resolve("routing-key");
         Files.writeString(keyFile, KEY + "\n");
-        return AlertForwarder.run(new String[] {"--pages", file.toString(), "--pagerduty", "true",
+        return AlertForwarder.run(new String[] {"--input", file.toString(), "--pagerduty", "true",
                 "--pagerduty-url", url(), "--pagerduty-routing-key-file", keyFile.toString(),
                 "--retries", "4", "--retry-backoff", "1ms"},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -119,7 +119,7 @@ class PagerDutyForwardTest {
         Path keyFile = tmp.resolve("k");
         Files.writeString(keyFile, KEY);
         var err = new ByteArrayOutputStream();
-        int rc = AlertForwarder.run(new String[] {"--pages", file.toString(), "--pagerduty", "true", "--pagerduty-url", url(),
+        int rc = AlertForwarder.run(new String[] {"--input", file.toString(), "--pagerduty", "true", "--pagerduty-url", url(),
                 "--pagerduty-routing-key-file", keyFile.toString()}, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(1, rc);

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded job's {@code pages/} folder over the bundled sample: valid page events, the three
+ * The embedded job's {@code alerts/} folder (the paging stream) over the bundled sample: valid page events, the three
  * {@code alert:} lines paging critical; alerts still firing when the input ends are listed in
  * summary.json.
  */
-class PagesOutputTest {
+class AlertsOutputTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static List<String> lines(Path dir) throws Exception {
@@ -47,11 +47,11 @@ class PagesOutputTest {
     @Test
     void theSamplesAlertLinesPageCriticalAndEachIsResolved(@TempDir Path out) throws Exception {
         JobExecutionResult r = run(out);
-        List<String> pages = lines(out.resolve("pages"));
+        List<String> pages = lines(out.resolve("alerts"));
         JsonSchema schema = Schemas.load("page-event.schema.json");
         for (String p : pages) assertEquals(Set.of(), Schemas.validate(schema, p), p);
         assertEquals(6, pages.size(), pages.toString());
-        assertEquals(((Number) r.getAllAccumulatorResults().get("out-pages")).longValue(), pages.size());
+        assertEquals(((Number) r.getAllAccumulatorResults().get("out-alerts")).longValue(), pages.size());
         long criticalTriggers = 0;
         for (String p : pages) {
             JsonNode n = JSON.readTree(p);
@@ -68,7 +68,7 @@ class PagesOutputTest {
     @Test
     void alertsStillFiringAtTheEndAreListedInTheSummary(@TempDir Path out) throws Exception {
         JobExecutionResult r = run(out, "--alert-resolve-after", "1h");
-        assertEquals(3, lines(out.resolve("pages")).size());
+        assertEquals(3, lines(out.resolve("alerts")).size());
         JsonNode summary = JSON.readTree(RunSummary.json(r));
         assertEquals(List.of("qmail_alert:mail:oh-no-lost-spawn-connection-dying",
                         "qmail_alert:mail:unable-to-reread-control-locals",
