@@ -37,8 +37,13 @@ public class AlertConfig implements Serializable {
     public long domainMinAttempts = 20;
     /** ...and, when the aggregates know it, this many distinct recipients ({@code --domain-min-recipients}). */
     public long domainMinRecipients = 3;
-    /** (deferrals + failures) / attempts at or above this pages ({@code --domain-ratio}). */
-    public double domainTriggerRatio = 0.5;
+    /**
+     * Permanent failures count as trouble too ({@code --domain-count-failures}); by default only
+     * deferrals do: a 5xx is mostly one unknown recipient, the sender's problem, not the domain's.
+     */
+    public boolean domainCountFailures;
+    /** deferrals (and failures, see above) / attempts at or above this pages ({@code --domain-ratio}). */
+    public double domainTriggerRatio = 0.8;
     /** ...and below this it is over (hysteresis, {@code --domain-clear-ratio}). */
     public double domainClearRatio = 0.2;
     /** Sender spike: accepted messages per window at or above this absolute floor ({@code --sender-floor}). */

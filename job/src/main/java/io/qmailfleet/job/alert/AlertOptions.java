@@ -33,10 +33,12 @@ public final class AlertOptions {
     public static final JobOption<Integer> DOMAIN_MIN_RECIPIENTS = JobOption.integer("domain-min-recipients", 3)
             .check(n -> n >= 1, "must be >= 1")
             .help("domain_trouble: distinct recipients deferred or failed in the window (one address that always defers does not page)");
-    public static final JobOption<String> DOMAIN_RATIO = JobOption.string("domain-ratio", "R", "0.5")
-            .help("domain_trouble: (deferrals + failures) / attempts at or above this pages");
+    public static final JobOption<String> DOMAIN_RATIO = JobOption.string("domain-ratio", "R", "0.8")
+            .help("domain_trouble: deferrals / attempts at or above this pages");
     public static final JobOption<String> DOMAIN_CLEAR_RATIO = JobOption.string("domain-clear-ratio", "R", "0.2")
             .help("domain_trouble: below this it is over (hysteresis; then held for --alert-resolve-after)");
+    public static final JobOption<Boolean> DOMAIN_COUNT_FAILURES = JobOption.bool("domain-count-failures", false)
+            .help("domain_trouble: count permanent failures as trouble too, not only deferrals (5xx are mostly unknown recipients)");
     public static final JobOption<Integer> SENDER_FLOOR = JobOption.integer("sender-floor", 200)
             .check(n -> n >= 1, "must be >= 1").help("sender_spike: accepted messages of a sender per stats window at or above this");
     public static final JobOption<String> SENDER_FACTOR = JobOption.string("sender-factor", "F", "10")
@@ -47,7 +49,7 @@ public final class AlertOptions {
 
     public static final OptionGroup GROUP = new OptionGroup("Paging alerts (alerts/)", SILENT_AFTER, RESOLVE_AFTER,
             WARNING_QUIET, SATURATION_FOR, SATURATION_CLEAR, MAX_TRIGGERS_PER_HOUR, STUCK_MIN_COUNT,
-            DOMAIN_WINDOW, DOMAIN_MIN_ATTEMPTS, DOMAIN_MIN_RECIPIENTS, DOMAIN_RATIO, DOMAIN_CLEAR_RATIO,
+            DOMAIN_WINDOW, DOMAIN_MIN_ATTEMPTS, DOMAIN_MIN_RECIPIENTS, DOMAIN_RATIO, DOMAIN_CLEAR_RATIO, DOMAIN_COUNT_FAILURES,
             SENDER_FLOOR, SENDER_FACTOR, SENDER_BASELINE_WINDOWS);
 
     private static double number(io.qmailfleet.job.JobConfig c, JobOption<String> o) {
@@ -73,6 +75,7 @@ public final class AlertOptions {
         al.domainMinRecipients = c.get(DOMAIN_MIN_RECIPIENTS);
         al.domainTriggerRatio = number(c, DOMAIN_RATIO);
         al.domainClearRatio = number(c, DOMAIN_CLEAR_RATIO);
+        al.domainCountFailures = c.get(DOMAIN_COUNT_FAILURES);
         al.senderFloor = c.get(SENDER_FLOOR);
         al.senderFactor = number(c, SENDER_FACTOR);
         al.senderBaselineWindows = c.get(SENDER_BASELINE_WINDOWS);

@@ -176,7 +176,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             }
             if (s.windowEnd > end) continue;
             attempts += s.attempts;
-            bad += s.deferrals + s.failures;
+            bad += s.deferrals + (config.domainCountFailures ? s.failures : 0);
             recipients = recipients < 0 || s.recipients < 0 ? -1 : recipients + s.recipients;
             if (s.attempts > 0) hosts.addAll(s.hosts);
         }
@@ -188,7 +188,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             for (Map.Entry<String, RateSample> e : rcpts.entries()) {
                 RateSample r = e.getValue();
                 if (r.windowEnd <= from) gone.add(e.getKey());
-                else if (r.windowEnd <= end && r.deferrals + r.failures > 0) inTrouble.add(r.key);
+                else if (r.windowEnd <= end && r.deferrals + (config.domainCountFailures ? r.failures : 0) > 0) inTrouble.add(r.key);
             }
             for (String g : gone) rcpts.remove(g);
             recipients = inTrouble.size();
@@ -205,11 +205,12 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             k.count = bad;
             k.lastSeenNanos = end * 1_000_000L;
             k.lastText = String.join(",", hosts);
-            k.threshold = String.format("(deferrals+failures)/attempts >= %.2f over %s with >= %d attempts; clear below %.2f",
-                    config.domainTriggerRatio, java.time.Duration.ofNanos(config.domainWindowNanos),
+            k.threshold = String.format("%s/attempts >= %.2f over %s with >= %d attempts; clear below %.2f",
+                    config.domainCountFailures ? "(deferrals+failures)" : "deferrals", config.domainTriggerRatio, java.time.Duration.ofNanos(config.domainWindowNanos),
                     config.domainMinAttempts, config.domainClearRatio);
-            k.detail = String.format("%d of %d attempts deferred or failed (%.0f%%) in the window ending %s",
-                    bad, attempts, 100 * ratio, io.qmailfleet.job.sink.JsonLines.iso(end * 1_000_000L));
+            k.detail = String.format("%d of %d attempts %s (%.0f%%) in the window ending %s",
+                    bad, attempts, config.domainCountFailures ? "deferred or failed" : "deferred", 100 * ratio,
+                    io.qmailfleet.job.sink.JsonLines.iso(end * 1_000_000L));
         }
     }
 

@@ -81,9 +81,9 @@ class FleetRateEngineTest {
             h.processWatermark(new Watermark(T0 + (i + 1) * W));
         }
         h.processWatermark(new Watermark(Long.MAX_VALUE));
-        // down in windows 3..7: the 15-minute ratio crosses 50% at the end of window 4, falls under
-        // 20% at the end of window 10, and the page resolves a minute later
-        assertEquals(List.of("trigger domain_trouble:fleet:down.example @5",
+        // down in windows 3..7: the 15-minute ratio crosses 80% at the end of window 5 (at the end of
+        // window 4 it is 65%), falls under 20% at the end of window 10, and the page resolves a minute later
+        assertEquals(List.of("trigger domain_trouble:fleet:down.example @6",
                 "resolve domain_trouble:fleet:down.example @11"), pages(h));
         PageEvent t = h.extractOutputValues().get(0);
         assertEquals(List.of("mx1", "mx2"), t.hosts);
