@@ -16,7 +16,7 @@ public class RateSample {
     /** One recipient's aggregate, keyed by its domain: counts that domain's distinct recipients in trouble. */
     public static final String RECIPIENT = "recipient";
 
-    /** {@link #DOMAIN} or {@link #SENDER}. */
+    /** {@link #DOMAIN}, {@link #RECIPIENT} or {@link #SENDER}. */
     public String dimension;
     /** The recipient domain (lower-cased) or the sender address. */
     public String key;
@@ -41,7 +41,12 @@ public class RateSample {
         String dim;
         switch (r.dimension) {
             case io.qmailfleet.job.model.StatsRecord.DOMAIN: dim = DOMAIN; break;
-            case io.qmailfleet.job.model.StatsRecord.RECIPIENT: dim = RECIPIENT; break;
+            case io.qmailfleet.job.model.StatsRecord.RECIPIENT:
+                // only recipients in trouble count (a later revision only adds to the counts, so
+                // one left out here comes back if it defers later in the same window)
+                if (r.deferrals + r.failures == 0) return null;
+                dim = RECIPIENT;
+                break;
             case io.qmailfleet.job.model.StatsRecord.SENDER: dim = SENDER; break;
             default: return null;
         }
