@@ -130,7 +130,7 @@ public final class JobOptions {
                     + "s for live Kafka input")
             .help("checkpoints; output files and Kafka transactions commit at each: the latency of exactly-once output, alerts included");
     public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
-            .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's, else in memory")
+            .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's; an embedded run: a temporary folder")
             .help("where checkpoints are kept (file:///..., s3://...)");
     public static final JobOption<String> METRICS_PORT = JobOption.string("metrics-port", "PORT[-PORT]", null)
             .check(p -> p.matches("[0-9]{1,5}(-[0-9]{1,5})?"), "must be a port or a range like 9249-9259")

@@ -26,7 +26,9 @@ import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -190,12 +192,31 @@ public final class Main {
             conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, beat.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : beat);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (env instanceof LocalStreamEnvironment && cfg.checkpointDir == null) {
+            // an embedded run without --checkpoint-dir: checkpoints in a temporary folder, not in
+            // the JobManager's memory, whose 5 MB per operator state a large backfill's aggregates
+            // outgrow (the job would then fail at every checkpoint)
+            Configuration local = new Configuration();
+            local.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, temporaryCheckpointDir().toUri().toString());
+            env.configure(local);
+        }
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
         boolean clusterCheckpoints = env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isPresent();
         if (cfg.given(JobOptions.CHECKPOINT_INTERVAL) || !clusterCheckpoints) {
             env.enableCheckpointing(cfg.checkpointInterval.toMillis());
         }
         return env;
+    }
+
+    /** A folder for an embedded run's checkpoints, removed when the JVM exits. */
+    private static Path temporaryCheckpointDir() {
+        try {
+            Path dir = Files.createTempDirectory("qmail-fleet-checkpoints-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> FileUtils.deleteDirectoryQuietly(dir.toFile())));
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a checkpoint folder (give --checkpoint-dir)", e);
+        }
     }
 
     /** The input's size in bytes, or -1 when a compressed file makes it unknown. */
