@@ -39,9 +39,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                  ├─ dead letters ▶ dead-letters
  *                                                  ├─ host events (status, alert:, warning:, tcpserver) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
- *                                                                                          ├─▶ alerts
+ *                                                                                          ├─▶ message-alerts
  *                                                                                          └─ relay trace ─┬─▶ hops
  *                                                                                                          └─▶ lifecycles (linked again)
+ *   host events (qmail-send) + message alerts ─ keyBy(host) ─▶ alert engine ─────────────────┬─▶ alerts (paging)
+ *   stats fleet records (domains, recipients, senders) ─ keyBy(key) ─▶ alert fleet rates ─┘
  * </pre>
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
@@ -183,15 +185,23 @@ public final class FleetPipeline {
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
         s.put(Outputs.LIFECYCLES, s.lifecycles.union(s.lifecycleUpdates));
-        s.put(Outputs.ALERTS, s.alerts);
+        s.put(Outputs.MESSAGE_ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
         s.put(Outputs.HOST_EVENTS, s.hostEvents);
         s.put(Outputs.HOPS, s.hops);
 
+        StatsStage.Streams st = null;
         if (cfg.stats.enabled) {
-            StatsStage.Streams st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
+            st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
             StatsOutputs.put(s, st);
         }
+        // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
+        // log with another order) and the per-message alerts; with the stats stage, the fleet-wide
+        // rate rules (domain trouble, sender spike) on its domain, recipient and sender records
+        DataStream<io.qmailfleet.job.alert.PageEvent> pages = io.qmailfleet.job.alert.AlertStage.build(
+                sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert);
+        if (st != null) pages = pages.union(io.qmailfleet.job.alert.AlertStage.fleetRatesOnStats(st.fleet, cfg.alert));
+        s.put(Outputs.ALERTS, pages);
         return s;
     }
 }

@@ -154,6 +154,7 @@ public final class JobOptions {
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT, LIVE_CLOCK_CAP),
+            io.qmailfleet.job.alert.AlertOptions.GROUP,
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
             io.qmailfleet.job.stats.StatsOptions.GROUP,
             io.qmailfleet.job.trace.RelayOptions.GROUP,

@@ -61,7 +61,7 @@ final class LiveKafkaLatency implements AutoCloseable {
         input = name + ".lines";
         prefix = name + ".";
         List<NewTopic> topics = new ArrayList<>(List.of(new NewTopic(input, 3, (short) 1)));
-        for (String o : List.of("lifecycles", "alerts", "dead-letters", "events", "late")) {
+        for (String o : io.qmailfleet.job.sink.Outputs.ALL.stream().map(io.qmailfleet.job.sink.Output::name).toList()) {
             topics.add(new NewTopic(prefix + o, 1, (short) 1));
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
