@@ -60,6 +60,7 @@ class KafkaReportTest {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         long sent = 0;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
             for (String o : List.of("hosts", "senders", "domains", "lifecycles", Outputs.ALERTS.name(), Outputs.MESSAGE_ALERTS.name())) {
