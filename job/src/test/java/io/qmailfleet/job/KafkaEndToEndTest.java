@@ -348,6 +348,7 @@ class KafkaEndToEndTest {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }

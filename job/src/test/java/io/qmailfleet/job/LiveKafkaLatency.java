@@ -71,6 +71,7 @@ final class LiveKafkaLatency implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         Properties c = new Properties();

@@ -1,6 +1,7 @@
 package io.qmailfleet.job.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.qmailfleet.job.sink.Outputs;
 import java.util.List;
 
 /**
@@ -12,8 +13,8 @@ import java.util.List;
 final class AlertFolders {
     private AlertFolders() {}
 
-    /** Output folders (and Kafka topic suffixes) that may hold alert records, in reading order. */
-    static final List<String> FOLDERS = List.of("alerts", "message-alerts", "pages");
+    /** Output folders (and Kafka topic suffixes) that hold alert records, in reading order. */
+    static final List<String> FOLDERS = List.of(Outputs.ALERTS.name(), Outputs.MESSAGE_ALERTS.name());
 
     /** A per-message alert ({@code schemas/message-alert.schema.json}): stuck messages, hung deliveries. */
     static boolean isMessageAlert(JsonNode r) {

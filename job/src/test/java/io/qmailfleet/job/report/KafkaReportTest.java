@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.Main;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.TestBroker;
@@ -59,9 +60,10 @@ class KafkaReportTest {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         long sent = 0;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-            for (String o : List.of("hosts", "senders", "domains", "lifecycles", "alerts")) {
+            for (String o : List.of("hosts", "senders", "domains", "lifecycles", Outputs.ALERTS.name(), Outputs.MESSAGE_ALERTS.name())) {
                 for (String line : ReportCommandTest.lines(out.resolve(o))) {
                     producer.send(new ProducerRecord<>("rep." + o, "mail", line));
                     sent++;

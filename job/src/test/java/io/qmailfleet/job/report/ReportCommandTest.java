@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.Main;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import java.io.ByteArrayOutputStream;
@@ -39,6 +42,7 @@ class ReportCommandTest {
     @TempDir
     static Path tmp;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final Map<String, Path> RUNS = new LinkedHashMap<>();
 
     @BeforeAll
@@ -146,7 +150,7 @@ class ReportCommandTest {
         assertTrue(hosts.get(1).startsWith("mail "), hosts.toString());
 
         // every stuck message of the capture raised and resolved, as in the alert records
-        long stuckRecords = lines(out.resolve("alerts")).stream().filter(l -> l.contains("\"kind\":\"stuck_message\"")).count();
+        long stuckRecords = lines(out.resolve(Outputs.MESSAGE_ALERTS.name())).stream().filter(l -> l.contains("\"kind\":\"stuck_message\"")).count();
         assertTrue(stuckRecords > 0);
         List<String> alerts = section(text, "Alerts");
         assertTrue(alerts.contains(String.format("%-40s raised %d, resolved %d", "mail stuck_message", stuckRecords, stuckRecords)),
@@ -154,29 +158,28 @@ class ReportCommandTest {
     }
 
     /**
-     * Alert records are recognised by their shape in either folder name: per-message alerts moved to
-     * message-alerts/ and paging events in alerts/ both reach the report.
+     * Both alert outputs reach the report: the per-message alerts of message-alerts/ and the paging
+     * events of alerts/ (the capture's three qmail-send {@code alert:} lines page, each resolved).
      */
     @Test
-    void alertRecordsAreFoundInEitherFolder() throws Exception {
-        Path src = RUNS.get("all");
-        Path copy = tmp.resolve("renamed");
-        copyTree(src, copy);
-        Files.move(copy.resolve("alerts"), copy.resolve("message-alerts"));
-        Files.createDirectories(copy.resolve("alerts"));
-        Files.writeString(copy.resolve("alerts/part-0.jsonl"), String.join("\n",
-                "{\"event_action\":\"trigger\",\"dedup_key\":\"qmail_alert:mail:unable-to-reread-control-locals\",\"payload\":{\"summary\":"
-                        + "\"mail: qmail-send alert: unable to reread control/locals\",\"source\":\"mail\",\"severity\":\"critical\","
-                        + "\"timestamp\":\"2026-11-24T20:15:36.148043500Z\",\"component\":\"qmail-send\",\"group\":\"mail\",\"class\":\"qmail_alert\","
-                        + "\"custom_details\":{\"host\":\"mail\",\"first_seen\":null,\"last_seen\":null,\"examples\":[]}}}",
-                "{\"event_action\":\"resolve\",\"dedup_key\":\"qmail_alert:mail:unable-to-reread-control-locals\",\"payload\":{\"summary\":"
-                        + "\"mail: resolved\",\"source\":\"mail\",\"severity\":\"info\",\"timestamp\":\"2026-11-24T20:16:36Z\","
-                        + "\"component\":\"qmail-send\",\"group\":\"mail\",\"class\":\"qmail_alert\",\"custom_details\":{\"host\":\"mail\","
-                        + "\"first_seen\":null,\"last_seen\":null,\"examples\":[]}}}") + "\n");
-        List<String> before = section(report("--output", src.toString()).out(), "Alerts");
-        List<String> after = section(report("--output", copy.toString()).out(), "Alerts");
-        for (String l : before) assertTrue(after.contains(l), l);
-        assertTrue(after.contains(String.format("%-40s raised %d, resolved %d", "mail qmail_alert", 1, 1)), String.join("\n", after));
+    void pagingEventsAndMessageAlertsBothReachTheReport() throws Exception {
+        Path out = RUNS.get("all");
+        List<JsonNode> pages = new ArrayList<>();
+        for (String l : lines(out.resolve(Outputs.ALERTS.name()))) pages.add(JSON.readTree(l));
+        long triggers = pages.stream().filter(p -> p.path("event_action").asText().equals("trigger")
+                && p.path("payload").path("class").asText().equals("qmail_alert")).count();
+        long resolves = pages.stream().filter(p -> p.path("event_action").asText().equals("resolve")
+                && p.path("payload").path("class").asText().equals("qmail_alert")).count();
+        assertEquals(3, triggers, "the capture's alert: lines page");
+        assertEquals(triggers, resolves);
+        List<String> alerts = section(report("--output", out.toString()).out(), "Alerts");
+        assertTrue(alerts.contains(String.format("%-40s raised %d, resolved %d", "mail qmail_alert", triggers, resolves)),
+                String.join("\n", alerts));
+        long stuck = lines(out.resolve(Outputs.MESSAGE_ALERTS.name())).stream()
+                .filter(l -> l.contains("\"kind\":\"stuck_message\"")).count();
+        assertTrue(stuck > 0);
+        assertTrue(alerts.contains(String.format("%-40s raised %d, resolved %d", "mail stuck_message", stuck, stuck)),
+                String.join("\n", alerts));
     }
 
     @Test
@@ -231,11 +234,14 @@ class ReportCommandTest {
                 String svg = d.substring(at, d.indexOf("</svg>", at));
                 assertTrue(svg.contains("<rect") || svg.contains("<path") || svg.contains("<circle"), chart + " has marks");
             }
-            // traffic: one bar per outcome with attempts in a bin; the alert timeline: a bar per stuck message
+            // traffic: one bar per outcome with attempts in a bin; the alert timeline: a bar per stuck
+            // message and per page, raised to resolved
             String timeline = d.substring(d.indexOf("data-chart=\"alert-timeline\""));
             timeline = timeline.substring(0, timeline.indexOf("</svg>"));
-            long stuck = lines(run.getValue().resolve("alerts")).stream().filter(l -> l.contains("\"kind\":\"stuck_message\"")).count();
-            assertEquals(stuck, timeline.split("<rect", -1).length - 1, "one bar per stuck message, raised to resolved");
+            long stuck = lines(run.getValue().resolve(Outputs.MESSAGE_ALERTS.name())).stream().filter(l -> l.contains("\"kind\":\"stuck_message\"")).count();
+            long pages = lines(run.getValue().resolve(Outputs.ALERTS.name())).stream().filter(l -> l.contains("\"event_action\":\"trigger\"")).count();
+            assertTrue(pages >= 3, "the capture's alert: lines page");
+            assertEquals(stuck + pages, timeline.split("<rect", -1).length - 1, "one bar per stuck message and per page, raised to resolved");
             assertFalse(timeline.contains("<circle"), "every resolution met the alert it resolves");
             assertTrue(timeline.contains("mail · stuck_message (" + stuck + ")"), timeline);
 
