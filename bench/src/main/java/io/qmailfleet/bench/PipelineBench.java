@@ -4,6 +4,7 @@ import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.Main;
+import io.qmailfleet.job.parse.Tai64n;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +25,6 @@ import org.apache.flink.api.common.JobExecutionResult;
  * <pre>java -cp bench/target/benchmarks.jar io.qmailfleet.bench.PipelineBench --hosts 8 --replays 10</pre>
  */
 public final class PipelineBench {
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
-
     public static void main(String[] args) throws Exception {
         CliArgs a = CliArgs.parse(args);
         int hosts = Integer.parseInt(a.get("hosts", "8"));
@@ -90,12 +89,11 @@ public final class PipelineBench {
     }
 
     private static long seconds(String multilogLine) {
-        return Long.parseUnsignedLong(multilogLine.substring(1, 17), 16) - TAI64_UNIX_EPOCH;
+        return Tai64n.epochSeconds(multilogLine, 1);
     }
 
     private static String shifted(String line, long shiftSeconds) {
         if (shiftSeconds == 0) return line;
-        long label = Long.parseUnsignedLong(line.substring(1, 17), 16) + shiftSeconds;
-        return "@" + String.format("%016x", label) + line.substring(17);
+        return Tai64n.label(Tai64n.epochNanos(line, 1) + shiftSeconds * 1_000_000_000L) + line.substring(25);
     }
 }

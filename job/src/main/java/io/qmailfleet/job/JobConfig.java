@@ -123,6 +123,9 @@ public final class JobConfig implements Serializable {
         c.lifecycle.hungAfterNanos = c.get(JobOptions.HUNG_AFTER).toNanos();
         c.lifecycle.maxOpenAgeNanos = c.get(JobOptions.MAX_OPEN_AGE).toNanos();
         c.lifecycle.hostIdleTtlMillis = c.get(JobOptions.HOST_IDLE_TTL).toMillis();
+        // the wall clock may stand in for a quiet host's next line only in a live run
+        c.lifecycle.liveClockCapNanos = (c.given(JobOptions.LIVE_CLOCK_CAP) ? c.get(JobOptions.LIVE_CLOCK_CAP)
+                : unbounded ? JobOptions.DEFAULT_LIVE_CLOCK_CAP : Duration.ZERO).toNanos();
         c.lifecycle.validate();
         c.relay.fleetMap = RelayConfig.parseFleetMap(c.get(RelayOptions.FLEET_MAP));
         c.relay.toleranceNanos = c.get(RelayOptions.TOLERANCE).toNanos();

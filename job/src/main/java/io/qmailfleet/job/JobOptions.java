@@ -36,6 +36,11 @@ public final class JobOptions {
      * Kafka transaction commit per sink subtask (see the README).
      */
     public static final Duration DEFAULT_LIVE_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * How far the wall clock may advance a quiet host's log clock in a live run: a host that logged
+     * nothing for up to this long still has its last lines released and its deadlines raised on time.
+     */
+    public static final Duration DEFAULT_LIVE_CLOCK_CAP = Duration.ofMinutes(1);
 
     // input
     public static final JobOption<List<String>> INPUT = JobOption.list("input", "PATH[,PATH...]")
@@ -101,6 +106,10 @@ public final class JobOptions {
             .help("processing time after which a silent host's state is dropped");
     public static final JobOption<Duration> IDLE_TIMEOUT = JobOption.duration("idle-timeout", Duration.ofSeconds(30))
             .help("source split idleness for watermarks");
+    public static final JobOption<Duration> LIVE_CLOCK_CAP = JobOption.duration("live-clock-cap", null)
+            .check(d -> !d.isNegative(), "must not be negative")
+            .defaultText(DEFAULT_LIVE_CLOCK_CAP.toSeconds() / 60 + "m for live Kafka input, 0 (off) for bounded input")
+            .help("a quiet host's clock advances with the wall time since its last line, by at most this");
 
     // parsing
     public static final JobOption<String> ZONE = JobOption.string("zone", "ZONE", "UTC")
@@ -144,7 +153,7 @@ public final class JobOptions {
                     KAFKA_MAX_RECORD_BYTES),
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
-                    MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT),
+                    MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT, LIVE_CLOCK_CAP),
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
             io.qmailfleet.job.stats.StatsOptions.GROUP,
             io.qmailfleet.job.trace.RelayOptions.GROUP,

@@ -14,6 +14,7 @@ import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
@@ -38,14 +39,13 @@ class FleetScenariosTest {
     @RegisterExtension
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     private static final long T0 = 1795551251L; // 2026-11-24 20:14:11 UTC
 
     /** A multilog line stamped {@code millis} ms after T0. */
     static String ml(long millis, String text) {
         long secs = T0 + millis / 1000;
         long nanos = (millis % 1000) * 1_000_000L;
-        return String.format("@%016x%08x %s", TAI64_UNIX_EPOCH + secs, nanos, text);
+        return Tai64n.label(secs, nanos) + " " + text;
     }
 
     /** A syslog (splogger) line of {@code host} stamped {@code micros} after T0. */

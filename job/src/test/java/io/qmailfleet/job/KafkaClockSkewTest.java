@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.source.LineTimestamps;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.TestBroker;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.Schemas;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +43,6 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,6 @@ class KafkaClockSkewTest {
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     private static final Duration MONTH = Duration.ofDays(30);
     private static final String PREFIX = "skew.";
     private static final String INPUT = PREFIX + "lines";
@@ -75,20 +75,7 @@ class KafkaClockSkewTest {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
-        kafka = new KafkaClusterTestKit.Builder(nodes)
-                // one broker: the transaction and offsets logs cannot have 3 replicas; nothing else
-                // differs from a broker's defaults (timestamp limits, message.max.bytes)
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = TestBroker.start();
         bootstrap = kafka.bootstrapServers();
     }
 
@@ -99,7 +86,7 @@ class KafkaClockSkewTest {
 
     /** A multilog line stamped at {@code t}. */
     private static String ml(Instant t, String text) {
-        return String.format("@%016x%08x %s", TAI64_UNIX_EPOCH + t.getEpochSecond(), t.getNano(), text);
+        return Tai64n.label(t.getEpochSecond(), t.getNano()) + " " + text;
     }
 
     /** One message of {@code recipients} remote recipients, each delivered once, 1 ms per line from {@code t0}. */

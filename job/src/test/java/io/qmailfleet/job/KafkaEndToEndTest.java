@@ -12,6 +12,7 @@ import com.networknt.schema.JsonSchema;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.TestBroker;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.Schemas;
 import java.io.IOException;
@@ -46,7 +47,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,19 +76,7 @@ class KafkaEndToEndTest {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
-        kafka = new KafkaClusterTestKit.Builder(nodes)
-                // one broker: the transaction and offsets logs cannot have 3 replicas
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = TestBroker.start();
         bootstrap = kafka.bootstrapServers();
     }
 

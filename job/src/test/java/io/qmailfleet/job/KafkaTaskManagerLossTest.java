@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import io.qmailfleet.job.source.KafkaLines;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +50,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,6 @@ class KafkaTaskManagerLossTest {
             .setNumberTaskManagers(2).setNumberSlotsPerTaskManager(1).build());
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     private static final Duration AWAIT = Duration.ofSeconds(120);
 
     private static KafkaClusterTestKit kafka;
@@ -77,18 +77,7 @@ class KafkaTaskManagerLossTest {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
-        kafka = new KafkaClusterTestKit.Builder(nodes)
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = TestBroker.start();
         bootstrap = kafka.bootstrapServers();
     }
 
@@ -106,8 +95,7 @@ class KafkaTaskManagerLossTest {
         // a last line 10 s after the capture's end: the live job releases its reorder buffer on it
         // (a bounded run releases everything at the end of its input anyway)
         String last = lines.get(lines.size() - 1);
-        long lastSecs = Long.parseLong(last.substring(1, 17), 16) + 10;
-        lines.add(String.format("@%016x%s warning: end of the test log", lastSecs, last.substring(17, 25)));
+        lines.add(Tai64n.label(Tai64n.epochNanos(last, 1) + 10_000_000_000L) + " warning: end of the test log");
         int half = lines.size() / 2;
 
         Configuration conf = new Configuration();

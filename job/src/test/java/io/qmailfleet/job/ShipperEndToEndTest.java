@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.TestBroker;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import java.io.File;
 import java.io.IOException;
@@ -37,7 +38,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,18 +84,7 @@ class ShipperEndToEndTest {
                         || Files.exists(Path.of("/usr/lib/aarch64-linux-gnu/rsyslog/omkafka.so"))
                         || Files.exists(Path.of("/usr/lib/rsyslog/omkafka.so")),
                 "rsyslog's omkafka module is missing: apt-get install rsyslog-kafka (.ci/run installs it)");
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
-        kafka = new KafkaClusterTestKit.Builder(nodes)
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = TestBroker.start();
         bootstrap = kafka.bootstrapServers();
     }
 

@@ -65,13 +65,58 @@ public final class HostRules {
     /** A line arrives: late, or buffered, releasing whatever is due. */
     public void onLine(HostState st, String host, QmailEvent ev, HostOutput out) {
         bind(st, host, out);
+        trackPace(st, ev.tsNanos);
         if (!reorderer.offer(st, ev, releaseFn)) out.late(ev);
+        scanner.runDue(st, host, out, settledNanos(st));
+    }
+
+    /**
+     * Live runs: whether the host's lines arrive at the pace they are logged. The offset log time
+     * minus arrival time is steady (up to the delivery jitter) while they do; it rises when lines
+     * come faster than they were logged (a backlog being read, a replay) and drops when they come
+     * later than before (a stalled shipper, the backlog after a restore). A change of more than the
+     * reorder bound breaks the pace, and the wall clock stands in for the host only once a line has
+     * arrived at least the bound after the last break.
+     */
+    private void trackPace(HostState st, long tsNanos) {
+        if (config.liveClockCapNanos <= 0) return;
+        long offset = Sat.sub(tsNanos, Sat.mul(st.lastActivityMillis, 1_000_000L));
+        long tolerance = Math.max(config.maxOutOfOrderNanos, 1_000_000L);
+        if (st.paceBaseNanos == Long.MIN_VALUE) {
+            st.paceBaseNanos = offset;
+        } else if (offset > Sat.add(st.paceBaseNanos, tolerance) || offset < Sat.sub(st.paceBaseNanos, 2 * tolerance)) {
+            st.paceBaseNanos = offset;
+            st.paceBreakMillis = st.lastActivityMillis;
+        }
+    }
+
+    /**
+     * Whether the wall clock may advance the host now: live input, a line of the host arrived since
+     * this operator instance started (after a restore the backlog must come first), and its lines
+     * arrive at the pace they are logged (see {@link #trackPace}).
+     */
+    boolean paced(HostState st, long attemptStartMillis) {
+        if (config.liveClockCapNanos <= 0 || st.hostMaxNanos == Long.MIN_VALUE) return false;
+        if (st.lastActivityMillis <= attemptStartMillis) return false;
+        long confirm = Math.max(1, config.maxOutOfOrderNanos / 1_000_000L);
+        return st.paceBreakMillis == Long.MIN_VALUE || st.lastActivityMillis - st.paceBreakMillis >= confirm;
+    }
+
+    /**
+     * Host time before which every line of the host has been released: no line older than the
+     * newest minus the reorder bound (or than a live host's wall-clock horizon) is accepted any
+     * more. Deadlines up to it are raised at once, so a check is never behind a watermark already
+     * forwarded, and what it sees is exactly the lines before its instant.
+     */
+    private long settledNanos(HostState st) {
+        return Math.max(Sat.sub(st.hostMaxNanos, config.maxOutOfOrderNanos), st.horizonNanos);
     }
 
     /** The watermark passed {@code watermarkMillis}: release the lines it covers. */
     public void onWatermark(HostState st, String host, long watermarkMillis, HostOutput out) {
         bind(st, host, out);
         reorderer.releaseForWatermark(st, watermarkMillis, releaseFn);
+        scanner.runDue(st, host, out, settledNanos(st));
     }
 
     /**
@@ -84,7 +129,9 @@ public final class HostRules {
         reorderer.drain(st, releaseFn);
         joiner.flush(st, processFn, out);
         if (kind == EventType.FLUSH_OPEN && st.clockNanos != Long.MIN_VALUE) {
-            scanner.scan(st, host, out, true); // thresholds crossed by the host's last line still alert
+            // thresholds crossed by the host's last line still alert, at its time
+            scanner.runDue(st, host, out, st.clockNanos);
+            scanner.scan(st, host, out, st.clockNanos);
         }
         HostEviction.closeOpenMessages(st, host, kind, messages, out);
         reorderer.clear();
@@ -93,10 +140,63 @@ public final class HostRules {
         links.clear();
     }
 
+    /**
+     * Wall-clock tick of a live run ({@link LifecycleConfig#liveClockCapNanos} > 0): the host has
+     * logged nothing for a while. Its log clock has gone on meanwhile, so the host is treated as
+     * if it had just logged a line at its newest line's time plus the wall time elapsed since its
+     * last line arrived (at most the cap): the lines that such a line would release leave the
+     * buffer, and the deadlines the host clock passed are raised, at their own scan instants.
+     * From then on a line older than that horizon is late, as it would be after a real line.
+     * Only while the host's lines arrive at the pace they are logged ({@link #paced}).
+     *
+     * @return whether the horizon moved
+     */
+    public boolean onWallClock(HostState st, String host, long nowMillis, long attemptStartMillis, HostOutput out) {
+        if (!paced(st, attemptStartMillis)) return false;
+        long h = wallClockHorizon(st, nowMillis);
+        if (h == Long.MIN_VALUE) return false;
+        boolean moved = h > st.horizonNanos;
+        // a line that arrived exactly at the horizon is still due, even if the horizon did not move
+        h = Math.max(h, st.horizonNanos);
+        bind(st, host, out);
+        st.horizonNanos = h;
+        reorderer.releaseUpTo(st, h, releaseFn);
+        scanner.runDue(st, host, out, h);
+        return moved;
+    }
+
+    /**
+     * The host time up to which a wall-clock tick at {@code nowMillis} may release lines and raise
+     * deadlines: newest line + min(wall time since the last line, cap) - reorder bound;
+     * Long.MIN_VALUE when the wall clock does not advance host clocks (backfill) or nothing was seen.
+     */
+    long wallClockHorizon(HostState st, long nowMillis) {
+        if (config.liveClockCapNanos <= 0 || st.hostMaxNanos == Long.MIN_VALUE) return Long.MIN_VALUE;
+        long elapsedMillis = Math.max(0, nowMillis - st.lastActivityMillis);
+        long advance = Math.min(config.liveClockCapNanos, Sat.mul(elapsedMillis, 1_000_000L));
+        return Sat.sub(Sat.add(st.hostMaxNanos, advance), config.maxOutOfOrderNanos);
+    }
+
+    /**
+     * The wall-clock time (ms) at which the next tick has something to do (a waiting line or a
+     * deadline is within the horizon then); -1 if none, or if it lies beyond the cap.
+     */
+    public long nextWallClockMillis(HostState st, long attemptStartMillis) {
+        if (!paced(st, attemptStartMillis)) return -1;
+        long due = scanner.nextInstant(st);
+        if (LineReorderer.hasBuffered(st)) due = Math.min(due, LineReorderer.earliestBufferedNanos(st));
+        if (due == Long.MAX_VALUE) return -1;
+        // horizon >= due  <=>  advance >= due + bound - newest
+        long advance = Sat.sub(Sat.add(due, config.maxOutOfOrderNanos), st.hostMaxNanos);
+        if (advance > config.liveClockCapNanos) return -1;
+        long millis = advance <= 0 ? 0 : (advance + 999_999L) / 1_000_000L;
+        return Sat.add(st.lastActivityMillis, millis);
+    }
+
     /** One line leaves the reorder buffer: advance the clock, fire deadlines, join, process. */
     private void released(QmailEvent ev) {
         if (ev.tsNanos > st.clockNanos) st.clockNanos = ev.tsNanos;
-        if (DeadlineScanner.due(st)) scanner.scan(st, host, out, false);
+        scanner.runDue(st, host, out, st.clockNanos);
         joiner.offer(st, ev, processFn, out);
     }
 
@@ -122,6 +222,7 @@ public final class HostRules {
             case TCP_WARNING:
             case TCP_FATAL:
             case OTHER_PROGRAM:
+            case LOCAL_ENVELOPE:
                 out.hostEvent(ev);
                 return;
             case NEW_MSG:

@@ -57,10 +57,18 @@ import org.apache.flink.util.OutputTag;
  * Timeouts run on the host's own log time: the time of the last released line, never the wall
  * clock and never the watermark, so a backfill of old logs gives the same alerts as the live run.
  *
+ * <h2>Live: the wall clock of a quiet host</h2>
+ * With live input ({@link LifecycleConfig#liveClockCapNanos} > 0), a host that logs nothing does
+ * not hold its last lines in the reorder buffer, nor its deadlines, until its next line: a
+ * processing-time tick advances its clock by the wall time elapsed since its last line (capped),
+ * releasing what a line at that time would release and raising the deadlines it passes
+ * ({@link HostRules#onWallClock}). Deadlines are raised at fixed scan instants of host time
+ * ({@link DeadlineScanner}), so the outputs are those of a backfill of the same log.
+ *
  * <h2>Timers</h2>
  * One event-time timer at Long.MAX_VALUE (end of a bounded input), at most one event-time timer
- * for the earliest line waiting in the reorder buffer, and one processing-time timer for the
- * host's idle TTL.
+ * for the earliest line waiting in the reorder buffer, one processing-time timer for the host's
+ * idle TTL and, live, at most one processing-time timer for the next wall-clock tick.
  *
  * <h2>Outputs</h2>
  * Main output: message events (lines with a message id, enriched with {@code run},
@@ -97,6 +105,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     private transient InternalTimerService<VoidNamespace> timers;
     private transient HostRules rules;
     private transient Emitter emitter;
+    /** Processing time this instance started: after a restore a host needs a new line before the wall clock advances it. */
+    private transient long attemptStartMillis;
 
     public HostSequencer() {
         this(new LifecycleConfig());
@@ -129,6 +139,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         rules = new HostRules(config, parserFactory.create(config.parser), table(fifo), slot(buffer),
                 table(deliveries), table(openMessages), table(links), table(openByQp));
         emitter = new Emitter();
+        attemptStartMillis = timers.currentProcessingTime();
     }
 
     @Override
@@ -150,6 +161,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (ev.host == null) ev.host = host;
         rules.onLine(st, host, ev, emitter);
         syncReleaseTimer(st);
+        syncWallTimer(st);
         hostState.update(st);
     }
 
@@ -167,13 +179,25 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (t == st.bufferTimerMillis) st.bufferTimerMillis = -1;
         rules.onWatermark(st, timer.getKey(), wm, emitter);
         syncReleaseTimer(st);
+        syncWallTimer(st);
         hostState.update(st);
     }
 
     @Override
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         HostState st = hostState.value();
-        if (st == null || timer.getTimestamp() != st.idleTimerMillis) return;
+        if (st == null) return;
+        if (timer.getTimestamp() == st.wallTimerMillis) {
+            // a quiet live host: its clock advances with the wall time since its last line
+            st.wallTimerMillis = -1;
+                // now, not the timer's time: a tick that fires late releases all that is due by now
+            rules.onWallClock(st, timer.getKey(), Math.max(timer.getTimestamp(), timers.currentProcessingTime()),
+                    attemptStartMillis, emitter);
+            syncReleaseTimer(st);
+            syncWallTimer(st);
+            hostState.update(st);
+        }
+        if (timer.getTimestamp() != st.idleTimerMillis) return;
         long again = HostEviction.idleCheck(st, timer.getTimestamp(), config.hostIdleTtlMillis);
         if (again < 0) {
             st.idleTimerMillis = -1;
@@ -188,6 +212,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     /** End of input or idle host: the rules close the host, then every state and timer of it goes. */
     private void close(HostState st, String host, EventType kind) throws Exception {
         rules.close(st, host, kind, emitter);
+        if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
         if (st.idleTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.idleTimerMillis);
         if (st.bufferTimerMillis >= 0) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, st.bufferTimerMillis);
         if (st.flushTimerSet) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, Long.MAX_VALUE);
@@ -201,6 +226,20 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (st.bufferTimerMillis >= 0) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, st.bufferTimerMillis);
         if (want >= 0) timers.registerEventTimeTimer(VoidNamespace.INSTANCE, want);
         st.bufferTimerMillis = want;
+    }
+
+    /**
+     * Live input: one processing-time timer for the next wall-clock tick of a quiet host, when
+     * something waits (a buffered line, a deadline) that the wall clock would reach within the cap.
+     * Re-armed on every line, so a host that keeps logging never sees its tick fire.
+     */
+    private void syncWallTimer(HostState st) {
+        long want = rules.nextWallClockMillis(st, attemptStartMillis);
+        if (want >= 0) want = Math.max(want, timers.currentProcessingTime() + 1);
+        if (want == st.wallTimerMillis) return;
+        if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
+        if (want >= 0) timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, want);
+        st.wallTimerMillis = want;
     }
 
     /** The Flink timestamp of a record: the log time of its line, in ms. */
@@ -231,7 +270,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         public void message(QmailEvent e) {
             if (e.type == EventType.DELIVERY_INTERRUPTED) interruptedDeliveries.inc();
             else if (e.type == EventType.EVICT) evictedMessages.inc();
-            output.collect(new StreamRecord<>(e, eventTimeMillis(e.tsNanos)));
+            long ts = e.tsNanos;
+            output.collect(new StreamRecord<>(e, eventTimeMillis(ts)));
         }
 
         @Override

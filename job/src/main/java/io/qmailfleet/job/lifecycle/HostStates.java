@@ -84,6 +84,24 @@ public final class HostStates {
         public long idleTimerMillis = -1;
         /** Processing time of the last line of the host. */
         public long lastActivityMillis;
+        /**
+         * Live runs: host time up to which the wall clock has released lines and raised deadlines
+         * while the host was quiet (see {@link HostRules#onWallClock}); lines before it are late.
+         */
+        public long horizonNanos = Long.MIN_VALUE;
+        /** Processing-time timer (ms) of the next wall-clock tick; -1 if none. */
+        public long wallTimerMillis = -1;
+        /**
+         * Live pace of the host's lines: log time minus arrival time (ns) at the last reference
+         * point. Long.MIN_VALUE before the first line.
+         */
+        public long paceBaseNanos = Long.MIN_VALUE;
+        /**
+         * Processing time (ms) of the last line that broke the host's pace: its lines came faster
+         * than they were logged (a backlog or a replay), or much later than before (a stalled
+         * shipper, a restore). Long.MIN_VALUE if none.
+         */
+        public long paceBreakMillis = Long.MIN_VALUE;
 
         public HostState() {}
     }

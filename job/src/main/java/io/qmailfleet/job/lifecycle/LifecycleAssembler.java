@@ -10,6 +10,7 @@ import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.parse.Mailbox;
 import java.util.Locale;
 
 /**
@@ -192,6 +193,7 @@ public final class LifecycleAssembler {
             rc.address = addr;
             rc.channel = ch;
             rc.domain = domainOf(addr);
+            rc.mailbox = Mailbox.of(addr, ch);
             rc.finalOutcome = "running";
             r.recipients.add(rc);
         }

@@ -7,7 +7,7 @@ import java.time.Duration;
 /**
  * Settings of the life-cycle stages ({@link HostSequencer} and {@link LifecycleBuilder}). Every
  * duration is measured in the host's own log time except {@link #hostIdleTtlMillis}, which is
- * wall-clock (processing) time.
+ * wall-clock (processing) time, and {@link #liveClockCapNanos}, which bounds how far wall-clock time may advance a quiet host's log clock in a live run.
  */
 public class LifecycleConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -28,6 +28,13 @@ public class LifecycleConfig implements Serializable {
      * messages cross their thresholds at slightly different times.
      */
     public long scanGranularityNanos = Duration.ofSeconds(10).toNanos();
+    /**
+     * Live (unbounded) input only; 0 turns it off, as for a backfill. While a host logs nothing,
+     * its log clock is taken to advance with the wall time elapsed since its last line arrived,
+     * by at most this much: the reorder buffer is released once its bound has passed in wall-clock
+     * time too, and stuck/hung deadlines fire on time. See {@link HostRules#onWallClock}.
+     */
+    public long liveClockCapNanos = 0;
     /** Wall-clock time without any line after which a host's state is evicted. */
     public long hostIdleTtlMillis = Duration.ofDays(30).toMillis();
     /** Parser settings for re-parsing joined splogger split lines. */
@@ -43,6 +50,7 @@ public class LifecycleConfig implements Serializable {
         if (maxOpenAgeNanos <= 0) throw new IllegalArgumentException("maxOpenAgeNanos must be > 0");
         if (linkTtlNanos <= 0) throw new IllegalArgumentException("linkTtlNanos must be > 0");
         if (scanGranularityNanos < 0) throw new IllegalArgumentException("scanGranularityNanos < 0");
+        if (liveClockCapNanos < 0) throw new IllegalArgumentException("liveClockCapNanos < 0");
         if (hostIdleTtlMillis <= 0) throw new IllegalArgumentException("hostIdleTtlMillis must be > 0");
         if (parser == null) throw new IllegalArgumentException("parser config missing");
         return this;

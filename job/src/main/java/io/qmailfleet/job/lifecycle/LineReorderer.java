@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * <p>A line is <b>late</b> when it is older than the last released line, or more than the bound
  * older than the newest line of its host: the source's watermark (newest line minus the same
  * bound) has then already passed it, so a downstream event-time window could have closed without
- * it. Late lines are not kept.
+ * it. Late lines are not kept. In a live run a quiet host's lines are also released by the wall
+ * clock ({@link HostRules#onWallClock}); a line older than that horizon is late as well.
  *
  * <p>Waiting lines are an append-only FIFO of in-order lines (a table by queue index: one put, one
  * get and one remove per line, whatever the number of lines waiting) plus a small sorted
@@ -34,7 +35,8 @@ final class LineReorderer {
 
     /** Whether a line of this time would be late now. */
     boolean isLate(HostState st, long tsNanos) {
-        return tsNanos < st.clockNanos || tsNanos < Sat.sub(st.hostMaxNanos, maxOutOfOrderNanos);
+        return tsNanos < st.clockNanos || tsNanos < st.horizonNanos
+                || tsNanos < Sat.sub(st.hostMaxNanos, maxOutOfOrderNanos);
     }
 
     /**
@@ -93,9 +95,19 @@ final class LineReorderer {
     /** The event time (ms) at which the watermark releases the earliest waiting line; -1 if none waits. */
     static long releaseTimerMillis(HostState st) {
         if (!hasBuffered(st)) return -1;
+        return Math.floorDiv(earliestBufferedNanos(st), 1_000_000L);
+    }
+
+    /** Log time of the earliest waiting line (MAX if none). */
+    static long earliestBufferedNanos(HostState st) {
         long earliest = st.fifoHead != st.fifoTail ? st.fifoHeadTs : Long.MAX_VALUE;
         if (st.buffered > 0) earliest = Math.min(earliest, st.stragglersHeadTs);
-        return Math.floorDiv(earliest, 1_000_000L);
+        return earliest;
+    }
+
+    /** Releases every waiting line at or before {@code upToNanos} (a live host's wall-clock horizon). */
+    void releaseUpTo(HostState st, long upToNanos, Consumer<QmailEvent> release) {
+        if (hasBuffered(st)) releaseUpTo(st, null, upToNanos, release);
     }
 
     void clear() {

@@ -118,6 +118,7 @@ final class MessageAlerts {
             c.channel = s.channel;
             c.finalOutcome = s.finalOutcome;
             c.forwardQp = s.forwardQp;
+            c.mailbox = s.mailbox;
             for (Attempt a : s.attempts) {
                 Attempt b = new Attempt();
                 b.deliveryId = a.deliveryId;

@@ -15,4 +15,12 @@ final class Sat {
         if (((a ^ b) & (a ^ r)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         return r;
     }
+
+    /** a * b for b > 0, saturating. */
+    static long mul(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long r = a * b;
+        if ((hi == 0 && r >= 0) || (hi == -1 && r < 0)) return r;
+        return (a < 0) ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
 }

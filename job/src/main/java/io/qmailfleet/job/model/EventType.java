@@ -17,6 +17,12 @@ public enum EventType {
     TRIPLE_BOUNCE,
     /** {@code end msg <id>}. */
     END_MSG,
+    /**
+     * indimail's {@code local: <sender> <recipient> <bytes>}: a local delivery's envelope before
+     * virtual-domain rewriting ({@link QmailEvent#text} = sender, {@link QmailEvent#address} =
+     * recipient as addressed, {@link QmailEvent#bytes}). Carries no message id: a host event.
+     */
+    LOCAL_ENVELOPE,
 
     // ---- qmail-send status, warning and alert lines (sections 2 and 4)
     /** {@code status: local <lu>/<lc> remote <ru>/<rc>[ exitasap]}. */

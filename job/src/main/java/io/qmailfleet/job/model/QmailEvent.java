@@ -37,6 +37,17 @@ public class QmailEvent {
     public String channel;
     /** Recipient (START_DELIVERY and enriched results) or envelope sender without brackets (INFO_MSG). */
     public String address;
+    /**
+     * START_DELIVERY to a local recipient: the mailbox behind a virtual-domain address
+     * ({@code example.org-export@example.org} is {@code export@example.org}), else the address;
+     * see {@code parse.Mailbox}. Null for other kinds.
+     */
+    public String mailbox;
+    /**
+     * The qmail-send instance of a multi-queue set-up that wrote the line: indimail's
+     * {@code queue<N>} suffix; null when the line has none.
+     */
+    public String queue;
     /** Report text (DELIVERY_RESULT), warning/alert text, tcpserver detail, other program's text. */
     public String text;
     public long bytes = -1;
@@ -96,7 +107,7 @@ public class QmailEvent {
         QmailEvent e = new QmailEvent();
         e.host = host; e.tsNanos = tsNanos; e.type = type; e.format = format; e.origin = origin;
         e.position = position; e.seq = seq; e.msgId = msgId; e.deliveryId = deliveryId;
-        e.channel = channel; e.address = address; e.text = text; e.bytes = bytes; e.qp = qp;
+        e.channel = channel; e.address = address; e.mailbox = mailbox; e.queue = queue; e.text = text; e.bytes = bytes; e.qp = qp;
         e.uid = uid; e.outcome = outcome; e.mangled = mangled; e.localUsed = localUsed;
         e.localMax = localMax; e.remoteUsed = remoteUsed; e.remoteMax = remoteMax;
         e.exitasap = exitasap; e.pid = pid; e.count = count; e.limit = limit; e.program = program;
@@ -120,6 +131,7 @@ public class QmailEvent {
     public boolean sameFields(QmailEvent o) {
         return o != null && type == o.type && msgId == o.msgId && deliveryId == o.deliveryId
                 && Objects.equals(channel, o.channel) && Objects.equals(address, o.address)
+                && Objects.equals(mailbox, o.mailbox) && Objects.equals(queue, o.queue)
                 && Objects.equals(text, o.text) && bytes == o.bytes && qp == o.qp && uid == o.uid
                 && outcome == o.outcome && mangled == o.mangled && localUsed == o.localUsed
                 && localMax == o.localMax && remoteUsed == o.remoteUsed && remoteMax == o.remoteMax
@@ -151,6 +163,7 @@ public class QmailEvent {
         if (deliveryId >= 0) b.append(" d=").append(deliveryId);
         if (channel != null) b.append(' ').append(channel);
         if (address != null) b.append(" addr=").append(address);
+        if (queue != null) b.append(' ').append(queue);
         if (outcome != null) b.append(' ').append(outcome);
         if (text != null) b.append(" text=").append(text.length() > 80 ? text.substring(0, 80) + "..." : text);
         if (qp >= 0) b.append(" qp=").append(qp);

@@ -7,6 +7,12 @@ import java.util.List;
 public class Recipient {
     /** The address exactly as logged (case kept, logsafe'd). */
     public String address;
+    /**
+     * The mailbox an operator recognises: for a local delivery to a virtual domain logged as
+     * {@code <domain>-<user>@<domain>} it is {@code <user>@<domain>}; otherwise the address
+     * (see {@code parse.Mailbox}).
+     */
+    public String mailbox;
     /** The domain part lower-cased, for grouping; "" when the address has no {@code @}. */
     public String domain;
     /** {@code local} or {@code remote}. */

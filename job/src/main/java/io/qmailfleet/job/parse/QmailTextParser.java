@@ -4,110 +4,165 @@ import io.qmailfleet.job.model.DeadLetterReason;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.QmailEvent;
-import java.io.Serializable;
+import io.qmailfleet.job.parse.Scan.Malformed;
 
 /**
  * Parses the text of one log line once its timestamp/syslog prefix is gone: the qmail-send lines of
- * log-format.md sections 1, 2 and 4, tcpserver's lines (section 5) and a few companion programs that
- * share qmail logs (chkuser, simscan, spamdyke, rblsmtpd, qmail-smtpd logging patches).
+ * log-format.md sections 1, 2 and 4, tcpserver's lines (section 5) and the lines of patched qmails
+ * and companion programs that share qmail logs:
+ * <ul>
+ *   <li>indimail: a {@code  queue<N>} suffix on every qmail-send line (the qmail-send instance of a
+ *       multi-queue set-up) becomes {@link QmailEvent#queue}; its
+ *       {@code local: <sender> <recipient> <bytes>} line is a {@link EventType#LOCAL_ENVELOPE};
+ *       {@code qmail-daemon: ...} lines are other-program events;</li>
+ *   <li>s/qmail: {@code warn: <text>} is a {@link EventType#WARNING};</li>
+ *   <li>Plesk: {@code qmail-remote-handlers[pid]:}, {@code qmail-local-handlers[pid]:} and
+ *       {@code qmail-queue-handlers[pid]:} lines are other-program events;</li>
+ *   <li>chkuser, simscan, spamdyke, rblsmtpd, qmail-smtpd logging patches: other-program events.</li>
+ * </ul>
  *
- * <p>Hand-written scanning over {@code [p, end)} of the line: no regular expressions, no copies
- * except the substrings that become event fields. On failure {@link #parse} returns null and leaves
- * the reason in {@link #failReason} / {@link #failDetail}. Not thread-safe (scratch fields); one
- * instance per {@link QmailLineParser}.
+ * <p>Stateless: every method is static and a line's scan state lives in a {@link Scan} made for the
+ * call. Hand-written scanning over {@code [p, end)}, no regular expressions, no copies except the
+ * substrings that become event fields. A line that does not parse throws {@link Malformed} with
+ * the dead-letter reason.
  */
-final class QmailTextParser implements Serializable {
-    private static final long serialVersionUID = 1L;
-
+final class QmailTextParser {
     static final String LOCAL = "local";
     static final String REMOTE = "remote";
 
-    /** Reason of the last failed {@link #parse}. */
-    DeadLetterReason failReason;
-    /** Human-readable explanation of the last failure. */
-    String failDetail;
-    /** Scratch: index just after the last number read by {@link #num}. */
-    int pos;
+    private QmailTextParser() {}
 
     // ------------------------------------------------------------------------------------------
-    // entry point
+    // entry points
 
-    /** Parses {@code s[p, end)}; returns an event with only its type-specific fields set, or null. */
-    QmailEvent parse(String s, int p, int end) {
-        failReason = null;
-        failDetail = null;
-        if (p >= end) return fail(DeadLetterReason.TRUNCATED, "no text after the timestamp");
-        switch (s.charAt(p)) {
-            case 'n':
-                if (starts(s, p, end, "new msg")) return simpleMsg(s, p + 7, end, EventType.NEW_MSG, "new msg");
-                break;
-            case 'i':
-                if (starts(s, p, end, "info msg")) return infoMsg(s, p + 8, end);
-                break;
-            case 's':
-                if (starts(s, p, end, "status:")) return status(s, p + 7, end);
-                if (starts(s, p, end, "starting delivery")) return startDelivery(s, p + 17, end);
-                if (starts(s, p, end, "simscan:")) return other("simscan", -1, s, skipSpace(s, p + 8, end), end);
-                if (starts(s, p, end, "spamdyke[")) return program(s, p, end, "spamdyke");
-                break;
-            case 'd':
-                if (starts(s, p, end, "delivery ")) return delivery(s, p + 9, end);
-                break;
-            case 'e':
-                if (starts(s, p, end, "end msg")) return simpleMsg(s, p + 7, end, EventType.END_MSG, "end msg");
-                break;
-            case 'b':
-                if (starts(s, p, end, "bounce msg")) return bounceMsg(s, p + 10, end);
-                break;
-            case 't':
-                if (starts(s, p, end, "tcpserver:")) {
-                    int i = expect(s, p + 10, end, " ", "tcpserver");
-                    return i < 0 ? null : tcpserver(s, i, end);
-                }
-                if (starts(s, p, end, "triple bounce:")) return tripleBounce(s, p + 14, end);
-                break;
-            case 'w':
-                if (starts(s, p, end, "warning:")) return freeText(s, p + 8, end, EventType.WARNING, "warning", true);
-                break;
-            case 'a':
-                if (starts(s, p, end, "alert:")) return freeText(s, p + 6, end, EventType.ALERT, "alert", false);
-                break;
-            case 'C':
-                if (starts(s, p, end, "CHKUSER ")) return other("chkuser", -1, s, p + 8, end);
-                break;
-            case 'r':
-                if (starts(s, p, end, "rblsmtpd:") || starts(s, p, end, "rblsmtpd[")) return program(s, p, end, "rblsmtpd");
-                break;
-            case 'q':
-                if (starts(s, p, end, "qmail-smtpd:") || starts(s, p, end, "qmail-smtpd[")) return program(s, p, end, "qmail-smtpd");
-                break;
-            default:
-                break;
+    /** Parses {@code s[p, end)}; returns an event with only its type-specific fields set. */
+    static QmailEvent parse(String s, int p, int end) throws Malformed {
+        if (p >= end) throw Scan.truncated("no text after the timestamp");
+        int q = queueSuffix(s, p, end);
+        QmailEvent e = qmailSend(s, p, q < 0 ? end : q);
+        if (e != null) {
+            if (q >= 0) e.queue = s.substring(q + 1, end);
+            return e;
         }
-        return fail(DeadLetterReason.UNRECOGNISED,
-                "not a qmail-send, tcpserver or known companion line: '" + snippet(s, p, end) + "'");
+        e = companion(s, p, end);
+        if (e != null) return e;
+        throw Scan.fail(DeadLetterReason.UNRECOGNISED,
+                "not a qmail-send, tcpserver or known companion line: '" + Scan.snippet(s, p, end) + "'");
     }
 
     /**
      * A line of another program identified by its syslog tag ({@code spamdyke[12]: text}): an
      * OTHER_PROGRAM event, or for {@code tcpserver} the tcpserver event of the text.
      */
-    QmailEvent tagged(String program, long pid, String s, int p, int end) {
-        failReason = null;
-        failDetail = null;
-        if ("tcpserver".equals(program)) return tcpserver(s, p, end);
+    static QmailEvent tagged(String program, long pid, String s, int p, int end) throws Malformed {
+        if ("tcpserver".equals(program)) return tcpserver(new Scan(s, p, end));
         return other(program, pid, s, p, end);
     }
+
+    /**
+     * Start of indimail's {@code " queue<N>"} suffix at the end of s[p, end) (the index of its
+     * space), or -1. qmail-send's own fields never hold a space (addresses and reports are
+     * logsafe'd), so a final {@code " queue<digits>"} can only be that suffix.
+     */
+    static int queueSuffix(String s, int p, int end) {
+        int j = end;
+        while (j > p && Scan.isDigit(s.charAt(j - 1))) j--;
+        if (j == end || j - p < 7 || !s.startsWith(" queue", j - 6)) return -1;
+        return j - 6;
+    }
+
+    /** The qmail-send line at s[p, end), or null if the text is no qmail-send keyword. */
+    private static QmailEvent qmailSend(String s, int p, int end) throws Malformed {
+        Scan c = new Scan(s, p, end);
+        switch (s.charAt(p)) {
+            case 'n':
+                if (c.skip("new msg")) return simpleMsg(c, EventType.NEW_MSG, "new msg");
+                break;
+            case 'i':
+                if (c.skip("info msg")) return infoMsg(c);
+                break;
+            case 's':
+                if (c.skip("status:")) return status(c);
+                if (c.skip("starting delivery")) return startDelivery(c);
+                break;
+            case 'd':
+                if (c.skip("delivery ")) return delivery(c);
+                break;
+            case 'e':
+                if (c.skip("end msg")) return simpleMsg(c, EventType.END_MSG, "end msg");
+                break;
+            case 'b':
+                if (c.skip("bounce msg")) return bounceMsg(c);
+                break;
+            case 't':
+                if (c.skip("triple bounce:")) return tripleBounce(c);
+                break;
+            case 'w':
+                if (c.skip("warning:")) return freeText(c, EventType.WARNING, "warning", true);
+                if (c.skip("warn:")) return freeText(c, EventType.WARNING, "warn", true); // s/qmail
+                break;
+            case 'a':
+                if (c.skip("alert:")) return freeText(c, EventType.ALERT, "alert", false);
+                break;
+            case 'l':
+                if (c.skip("local:")) return localEnvelope(c); // indimail
+                break;
+            default:
+                break;
+        }
+        return null;
+    }
+
+    /** tcpserver and the companion programs sharing the log, or null. */
+    private static QmailEvent companion(String s, int p, int end) throws Malformed {
+        switch (s.charAt(p)) {
+            case 't':
+                if (Scan.starts(s, p, end, "tcpserver:")) {
+                    Scan c = new Scan(s, p + 10, end);
+                    c.expect(" ", "tcpserver");
+                    return tcpserver(c);
+                }
+                break;
+            case 's':
+                if (Scan.starts(s, p, end, "simscan:")) return other("simscan", -1, s, skipSpace(s, p + 8, end), end);
+                if (Scan.starts(s, p, end, "spamdyke[")) return program(s, p, end, "spamdyke");
+                break;
+            case 'C':
+                if (Scan.starts(s, p, end, "CHKUSER ")) return other("chkuser", -1, s, p + 8, end);
+                break;
+            case 'r':
+                if (Scan.starts(s, p, end, "rblsmtpd:") || Scan.starts(s, p, end, "rblsmtpd[")) return program(s, p, end, "rblsmtpd");
+                break;
+            case 'q':
+                for (String name : Q_PROGRAMS) {
+                    if (Scan.starts(s, p, end, name) && p + name.length() < end
+                            && (s.charAt(p + name.length()) == ':' || s.charAt(p + name.length()) == '['))
+                        return program(s, p, end, name);
+                }
+                break;
+            default:
+                break;
+        }
+        return null;
+    }
+
+    /** Programs named {@code q...} whose {@code name:} / {@code name[pid]:} lines share qmail logs. */
+    private static final String[] Q_PROGRAMS = {
+        "qmail-smtpd", "qmail-daemon", "qmail-remote-handlers", "qmail-local-handlers", "qmail-queue-handlers"};
+
+    /** Syslog tags of programs (other than qmail-send) whose lines are recognised. */
+    static final String[] TAGGED_PROGRAMS = {
+        "tcpserver", "qmail-smtpd", "spamdyke", "simscan", "rblsmtpd", "chkuser",
+        "qmail-daemon", "qmail-remote-handlers", "qmail-local-handlers", "qmail-queue-handlers"};
 
     // ------------------------------------------------------------------------------------------
     // qmail-send
 
-    /** {@code new msg <id>} / {@code end msg <id>}: p is just after the keyword. */
-    private QmailEvent simpleMsg(String s, int p, int end, EventType type, String what) {
-        int i = expect(s, p, end, " ", what);
-        if (i < 0) return null;
-        long id = need(s, i, end, "message id");
-        if (id < 0 || !atEnd(pos, end, what)) return null;
+    /** {@code new msg <id>} / {@code end msg <id>}: the cursor is just after the keyword. */
+    private static QmailEvent simpleMsg(Scan c, EventType type, String what) throws Malformed {
+        c.expect(" ", what);
+        long id = c.need("message id");
+        c.expectEnd(what);
         QmailEvent e = new QmailEvent();
         e.type = type;
         e.msgId = id;
@@ -119,88 +174,66 @@ final class QmailTextParser implements Serializable {
      * (logsafe'd, but a patched qmail could log anything, even {@code >} or spaces), so the tail
      * {@code > qp <n> uid <n>} is read from the right.
      */
-    private QmailEvent infoMsg(String s, int p, int end) {
-        int i = expect(s, p, end, " ", "info msg");
-        if (i < 0) return null;
-        long id = need(s, i, end, "message id");
-        if (id < 0) return null;
-        i = expect(s, pos, end, ": bytes ", "info msg");
-        if (i < 0) return null;
-        long bytes = need(s, i, end, "bytes");
-        if (bytes < 0) return null;
-        int senderStart = expect(s, pos, end, " from <", "info msg");
-        if (senderStart < 0) return null;
-        // right to left: "> qp " digits " uid " digits
+    private static QmailEvent infoMsg(Scan c) throws Malformed {
+        c.expect(" ", "info msg");
+        long id = c.need("message id");
+        c.expect(": bytes ", "info msg");
+        long bytes = c.need("bytes");
+        c.expect(" from <", "info msg");
+        String s = c.s;
+        int senderStart = c.pos;
+        int end = c.end;
         int uidStart = digitsBack(s, end, senderStart);
         if (uidStart == end || uidStart - 5 < senderStart || !s.startsWith(" uid ", uidStart - 5))
-            return fail(DeadLetterReason.TRUNCATED, "info msg without a trailing 'uid <n>'");
+            throw Scan.truncated("info msg without a trailing 'uid <n>'");
         int qpEnd = uidStart - 5;
         int qpStart = digitsBack(s, qpEnd, senderStart);
         if (qpStart == qpEnd || qpStart - 5 < senderStart || !s.startsWith("> qp ", qpStart - 5))
-            return fail(DeadLetterReason.TRUNCATED, "info msg without '> qp <n>' before the uid");
-        long qp = need(s, qpStart, qpEnd, "qp");
-        if (qp < 0) return null;
-        long uid = need(s, uidStart, end, "uid");
-        if (uid < 0) return null;
+            throw Scan.truncated("info msg without '> qp <n>' before the uid");
         QmailEvent e = new QmailEvent();
         e.type = EventType.INFO_MSG;
         e.msgId = id;
         e.bytes = bytes;
         e.address = s.substring(senderStart, qpStart - 5);
-        e.qp = qp;
-        e.uid = uid;
+        e.qp = new Scan(s, qpStart, qpEnd).need("qp");
+        e.uid = new Scan(s, uidStart, end).need("uid");
         return e;
     }
 
     /** {@code starting delivery <d>: msg <id> to local|remote <recipient>}. */
-    private QmailEvent startDelivery(String s, int p, int end) {
-        int i = expect(s, p, end, " ", "starting delivery");
-        if (i < 0) return null;
-        long d = need(s, i, end, "delivery id");
-        if (d < 0) return null;
-        i = expect(s, pos, end, ": msg ", "starting delivery");
-        if (i < 0) return null;
-        long id = need(s, i, end, "message id");
-        if (id < 0) return null;
-        i = expect(s, pos, end, " to ", "starting delivery");
-        if (i < 0) return null;
+    private static QmailEvent startDelivery(Scan c) throws Malformed {
+        c.expect(" ", "starting delivery");
+        long d = c.need("delivery id");
+        c.expect(": msg ", "starting delivery");
+        long id = c.need("message id");
+        c.expect(" to ", "starting delivery");
         String channel;
-        if (starts(s, i, end, "local ")) {
-            channel = LOCAL;
-            i += 6;
-        } else if (starts(s, i, end, "remote ")) {
-            channel = REMOTE;
-            i += 7;
-        } else {
-            return fail(DeadLetterReason.TRUNCATED, "starting delivery: expected 'local <recipient>' or 'remote <recipient>'");
-        }
+        if (c.skip("local ")) channel = LOCAL;
+        else if (c.skip("remote ")) channel = REMOTE;
+        else throw Scan.truncated("starting delivery: expected 'local <recipient>' or 'remote <recipient>'");
+        if (c.atEnd()) throw Scan.truncated("starting delivery: no recipient");
         QmailEvent e = new QmailEvent();
         e.type = EventType.START_DELIVERY;
         e.deliveryId = d;
         e.msgId = id;
         e.channel = channel;
-        e.address = s.substring(i, end);
+        e.address = c.s.substring(c.pos, c.end);
+        if (channel == LOCAL) e.mailbox = Mailbox.of(e.address);
         return e;
     }
 
     /** {@code delivery <d>: success|deferral|failure: <report>} or {@code delivery <d>: report mangled, will defer}. */
-    private QmailEvent delivery(String s, int p, int end) {
-        long d = need(s, p, end, "delivery id");
-        if (d < 0) return null;
-        int i = expect(s, pos, end, ": ", "delivery");
-        if (i < 0) return null;
+    private static QmailEvent delivery(Scan c) throws Malformed {
+        long d = c.need("delivery id");
+        c.expect(": ", "delivery");
         Outcome outcome;
-        int textStart;
-        if (starts(s, i, end, "success:")) {
+        if (c.skip("success:")) {
             outcome = Outcome.SUCCESS;
-            textStart = i + 8;
-        } else if (starts(s, i, end, "deferral:")) {
+        } else if (c.skip("deferral:")) {
             outcome = Outcome.DEFERRAL;
-            textStart = i + 9;
-        } else if (starts(s, i, end, "failure:")) {
+        } else if (c.skip("failure:")) {
             outcome = Outcome.FAILURE;
-            textStart = i + 8;
-        } else if (end - i == 26 && s.startsWith("report mangled, will defer", i)) {
+        } else if (c.end - c.pos == 26 && c.s.startsWith("report mangled, will defer", c.pos)) {
             QmailEvent e = new QmailEvent();
             e.type = EventType.DELIVERY_RESULT;
             e.deliveryId = d;
@@ -209,16 +242,12 @@ final class QmailTextParser implements Serializable {
             e.text = "";
             return e;
         } else {
-            return fail(DeadLetterReason.TRUNCATED, "delivery " + d + ": no success/deferral/failure result");
+            throw Scan.truncated("delivery " + d + ": no success/deferral/failure result");
         }
         String text;
-        if (textStart == end) {
-            text = ""; // a shipper trimmed the trailing space of an empty report
-        } else if (s.charAt(textStart) == ' ') {
-            text = s.substring(textStart + 1, end);
-        } else {
-            return fail(DeadLetterReason.TRUNCATED, "delivery " + d + ": no space after the result");
-        }
+        if (c.atEnd()) text = ""; // an empty report: its trailing space is a trailing blank
+        else if (c.s.charAt(c.pos) == ' ') text = c.s.substring(c.pos + 1, c.end);
+        else throw Scan.truncated("delivery " + d + ": no space after the result");
         QmailEvent e = new QmailEvent();
         e.type = EventType.DELIVERY_RESULT;
         e.deliveryId = d;
@@ -239,36 +268,26 @@ final class QmailTextParser implements Serializable {
         int i = k + 4;
         for (int part = 0; part < 3; part++) {
             int st = i;
-            while (i < n && isDigit(text.charAt(i))) i++;
+            while (i < n && Scan.isDigit(text.charAt(i))) i++;
             if (i == st || i >= n) return -1;
             char sep = text.charAt(i);
             if (sep != (part < 2 ? '+' : '/')) return -1;
             i++;
         }
         if (!text.startsWith("qp_", i)) return -1;
-        i += 3;
-        int st = i;
-        long v = 0;
-        while (i < n && isDigit(text.charAt(i))) {
-            int dgt = text.charAt(i) - '0';
-            if (v > (Long.MAX_VALUE - dgt) / 10) return -1;
-            v = v * 10 + dgt;
-            i++;
-        }
-        if (i == st || i >= n || text.charAt(i) != '/') return -1;
+        Scan c = new Scan(text, i + 3, n);
+        long v = c.num();
+        if (v < 0 || c.atEnd() || text.charAt(c.pos) != '/') return -1;
         return v;
     }
 
     /** {@code bounce msg <id> qp <qp>}. */
-    private QmailEvent bounceMsg(String s, int p, int end) {
-        int i = expect(s, p, end, " ", "bounce msg");
-        if (i < 0) return null;
-        long id = need(s, i, end, "message id");
-        if (id < 0) return null;
-        i = expect(s, pos, end, " qp ", "bounce msg");
-        if (i < 0) return null;
-        long qp = need(s, i, end, "qp");
-        if (qp < 0 || !atEnd(pos, end, "bounce msg")) return null;
+    private static QmailEvent bounceMsg(Scan c) throws Malformed {
+        c.expect(" ", "bounce msg");
+        long id = c.need("message id");
+        c.expect(" qp ", "bounce msg");
+        long qp = c.need("qp");
+        c.expectEnd("bounce msg");
         QmailEvent e = new QmailEvent();
         e.type = EventType.BOUNCE_MSG;
         e.msgId = id;
@@ -277,11 +296,10 @@ final class QmailTextParser implements Serializable {
     }
 
     /** {@code triple bounce: discarding bounce/<id>}. */
-    private QmailEvent tripleBounce(String s, int p, int end) {
-        int i = expect(s, p, end, " discarding bounce/", "triple bounce");
-        if (i < 0) return null;
-        long id = need(s, i, end, "message id");
-        if (id < 0 || !atEnd(pos, end, "triple bounce")) return null;
+    private static QmailEvent tripleBounce(Scan c) throws Malformed {
+        c.expect(" discarding bounce/", "triple bounce");
+        long id = c.need("message id");
+        c.expectEnd("triple bounce");
         QmailEvent e = new QmailEvent();
         e.type = EventType.TRIPLE_BOUNCE;
         e.msgId = id;
@@ -289,33 +307,24 @@ final class QmailTextParser implements Serializable {
     }
 
     /** {@code status: local <lu>/<lc> remote <ru>/<rc>[ exitasap]} or {@code status: exiting}. */
-    private QmailEvent status(String s, int p, int end) {
-        if (end - p == 8 && s.startsWith(" exiting", p)) {
+    private static QmailEvent status(Scan c) throws Malformed {
+        if (c.end - c.pos == 8 && c.s.startsWith(" exiting", c.pos)) {
             QmailEvent e = new QmailEvent();
             e.type = EventType.STATUS_EXITING;
             return e;
         }
-        int i = expect(s, p, end, " local ", "status");
-        if (i < 0) return null;
-        int lu = needInt(s, i, end, "local in use");
-        if (lu < 0) return null;
-        i = expect(s, pos, end, "/", "status");
-        if (i < 0) return null;
-        int lc = needInt(s, i, end, "local concurrency");
-        if (lc < 0) return null;
-        i = expect(s, pos, end, " remote ", "status");
-        if (i < 0) return null;
-        int ru = needInt(s, i, end, "remote in use");
-        if (ru < 0) return null;
-        i = expect(s, pos, end, "/", "status");
-        if (i < 0) return null;
-        int rc = needInt(s, i, end, "remote concurrency");
-        if (rc < 0) return null;
-        i = pos;
+        c.expect(" local ", "status");
+        int lu = c.needInt("local in use");
+        c.expect("/", "status");
+        int lc = c.needInt("local concurrency");
+        c.expect(" remote ", "status");
+        int ru = c.needInt("remote in use");
+        c.expect("/", "status");
+        int rc = c.needInt("remote concurrency");
         boolean exitasap = false;
-        if (i != end) {
-            if (end - i == 9 && s.startsWith(" exitasap", i)) exitasap = true;
-            else return fail(DeadLetterReason.TRUNCATED, "status: unexpected text after the remote concurrency");
+        if (!c.atEnd()) {
+            if (c.end - c.pos == 9 && c.s.startsWith(" exitasap", c.pos)) exitasap = true;
+            else throw Scan.truncated("status: unexpected text after the remote concurrency");
         }
         QmailEvent e = new QmailEvent();
         e.type = EventType.STATUS;
@@ -327,16 +336,41 @@ final class QmailTextParser implements Serializable {
         return e;
     }
 
-    /** {@code warning: <text>} / {@code alert: <text>}; p is just after the colon. */
-    private QmailEvent freeText(String s, int p, int end, EventType type, String what, boolean findId) {
+    /** {@code warning: <text>} / {@code alert: <text>}; the cursor is just after the colon. */
+    private static QmailEvent freeText(Scan c, EventType type, String what, boolean findId) throws Malformed {
         String text;
-        if (p == end) text = "";
-        else if (s.charAt(p) == ' ') text = s.substring(p + 1, end);
-        else return fail(DeadLetterReason.TRUNCATED, what + ": no space after the colon");
+        if (c.atEnd()) text = "";
+        else if (c.s.charAt(c.pos) == ' ') text = c.s.substring(c.pos + 1, c.end);
+        else throw Scan.truncated(what + ": no space after the colon");
         QmailEvent e = new QmailEvent();
         e.type = type;
         e.text = text;
         if (findId) e.msgId = queueFileId(text);
+        return e;
+    }
+
+    /**
+     * indimail's {@code local: <sender> <recipient> <bytes>} (its queue suffix already removed):
+     * the envelope of a local delivery before virtual-domain rewriting. The sender may be empty
+     * (a bounce), so the line is read from the right.
+     */
+    private static QmailEvent localEnvelope(Scan c) throws Malformed {
+        String s = c.s;
+        c.expect(" ", "local");
+        int start = c.pos;
+        int end = c.end;
+        int bytesStart = digitsBack(s, end, start);
+        if (bytesStart == end || bytesStart - 1 <= start || s.charAt(bytesStart - 1) != ' ')
+            throw Scan.truncated("local: expected '<sender> <recipient> <bytes>'");
+        int rcptEnd = bytesStart - 1;
+        int rcptStart = s.lastIndexOf(' ', rcptEnd - 1) + 1;
+        if (rcptStart <= start || rcptStart == rcptEnd)
+            throw Scan.truncated("local: expected '<sender> <recipient> <bytes>'");
+        QmailEvent e = new QmailEvent();
+        e.type = EventType.LOCAL_ENVELOPE;
+        e.text = s.substring(start, rcptStart - 1);
+        e.address = s.substring(rcptStart, rcptEnd);
+        e.bytes = new Scan(s, bytesStart, end).need("local: bytes");
         return e;
     }
 
@@ -355,69 +389,53 @@ final class QmailTextParser implements Serializable {
             boolean split = (len == 4 && (t.startsWith("info", w) || t.startsWith("mess", w)))
                     || (len == 5 && t.startsWith("local", w)) || (len == 6 && t.startsWith("remote", w));
             if (!flat && !split) continue;
-            int i = k + 1;
+            Scan c = new Scan(t, k + 1, n);
             if (split) {
-                int st = i;
-                while (i < n && isDigit(t.charAt(i))) i++;
-                if (i == st || i >= n || t.charAt(i) != '/') continue;
-                i++;
+                if (c.num() < 0 || c.atEnd() || t.charAt(c.pos) != '/') continue;
+                c.pos++;
             }
-            int st = i;
-            long v = 0;
-            boolean overflow = false;
-            while (i < n && isDigit(t.charAt(i))) {
-                int d = t.charAt(i) - '0';
-                if (v > (Long.MAX_VALUE - d) / 10) {
-                    overflow = true;
-                    break;
-                }
-                v = v * 10 + d;
-                i++;
-            }
-            if (i == st || overflow) continue;
+            long v = c.num();
+            if (v < 0) continue;
             return v;
         }
         return -1;
     }
 
     // ------------------------------------------------------------------------------------------
-    // tcpserver (ucspi-tcp 0.88 -v); p is just after "tcpserver: "
+    // tcpserver (ucspi-tcp 0.88 -v); the cursor is just after "tcpserver: "
 
-    private QmailEvent tcpserver(String s, int p, int end) {
-        if (starts(s, p, end, "status: ")) {
-            long n = need(s, p + 8, end, "connection count");
-            if (n < 0) return null;
-            int i = expect(s, pos, end, "/", "tcpserver status");
-            if (i < 0) return null;
-            long max = need(s, i, end, "connection limit");
-            if (max < 0 || !atEnd(pos, end, "tcpserver status")) return null;
+    private static QmailEvent tcpserver(Scan c) throws Malformed {
+        String s = c.s;
+        int end = c.end;
+        if (c.skip("status: ")) {
+            long n = c.need("connection count");
+            c.expect("/", "tcpserver status");
+            long max = c.need("connection limit");
+            c.expectEnd("tcpserver status");
             QmailEvent e = new QmailEvent();
             e.type = EventType.TCP_STATUS;
             e.count = n;
             e.limit = max;
             return e;
         }
-        if (starts(s, p, end, "pid ")) {
-            long pid = need(s, p + 4, end, "pid");
-            if (pid < 0) return null;
-            int i = expect(s, pos, end, " from ", "tcpserver pid");
-            if (i < 0) return null;
-            if (i == end) return fail(DeadLetterReason.TRUNCATED, "tcpserver pid: no remote address");
+        if (c.skip("pid ")) {
+            long pid = c.need("pid");
+            c.expect(" from ", "tcpserver pid");
+            if (c.atEnd()) throw Scan.truncated("tcpserver pid: no remote address");
             QmailEvent e = new QmailEvent();
             e.type = EventType.TCP_PID;
             e.pid = pid;
-            e.address = s.substring(i, end);
+            e.address = s.substring(c.pos, end);
             return e;
         }
-        boolean ok = starts(s, p, end, "ok ");
-        if (ok || starts(s, p, end, "deny ")) {
-            long pid = need(s, p + (ok ? 3 : 5), end, "pid");
-            if (pid < 0) return null;
-            int i = expect(s, pos, end, " ", "tcpserver ok/deny");
-            if (i < 0) return null;
+        boolean ok = c.skip("ok ");
+        if (ok || c.skip("deny ")) {
+            long pid = c.need("pid");
+            c.expect(" ", "tcpserver ok/deny");
+            int i = c.pos;
             int sp = s.indexOf(' ', i);
             if (sp < 0 || sp >= end || sp == i || sp + 1 >= end)
-                return fail(DeadLetterReason.TRUNCATED, "tcpserver ok/deny: expected '<local> <remote>'");
+                throw Scan.truncated("tcpserver ok/deny: expected '<local> <remote>'");
             QmailEvent e = new QmailEvent();
             e.type = ok ? EventType.TCP_OK : EventType.TCP_DENY;
             e.pid = pid;
@@ -425,40 +443,35 @@ final class QmailTextParser implements Serializable {
             e.address = s.substring(sp + 1, end);
             return e;
         }
-        if (starts(s, p, end, "end ")) {
-            long pid = need(s, p + 4, end, "pid");
-            if (pid < 0) return null;
-            int i = expect(s, pos, end, " status ", "tcpserver end");
-            if (i < 0) return null;
-            long st = need(s, i, end, "wait status");
-            if (st < 0 || !atEnd(pos, end, "tcpserver end")) return null;
+        if (c.skip("end ")) {
+            long pid = c.need("pid");
+            c.expect(" status ", "tcpserver end");
+            long st = c.need("wait status");
+            c.expectEnd("tcpserver end");
             QmailEvent e = new QmailEvent();
             e.type = EventType.TCP_END;
             e.pid = pid;
             e.count = st;
             return e;
         }
-        if (starts(s, p, end, "warning:")) return freeText(s, p + 8, end, EventType.TCP_WARNING, "tcpserver warning", false);
-        if (starts(s, p, end, "fatal:")) return freeText(s, p + 6, end, EventType.TCP_FATAL, "tcpserver fatal", false);
-        return fail(DeadLetterReason.UNRECOGNISED, "unknown tcpserver line: '" + snippet(s, p, end) + "'");
+        if (c.skip("warning:")) return freeText(c, EventType.TCP_WARNING, "tcpserver warning", false);
+        if (c.skip("fatal:")) return freeText(c, EventType.TCP_FATAL, "tcpserver fatal", false);
+        throw Scan.fail(DeadLetterReason.UNRECOGNISED, "unknown tcpserver line: '" + Scan.snippet(s, c.pos, end) + "'");
     }
 
     // ------------------------------------------------------------------------------------------
     // other programs
 
     /** {@code name: text} or {@code name[pid]: text} starting at p. */
-    private QmailEvent program(String s, int p, int end, String name) {
-        int i = p + name.length();
+    private static QmailEvent program(String s, int p, int end, String name) throws Malformed {
+        Scan c = new Scan(s, p + name.length(), end);
         long pid = -1;
-        if (i < end && s.charAt(i) == '[') {
-            pid = need(s, i + 1, end, name + " pid");
-            if (pid < 0) return null;
-            i = expect(s, pos, end, "]", name);
-            if (i < 0) return null;
+        if (c.skip("[")) {
+            pid = c.need(name + " pid");
+            c.expect("]", name);
         }
-        i = expect(s, i, end, ":", name);
-        if (i < 0) return null;
-        return other(name, pid, s, skipSpace(s, i, end), end);
+        c.expect(":", name);
+        return other(name, pid, s, skipSpace(s, c.pos, end), end);
     }
 
     private static QmailEvent other(String program, long pid, String s, int p, int end) {
@@ -473,14 +486,6 @@ final class QmailTextParser implements Serializable {
     // ------------------------------------------------------------------------------------------
     // scanning helpers
 
-    static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    static boolean starts(String s, int p, int end, String lit) {
-        return end - p >= lit.length() && s.startsWith(lit, p);
-    }
-
     private static int skipSpace(String s, int p, int end) {
         return p < end && s.charAt(p) == ' ' ? p + 1 : p;
     }
@@ -488,79 +493,7 @@ final class QmailTextParser implements Serializable {
     /** First index of the run of digits that ends at {@code end} (== end if none), not before {@code min}. */
     private static int digitsBack(String s, int end, int min) {
         int j = end;
-        while (j > min && isDigit(s.charAt(j - 1))) j--;
+        while (j > min && Scan.isDigit(s.charAt(j - 1))) j--;
         return j;
-    }
-
-    /** Index after {@code lit} if it is at p, else -1 with a TRUNCATED failure. */
-    private int expect(String s, int p, int end, String lit, String what) {
-        if (starts(s, p, end, lit)) return p + lit.length();
-        fail(DeadLetterReason.TRUNCATED, what + ": expected '" + lit + "' at offset " + p
-                + (p >= end ? " (line ends there)" : ""));
-        return -1;
-    }
-
-    private boolean atEnd(int i, int end, String what) {
-        if (i == end) return true;
-        fail(DeadLetterReason.TRUNCATED, what + ": unexpected text after the last field");
-        return false;
-    }
-
-    /**
-     * Unsigned decimal at p (sets {@link #pos} after it): the value, -1 if there is no digit, -2 if
-     * it does not fit a long.
-     */
-    long num(String s, int p, int end) {
-        long v = 0;
-        int i = p;
-        while (i < end) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') break;
-            int d = c - '0';
-            if (v > (Long.MAX_VALUE - d) / 10) {
-                pos = i;
-                return -2;
-            }
-            v = v * 10 + d;
-            i++;
-        }
-        pos = i;
-        return i == p ? -1 : v;
-    }
-
-    /** Like {@link #num} but records a TRUNCATED failure (bad or overflowing number) and returns -1. */
-    private long need(String s, int p, int end, String what) {
-        long v = num(s, p, end);
-        if (v >= 0) return v;
-        if (v == -2) fail(DeadLetterReason.TRUNCATED, what + " does not fit a long");
-        else fail(DeadLetterReason.TRUNCATED, what + ": expected a number at offset " + p
-                + (p >= end ? " (line ends there)" : ""));
-        return -1;
-    }
-
-    private int needInt(String s, int p, int end, String what) {
-        long v = need(s, p, end, what);
-        if (v > Integer.MAX_VALUE) {
-            fail(DeadLetterReason.TRUNCATED, what + " does not fit an int");
-            return -1;
-        }
-        return (int) v;
-    }
-
-    private QmailEvent fail(DeadLetterReason reason, String detail) {
-        failReason = reason;
-        failDetail = detail;
-        return null;
-    }
-
-    static String snippet(String s, int p, int end) {
-        int n = Math.min(end, p + 60);
-        StringBuilder b = new StringBuilder(n - p + 3);
-        for (int i = p; i < n; i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        if (n < end) b.append("...");
-        return b.toString();
     }
 }

@@ -173,6 +173,7 @@ public final class JsonLines {
             for (Recipient rc : recipients) {
                 g.writeStartObject();
                 g.writeStringField("address", rc.address);
+                g.writeStringField("mailbox", rc.mailbox == null ? rc.address : rc.mailbox);
                 g.writeStringField("domain", rc.domain == null ? "" : rc.domain);
                 g.writeStringField("channel", rc.channel);
                 optString(g, "final", rc.finalOutcome);
@@ -247,6 +248,8 @@ public final class JsonLines {
             if (e.deliveryId >= 0) g.writeNumberField("delivery_id", e.deliveryId);
             if (e.channel != null) g.writeStringField("channel", e.channel);
             if (e.address != null) g.writeStringField("address", e.address);
+            if (e.mailbox != null) g.writeStringField("mailbox", e.mailbox);
+            if (e.queue != null) g.writeStringField("queue", e.queue);
             if (e.outcome != null) g.writeStringField("outcome", e.outcome.json());
             if (e.mangled) g.writeBooleanField("mangled", true);
             if (e.text != null) g.writeStringField("text", e.text);

@@ -7,11 +7,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.impl.StreamFormatAdapter;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
-import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
 
 /**
- * Reads log files line by line (UTF-8; undecodable bytes become U+FFFD and are dead-lettered by
+ * Reads log files line by line ({@link NewlineLineFormat}: a line ends at {@code \n} only, so the
+ * lines read are what {@code wc -l} counts plus an unterminated last line; UTF-8; undecodable bytes become U+FFFD and are dead-lettered by
  * the parser; {@code .gz}/{@code .bz2}/{@code .xz} files are decompressed by their extension) and
  * tags every line with its file, its 1-based line number and the file's host ({@link HostRule}).
  *
@@ -21,7 +21,7 @@ import org.apache.flink.connector.file.src.util.RecordAndPosition;
 public final class LogLineFormat implements BulkFormat<RawLine, FileSourceSplit> {
     private static final long serialVersionUID = 1L;
 
-    private final StreamFormatAdapter<String> lines = new StreamFormatAdapter<>(new TextLineInputFormat());
+    private final StreamFormatAdapter<String> lines = new StreamFormatAdapter<>(new NewlineLineFormat());
     private final HostRule hostRule;
 
     public LogLineFormat(HostRule hostRule) {

@@ -45,8 +45,8 @@ class TimeoutsTest {
             MessageAlert al = stuck.get(0);
             assertEquals(100, al.msgId);
             assertEquals(Ev.HOST, al.host);
-            assertEquals(at(61 * MIN), al.atNanos);
-            assertEquals(61 * MIN, al.ageMillis);
+            assertEquals(at(60 * MIN), al.atNanos, "raised at the instant the host clock passed the threshold");
+            assertEquals(60 * MIN, al.ageMillis);
             assertEquals(HOUR, al.thresholdMillis);
             assertEquals(at(0), al.newNanos);
             assertEquals("alice@example.com", al.sender);
@@ -104,7 +104,7 @@ class TimeoutsTest {
             assertEquals(5, hung.get(0).deliveryId);
             assertEquals("prog-slow@example.com", hung.get(0).recipient);
             assertEquals("local", hung.get(0).channel);
-            assertEquals(31 * MIN - 10, hung.get(0).ageMillis);
+            assertEquals(30 * MIN, hung.get(0).ageMillis, "raised at the instant the host clock passed the threshold");
             assertEquals(30 * MIN, hung.get(0).thresholdMillis);
             assertEquals(1, p.stageA(EventType.HUNG_CHECK).size());
 
@@ -143,10 +143,11 @@ class TimeoutsTest {
                     start(1, 1, 400, "remote", "a@remote.example.net"), status(1, 0, 1),
                     result(2, 1, Outcome.DEFERRAL, DEFER), status(2, 0, 0),
                     newMsg(30 * MIN, 401), info(30 * MIN, 401, 100, "young@example.com", 2, 1),
-                    status(30 * MIN, 0, 0), // first scan here: nothing due yet; next no earlier than 60 min
-                    newMsg(75 * MIN, 402), end(75 * MIN, 402)); // clock 75 min: 400 is due
-            assertEquals(1, p.alerts("stuck_message").size());
-            p.feed(status(100 * MIN, 0, 0)); // the host's last line: 401 is 70 min old, the scan waits
+                    status(30 * MIN, 0, 0),
+                    newMsg(75 * MIN, 402), end(75 * MIN, 402));
+            // the host's last line: 400 was due at 60 min and its scan instant (the next multiple of
+            // 30 min) has passed; 401 is 70 min old, but its scan instant lies after 100 min
+            p.feed(status(100 * MIN, 0, 0));
             assertEquals(1, p.alerts("stuck_message").size());
 
             p.endOfInput();
@@ -197,7 +198,7 @@ class TimeoutsTest {
             assertEquals(1, p.records.size());
             LifecycleRecord r = p.record(600);
             assertEquals(LifecycleStatus.ABANDONED, r.status);
-            assertEquals(at(8 * DAY + 1), r.asOfNanos);
+            assertEquals(at(8 * DAY), r.asOfNanos, "evicted at the instant the host clock passed the maximum open age");
             assertEquals(Resolution.OPEN, p.alerts("stuck_resolved").get(0).resolution);
             assertEquals(Resolution.OPEN, p.alerts("hung_resolved").get(0).resolution);
             assertEquals(0, p.stageAKeysWith("openMessages"));

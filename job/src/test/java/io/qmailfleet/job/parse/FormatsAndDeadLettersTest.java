@@ -181,7 +181,7 @@ class FormatsAndDeadLettersTest {
         assertEquals(nanos("2026-12-31T23:59:58Z"), ok(p, "Dec 31 23:59:58 mail qmail: end msg 1", null).tsNanos);
         ok(p, "Dec 31 23:59:58 mail qmail: 1798761598.000000 status: exiting", null); // 2026-12-31T23:59:58Z
         assertEquals(nanos("2027-01-01T00:00:03Z"), ok(p, "Jan  1 00:00:03 mail qmail: end msg 2", null).tsNanos);
-        assertEquals(1798761598_000000000L, p.lastStampNanos());
+        assertEquals(1798761598_000000000L, p.lastStampNanos("mail"));
     }
 
     @Test

@@ -133,7 +133,7 @@ class ParserFuzzTest {
         QmailLineParser copy = roundTrip(p);
         QmailEvent e = copy.parse(new RawLine("{\"host\":\"h\",\"message\":\"1795550799.534679 new msg 6\"}", null, "o", 2)).event;
         assertEquals(6, e.msgId);
-        assertEquals(1795550799_534679000L, copy.lastStampNanos());
+        assertEquals(1795550799_534679000L, copy.lastStampNanos("h"));
         assertNotNull(roundTrip(new ParseFunction(new ParserConfig())));
     }
 
