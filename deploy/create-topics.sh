@@ -25,7 +25,7 @@
 #                 job (RECORD_TOO_LARGE) and never sent.
 # Retention (time-based, from the record timestamps above, so it counts from arrival/writing):
 #   input 7 days (LINES_RETENTION_MS): a replay or backfill can go back a week;
-#   lifecycles, alerts, dead-letters, late, senders, recipients, domains, hosts 7 days (OUTPUT_RETENTION_MS); events 3 days (EVENTS_RETENTION_MS),
+#   lifecycles, message-alerts, alerts, dead-letters, late, senders, recipients, domains, hosts 7 days (OUTPUT_RETENTION_MS); events 3 days (EVENTS_RETENTION_MS),
 #   the largest output, one record per line.
 # DRY_RUN=1 prints the commands instead of running them.
 set -euo pipefail
@@ -61,7 +61,7 @@ topic "${PREFIX}lines" cleanup.policy=delete message.timestamp.type=LogAppendTim
   "max.message.bytes=${LINES_MAX_MESSAGE_BYTES}" "retention.ms=${LINES_RETENTION_MS}"
 # one topic per output of the job (io.qmailfleet.job.sink.Outputs.ALL), plus the input above
 # (senders recipients domains hosts: keyed by [key, window start], a later record replaces an earlier one)
-for t in lifecycles alerts dead-letters events late host-events hops senders recipients domains hosts; do
+for t in lifecycles message-alerts dead-letters events late host-events hops senders recipients domains hosts alerts; do
   retention="$OUTPUT_RETENTION_MS"
   [ "$t" = events ] && retention="$EVENTS_RETENTION_MS"
   topic "${PREFIX}${t}" cleanup.policy=delete message.timestamp.type=CreateTime \

@@ -2,7 +2,7 @@
 # End-to-end check of the cluster job jar on a real standalone Flink 2.2.1 session cluster
 # (a JobManager JVM and a TaskManager JVM, see deploy/local-cluster.sh):
 #   1. samples/fleet (multilog), hashmap state, --stuck-after 60s:
-#      539 life cycles, 4547 events, 0 dead letters, some alerts
+#      539 life cycles, 4547 events, 0 dead letters, some message alerts
 #   2. samples/syslog/maillog with --state-backend rocksdb: 539 life cycles
 #   3. samples/fleet submitted detached (flink run -d): the job finishes, 539 life cycles
 #   4. kill -9 of the TaskManager: `local-cluster.sh start` replaces it and keeps its log;
@@ -81,8 +81,8 @@ expect "run 1 lifecycles lines" "$(count "$OUT1/lifecycles")" 539
 expect "run 1 events lines" "$(count "$OUT1/events")" 4547
 expect "run 1 dead-letters lines" "$(count "$OUT1/dead-letters")" 0
 expect "run 1 host-events lines" "$(count "$OUT1/host-events")" 1430
-ALERTS="$(count "$OUT1/alerts")"
-if [[ "$ALERTS" =~ ^[0-9]+$ && "$ALERTS" -gt 0 ]]; then echo "  ok   run 1 alerts lines = $ALERTS (> 0)"; else fail "run 1 alerts lines = $ALERTS, expected > 0"; fi
+ALERTS="$(count "$OUT1/message-alerts")"
+if [[ "$ALERTS" =~ ^[0-9]+$ && "$ALERTS" -gt 0 ]]; then echo "  ok   run 1 message-alerts lines = $ALERTS (> 0)"; else fail "run 1 message-alerts lines = $ALERTS, expected > 0"; fi
 grep -q '^lines read 4547 = parsed 4547 + dead-lettered 0$' "$WORK/run1.txt" \
   && echo "  ok   run 1 accumulators came back to the client: lines read 4547 = parsed 4547 + dead-lettered 0" \
   || fail "run 1: no 'lines read 4547 = parsed 4547 + dead-lettered 0' in the client output"

@@ -7,6 +7,7 @@ import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.QmailEventTypeInfo;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Output;
@@ -23,7 +24,6 @@ import io.qmailfleet.job.trace.RelayHop;
 import io.qmailfleet.job.trace.RelayTrace;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -39,9 +39,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                  ├─ dead letters ▶ dead-letters
  *                                                  ├─ host events (status, alert:, warning:, tcpserver) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
- *                                                                                          ├─▶ alerts
+ *                                                                                          ├─▶ message-alerts
  *                                                                                          └─ relay trace ─┬─▶ hops
  *                                                                                                          └─▶ lifecycles (linked again)
+ *   host events (qmail-send) + message alerts ─ keyBy(host) ─▶ alert engine ─────────────────┬─▶ alerts (paging)
+ *   stats fleet records (domains, recipients, senders) ─ keyBy(key) ─▶ alert fleet rates ─┘
  * </pre>
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
@@ -58,6 +60,18 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  */
 public final class FleetPipeline {
     private FleetPipeline() {}
+
+    /**
+     * The job runs with Flink's object reuse on: records pass between chained operators without a
+     * copy. That is safe here because every operator emits records it does not change afterwards
+     * (the parser makes a new event per line, the host sequencer's outputs leave it over a network
+     * channel or into a sink's encoder, the lifecycle builder writes a record when it drops it
+     * from its state) and no operator keeps a record it received beyond the call (the encoders
+     * turn it into a string at once). Records that arrive over a network channel are always new
+     * objects. {@code ObjectReuseTest} runs the whole graph on the real capture with reuse on and
+     * off and compares every output.
+     */
+    public static final boolean OBJECT_REUSE = true;
 
     /** Accumulator: dead letters raised by the host sequencer, after their lines were parsed. */
     public static final String ACC_SEQUENCER_DEAD = "sequencer-dead-lettered";
@@ -129,6 +143,8 @@ public final class FleetPipeline {
         int sourceParallelism = lines.getParallelism();
         SingleOutputStreamOperator<QmailEvent> parsed = lines
                 .process(new ParseFunction(cfg.parser))
+                // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
+                .returns(QmailEventTypeInfo.INSTANCE)
                 .uid("parse").name("parse").setParallelism(sourceParallelism);
 
         // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
@@ -137,7 +153,7 @@ public final class FleetPipeline {
                 .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
                 // an operator, not a process function: it stamps every output with its line's log time
-                .transform("host sequencer", TypeInformation.of(QmailEvent.class), new HostSequencer(cfg.lifecycle))
+                .transform("host sequencer", QmailEventTypeInfo.INSTANCE, new HostSequencer(cfg.lifecycle))
                 .uid("host-sequencer");
 
         SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
@@ -169,15 +185,23 @@ public final class FleetPipeline {
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
         s.put(Outputs.LIFECYCLES, s.lifecycles.union(s.lifecycleUpdates));
-        s.put(Outputs.ALERTS, s.alerts);
+        s.put(Outputs.MESSAGE_ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
         s.put(Outputs.HOST_EVENTS, s.hostEvents);
         s.put(Outputs.HOPS, s.hops);
 
+        StatsStage.Streams st = null;
         if (cfg.stats.enabled) {
-            StatsStage.Streams st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
+            st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
             StatsOutputs.put(s, st);
         }
+        // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
+        // log with another order) and the per-message alerts; with the stats stage, the fleet-wide
+        // rate rules (domain trouble, sender spike) on its domain, recipient and sender records
+        DataStream<io.qmailfleet.job.alert.PageEvent> pages = io.qmailfleet.job.alert.AlertStage.build(
+                sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert);
+        if (st != null) pages = pages.union(io.qmailfleet.job.alert.AlertStage.fleetRatesOnStats(st.fleet, cfg.alert));
+        s.put(Outputs.ALERTS, pages);
         return s;
     }
 }

@@ -63,6 +63,7 @@ public final class JobConfig implements Serializable {
     public LifecycleConfig lifecycle = new LifecycleConfig();
     public RelayConfig relay = new RelayConfig();
     public StatsConfig stats = new StatsConfig();
+    public io.qmailfleet.job.alert.AlertConfig alert = new io.qmailfleet.job.alert.AlertConfig();
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -135,6 +136,7 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
         }
         c.stats = StatsOptions.config(c);
+        io.qmailfleet.job.alert.AlertOptions.config(c, c.alert, unbounded);
         return c;
     }
 }

@@ -130,7 +130,7 @@ public final class JobOptions {
                     + "s for live Kafka input")
             .help("checkpoints; output files and Kafka transactions commit at each: the latency of exactly-once output, alerts included");
     public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
-            .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's, else in memory")
+            .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's; an embedded run: a temporary folder")
             .help("where checkpoints are kept (file:///..., s3://...)");
     public static final JobOption<String> METRICS_PORT = JobOption.string("metrics-port", "PORT[-PORT]", null)
             .check(p -> p.matches("[0-9]{1,5}(-[0-9]{1,5})?"), "must be a port or a range like 9249-9259")
@@ -154,6 +154,7 @@ public final class JobOptions {
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT, LIVE_CLOCK_CAP),
+            io.qmailfleet.job.alert.AlertOptions.GROUP,
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
             io.qmailfleet.job.stats.StatsOptions.GROUP,
             io.qmailfleet.job.trace.RelayOptions.GROUP,

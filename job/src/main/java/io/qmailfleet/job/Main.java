@@ -26,7 +26,9 @@ import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -44,6 +46,13 @@ public final class Main {
         if (args.length > 0 && args[0].equals("trace")) {
             // `trace ...`: print a message's path through the fleet from a run's output files
             int rc = io.qmailfleet.job.trace.TraceCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err);
+            if (rc != 0) System.exit(rc);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("report")) {
+            // `report ...`: a run's outputs as a text report and an HTML page with charts
+            int rc = io.qmailfleet.job.report.ReportCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err);
             if (rc != 0) System.exit(rc);
             return;
@@ -174,6 +183,10 @@ public final class Main {
         Configuration conf = new Configuration();
         // every type on the wire is a POJO or a basic type: a Kryo fallback is a bug, so fail fast
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // chained operators hand records on without a serializer copy: no operator changes a
+        // record after emitting it or keeps one it received from a chained upstream (see
+        // FleetPipeline; ObjectReuseTest runs the whole graph both ways)
+        conf.set(PipelineOptions.OBJECT_REUSE, FleetPipeline.OBJECT_REUSE);
         if (cfg.given(JobOptions.STATE_BACKEND)) conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
         if (cfg.checkpointDir != null) conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir);
         if (cfg.maxParallelism > 0) conf.set(PipelineOptions.MAX_PARALLELISM, cfg.maxParallelism);
@@ -190,12 +203,31 @@ public final class Main {
             conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, beat.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : beat);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (env instanceof LocalStreamEnvironment && cfg.checkpointDir == null) {
+            // an embedded run without --checkpoint-dir: checkpoints in a temporary folder, not in
+            // the JobManager's memory, whose 5 MB per operator state a large backfill's aggregates
+            // outgrow (the job would then fail at every checkpoint)
+            Configuration local = new Configuration();
+            local.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, temporaryCheckpointDir().toUri().toString());
+            env.configure(local);
+        }
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
         boolean clusterCheckpoints = env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isPresent();
         if (cfg.given(JobOptions.CHECKPOINT_INTERVAL) || !clusterCheckpoints) {
             env.enableCheckpointing(cfg.checkpointInterval.toMillis());
         }
         return env;
+    }
+
+    /** A folder for an embedded run's checkpoints, removed when the JVM exits. */
+    private static Path temporaryCheckpointDir() {
+        try {
+            Path dir = Files.createTempDirectory("qmail-fleet-checkpoints-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> FileUtils.deleteDirectoryQuietly(dir.toFile())));
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a checkpoint folder (give --checkpoint-dir)", e);
+        }
     }
 
     /** The input's size in bytes, or -1 when a compressed file makes it unknown. */

@@ -43,6 +43,12 @@ final class RunSummary {
         ObjectNode root = JSON.createObjectNode();
         for (Map.Entry<String, Object> e : new TreeMap<>(r.getAllAccumulatorResults()).entrySet()) {
             if (e.getValue() instanceof Number) root.put(e.getKey(), ((Number) e.getValue()).longValue());
+            if (e.getValue() instanceof java.util.Collection) {
+                // e.g. alerts-open: the dedup keys of pages still firing at the end of a bounded input
+                var arr = root.putArray(e.getKey());
+                for (Object o : new java.util.TreeSet<>(((java.util.Collection<?>) e.getValue()).stream()
+                        .map(String::valueOf).toList())) arr.add(String.valueOf(o));
+            }
         }
         long dead = acc(r, ParseFunction.ACC_DEAD);
         long later = acc(r, FleetPipeline.ACC_SEQUENCER_DEAD);

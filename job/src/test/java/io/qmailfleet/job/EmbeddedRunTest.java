@@ -68,7 +68,7 @@ class EmbeddedRunTest {
 
         List<String> lifecycles = lines(out.resolve("lifecycles"));
         List<String> events = lines(out.resolve("events"));
-        List<String> alerts = lines(out.resolve("alerts"));
+        List<String> alerts = lines(out.resolve("message-alerts"));
         assertEquals(539, lifecycles.size());
         assertEquals(read, events.size());
         assertEquals(List.of(), lines(out.resolve("dead-letters")));

@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -48,6 +49,16 @@ class EnvironmentTest {
 
     private static JobConfig cfg(String... args) {
         return JobConfig.from(CliArgs.parse(args));
+    }
+
+    @Test
+    void anEmbeddedRunCheckpointsToAFolderNotToTheJobManagersMemory() {
+        StreamExecutionEnvironment env = Main.environment(cfg("--quiet"));
+        String dir = env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
+        assertTrue(dir != null && dir.startsWith("file:/"), "checkpoint folder: " + dir);
+        assertTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of(java.net.URI.create(dir))), dir);
+        assertEquals("file:///mine", Main.environment(cfg("--quiet", "--checkpoint-dir", "file:///mine"))
+                .getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
     }
 
     @Test

@@ -280,6 +280,7 @@ class KafkaClockSkewTest {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         // the 2 MB line: a shipper must allow records as large as the input topic does
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(8 << 20));

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -241,17 +242,34 @@ class KafkaEndToEndTest {
         assertEquals(parsed, out.get("events").size());
         assertEquals(Map.of("mail", SYSLOG_LINES, "mail-a", MULTILOG_LINES), eventsPerHost);
 
-        // lines in order per partition: nothing late; alerts valid and keyed by host
+        // lines in order per partition: nothing late; message alerts valid and keyed by host
         assertEquals(List.of(), out.get("late").stream().map(KafkaEndToEndTest::value).toList());
         JsonSchema alertSchema = Schemas.load("message-alert.schema.json");
-        for (ConsumerRecord<byte[], byte[]> r : out.get("alerts")) {
+        for (ConsumerRecord<byte[], byte[]> r : out.get("message-alerts")) {
             String json = value(r);
             assertEquals(Set.of(), Schemas.validate(alertSchema, json), json);
             assertEquals(JSON.readTree(json).get("host").asText(), key(r));
         }
-        Map<String, Long> alertsPerHost = out.get("alerts").stream()
+        Map<String, Long> alertsPerHost = out.get("message-alerts").stream()
                 .collect(Collectors.groupingBy(KafkaEndToEndTest::key, Collectors.counting()));
         assertEquals(alertsPerHost.get("mail-a"), alertsPerHost.get("mail"), "both copies of the log alert alike");
+
+        // the paging stream: valid, keyed by dedup key; each copy of the log pages its three alert: lines
+        JsonSchema pageSchema = Schemas.load("page-event.schema.json");
+        Map<String, Set<String>> triggersPerHost = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : out.get("alerts")) {
+            String json = value(r);
+            assertEquals(Set.of(), Schemas.validate(pageSchema, json), json);
+            JsonNode n = JSON.readTree(json);
+            assertEquals(n.get("dedup_key").asText(), key(r));
+            if (n.get("event_action").asText().equals("trigger")) {
+                triggersPerHost.computeIfAbsent(n.get("payload").get("source").asText(), h -> new TreeSet<>())
+                        .add(n.get("dedup_key").asText().replaceFirst(":mail(-a)?:", ":"));
+            }
+        }
+        Set<String> three = Set.of("qmail_alert:unable-to-reread-control-locals",
+                "qmail_alert:unable-to-reread-control-virtualdomains", "qmail_alert:oh-no-lost-spawn-connection-dying");
+        assertEquals(Map.of("mail", three, "mail-a", three), triggersPerHost);
     }
 
     private static void assertDeadLetter(JsonNode d, RecordMetadata md, String host, String raw) {
@@ -330,6 +348,7 @@ class KafkaEndToEndTest {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }

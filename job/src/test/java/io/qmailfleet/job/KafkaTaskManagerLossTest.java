@@ -166,7 +166,7 @@ class KafkaTaskManagerLossTest {
     private static void createTopics(String input, String... prefixes) throws Exception {
         List<NewTopic> topics = new ArrayList<>(List.of(new NewTopic(input, 2, (short) 1)));
         for (String p : prefixes) {
-            for (String name : List.of("lifecycles", "alerts", "dead-letters", "events", "late")) {
+            for (String name : List.of("lifecycles", "message-alerts", "dead-letters", "events", "late")) {
                 topics.add(new NewTopic(p + name, 2, (short) 1));
             }
         }
@@ -180,6 +180,7 @@ class KafkaTaskManagerLossTest {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (String line : lines) {

@@ -1,5 +1,7 @@
 package io.qmailfleet.job;
 
+import io.qmailfleet.job.parse.Tai64n;
+import io.qmailfleet.job.testutil.TestBroker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.model.RawLine;
@@ -31,7 +33,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A live exactly-once job on Kafka, fed one message at a time by hosts that log nothing else in
@@ -42,7 +43,6 @@ import org.apache.kafka.common.test.TestKitNodes;
  * qmail-send would stamp them; after each message its host is silent until its next one.
  */
 final class LiveKafkaLatency implements AutoCloseable {
-    private static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KafkaClusterTestKit kafka;
@@ -56,23 +56,12 @@ final class LiveKafkaLatency implements AutoCloseable {
     private final Map<String, Long> seen = new HashMap<>();
 
     LiveKafkaLatency(String name) throws Exception {
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
-        kafka = new KafkaClusterTestKit.Builder(nodes)
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = TestBroker.start();
         bootstrap = kafka.bootstrapServers();
         input = name + ".lines";
         prefix = name + ".";
         List<NewTopic> topics = new ArrayList<>(List.of(new NewTopic(input, 3, (short) 1)));
-        for (String o : List.of("lifecycles", "alerts", "dead-letters", "events", "late")) {
+        for (String o : io.qmailfleet.job.sink.Outputs.ALL.stream().map(io.qmailfleet.job.sink.Output::name).toList()) {
             topics.add(new NewTopic(prefix + o, 1, (short) 1));
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -82,6 +71,7 @@ final class LiveKafkaLatency implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        TestBroker.patient(p);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         Properties c = new Properties();
@@ -113,10 +103,7 @@ final class LiveKafkaLatency implements AutoCloseable {
 
     /** One multilog line stamped now. */
     private static String line(String text) {
-        long nowNanos = System.currentTimeMillis() * 1_000_000L;
-        long secs = Math.floorDiv(nowNanos, 1_000_000_000L);
-        long nanos = Math.floorMod(nowNanos, 1_000_000_000L);
-        return String.format("@%016x%08x %s", TAI64_UNIX_EPOCH + secs, nanos, text);
+        return Tai64n.label(System.currentTimeMillis() * 1_000_000L) + " " + text;
     }
 
     private void send(String host, String text) throws Exception {

@@ -68,7 +68,7 @@ class LocalJarIT {
                 tmp.resolve("o").toString(), "--events", "false", "--stuck-after", "60s");
         assertTrue(printed.contains("lines read 4527 = parsed 4527 + dead-lettered 0"), printed);
         assertEquals(539, count(tmp.resolve("o/lifecycles")));
-        assertTrue(count(tmp.resolve("o/alerts")) > 0, "stuck alerts for the queue-lifetime messages");
+        assertTrue(count(tmp.resolve("o/message-alerts")) > 0, "stuck alerts for the queue-lifetime messages");
         assertTrue(!Files.exists(tmp.resolve("o/events")) || count(tmp.resolve("o/events")) == 0);
     }
 

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A per-message alert event for the alert stage and on-call paging: a message stuck in the queue,
- * a delivery that hangs, and their resolutions. Written to the {@code alerts} output
+ * a delivery that hangs, and their resolutions. Written to the {@code message-alerts} output
  * (schemas/message-alert.schema.json).
  */
 public class MessageAlert {

@@ -8,6 +8,10 @@ import java.util.Objects;
  * <p>A single flat Flink POJO for every kind (see {@link #type}): flat public fields serialize
  * fast with Flink's PojoSerializer and never fall back to Kryo. Fields that do not apply to a kind
  * keep their "unset" value: -1 for numbers, null for objects.
+ *
+ * <p>Between tasks it travels in the compact form of {@link QmailEventSerializer} (streams typed
+ * {@link QmailEventTypeInfo}); a new field must be added there too (its round-trip test fails
+ * otherwise).
  */
 public class QmailEvent {
     // ---- every event

@@ -1,6 +1,5 @@
 package io.qmailfleet.job.sink;
 
-import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -25,13 +24,18 @@ public final class FileOutputs implements PipelineSinks {
     public <T> void write(Output<T> output, DataStream<T> stream) {
         String name = output.name();
         FileSink<String> sink = FileSink
-                .forRowFormat(new Path(baseDir, name), new SimpleStringEncoder<String>("UTF-8"))
+                // a bulk format only to buffer the lines (see JsonLinesFileWriter); it rolls on
+                // checkpoints exactly as the row format did
+                .forBulkFormat(new Path(baseDir, name), JsonLinesFileWriter.factory())
                 .withBucketAssigner(new BasePathBucketAssigner<>())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
                 .build();
+        // the encoder and the writer run at the parallelism of the stream they write, so they chain
+        // to the operator that makes the records: no record is serialized to reach its encoder
+        int parallelism = stream.getParallelism();
         stream.map(new OutputCounter<T, String>(output.counter(), output.json())).returns(String.class)
-                .uid("json-" + name).name("json " + name)
-                .sinkTo(sink).uid("file-" + name).name("file " + name);
+                .uid("json-" + name).name("json " + name).setParallelism(parallelism)
+                .sinkTo(sink).uid("file-" + name).name("file " + name).setParallelism(parallelism);
     }
 }

@@ -1,19 +1,16 @@
 package io.qmailfleet.job.sink;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.DeadLetter;
+import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.LogFormat;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.MessageRef;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
 import io.qmailfleet.job.model.RelayRef;
 import io.qmailfleet.job.trace.RelayHop;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -24,9 +21,19 @@ import java.util.Locale;
  * The shapes are documented as JSON Schemas in {@code schemas/}.
  */
 public final class JsonLines {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    /** One reused writer per thread: a record costs its final string and nothing per field. */
+    private static final ThreadLocal<JsonText> WRITER = ThreadLocal.withInitial(JsonText::new);
+
+    private static final String[] TYPE_NAMES = lowerCaseNames(EventType.values());
+    private static final String[] FORMAT_NAMES = lowerCaseNames(LogFormat.values());
 
     private JsonLines() {}
+
+    private static String[] lowerCaseNames(Enum<?>[] values) {
+        String[] names = new String[values.length];
+        for (Enum<?> v : values) names[v.ordinal()] = v.name().toLowerCase(Locale.ROOT);
+        return names;
+    }
 
     /** ISO 8601 UTC text of an epoch-nanosecond time; null for -1 (unknown). */
     public static String iso(long epochNanos) {
@@ -36,175 +43,171 @@ public final class JsonLines {
     }
 
     private interface Body {
-        void write(JsonGenerator g) throws IOException;
+        void write(JsonText g);
     }
 
     private static String json(Body body) {
-        StringWriter w = new StringWriter(256);
-        try (JsonGenerator g = FACTORY.createGenerator(w)) {
-            g.writeStartObject();
-            body.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return w.toString();
+        JsonText g = WRITER.get();
+        g.reset();
+        g.startObject();
+        body.write(g);
+        g.endObject();
+        return g.toString();
     }
 
-    private static void time(JsonGenerator g, String name, long nanos) throws IOException {
-        String s = iso(nanos);
-        if (s == null) g.writeNullField(name);
-        else g.writeStringField(name, s);
+    private static void time(JsonText g, String name, long nanos) {
+        if (nanos < 0) g.nullField(name);
+        else g.timeField(name, nanos);
     }
 
-    private static void optNumber(JsonGenerator g, String name, long v) throws IOException {
-        if (v < 0) g.writeNullField(name);
-        else g.writeNumberField(name, v);
+    private static void optNumber(JsonText g, String name, long v) {
+        if (v < 0) g.nullField(name);
+        else g.numberField(name, v);
     }
 
-    private static void optString(JsonGenerator g, String name, String v) throws IOException {
-        if (v == null) g.writeNullField(name);
-        else g.writeStringField(name, v);
+    private static void optString(JsonText g, String name, String v) {
+        if (v == null) g.nullField(name);
+        else g.stringField(name, v);
     }
 
     public static String lifecycle(LifecycleRecord r) {
         return json(g -> {
-            g.writeStringField("record", "lifecycle");
-            g.writeStringField("host", r.host);
-            g.writeNumberField("msg_id", r.msgId);
-            g.writeNumberField("run", Math.max(r.run, 0));
-            g.writeStringField("status", r.status.json());
-            g.writeBooleanField("partial", r.partial);
+            g.plainField("record", "lifecycle");
+            g.stringField("host", r.host);
+            g.numberField("msg_id", r.msgId);
+            g.numberField("run", Math.max(r.run, 0));
+            g.stringField("status", r.status.json());
+            g.booleanField("partial", r.partial);
             time(g, "new", r.newNanos);
             time(g, "info", r.infoNanos);
             time(g, "end", r.endNanos);
-            if (r.newNanos >= 0 && r.endNanos >= 0) g.writeNumberField("queue_ms", (r.endNanos - r.newNanos) / 1_000_000L);
-            else g.writeNullField("queue_ms");
+            if (r.newNanos >= 0 && r.endNanos >= 0) g.numberField("queue_ms", (r.endNanos - r.newNanos) / 1_000_000L);
+            else g.nullField("queue_ms");
             optNumber(g, "bytes", r.bytes);
             optString(g, "sender", r.sender);
             optString(g, "sender_kind", r.senderKind);
             optNumber(g, "qp", r.qp);
             optNumber(g, "uid", r.uid);
             recipients(g, r.recipients);
-            g.writeObjectFieldStart("counts");
-            g.writeNumberField("success", r.successes);
-            g.writeNumberField("deferral", r.deferrals);
-            g.writeNumberField("failure", r.failures);
-            g.writeNumberField("interrupted", r.interrupted);
-            g.writeEndObject();
+            g.objectField("counts");
+            g.numberField("success", r.successes);
+            g.numberField("deferral", r.deferrals);
+            g.numberField("failure", r.failures);
+            g.numberField("interrupted", r.interrupted);
+            g.endObject();
             optNumber(g, "bounce_qp", r.bounceQp);
-            g.writeBooleanField("triple_bounce_discarded", r.tripleBounceDiscarded);
+            g.booleanField("triple_bounce_discarded", r.tripleBounceDiscarded);
             ref(g, "bounce_of", r.bounceOf);
             ref(g, "forward_of", r.forwardOf);
             time(g, "as_of", r.asOfNanos);
-            g.writeBooleanField("was_stuck", r.wasStuck);
+            g.booleanField("was_stuck", r.wasStuck);
             relayRef(g, "relayed_from", r.relayedFrom);
-            if (r.relayUpdate) g.writeBooleanField("relay_update", true);
+            if (r.relayUpdate) g.booleanField("relay_update", true);
         });
     }
 
-    private static void relayRef(JsonGenerator g, String name, RelayRef ref) throws IOException {
+    private static void relayRef(JsonText g, String name, RelayRef ref) {
         if (ref == null) {
-            g.writeNullField(name);
+            g.nullField(name);
             return;
         }
-        g.writeObjectFieldStart(name);
-        g.writeStringField("host", ref.host);
-        g.writeNumberField("msg_id", ref.msgId);
+        g.objectField(name);
+        g.stringField("host", ref.host);
+        g.numberField("msg_id", ref.msgId);
         time(g, "new", ref.birthNanos);
         optNumber(g, "qp", ref.qp);
-        if (ref.deliveryId >= 0) g.writeNumberField("delivery_id", ref.deliveryId);
-        if (ref.deliveryRun >= 0) g.writeNumberField("delivery_run", ref.deliveryRun);
-        if (ref.recipient != null) g.writeStringField("recipient", ref.recipient);
-        g.writeEndObject();
+        if (ref.deliveryId >= 0) g.numberField("delivery_id", ref.deliveryId);
+        if (ref.deliveryRun >= 0) g.numberField("delivery_run", ref.deliveryRun);
+        if (ref.recipient != null) g.stringField("recipient", ref.recipient);
+        g.endObject();
     }
 
     /** One relay hop (schemas/hop.schema.json). */
     public static String hop(RelayHop h) {
         return json(g -> {
-            g.writeStringField("record", "hop");
-            g.writeObjectFieldStart("from");
-            g.writeStringField("host", h.fromHost);
-            g.writeNumberField("msg_id", h.fromMsgId);
+            g.plainField("record", "hop");
+            g.objectField("from");
+            g.stringField("host", h.fromHost);
+            g.numberField("msg_id", h.fromMsgId);
             time(g, "new", h.fromNewNanos);
             optString(g, "sender", h.fromSender);
             optNumber(g, "delivery_id", h.deliveryId);
-            g.writeNumberField("run", Math.max(h.deliveryRun, 0));
-            g.writeStringField("recipient", h.recipient);
-            g.writeStringField("remote_ip", h.remoteIp);
+            g.numberField("run", Math.max(h.deliveryRun, 0));
+            g.stringField("recipient", h.recipient);
+            g.stringField("remote_ip", h.remoteIp);
             time(g, "attempt_start", h.attemptStartNanos);
             time(g, "attempt_end", h.attemptEndNanos);
-            g.writeEndObject();
-            g.writeObjectFieldStart("to");
-            g.writeStringField("host", h.toHost);
-            g.writeNumberField("msg_id", h.toMsgId);
+            g.endObject();
+            g.objectField("to");
+            g.stringField("host", h.toHost);
+            g.numberField("msg_id", h.toMsgId);
             time(g, "new", h.toNewNanos);
             time(g, "info", h.toInfoNanos);
             time(g, "end", h.toEndNanos);
             optString(g, "status", h.toStatus);
-            g.writeEndObject();
-            g.writeNumberField("qp", h.qp);
+            g.endObject();
+            g.numberField("qp", h.qp);
             time(g, "reported_time", h.reportedSeconds * 1_000_000_000L);
             long d = h.delayNanos();
-            if (h.attemptStartNanos >= 0 && h.toEndNanos >= 0) g.writeNumberField("delay_ms", Math.floorDiv(d, 1_000_000L));
-            else g.writeNullField("delay_ms");
+            if (h.attemptStartNanos >= 0 && h.toEndNanos >= 0) g.numberField("delay_ms", Math.floorDiv(d, 1_000_000L));
+            else g.nullField("delay_ms");
             long ahead = h.receiverClockAheadSeconds();
-            if (ahead == Long.MIN_VALUE) g.writeNullField("receiver_clock_ahead_s");
-            else g.writeNumberField("receiver_clock_ahead_s", ahead);
+            if (ahead == Long.MIN_VALUE) g.nullField("receiver_clock_ahead_s");
+            else g.numberField("receiver_clock_ahead_s", ahead);
         });
     }
 
-    private static void ref(JsonGenerator g, String name, MessageRef ref) throws IOException {
+    private static void ref(JsonText g, String name, MessageRef ref) {
         if (ref == null) {
-            g.writeNullField(name);
+            g.nullField(name);
             return;
         }
-        g.writeObjectFieldStart(name);
-        g.writeNumberField("msg_id", ref.msgId);
+        g.objectField(name);
+        g.numberField("msg_id", ref.msgId);
         time(g, "new", ref.birthNanos);
         optNumber(g, "qp", ref.qp);
-        if (ref.recipient != null) g.writeStringField("recipient", ref.recipient);
-        g.writeEndObject();
+        if (ref.recipient != null) g.stringField("recipient", ref.recipient);
+        g.endObject();
     }
 
-    private static void recipients(JsonGenerator g, List<Recipient> recipients) throws IOException {
-        g.writeArrayFieldStart("recipients");
+    private static void recipients(JsonText g, List<Recipient> recipients) {
+        g.arrayField("recipients");
         if (recipients != null) {
             for (Recipient rc : recipients) {
-                g.writeStartObject();
-                g.writeStringField("address", rc.address);
-                g.writeStringField("mailbox", rc.mailbox == null ? rc.address : rc.mailbox);
-                g.writeStringField("domain", rc.domain == null ? "" : rc.domain);
-                g.writeStringField("channel", rc.channel);
+                g.startObject();
+                g.stringField("address", rc.address);
+                g.stringField("mailbox", rc.mailbox == null ? rc.address : rc.mailbox);
+                g.stringField("domain", rc.domain == null ? "" : rc.domain);
+                g.stringField("channel", rc.channel);
                 optString(g, "final", rc.finalOutcome);
                 optNumber(g, "forward_qp", rc.forwardQp);
-                g.writeArrayFieldStart("attempts");
+                g.arrayField("attempts");
                 for (Attempt a : rc.attempts) {
-                    g.writeStartObject();
+                    g.startObject();
                     optNumber(g, "delivery_id", a.deliveryId);
-                    g.writeNumberField("run", Math.max(a.run, 0));
+                    g.numberField("run", Math.max(a.run, 0));
                     time(g, "start", a.startNanos);
                     time(g, "end", a.endNanos);
                     optString(g, "outcome", a.outcome == null ? null : a.outcome.json());
                     optString(g, "report", a.report);
-                    if (a.mangled) g.writeBooleanField("mangled", true);
-                    if (a.hung) g.writeBooleanField("hung", true);
+                    if (a.mangled) g.booleanField("mangled", true);
+                    if (a.hung) g.booleanField("hung", true);
                     if (a.relayedTo != null) relayRef(g, "relayed_to", a.relayedTo);
-                    g.writeEndObject();
+                    g.endObject();
                 }
-                g.writeEndArray();
-                g.writeEndObject();
+                g.endArray();
+                g.endObject();
             }
         }
-        g.writeEndArray();
+        g.endArray();
     }
 
     public static String alert(MessageAlert a) {
         return json(g -> {
-            g.writeStringField("record", "message_alert");
-            g.writeStringField("kind", a.kind.json());
-            g.writeStringField("host", a.host);
-            g.writeNumberField("msg_id", a.msgId);
+            g.plainField("record", "message_alert");
+            g.stringField("kind", a.kind.json());
+            g.stringField("host", a.host);
+            g.numberField("msg_id", a.msgId);
             time(g, "new", a.newNanos);
             time(g, "at", a.atNanos);
             optNumber(g, "age_ms", a.ageMillis);
@@ -220,59 +223,59 @@ public final class JsonLines {
 
     public static String deadLetter(DeadLetter d) {
         return json(g -> {
-            g.writeStringField("record", "dead_letter");
-            g.writeStringField("stage", d.stage);
-            g.writeStringField("reason", d.reason == null ? "UNRECOGNISED" : d.reason.name());
+            g.plainField("record", "dead_letter");
+            g.stringField("stage", d.stage);
+            g.stringField("reason", d.reason == null ? "UNRECOGNISED" : d.reason.name());
             optString(g, "detail", d.detail);
             optString(g, "host", d.host);
             optString(g, "origin", d.origin);
             optNumber(g, "position", d.position);
             time(g, "ts", d.tsNanos);
-            g.writeStringField("raw", d.raw == null ? "" : d.raw);
-            g.writeNumberField("raw_length", d.rawLength);
-            g.writeBooleanField("truncated", d.truncated);
+            g.stringField("raw", d.raw == null ? "" : d.raw);
+            g.numberField("raw_length", d.rawLength);
+            g.booleanField("truncated", d.truncated);
         });
     }
 
     public static String event(QmailEvent e) {
         return json(g -> {
-            g.writeStringField("record", "event");
-            g.writeStringField("type", e.type.name().toLowerCase(Locale.ROOT));
-            g.writeStringField("host", e.host);
+            g.plainField("record", "event");
+            g.plainField("type", TYPE_NAMES[e.type.ordinal()]);
+            g.stringField("host", e.host);
             time(g, "ts", e.tsNanos);
-            if (e.format != null) g.writeStringField("format", e.format.name().toLowerCase(Locale.ROOT));
-            if (e.origin != null) g.writeStringField("origin", e.origin);
-            if (e.position >= 0) g.writeNumberField("position", e.position);
-            if (e.run >= 0) g.writeNumberField("run", e.run);
-            if (e.msgId >= 0) g.writeNumberField("msg_id", e.msgId);
-            if (e.deliveryId >= 0) g.writeNumberField("delivery_id", e.deliveryId);
-            if (e.channel != null) g.writeStringField("channel", e.channel);
-            if (e.address != null) g.writeStringField("address", e.address);
-            if (e.mailbox != null) g.writeStringField("mailbox", e.mailbox);
-            if (e.queue != null) g.writeStringField("queue", e.queue);
-            if (e.outcome != null) g.writeStringField("outcome", e.outcome.json());
-            if (e.mangled) g.writeBooleanField("mangled", true);
-            if (e.text != null) g.writeStringField("text", e.text);
-            if (e.bytes >= 0) g.writeNumberField("bytes", e.bytes);
-            if (e.qp >= 0) g.writeNumberField("qp", e.qp);
-            if (e.uid >= 0) g.writeNumberField("uid", e.uid);
+            if (e.format != null) g.plainField("format", FORMAT_NAMES[e.format.ordinal()]);
+            if (e.origin != null) g.stringField("origin", e.origin);
+            if (e.position >= 0) g.numberField("position", e.position);
+            if (e.run >= 0) g.numberField("run", e.run);
+            if (e.msgId >= 0) g.numberField("msg_id", e.msgId);
+            if (e.deliveryId >= 0) g.numberField("delivery_id", e.deliveryId);
+            if (e.channel != null) g.stringField("channel", e.channel);
+            if (e.address != null) g.stringField("address", e.address);
+            if (e.mailbox != null) g.stringField("mailbox", e.mailbox);
+            if (e.queue != null) g.stringField("queue", e.queue);
+            if (e.outcome != null) g.stringField("outcome", e.outcome.json());
+            if (e.mangled) g.booleanField("mangled", true);
+            if (e.text != null) g.stringField("text", e.text);
+            if (e.bytes >= 0) g.numberField("bytes", e.bytes);
+            if (e.qp >= 0) g.numberField("qp", e.qp);
+            if (e.uid >= 0) g.numberField("uid", e.uid);
             if (e.localUsed >= 0) {
-                g.writeNumberField("local_used", e.localUsed);
-                g.writeNumberField("local_max", e.localMax);
-                g.writeNumberField("remote_used", e.remoteUsed);
-                g.writeNumberField("remote_max", e.remoteMax);
-                g.writeBooleanField("exitasap", e.exitasap);
+                g.numberField("local_used", e.localUsed);
+                g.numberField("local_max", e.localMax);
+                g.numberField("remote_used", e.remoteUsed);
+                g.numberField("remote_max", e.remoteMax);
+                g.booleanField("exitasap", e.exitasap);
             }
-            if (e.pid >= 0) g.writeNumberField("pid", e.pid);
-            if (e.count >= 0) g.writeNumberField("count", e.count);
-            if (e.limit >= 0) g.writeNumberField("limit", e.limit);
-            if (e.program != null) g.writeStringField("program", e.program);
+            if (e.pid >= 0) g.numberField("pid", e.pid);
+            if (e.count >= 0) g.numberField("count", e.count);
+            if (e.limit >= 0) g.numberField("limit", e.limit);
+            if (e.program != null) g.stringField("program", e.program);
             if (e.startNanos >= 0) time(g, "start", e.startNanos);
             if (e.linkKind != null) {
-                g.writeStringField("link_kind", e.linkKind.json());
-                g.writeNumberField("link_msg_id", e.linkMsgId);
+                g.stringField("link_kind", e.linkKind.json());
+                g.numberField("link_msg_id", e.linkMsgId);
                 time(g, "link_new", e.linkBirthNanos);
-                if (e.linkRecipient != null) g.writeStringField("link_recipient", e.linkRecipient);
+                if (e.linkRecipient != null) g.stringField("link_recipient", e.linkRecipient);
             }
         });
     }

@@ -35,7 +35,7 @@ public final class Outputs {
             JsonLines::deadLetter, d -> d.host);
     public static final Output<LifecycleRecord> LIFECYCLES = new Output<>("lifecycles", LifecycleRecord.class,
             "lifecycle.schema.json", "one record per message life cycle", JsonLines::lifecycle, r -> r.host);
-    public static final Output<MessageAlert> ALERTS = new Output<>("alerts", MessageAlert.class,
+    public static final Output<MessageAlert> MESSAGE_ALERTS = new Output<>("message-alerts", MessageAlert.class,
             "message-alert.schema.json", "stuck-message and hung-delivery alerts and their resolutions",
             JsonLines::alert, a -> a.host);
     public static final Output<QmailEvent> LATE = new Output<>("late", QmailEvent.class, "event.schema.json",
@@ -44,12 +44,17 @@ public final class Outputs {
             "event.schema.json", "qmail-send status, alert: and warning: lines, restarts, tcpserver and other programs' lines",
             JsonLines::event, e -> e.host, JobOptions.HOST_EVENTS);
 
+    public static final Output<io.qmailfleet.job.alert.PageEvent> ALERTS = new Output<>("alerts",
+            io.qmailfleet.job.alert.PageEvent.class, "page-event.schema.json",
+            "the paging stream: PagerDuty Events v2 events (trigger and resolve), keyed by dedup key",
+            io.qmailfleet.job.alert.PageJson::page, p -> p.dedupKey);
+
     public static final Output<RelayHop> HOPS = new Output<>("hops", RelayHop.class, "hop.schema.json",
             "one record per relay hop between two hosts of the job", JsonLines::hop, h -> h.fromHost);
 
     /** Every output, in the order the summary lists them. */
-    public static final List<Output<?>> ALL = List.of(EVENTS, DEAD_LETTERS, LIFECYCLES, ALERTS, LATE, HOST_EVENTS, HOPS,
-            StatsOutputs.SENDERS, StatsOutputs.RECIPIENTS, StatsOutputs.DOMAINS, StatsOutputs.HOSTS);
+    public static final List<Output<?>> ALL = List.of(EVENTS, DEAD_LETTERS, LIFECYCLES, MESSAGE_ALERTS, LATE, HOST_EVENTS, HOPS,
+            StatsOutputs.SENDERS, StatsOutputs.RECIPIENTS, StatsOutputs.DOMAINS, StatsOutputs.HOSTS, ALERTS);
 
     /** The one place where outputs meet sinks: every enabled output's stream goes to {@code sinks}. */
     public static void attach(FleetPipeline.Streams streams, JobConfig cfg, PipelineSinks sinks) {

@@ -28,9 +28,10 @@ public final class CollectingSinks implements PipelineSinks {
     public List<QmailEvent> events() { return of(Outputs.EVENTS); }
     public List<DeadLetter> deadLetters() { return of(Outputs.DEAD_LETTERS); }
     public List<LifecycleRecord> lifecycles() { return of(Outputs.LIFECYCLES); }
-    public List<MessageAlert> alerts() { return of(Outputs.ALERTS); }
+    public List<MessageAlert> alerts() { return of(Outputs.MESSAGE_ALERTS); }
     public List<QmailEvent> late() { return of(Outputs.LATE); }
     public List<QmailEvent> hostEvents() { return of(Outputs.HOST_EVENTS); }
+    public List<io.qmailfleet.job.alert.PageEvent> pages() { return of(Outputs.ALERTS); }
 
     /** The stats records of one output ({@code senders}, {@code recipients}, {@code domains}, {@code hosts}). */
     public List<io.qmailfleet.job.model.StatsRecord> stats(String output) {

@@ -28,10 +28,17 @@ public final class PipelineRunner {
     }
 
     public static StreamExecutionEnvironment env(int parallelism, String stateBackend) {
+        return env(parallelism, stateBackend, FleetPipeline.OBJECT_REUSE);
+    }
+
+    /** As the job runs, but with Flink's object reuse as given. */
+    public static StreamExecutionEnvironment env(int parallelism, String stateBackend, boolean objectReuse) {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
         // every record type must be a POJO or basic type: a Kryo fallback fails the job
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // as the job runs (Main.environment)
+        conf.set(PipelineOptions.OBJECT_REUSE, objectReuse);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(parallelism);
         return env;
@@ -39,7 +46,12 @@ public final class PipelineRunner {
 
     /** The job's own file source over {@code cfg.inputs}, into collecting sinks. */
     public static CollectingSinks runFiles(JobConfig cfg, int parallelism) throws Exception {
-        StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend);
+        return runFiles(cfg, parallelism, FleetPipeline.OBJECT_REUSE);
+    }
+
+    /** The job's own file source over {@code cfg.inputs}, with Flink's object reuse as given. */
+    public static CollectingSinks runFiles(JobConfig cfg, int parallelism, boolean objectReuse) throws Exception {
+        StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend, objectReuse);
         CollectingSinks sinks = new CollectingSinks();
         FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
         env.execute("test on files");

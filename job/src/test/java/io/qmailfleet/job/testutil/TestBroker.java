@@ -1,5 +1,7 @@
 package io.qmailfleet.job.testutil;
 
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -11,6 +13,19 @@ import org.apache.kafka.common.test.TestKitNodes;
  */
 public final class TestBroker {
     private TestBroker() {}
+
+    /**
+     * Producer settings of the tests' own producers that keep them going on a slow machine: one
+     * request in flight (a retried batch can never overtake or be overtaken, so an idempotent
+     * producer cannot fall into OUT_OF_ORDER_SEQUENCE_NUMBER retries), and long request and
+     * delivery timeouts (a loaded broker answers late, it does not lose records).
+     */
+    public static Properties patient(Properties p) {
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
+        return p;
+    }
 
     /** Formats, starts and waits for a one-node cluster; the caller closes it. */
     public static KafkaClusterTestKit start() throws Exception {

@@ -1,5 +1,6 @@
 package io.qmailfleet.job.trace;
 
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.model.RawLine;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +24,6 @@ import java.util.Map;
  * </ul>
  */
 final class RelayFleetLogs {
-    static final long TAI64_UNIX_EPOCH = 4611686018427387914L;
     /** mx1's clock: 2026-11-24 20:14:11 UTC. */
     static final long A = 1_795_551_251L;
     /** mbox1's and mbox2's clock: a day ahead. */
@@ -35,7 +35,7 @@ final class RelayFleetLogs {
     static String ml(long base, long millis, String text) {
         long secs = base + millis / 1000;
         long nanos = (millis % 1000) * 1_000_000L;
-        return String.format("@%016x%08x %s", TAI64_UNIX_EPOCH + secs, nanos, text);
+        return Tai64n.label(secs, nanos) + " " + text;
     }
 
     private static final class Log {

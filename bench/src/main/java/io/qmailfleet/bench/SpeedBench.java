@@ -1,0 +1,225 @@
+package io.qmailfleet.bench;
+
+import io.qmailfleet.job.CliArgs;
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.Main;
+import io.qmailfleet.job.parse.ParseFunction;
+import io.qmailfleet.job.sink.Outputs;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
+
+/**
+ * The speed benchmark of the whole job: every case is one fresh JVM that runs the job exactly as the
+ * README's run command does (embedded Flink, files in, JSON-lines files out, default options apart
+ * from the ones named), so start-up and shut-down are part of the cost. For each case it prints
+ * the lines read, the life cycles and dead letters (a run is only counted when it is exact), wall
+ * time, lines/s, the process CPU time per line (all threads, start-up included, from the JVM's
+ * OperatingSystemMXBean), the job's own net runtime, the peak resident memory, and the machine's
+ * load average before and after the case.
+ *
+ * <pre>
+ * mvn -B -q -ntp package -DskipTests -pl bench -am
+ * java -cp bench/target/benchmarks.jar io.qmailfleet.bench.SpeedBench               # x300 and x3000, all cases
+ * java -cp bench/target/benchmarks.jar io.qmailfleet.bench.SpeedBench --sizes 20 --backends hashmap   # quick
+ * </pre>
+ *
+ * Options: {@code --sizes 300,3000} (copies of the capture's 4526 qmail-send lines, one host each
+ * unless {@code --hosts N}), {@code --backends hashmap,rocksdb}, {@code --events false,true},
+ * {@code --runs 1} (runs per case; the median is printed as well when more than one),
+ * {@code --heap 3g}, {@code --jfr DIR} (a Java Flight Recorder profile of each run into DIR),
+ * {@code --parallelism N} (default: the job's default), {@code --jvm-opts "..."} (more options for
+ * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
+ * generated; default a temporary folder, removed at the end).
+ */
+public final class SpeedBench {
+    private static final int CAPTURE_LINES = 4526;
+
+    public static void main(String[] args) throws Exception {
+        CliArgs a = CliArgs.parse(args);
+        List<Integer> sizes = ints(a.get("sizes", "300,3000"));
+        List<String> backends = List.of(a.get("backends", "hashmap,rocksdb").split(","));
+        List<String> events = List.of(a.get("events", "false,true").split(","));
+        int hosts = Integer.parseInt(a.get("hosts", "1"));
+        int runs = Integer.parseInt(a.get("runs", "1"));
+        String heap = a.get("heap", "3g");
+        String jfr = a.get("jfr", null);
+        String parallelism = a.get("parallelism", null);
+        List<String> jvmOpts = a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of();
+        boolean keep = a.has("work");
+        Path work = keep ? Files.createDirectories(Path.of(a.get("work", null))) : Files.createTempDirectory("qmail-speed");
+        System.out.printf("# SpeedBench: %d core(s), %s, java %s; every case is a fresh JVM (-Xmx%s) running the job as"
+                        + " the README does%n", Runtime.getRuntime().availableProcessors(), osName(),
+                System.getProperty("java.version"), heap);
+        System.out.println("# input\tlines\tbackend\tevents\trun\tlifecycles\tdead\twall_s\tlines/s\tcpu_us/line"
+                + "\tcpu_s\tnet_s\tnet_lines/s\tpeak_rss_mb\tload_before\tload_after");
+        try {
+            for (int size : sizes) {
+                Path fleet = work.resolve("fleet-x" + size + "-h" + hosts);
+                if (!Files.exists(fleet.resolve(".complete"))) {
+                    PipelineBench.makeFleet(CaptureFiles.multilogDir(), fleet, hosts, size);
+                    Files.writeString(fleet.resolve(".complete"), "");
+                }
+                for (String backend : backends) {
+                    for (String ev : events) {
+                        List<Map<String, String>> results = new ArrayList<>();
+                        for (int r = 1; r <= runs; r++) {
+                            Path out = work.resolve("out");
+                            delete(out);
+                            String load = loadAverage();
+                            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + heap));
+                            cmd.addAll(jvmOpts);
+                            if (jfr != null) {
+                                Path f = Path.of(jfr).toAbsolutePath().resolve(
+                                        "x" + size + "-" + backend + "-events-" + ev + "-" + r + ".jfr");
+                                Files.createDirectories(f.getParent());
+                                cmd.add("-XX:StartFlightRecording=filename=" + f + ",settings=profile,dumponexit=true");
+                            }
+                            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), OneRun.class.getName(),
+                                    "--input", fleet.toString(), "--output", out.toString(),
+                                    "--state-backend", backend, "--events", ev, "--quiet"));
+                            if (parallelism != null) cmd.addAll(List.of("--parallelism", parallelism));
+                            Map<String, String> m = runChild(cmd);
+                            m.put("load_before", load);
+                            m.put("load_after", loadAverage());
+                            results.add(m);
+                            long expected = (long) size * hosts * CAPTURE_LINES;
+                            print("x" + size + (hosts > 1 ? "x" + hosts + "hosts" : ""), backend, ev, Integer.toString(r), m);
+                            if (Long.parseLong(m.get("lines")) != expected || !"0".equals(m.get("dead"))
+                                    || Long.parseLong(m.get("lifecycles")) != 539L * size * hosts) {
+                                System.out.println("# NOT EXACT: expected " + expected + " lines, " + 539L * size * hosts
+                                        + " life cycles and 0 dead letters");
+                            }
+                        }
+                        if (runs > 1) printMedian("x" + size, backend, ev, results);
+                        delete(work.resolve("out"));
+                    }
+                }
+            }
+        } finally {
+            if (!keep) delete(work);
+        }
+    }
+
+    /** One case in its own JVM: the job through {@link Main#run}, then its figures as key=value lines. */
+    public static final class OneRun {
+        public static void main(String[] args) throws Exception {
+            JobConfig cfg = JobConfig.from(CliArgs.parse(args));
+            long t0 = System.nanoTime();
+            JobExecutionResult r = Main.run(cfg);
+            long jobNanos = System.nanoTime() - t0;
+            long wallMillis = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+            long cpuNanos = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            Map<String, Object> acc = r.getAllAccumulatorResults();
+            System.out.println("RESULT lines=" + acc.get(ParseFunction.ACC_READ));
+            System.out.println("RESULT lifecycles=" + acc.getOrDefault(Outputs.LIFECYCLES.counter(), 0));
+            System.out.println("RESULT dead=" + acc.getOrDefault(Outputs.DEAD_LETTERS.counter(), 0));
+            System.out.println("RESULT wall_ms=" + wallMillis);
+            System.out.println("RESULT job_ms=" + jobNanos / 1_000_000);
+            System.out.println("RESULT net_ms=" + r.getNetRuntime());
+            System.out.println("RESULT cpu_ns=" + cpuNanos);
+            System.out.println("RESULT peak_rss_kb=" + peakRssKb());
+            System.out.flush();
+            // the embedded cluster's non-daemon threads must not keep the JVM
+            System.exit(0);
+        }
+    }
+
+    private static Map<String, String> runChild(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Map<String, String> m = new HashMap<>();
+        List<String> other = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    int eq = line.indexOf('=');
+                    m.put(line.substring(7, eq), line.substring(eq + 1));
+                } else if (other.size() < 200) {
+                    other.add(line);
+                }
+            }
+        }
+        int code = p.waitFor();
+        if (code != 0 || !m.containsKey("cpu_ns")) {
+            throw new IllegalStateException("benchmark run failed (exit " + code + "): " + String.join(" ", cmd)
+                    + "\n" + String.join("\n", other));
+        }
+        return m;
+    }
+
+    private static void print(String input, String backend, String events, String run, Map<String, String> m) {
+        long lines = Long.parseLong(m.get("lines"));
+        double wall = Long.parseLong(m.get("wall_ms")) / 1e3;
+        double cpu = Long.parseLong(m.get("cpu_ns")) / 1e9;
+        double net = Long.parseLong(m.get("net_ms")) / 1e3;
+        System.out.printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%.3f\t%.2f\t%.2f\t%.0f\t%d\t%s\t%s%n",
+                input, lines, backend, events, run, m.get("lifecycles"), m.get("dead"), wall, lines / wall,
+                cpu * 1e6 / lines, cpu, net, lines / net, Long.parseLong(m.get("peak_rss_kb")) / 1024,
+                m.get("load_before"), m.get("load_after"));
+    }
+
+    private static void printMedian(String input, String backend, String events, List<Map<String, String>> results) {
+        Map<String, String> med = new HashMap<>(results.get(0));
+        for (String k : List.of("wall_ms", "cpu_ns", "net_ms", "peak_rss_kb")) {
+            List<Long> v = new ArrayList<>();
+            for (Map<String, String> m : results) v.add(Long.parseLong(m.get(k)));
+            v.sort(Comparator.naturalOrder());
+            med.put(k, Long.toString(v.get(v.size() / 2)));
+        }
+        print(input, backend, events, "median", med);
+    }
+
+    /** The 1-minute load average, or "?" where /proc is missing. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** Peak resident set size of this process (VmHWM), kB; -1 where /proc is missing. */
+    static long peakRssKb() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private static String osName() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch");
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static List<Integer> ints(String csv) {
+        List<Integer> l = new ArrayList<>();
+        for (String s : csv.split(",")) l.add(Integer.parseInt(s.trim()));
+        return l;
+    }
+
+    private static void delete(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> w = Files.walk(p)) {
+            for (Path f : w.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
+    }
+}

@@ -1,0 +1,598 @@
+package io.qmailfleet.job.alert;
+
+import io.qmailfleet.job.model.AlertKind;
+import io.qmailfleet.job.model.EventType;
+import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.model.Resolution;
+import io.qmailfleet.job.sink.JsonLines;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.accumulators.ListAccumulator;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The paging rules that a single host's streams decide, keyed by host:
+ * <ol>
+ *   <li>{@code qmail_alert}: qmail-send {@code alert:} lines, critical, one trigger per host and kind
+ *       while the line repeats; resolved by a later {@code status: local …} line (qmail-send is
+ *       working again), after {@link AlertConfig#resolveAfterNanos} of host time;</li>
+ *   <li>{@code qmail_warning}: {@code warning:} lines per host and kind, warning; over when the kind
+ *       has not repeated for {@link AlertConfig#warningQuietNanos};</li>
+ *   <li>{@code qmail_crash}: a start-up with no {@code status: exiting} before it, error; the details
+ *       hold the deliveries that were in flight at the old run's last status line; resolved when the
+ *       new run finishes a delivery;</li>
+ *   <li>{@code queue_saturated}: a channel at its concurrency limit for {@link AlertConfig#saturationForNanos},
+ *       with hysteresis (saturation ends below {@link AlertConfig#saturationClearRatio} of the limit);</li>
+ *   <li>{@code stuck_messages} / {@code hung_deliveries}: the per-message alerts of the lifecycle
+ *       stage, grouped per host and recipient domain: one trigger while any is open, with the count;</li>
+ *   <li>{@code host_silent}: no qmail-send line for {@link AlertConfig#silentAfterNanos}: in a backfill a
+ *       gap in the host's own log time (never compared with another host's clock); live, a
+ *       processing-time watchdog per host. Resolved by the host's next line.</li>
+ * </ol>
+ * Input 1 is the host sequencer's host events (qmail-send status, warning and alert lines, in host
+ * order); input 2 the lifecycle builder's message alerts. Each dedup key is decided by one input
+ * only, in that input's host log time, so a backfill gives the same sequence as the live job
+ * (except the silence rule, whose live form uses wall-clock time by design).
+ *
+ * <p>At most {@link AlertConfig#maxTriggersPerHour} triggers per dedup key per hour of host time;
+ * every trigger gets exactly one resolve, or is counted in the {@value #ACC_OPEN} accumulator at the
+ * end of a bounded input (listed in summary.json).
+ */
+public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, MessageAlert, PageEvent> {
+    private static final long serialVersionUID = 1L;
+
+    /** Accumulator: dedup keys still firing when a bounded input ended. */
+    public static final String ACC_OPEN = "alerts-open";
+    static final String HOST_STREAM = "host";
+    static final String MESSAGE_STREAM = "message";
+    private static final long HOUR = Duration.ofHours(1).toNanos();
+    private static final Pattern QUEUE_FILE =
+            Pattern.compile("\\b(todo|info|mess|local|remote|bounce|foop)/[0-9/]+");
+    private static final Pattern NUMBER = Pattern.compile("[0-9]+");
+
+    private final AlertConfig config;
+    private transient ValueState<HostAlertState> hostState;
+    private transient MapState<String, AlertKey> keys;
+    /** stuck/hung member ({@code s<msg>} or {@code h<msg>/<delivery>}) to its dedup keys, space-separated. */
+    private transient MapState<String, String> members;
+    /** Message alerts held until the watermark passes them, by log time in milliseconds. */
+    private transient MapState<Long, List<MessageAlert>> pending;
+    private transient ListAccumulator<String> openAtEnd;
+
+    public AlertEngine(AlertConfig config) {
+        this.config = config.validate();
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        hostState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("alert-host", TypeInformation.of(HostAlertState.class)));
+        keys = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("alert-keys", Types.STRING, TypeInformation.of(AlertKey.class)));
+        members = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("alert-members", Types.STRING, Types.STRING));
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-pending", Types.LONG,
+                Types.LIST(TypeInformation.of(MessageAlert.class))));
+        openAtEnd = new ListAccumulator<>();
+        getRuntimeContext().addAccumulator(ACC_OPEN, openAtEnd);
+    }
+
+    private HostAlertState load(Context ctx) throws Exception {
+        HostAlertState st = hostState.value();
+        if (st == null) st = new HostAlertState();
+        if (!st.endTimerSet) {
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            st.endTimerSet = true;
+        }
+        return st;
+    }
+
+    // =====================================================================================
+    // input 1: host events
+
+    @Override
+    public void processElement1(QmailEvent ev, Context ctx, Collector<PageEvent> out) throws Exception {
+        HostAlertState st = load(ctx);
+        String host = ctx.getCurrentKey();
+        long now = ev.tsNanos;
+        silence(st, host, now, ctx, out);
+        if (now > st.lastLineNanos) st.lastLineNanos = now;
+        switch (ev.type) {
+            case ALERT:
+                qmailAlert(st, host, ev, now);
+                break;
+            case WARNING:
+                warning(st, host, ev, now);
+                break;
+            case STATUS:
+                status(st, host, ev, now);
+                break;
+            case STATUS_EXITING:
+                st.runEnded = true;
+                st.run = ev.run;
+                break;
+            default:
+                break;
+        }
+        sweep(st, HOST_STREAM, now, out);
+        hostState.update(st);
+    }
+
+    /** Rule 8: a gap in host time (backfill), or the live watchdog's alert ended by this line. */
+    private void silence(HostAlertState st, String host, long now, Context ctx, Collector<PageEvent> out)
+            throws Exception {
+        String dk = "host_silent:" + host;
+        if (config.liveWatchdog) {
+            AlertKey k = keys.get(dk);
+            if (k != null && k.active) {
+                k.active = false;
+                k.clearSinceNanos = now;
+                k.lastSeenNanos = now;
+                k.detail = "lines came back at " + JsonLines.iso(now);
+                evaluate(st, k, now, out);
+            }
+            st.lastArrivalMillis = ctx.timerService().currentProcessingTime();
+            if (st.watchdogTimerMillis < 0) {
+                st.watchdogTimerMillis = st.lastArrivalMillis + config.silentAfterNanos / 1_000_000L;
+                ctx.timerService().registerProcessingTimeTimer(st.watchdogTimerMillis);
+            }
+            return;
+        }
+        if (st.lastLineNanos < 0 || now - st.lastLineNanos < config.silentAfterNanos) return;
+        AlertKey k = key(st, dk, "host_silent", "error", host, null, null, HOST_STREAM);
+        long due = st.lastLineNanos + config.silentAfterNanos;
+        k.active = true;
+        k.activeSinceNanos = due;
+        k.firstSeenNanos = st.lastLineNanos;
+        k.lastSeenNanos = now;
+        k.count++;
+        k.threshold = "no qmail-send line for " + Duration.ofNanos(config.silentAfterNanos) + " of host time";
+        k.detail = "last line at " + JsonLines.iso(st.lastLineNanos) + ", next at " + JsonLines.iso(now);
+        evaluate(st, k, due, out);
+        k.active = false;
+        k.clearSinceNanos = now;
+        evaluate(st, k, now, out);
+    }
+
+    /** Rule 1. */
+    private void qmailAlert(HostAlertState st, String host, QmailEvent ev, long now) throws Exception {
+        String text = ev.text == null ? "" : ev.text;
+        String kind = NUMBER.matcher(text).replaceAll("<n>");
+        AlertKey k = key(st, "qmail_alert:" + host + ":" + slug(kind), "qmail_alert", "critical", host, null,
+                kind, HOST_STREAM);
+        k.keepNanos = config.resolveAfterNanos;
+        activate(k, now, "alert: " + text);
+        k.threshold = "any alert: line";
+    }
+
+    /** Rule 2. */
+    private void warning(HostAlertState st, String host, QmailEvent ev, long now) throws Exception {
+        String text = ev.text == null ? "" : ev.text;
+        String kind = QUEUE_FILE.matcher(text).replaceAll("$1/<id>");
+        AlertKey k = key(st, "qmail_warning:" + host + ":" + slug(kind), "qmail_warning", "warning", host, null,
+                kind, HOST_STREAM);
+        k.quietNanos = config.warningQuietNanos;
+        activate(k, now, "warning: " + text);
+        k.threshold = "over after " + Duration.ofNanos(config.warningQuietNanos) + " without a repetition";
+    }
+
+    /** Rules 1 (resolution), 3 and 6. */
+    private void status(HostAlertState st, String host, QmailEvent ev, long now) throws Exception {
+        // rule 1: qmail-send is working again
+        if (!ev.exitasap && st.keys > 0) {
+            for (AlertKey k : keys.values()) {
+                if ("qmail_alert".equals(k.alertClass) && k.active) {
+                    k.active = false;
+                    k.clearSinceNanos = now;
+                    keys.put(k.dedupKey, k);
+                }
+            }
+        }
+        int used = Math.max(0, ev.localUsed) + Math.max(0, ev.remoteUsed);
+        // rule 3: a start-up (the host sequencer counted a new run) without status: exiting before it
+        if (ev.run > st.run && st.run >= 0 && !st.runEnded) {
+            AlertKey k = key(st, "qmail_crash:" + host, "qmail_crash", "error", host, null, null, HOST_STREAM);
+            activate(k, now, "run " + st.run + " ended without status: exiting; run " + ev.run + " started at "
+                    + JsonLines.iso(now));
+            k.threshold = "a start-up not preceded by status: exiting";
+            k.detail = "in flight at the old run's last status line: local " + st.lastLocalUsed + ", remote "
+                    + st.lastRemoteUsed + " (closed as interrupted in lifecycles/); old run's last line at "
+                    + JsonLines.iso(st.lastLineNanos);
+            st.crashOpen = true;
+            st.lastUsed = 0;
+        } else if (st.crashOpen && used < st.lastUsed) {
+            AlertKey k = keys.get("qmail_crash:" + host);
+            if (k != null) {
+                k.active = false;
+                k.clearSinceNanos = now;
+                keys.put(k.dedupKey, k);
+            }
+            st.crashOpen = false;
+        }
+        if (ev.run > st.run) st.runEnded = false;
+        st.run = ev.run;
+        st.lastUsed = used;
+        st.lastLocalUsed = Math.max(0, ev.localUsed);
+        st.lastRemoteUsed = Math.max(0, ev.remoteUsed);
+        // rule 6
+        st.localSaturatedSince = saturation(st, host, "local", ev.localUsed, ev.localMax, st.localSaturatedSince, now);
+        st.remoteSaturatedSince = saturation(st, host, "remote", ev.remoteUsed, ev.remoteMax, st.remoteSaturatedSince, now);
+    }
+
+    private long saturation(HostAlertState st, String host, String channel, int usedN, int max, long since,
+                            long now) throws Exception {
+        if (max <= 0 || usedN < 0) return since;
+        String dk = "queue_saturated:" + host + ":" + channel;
+        if (since < 0 && usedN >= max) {
+            AlertKey k = key(st, dk, "queue_saturated", "warning", host, null, channel, HOST_STREAM);
+            k.forNanos = config.saturationForNanos;
+            k.keepNanos = config.resolveAfterNanos;
+            k.threshold = channel + " " + max + "/" + max + " for " + Duration.ofNanos(config.saturationForNanos)
+                    + ", clear below " + (int) Math.ceil(max * config.saturationClearRatio);
+            activate(k, now, "status: " + channel + " " + usedN + "/" + max);
+            return now;
+        }
+        if (since >= 0 && usedN < max * config.saturationClearRatio) {
+            AlertKey k = keys.get(dk);
+            if (k != null) {
+                k.active = false;
+                k.clearSinceNanos = now;
+                k.lastSeenNanos = now;
+                keys.put(dk, k);
+            }
+            return -1;
+        }
+        if (since >= 0) {
+            AlertKey k = keys.get(dk);
+            if (k != null) {
+                k.lastSeenNanos = now;
+                k.detail = "saturated since " + JsonLines.iso(since) + "; last " + channel + " " + usedN + "/" + max;
+                keys.put(dk, k);
+            }
+        }
+        return since;
+    }
+
+    // =====================================================================================
+    // input 2: message alerts (rule 7)
+
+    /**
+     * Message alerts come from the lifecycle builder, keyed by message, over as many channels as it
+     * has subtasks: one host's alerts arrive in no fixed order. They are held until the watermark
+     * passes their log time and then applied in (time, kind, message, delivery) order, all of one
+     * millisecond together, so the same input always gives the same pages (and a delivery that is
+     * reported hung and finishes at the same instant pages nothing).
+     */
+    @Override
+    public void processElement2(MessageAlert a, Context ctx, Collector<PageEvent> out) throws Exception {
+        HostAlertState st = load(ctx);
+        long ms = Math.floorDiv(a.atNanos, 1_000_000L);
+        List<MessageAlert> held = pending.get(ms);
+        if (held == null) {
+            held = new ArrayList<>();
+            ctx.timerService().registerEventTimeTimer(ms);
+        }
+        held.add(a);
+        pending.put(ms, held);
+        hostState.update(st);
+    }
+
+    private static int rank(MessageAlert a) {
+        return a.kind == AlertKind.STUCK_RESOLVED || a.kind == AlertKind.HUNG_RESOLVED ? 1 : 0;
+    }
+
+    private void applyMessageAlerts(HostAlertState st, String host, List<MessageAlert> batch, Collector<PageEvent> out)
+            throws Exception {
+        batch.sort(Comparator.comparingLong((MessageAlert a) -> a.atNanos).thenComparingInt(AlertEngine::rank)
+                .thenComparing(a -> a.kind == null ? "" : a.kind.json())
+                .thenComparingLong(a -> a.msgId).thenComparingLong(a -> a.deliveryId));
+        long now = Long.MIN_VALUE;
+        for (MessageAlert a : batch) {
+            now = Math.max(now, a.atNanos);
+            messageAlert(st, host, a);
+        }
+        sweep(st, MESSAGE_STREAM, now, out);
+    }
+
+    private void messageAlert(HostAlertState st, String host, MessageAlert a) throws Exception {
+        long now = a.atNanos;
+        if (a.kind == null) return;
+        switch (a.kind) {
+            case STUCK_MESSAGE: {
+                Set<String> domains = new LinkedHashSet<>();
+                for (Recipient r : a.recipients) {
+                    if (!"success".equals(r.finalOutcome) && !"failure".equals(r.finalOutcome)) {
+                        domains.add(r.domain == null ? "" : r.domain);
+                    }
+                }
+                if (domains.isEmpty()) domains.add("");
+                String example = "msg " + a.msgId + " from <" + a.sender + "> queued since " + JsonLines.iso(a.newNanos);
+                addMember(st, "s" + a.msgId, domains, "stuck_messages", host, now, example,
+                        "queued longer than " + Duration.ofMillis(a.thresholdMillis));
+                break;
+            }
+            case HUNG_DELIVERY: {
+                String example = "delivery " + a.deliveryId + " of msg " + a.msgId + " to " + a.recipient;
+                addMember(st, "h" + a.msgId + "/" + a.deliveryId, Set.of(domainOf(a.recipient)), "hung_deliveries",
+                        host, now, example, "no result after " + Duration.ofMillis(a.thresholdMillis));
+                break;
+            }
+            case STUCK_RESOLVED:
+                if (a.resolution != Resolution.OPEN) removeMember(st, "s" + a.msgId, now);
+                break;
+            case HUNG_RESOLVED:
+                if (a.resolution != Resolution.OPEN) removeMember(st, "h" + a.msgId + "/" + a.deliveryId, now);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void addMember(HostAlertState st, String member, Set<String> domains, String cls, String host,
+                           long now, String example, String threshold) throws Exception {
+        if (members.contains(member)) return;
+        List<String> dks = new ArrayList<>();
+        for (String d : domains) {
+            String dk = cls + ":" + host + ":" + d;
+            AlertKey k = key(st, dk, cls, "error", host, d, null, MESSAGE_STREAM);
+            k.openMembers++;
+            k.threshold = threshold + (config.stuckMinCount > 1 ? ", at least " + config.stuckMinCount : "");
+            k.count++;
+            k.lastSeenNanos = now;
+            if (k.firstSeenNanos < 0) k.firstSeenNanos = now;
+            if (k.examples.size() < config.maxExamples) k.examples.add(example);
+            if (!k.active && k.openMembers >= config.stuckMinCount) {
+                k.active = true;
+                k.activeSinceNanos = now;
+            }
+            keys.put(dk, k);
+            dks.add(dk);
+        }
+        members.put(member, String.join(" ", dks));
+    }
+
+    private void removeMember(HostAlertState st, String member, long now) throws Exception {
+        String dks = members.get(member);
+        if (dks == null) return;
+        members.remove(member);
+        for (String dk : dks.split(" ")) {
+            AlertKey k = keys.get(dk);
+            if (k == null) continue;
+            k.openMembers--;
+            k.lastSeenNanos = now;
+            if (k.active && k.openMembers < config.stuckMinCount) {
+                k.active = false;
+                k.clearSinceNanos = now;
+            }
+            keys.put(dk, k);
+        }
+    }
+
+    // =====================================================================================
+    // timers: end of a bounded input, live silence watchdog
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<PageEvent> out) throws Exception {
+        HostAlertState st = hostState.value();
+        if (st == null) return;
+        String host = ctx.getCurrentKey();
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            if (timestamp != st.watchdogTimerMillis) return;
+            long silentMillis = config.silentAfterNanos / 1_000_000L;
+            if (timestamp - st.lastArrivalMillis >= silentMillis) {
+                st.watchdogTimerMillis = -1; // re-armed by the host's next line
+                AlertKey k = key(st, "host_silent:" + host, "host_silent", "error", host, null, null, HOST_STREAM);
+                long due = st.lastLineNanos + config.silentAfterNanos;
+                k.active = true;
+                k.activeSinceNanos = due;
+                k.firstSeenNanos = st.lastLineNanos;
+                k.lastSeenNanos = st.lastLineNanos;
+                k.count++;
+                k.threshold = "no qmail-send line for " + Duration.ofNanos(config.silentAfterNanos) + " (wall clock)";
+                k.detail = "last line at " + JsonLines.iso(st.lastLineNanos) + " (host clock)";
+                evaluate(st, k, due, out);
+            } else {
+                st.watchdogTimerMillis = st.lastArrivalMillis + silentMillis;
+                ctx.timerService().registerProcessingTimeTimer(st.watchdogTimerMillis);
+            }
+            hostState.update(st);
+            return;
+        }
+        List<MessageAlert> due = new ArrayList<>();
+        List<Long> done = new ArrayList<>();
+        for (Map.Entry<Long, List<MessageAlert>> e : pending.entries()) {
+            if (e.getKey() <= timestamp) {
+                due.addAll(e.getValue());
+                done.add(e.getKey());
+            }
+        }
+        for (Long k : done) pending.remove(k);
+        if (!due.isEmpty()) applyMessageAlerts(st, host, due, out);
+        if (timestamp != Long.MAX_VALUE) {
+            hostState.update(st);
+            return;
+        }
+        // end of a bounded input: what still fires is listed, all state goes
+        for (AlertKey k : keys.values()) {
+            if (k.firing) openAtEnd.add(k.dedupKey);
+        }
+        if (st.watchdogTimerMillis >= 0) ctx.timerService().deleteProcessingTimeTimer(st.watchdogTimerMillis);
+        hostState.clear();
+        keys.clear();
+        members.clear();
+        pending.clear();
+    }
+
+    // =====================================================================================
+    // the per-key state machine
+
+    private AlertKey key(HostAlertState st, String dk, String cls, String severity, String host, String domain,
+                         String kind, String stream) throws Exception {
+        AlertKey k = keys.get(dk);
+        if (k == null) {
+            k = new AlertKey();
+            k.dedupKey = dk;
+            k.alertClass = cls;
+            k.severity = severity;
+            k.host = host;
+            k.domain = domain;
+            k.kind = kind;
+            k.stream = stream;
+            st.keys++;
+            keys.put(dk, k);
+        }
+        return k;
+    }
+
+    private void activate(AlertKey k, long now, String text) throws Exception {
+        if (!k.active) {
+            k.active = true;
+            if (!k.firing) k.activeSinceNanos = now;
+        }
+        k.count++;
+        if (k.firstSeenNanos < 0) k.firstSeenNanos = now;
+        k.lastSeenNanos = now;
+        k.lastText = text;
+        if (k.examples.size() < config.maxExamples && !k.examples.contains(text)) k.examples.add(text);
+        keys.put(k.dedupKey, k);
+    }
+
+    /** Evaluates every key of one stream at host time {@code now}; drops keys with nothing left to do. */
+    private void sweep(HostAlertState st, String stream, long now, Collector<PageEvent> out) throws Exception {
+        if (st.keys == 0) return;
+        List<AlertKey> touched = new ArrayList<>();
+        for (AlertKey k : keys.values()) {
+            if (stream.equals(k.stream)) touched.add(k);
+        }
+        for (AlertKey k : touched) evaluate(st, k, now, out);
+    }
+
+    private void evaluate(HostAlertState st, AlertKey k, long now, Collector<PageEvent> out) throws Exception {
+        String action = step(k, now, config.maxTriggersPerHour);
+        if (action != null) out.collect(page(k, action, now));
+        if (idle(k, now)) {
+            keys.remove(k.dedupKey);
+            st.keys--;
+        } else {
+            keys.put(k.dedupKey, k);
+        }
+    }
+
+    /**
+     * One step of a key's state machine at time {@code now}: returns {@link PageEvent#TRIGGER},
+     * {@link PageEvent#RESOLVE} or null, and updates the key.
+     */
+    static String step(AlertKey k, long now, int maxTriggersPerHour) {
+        if (k.active && k.quietNanos > 0 && now - k.lastSeenNanos >= k.quietNanos) {
+            k.active = false;
+            k.clearSinceNanos = k.lastSeenNanos + k.quietNanos;
+        }
+        if (k.active && k.firing) {
+            k.clearSinceNanos = -1;
+        } else if (k.active && now - k.activeSinceNanos >= k.forNanos) {
+            Iterator<Long> it = k.triggerTimes.iterator();
+            while (it.hasNext()) {
+                if (it.next() <= now - HOUR) it.remove();
+            }
+            if (k.triggerTimes.size() < maxTriggersPerHour) {
+                k.triggerTimes.add(now);
+                k.firing = true;
+                k.clearSinceNanos = -1;
+                return PageEvent.TRIGGER;
+            }
+        } else if (!k.active && k.firing && now - k.clearSinceNanos >= k.keepNanos) {
+            k.firing = false;
+            return PageEvent.RESOLVE;
+        }
+        return null;
+    }
+
+    /** Nothing left to remember: clear, not firing, no member, no trigger within the hour. */
+    static boolean idle(AlertKey k, long now) {
+        return !k.active && !k.firing && k.openMembers <= 0
+                && (k.triggerTimes.isEmpty() || k.triggerTimes.get(k.triggerTimes.size() - 1) <= now - HOUR);
+    }
+
+    static PageEvent page(AlertKey k, String action, long at) {
+        PageEvent p = new PageEvent();
+        p.eventAction = action;
+        p.dedupKey = k.dedupKey;
+        p.source = k.host;
+        p.severity = k.severity;
+        p.timestampNanos = at;
+        p.component = "qmail-send";
+        p.group = k.host;
+        p.alertClass = k.alertClass;
+        p.host = k.host;
+        p.domain = k.domain;
+        p.kind = k.kind;
+        p.count = k.count;
+        p.threshold = k.threshold;
+        if ("stuck_messages".equals(k.alertClass) || "hung_deliveries".equals(k.alertClass)) {
+            k.detail = k.openMembers + " still open of " + k.count + " seen since " + JsonLines.iso(k.firstSeenNanos);
+        }
+        p.firstSeenNanos = k.firstSeenNanos;
+        p.lastSeenNanos = k.lastSeenNanos;
+        p.examples = new ArrayList<>(k.examples);
+        p.detail = k.detail;
+        p.summary = summary(k, action, p.count);
+        return p;
+    }
+
+    static String summary(AlertKey k, String action, long count) {
+        String what;
+        switch (k.alertClass) {
+            case "qmail_alert": what = "qmail-send alert: " + k.kind; break;
+            case "qmail_warning": what = "qmail-send warning: " + k.kind + " (" + k.count + "x)"; break;
+            case "qmail_crash": what = "qmail-send restarted without exiting (crash)"; break;
+            case "queue_saturated": what = k.kind + " deliveries at the concurrency limit"; break;
+            case "stuck_messages": what = count + " message" + (count == 1 ? "" : "s") + " stuck in the queue for "
+                    + (k.domain.isEmpty() ? "local recipients" : k.domain); break;
+            case "hung_deliveries": what = count + " hung deliver" + (count == 1 ? "y" : "ies") + " to "
+                    + (k.domain.isEmpty() ? "local recipients" : k.domain); break;
+            case "host_silent": what = "no qmail-send log lines"; break;
+            case "domain_trouble": what = "deliveries to " + k.domain + " failing or deferred fleet-wide"; break;
+            case "sender_spike": what = "sender <" + k.kind + "> sending far above its baseline"; break;
+            default: what = k.alertClass;
+        }
+        String s = (PageEvent.RESOLVE.equals(action) ? "resolved: " : "") + k.host + ": " + what;
+        return s.length() <= 1024 ? s : s.substring(0, 1021) + "...";
+    }
+
+    static String slug(String text) {
+        String s = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9<>]+", "-").replaceAll("^-|-$", "");
+        return s.length() <= 120 ? s : s.substring(0, 120);
+    }
+
+    static String domainOf(String address) {
+        if (address == null) return "";
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /** For tests: the dedup keys this function tracks as firing for the current key. */
+    List<String> firingKeys() throws Exception {
+        List<String> r = new ArrayList<>();
+        for (Map.Entry<String, AlertKey> e : keys.entries()) if (e.getValue().firing) r.add(e.getKey());
+        return r;
+    }
+}

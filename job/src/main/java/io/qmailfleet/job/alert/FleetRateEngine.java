@@ -1,0 +1,278 @@
+package io.qmailfleet.job.alert;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.flink.api.common.accumulators.ListAccumulator;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The fleet-wide rate rules, keyed by {@code <dimension>:<key>}, on windowed aggregates
+ * ({@link RateSample}, one per domain or sender and window, hosts summed):
+ * <ul>
+ *   <li>{@code domain_trouble} (error, one per domain for the whole fleet, hosts in the details):
+ *       (deferrals + failures) / attempts over the last {@link AlertConfig#domainWindowNanos} at or
+ *       above {@link AlertConfig#domainTriggerRatio}, with at least {@link AlertConfig#domainMinAttempts}
+ *       attempts and {@link AlertConfig#domainMinRecipients} distinct recipients deferred or failed
+ *       (from the recipients' records of the same windows, keyed by their domain), so one address
+ *       that always defers does not page; over below {@link AlertConfig#domainClearRatio}, held for
+ *       {@link AlertConfig#resolveAfterNanos};</li>
+ *   <li>{@code sender_spike} (error): a window's accepted messages at or above
+ *       {@link AlertConfig#senderFloor} and {@link AlertConfig#senderFactor} times the sender's mean
+ *       over the previous {@link AlertConfig#senderBaselineWindows} windows (spike windows left out);
+ *       over below half of both.</li>
+ * </ul>
+ * A window is judged when the watermark passes its end, with the latest revision of every window
+ * that arrived by then; the page's timestamp is that window end. Same trigger limit, resolve-once
+ * and end-of-input listing as {@link AlertEngine}.
+ */
+public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, PageEvent> {
+    private static final long serialVersionUID = 1L;
+
+    private final AlertConfig config;
+    private transient MapState<Long, RateSample> windows;
+    private transient MapState<Long, Boolean> spikeWindows;
+    /** Domain: "windowStart|address" -> that recipient's aggregate, for the distinct recipients in trouble. */
+    private transient MapState<String, RateSample> rcpts;
+    private transient ValueState<AlertKey> alert;
+    private transient ValueState<Long> lastJudged;
+    /** Sender: start of the first window seen; no spike is judged before a whole baseline exists. */
+    private transient ValueState<Long> firstWindow;
+    private transient ListAccumulator<String> openAtEnd;
+
+    public FleetRateEngine(AlertConfig config) {
+        this.config = config.validate();
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        windows = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("rate-windows", Types.LONG, TypeInformation.of(RateSample.class)));
+        spikeWindows = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("rate-spikes", Types.LONG, Types.BOOLEAN));
+        rcpts = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("rate-recipients", Types.STRING, TypeInformation.of(RateSample.class)));
+        alert = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class)));
+        lastJudged = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-judged", Types.LONG));
+        firstWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-first", Types.LONG));
+        openAtEnd = new ListAccumulator<>();
+        getRuntimeContext().addAccumulator(AlertEngine.ACC_OPEN, openAtEnd);
+    }
+
+    @Override
+    public void processElement(RateSample s, Context ctx, Collector<PageEvent> out) throws Exception {
+        if (RateSample.RECIPIENT.equals(s.dimension)) {
+            // one recipient of this domain: only counted into the domain's windows, judged with them
+            String rk = s.windowStart + "|" + s.key;
+            RateSample prevR = rcpts.get(rk);
+            if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            Long judged = lastJudged.value();
+            if (judged != null && s.windowEnd <= judged) judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+            return;
+        }
+        RateSample prev = windows.get(s.windowStart);
+        if (prev != null && prev.revision > s.revision) return;
+        windows.put(s.windowStart, s);
+        Long first = firstWindow.value();
+        if (first == null || s.windowStart < first) firstWindow.update(s.windowStart);
+        Long judged = lastJudged.value();
+        if (judged != null && s.windowEnd <= judged) {
+            // a revision of a window judged already: the watermark passed it before this host's
+            // stats window fired (each host's windows fire on its own clock); judged again now
+            judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+        }
+        ctx.timerService().registerEventTimeTimer(s.windowEnd);
+        // judged once more when the window has left every sum: ends what nothing else would
+        long len = Math.max(1, s.windowEnd - s.windowStart);
+        ctx.timerService().registerEventTimeTimer(s.windowEnd
+                + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len));
+        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<PageEvent> out) throws Exception {
+        AlertKey k = alert.value();
+        if (timestamp == Long.MAX_VALUE) {
+            if (k != null && k.firing) openAtEnd.add(k.dedupKey);
+            windows.clear();
+            spikeWindows.clear();
+            rcpts.clear();
+            alert.clear();
+            lastJudged.clear();
+            firstWindow.clear();
+            return;
+        }
+        Long last = lastJudged.value();
+        if (last != null && timestamp <= last) return; // judged already (a late revision is judged when it comes)
+        lastJudged.update(timestamp);
+        judge(timestamp, ctx.getCurrentKey(), ctx.timerService(), out);
+    }
+
+    /**
+     * Judges the window ending at {@code timestamp} (epoch millis) with what has arrived, and pages
+     * on a change.
+     */
+    private void judge(long timestamp, String key, org.apache.flink.streaming.api.TimerService timers,
+                       Collector<PageEvent> out) throws Exception {
+        AlertKey k = alert.value();
+        String[] dk = key.split(":", 2);
+        if (k == null) k = newKey(dk[0], dk[1]);
+        long now = timestamp * 1_000_000L;
+        boolean was = k.active;
+        if (RateSample.DOMAIN.equals(dk[0])) judgeDomain(k, timestamp);
+        else judgeSender(k, timestamp);
+        if (k.active && !was) k.activeSinceNanos = now;
+        if (!k.active && was) k.clearSinceNanos = now;
+        String action = AlertEngine.step(k, now, config.maxTriggersPerHour);
+        if (action != null) {
+            PageEvent p = AlertEngine.page(k, action, now);
+            p.source = RateSample.DOMAIN.equals(dk[0]) ? k.domain : k.kind;
+            p.summary = p.summary.replaceFirst("^(resolved: )?fleet: ", "$1");
+            p.hosts = new ArrayList<>(new TreeSet<>(List.of(k.lastText == null ? new String[0] : k.lastText.split(","))));
+            out.collect(p);
+        }
+        if (k.firing && !k.active) timers.registerEventTimeTimer(timestamp + config.resolveAfterNanos / 1_000_000L);
+        if (AlertEngine.idle(k, now) && windows.isEmpty() && rcpts.isEmpty()) {
+            alert.clear();
+            firstWindow.clear();
+        }
+        else alert.update(k);
+    }
+
+    private AlertKey newKey(String dimension, String key) {
+        AlertKey k = new AlertKey();
+        boolean domain = RateSample.DOMAIN.equals(dimension);
+        k.alertClass = domain ? "domain_trouble" : "sender_spike";
+        k.dedupKey = k.alertClass + ":fleet:" + key;
+        k.severity = "error";
+        k.host = "fleet";
+        if (domain) k.domain = key;
+        else k.kind = key;
+        k.stream = "fleet";
+        k.keepNanos = config.resolveAfterNanos;
+        return k;
+    }
+
+    private void judgeDomain(AlertKey k, long end) throws Exception {
+        long from = end - config.domainWindowNanos / 1_000_000L;
+        long attempts = 0, bad = 0, recipients = 0;
+        TreeSet<String> hosts = new TreeSet<>();
+        List<Long> old = new ArrayList<>();
+        for (Map.Entry<Long, RateSample> e : windows.entries()) {
+            RateSample s = e.getValue();
+            if (s.windowEnd <= from) {
+                old.add(e.getKey());
+                continue;
+            }
+            if (s.windowEnd > end) continue;
+            attempts += s.attempts;
+            bad += s.deferrals + (config.domainCountFailures ? s.failures : 0);
+            recipients = recipients < 0 || s.recipients < 0 ? -1 : recipients + s.recipients;
+            if (s.attempts > 0) hosts.addAll(s.hosts);
+        }
+        for (Long o : old) windows.remove(o);
+        if (rcpts.iterator().hasNext()) {
+            // the recipients' records of the same windows: how many distinct addresses were deferred or failed
+            TreeSet<String> inTrouble = new TreeSet<>();
+            List<String> gone = new ArrayList<>();
+            for (Map.Entry<String, RateSample> e : rcpts.entries()) {
+                RateSample r = e.getValue();
+                if (r.windowEnd <= from) gone.add(e.getKey());
+                else if (r.windowEnd <= end && r.deferrals + (config.domainCountFailures ? r.failures : 0) > 0) inTrouble.add(r.key);
+            }
+            for (String g : gone) rcpts.remove(g);
+            recipients = inTrouble.size();
+        }
+        double ratio = attempts == 0 ? 0 : (double) bad / attempts;
+        boolean enough = attempts >= config.domainMinAttempts && (recipients < 0 || recipients >= config.domainMinRecipients);
+        if (!k.active && enough && ratio >= config.domainTriggerRatio) {
+            k.active = true;
+            if (k.firstSeenNanos < 0 || !k.firing) k.firstSeenNanos = end * 1_000_000L;
+        } else if (k.active && ratio < config.domainClearRatio) {
+            k.active = false;
+        }
+        if (k.active || k.firing) {
+            k.count = bad;
+            k.lastSeenNanos = end * 1_000_000L;
+            k.lastText = String.join(",", hosts);
+            k.threshold = String.format("%s/attempts >= %.2f over %s with >= %d attempts; clear below %.2f",
+                    config.domainCountFailures ? "(deferrals+failures)" : "deferrals", config.domainTriggerRatio, java.time.Duration.ofNanos(config.domainWindowNanos),
+                    config.domainMinAttempts, config.domainClearRatio);
+            k.detail = String.format("%d of %d attempts %s (%.0f%%) in the window ending %s",
+                    bad, attempts, config.domainCountFailures ? "deferred or failed" : "deferred", 100 * ratio,
+                    io.qmailfleet.job.sink.JsonLines.iso(end * 1_000_000L));
+        }
+    }
+
+    private void judgeSender(AlertKey k, long end) throws Exception {
+        RateSample cur = null;
+        for (RateSample s : windows.values()) if (s.windowEnd == end) cur = s;
+        if (cur == null) {
+            // no window ends now: a clean-up or resolve check; windows past every baseline go
+            List<Long> gone = new ArrayList<>();
+            for (RateSample s : windows.values()) {
+                if (s.windowEnd + (config.senderBaselineWindows + 1L) * Math.max(1, s.windowEnd - s.windowStart) <= end) {
+                    gone.add(s.windowStart);
+                }
+            }
+            for (Long g : gone) {
+                windows.remove(g);
+                spikeWindows.remove(g);
+            }
+            boolean sending = false;
+            for (RateSample s : windows.values()) sending |= s.windowEnd > end - Math.max(1, s.windowEnd - s.windowStart);
+            if (k.active && !sending) k.active = false;
+            return;
+        }
+        long len = Math.max(1, cur.windowEnd - cur.windowStart);
+        long from = cur.windowStart - config.senderBaselineWindows * len;
+        long sum = 0;
+        int slots = config.senderBaselineWindows;
+        List<Long> old = new ArrayList<>();
+        for (Map.Entry<Long, RateSample> e : windows.entries()) {
+            long start = e.getKey();
+            if (start < from) {
+                old.add(start);
+                continue;
+            }
+            if (start >= cur.windowStart) continue;
+            if (Boolean.TRUE.equals(spikeWindows.get(start))) slots--;
+            else sum += e.getValue().accepted;
+        }
+        for (Long o : old) {
+            windows.remove(o);
+            spikeWindows.remove(o);
+        }
+        double baseline = slots <= 0 ? 0 : (double) sum / slots;
+        long a = cur.accepted;
+        Long first = firstWindow.value();
+        boolean history = first != null && cur.windowStart - first >= config.senderBaselineWindows * len;
+        boolean spike = history && a >= config.senderFloor && a >= config.senderFactor * baseline;
+        if (spike) spikeWindows.put(cur.windowStart, true);
+        if (!k.active && spike) {
+            k.active = true;
+            if (!k.firing) k.firstSeenNanos = end * 1_000_000L;
+        } else if (k.active && (a < config.senderFloor / 2.0 || a < config.senderFactor / 2 * baseline)) {
+            k.active = false;
+        }
+        if (k.active || k.firing) {
+            k.count = a;
+            k.lastSeenNanos = end * 1_000_000L;
+            k.lastText = String.join(",", cur.hosts);
+            k.threshold = String.format(">= %d accepted per window and >= %.0fx the baseline", config.senderFloor,
+                    config.senderFactor);
+            k.detail = String.format("%d accepted in the window ending %s; baseline %.1f per window over %d windows",
+                    a, io.qmailfleet.job.sink.JsonLines.iso(end * 1_000_000L), baseline, config.senderBaselineWindows);
+        }
+    }
+}

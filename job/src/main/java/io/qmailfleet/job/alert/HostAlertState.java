@@ -1,0 +1,28 @@
+package io.qmailfleet.job.alert;
+
+/** Per-host state of the alert stage. A Flink POJO. */
+public class HostAlertState {
+    /** Newest qmail-send host-event time seen (host clock), epoch nanos; -1 before the first. */
+    public long lastLineNanos = -1;
+    /** qmail-send run of the last host event; -1 before the first. */
+    public int run = -1;
+    /** The current run logged {@code status: exiting}. */
+    public boolean runEnded;
+    /** Deliveries in progress (local + remote) at the last status line. */
+    public int lastUsed;
+    public int lastLocalUsed;
+    public int lastRemoteUsed;
+    /** A crash alert waits for the new run's first finished delivery. */
+    public boolean crashOpen;
+    /** Saturation: when each channel's saturated state began, -1 when not saturated. */
+    public long localSaturatedSince = -1;
+    public long remoteSaturatedSince = -1;
+    /** Live: processing time of the last host event, and the armed watchdog timer (-1 = none). */
+    public long lastArrivalMillis = -1;
+    public long watchdogTimerMillis = -1;
+    public boolean endTimerSet;
+    /** Number of entries in the key map (to skip sweeps when there is nothing to evaluate). */
+    public int keys;
+
+    public HostAlertState() {}
+}

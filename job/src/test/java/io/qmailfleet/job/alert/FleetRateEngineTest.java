@@ -1,0 +1,136 @@
+package io.qmailfleet.job.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fleet-wide rate rules on the operator harness, fed windowed aggregates (5-minute windows)
+ * and watermarks: a domain outage across two hosts pages once and resolves once; one address that
+ * always defers pages nothing; a sender's spike above its own baseline pages, and ends.
+ */
+class FleetRateEngineTest {
+    private static final long W = 5 * 60_000L;
+    private static final long T0 = 1795551000_000L; // window-aligned epoch millis
+
+    private static RateSample domain(String d, int i, String host, long attempts, long bad, long recipients) {
+        RateSample s = new RateSample();
+        s.dimension = RateSample.DOMAIN;
+        s.key = d;
+        s.windowStart = T0 + i * W;
+        s.windowEnd = s.windowStart + W;
+        s.revision = 1;
+        s.hosts = List.of(host);
+        s.attempts = attempts;
+        s.deferrals = bad;
+        s.recipients = recipients;
+        return s;
+    }
+
+    private static RateSample sender(String from, int i, long accepted) {
+        RateSample s = new RateSample();
+        s.dimension = RateSample.SENDER;
+        s.key = from;
+        s.windowStart = T0 + i * W;
+        s.windowEnd = s.windowStart + W;
+        s.revision = 1;
+        s.hosts = List.of("mx1");
+        s.accepted = accepted;
+        return s;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent> harness() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent>(
+                new KeyedProcessOperator<>(new FleetRateEngine(new AlertConfig())), s -> s.dimension + ":" + s.key, Types.STRING);
+        h.open();
+        return h;
+    }
+
+    private static List<String> pages(KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent> h) {
+        return h.extractOutputValues().stream().map(p -> p.eventAction + " " + p.dedupKey + " @" + (p.timestampNanos / 1_000_000L - T0) / W)
+                .collect(Collectors.toList());
+    }
+
+    /**
+     * Two hosts' per-host parts of the same window are summed the way the fleet roll-up sums them: here
+     * the fleet record of each window names both hosts.
+     */
+    private static RateSample fleet(RateSample a, RateSample b) {
+        RateSample s = domain(a.key, (int) ((a.windowStart - T0) / W), "x", a.attempts + b.attempts,
+                a.deferrals + b.deferrals, a.recipients + b.recipients);
+        s.hosts = List.of("mx1", "mx2");
+        return s;
+    }
+
+    @Test
+    void aDomainOutageAcrossTwoHostsPagesOnceAndResolvesOnce() throws Exception {
+        var h = harness();
+        for (int i = 0; i < 12; i++) {
+            boolean down = i >= 3 && i < 8;
+            RateSample a = domain("down.example", i, "mx1", 15, down ? 14 : 0, 10);
+            RateSample b = domain("down.example", i, "mx2", 12, down ? 12 : 1, 8);
+            h.processElement(new StreamRecord<>(fleet(a, b)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        // down in windows 3..7: the 15-minute ratio crosses 80% at the end of window 5 (at the end of
+        // window 4 it is 65%), falls under 20% at the end of window 10, and the page resolves a minute later
+        assertEquals(List.of("trigger domain_trouble:fleet:down.example @6",
+                "resolve domain_trouble:fleet:down.example @11"), pages(h));
+        PageEvent t = h.extractOutputValues().get(0);
+        assertEquals(List.of("mx1", "mx2"), t.hosts);
+        assertEquals("down.example", t.source);
+        assertEquals("error", t.severity);
+        h.close();
+    }
+
+    @Test
+    void oneAddressThatAlwaysDefersDoesNotPage() throws Exception {
+        var h = harness();
+        for (int i = 0; i < 24; i++) {
+            h.processElement(new StreamRecord<>(domain("example.org", i, "mx1", 3, 3, 1)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of(), pages(h));
+        h.close();
+    }
+
+    @Test
+    void aSenderFarAboveItsOwnBaselinePagesAndResolvesWhenItFallsBack() throws Exception {
+        var h = harness();
+        long[] accepted = {10, 12, 9, 11, 10, 10, 12, 10, 9, 11, 10, 12, 900, 1200, 800, 10, 11, 9};
+        for (int i = 0; i < accepted.length; i++) {
+            h.processElement(new StreamRecord<>(sender("alice@example.com", i, accepted[i])));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("trigger sender_spike:fleet:alice@example.com @13",
+                "resolve sender_spike:fleet:alice@example.com @16"), pages(h));
+        PageEvent t = h.extractOutputValues().get(0);
+        assertEquals(900, t.count);
+        assertEquals("alice@example.com", t.source);
+        h.close();
+    }
+
+    @Test
+    void aSenderThatIsAlwaysBusyDoesNotPage() throws Exception {
+        var h = harness();
+        for (int i = 0; i < 30; i++) {
+            h.processElement(new StreamRecord<>(sender("newsletter@example.com", i, 5000 + (i % 3) * 300)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        // nothing is judged before a whole baseline of its own exists, and then it is its usual self
+        assertEquals(List.of(), pages(h));
+        h.close();
+    }
+}

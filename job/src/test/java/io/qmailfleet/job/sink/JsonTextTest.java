@@ -1,0 +1,103 @@
+package io.qmailfleet.job.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written JSON writer gives exactly the text Jackson's generator and Instant.toString give. */
+class JsonTextTest {
+    private static final JsonFactory JACKSON = new JsonFactory();
+
+    @Test
+    void stringsAreEscapedAsJacksonEscapesThem() throws Exception {
+        List<String> samples = new ArrayList<>(List.of("", "plain", "say \"hi\"", "back\\slash", "tab\there",
+                "line\nbreak\r\n", "\b\f\u0000\u0001\u001f\u007f", "ünïcödé ✓ \uD83D\uDCE7", "\uD800 lone surrogate",
+                "/slash/ <b>&amp;</b>", "deferral: Connected_to_1.2.3.4_but_sender_was_rejected./Remote_host_said:_"
+                        + "553_5.1.8_<a@b>..._Domain_of_sender_address_does_not_exist/"));
+        Random random = new Random(42);
+        for (int i = 0; i < 2000; i++) {
+            StringBuilder s = new StringBuilder();
+            int n = random.nextInt(40);
+            for (int j = 0; j < n; j++) {
+                int kind = random.nextInt(4);
+                s.append((char) (kind == 0 ? random.nextInt(0x20) : kind == 1 ? 0x20 + random.nextInt(0x60)
+                        : kind == 2 ? "\"\\".charAt(random.nextInt(2)) : random.nextInt(0x10000)));
+            }
+            samples.add(s.toString());
+        }
+        for (String s : samples) {
+            JsonText t = new JsonText();
+            t.reset();
+            t.startObject();
+            t.stringField("f", s);
+            t.numberField("n", s.length());
+            t.booleanField("b", true);
+            t.nullField("z");
+            t.arrayField("a");
+            t.startObject();
+            t.stringField("g", s);
+            t.endObject();
+            t.startObject();
+            t.endObject();
+            t.endArray();
+            t.objectField("o");
+            t.numberField("m", -1);
+            t.endObject();
+            t.endObject();
+
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = JACKSON.createGenerator(w)) {
+                g.writeStartObject();
+                g.writeStringField("f", s);
+                g.writeNumberField("n", s.length());
+                g.writeBooleanField("b", true);
+                g.writeNullField("z");
+                g.writeArrayFieldStart("a");
+                g.writeStartObject();
+                g.writeStringField("g", s);
+                g.writeEndObject();
+                g.writeStartObject();
+                g.writeEndObject();
+                g.writeEndArray();
+                g.writeObjectFieldStart("o");
+                g.writeNumberField("m", -1);
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            assertEquals(w.toString(), t.toString());
+        }
+    }
+
+    @Test
+    void timesAreWrittenAsInstantWritesThem() {
+        Random random = new Random(7);
+        List<Long> samples = new ArrayList<>(List.of(0L, 1L, 999_999_999L, 1_000_000_000L, 1_000_000L, 1_000L,
+                1_795_550_799_534_648_500L, 1_795_550_799_534_679_000L, 1_795_550_799_534_000_000L,
+                1_795_550_799_000_000_000L, 951_782_400_000_000_000L /* 2000-02-29 */, 4_107_542_399_999_999_999L,
+                Long.MAX_VALUE, -1L, -1_000_000_001L, Long.MIN_VALUE));
+        for (int i = 0; i < 20_000; i++) {
+            // every year from 1677 to 2262, before 1970 through Instant itself
+            long nanos = random.nextLong();
+            if (i % 3 == 0) nanos -= nanos % 1_000;
+            if (i % 5 == 0) nanos -= nanos % 1_000_000;
+            samples.add(nanos);
+        }
+        JsonText t = new JsonText();
+        for (long n : samples) {
+            t.reset();
+            t.iso(n);
+            // twice: the second comes from the cached date and time of day
+            t.b.append(' ');
+            t.iso(n);
+            String expected = Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L)).toString();
+            assertEquals(expected + " " + expected, t.toString(), Long.toString(n));
+        }
+    }
+}
