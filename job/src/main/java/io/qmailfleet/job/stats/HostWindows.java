@@ -3,8 +3,11 @@ package io.qmailfleet.job.stats;
 import io.qmailfleet.job.model.StatsFact;
 import io.qmailfleet.job.model.StatsRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -15,6 +18,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -37,6 +41,15 @@ import org.apache.flink.util.OutputTag;
  * so they keep their state: a further fact fires them again, and the host's clock drops them).
  *
  * <p>State per host: its clock, the windows open, and one partial record per (window, dimension, key).
+ *
+ * <p>Facts are counted in memory first (a write-back bundle per subtask, as Flink's mini-batch
+ * aggregation does): a host's, a busy sender's or a busy domain's record, with its KLL sketch
+ * items, is read from the state backend once per bundle instead of once per fact, and written back
+ * once. The bundle goes to keyed state before every checkpoint barrier ({@link Operator}), before
+ * one of the host's windows fires or is dropped, and when it holds {@link StatsConfig#bundleMax}
+ * records. The host's clock, producers and open windows are kept in memory as well (a few entries
+ * per host) and written back at the same moments. Run it with {@link #operator}: in a plain
+ * {@link KeyedProcessOperator} (no checkpoint hook) every element is written through.
  */
 public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRecord> {
     private static final long serialVersionUID = 1L;
@@ -59,8 +72,54 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     private transient MapState<String, StatsRecord> parts;
     private transient Counter lateFacts;
 
+    /** host -> what is held in memory for it (see the class comment). */
+    private transient Map<String, Bundle> bundles;
+    /** Part records held in all bundles. */
+    private transient int bundled;
+    /** Sets the operator's current key (null outside {@link Operator}: every element is written through). */
+    private transient Consumer<String> keySetter;
+
+    /** One host's state in memory: its clock and windows (always), its parts touched since the last flush. */
+    static final class Bundle {
+        Long clock;
+        Long droppedBefore;
+        Long lastFact;
+        final Map<Integer, Long> producers = new HashMap<>();
+        final TreeMap<Long, Boolean> windows = new TreeMap<>();
+        boolean metaDirty;
+        final Map<String, StatsRecord> parts = new HashMap<>();
+        /** The idle-flush timer last registered (processing time), so it is registered once per second. */
+        long idleTimer = Long.MIN_VALUE;
+    }
+
     public HostWindows(StatsConfig config) {
         this.config = config.validate();
+    }
+
+    /** The operator to run this function in: it writes the bundle to keyed state before each checkpoint. */
+    public static Operator operator(StatsConfig config) {
+        return new Operator(new HostWindows(config));
+    }
+
+    /** {@link KeyedProcessOperator} with the bundle's flush before the checkpoint barrier. */
+    public static final class Operator extends KeyedProcessOperator<String, StatsFact, StatsRecord> {
+        private static final long serialVersionUID = 1L;
+
+        Operator(HostWindows function) {
+            super(function);
+        }
+
+        @Override
+        public void open() throws Exception {
+            super.open();
+            ((HostWindows) userFunction).keySetter = this::setCurrentKey;
+        }
+
+        @Override
+        public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+            super.prepareSnapshotPreBarrier(checkpointId);
+            ((HostWindows) userFunction).flushAll();
+        }
     }
 
     @Override
@@ -73,6 +132,8 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
         parts = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("parts", Types.STRING, TypeInformation.of(StatsRecord.class)));
         lateFacts = getRuntimeContext().getMetricGroup().counter("statsLateFacts");
+        bundles = new HashMap<>();
+        bundled = 0;
     }
 
     private static long satAdd(long a, long b) {
@@ -88,15 +149,71 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
         return satAdd(fireAt(windowEnd), config.allowedLatenessMillis);
     }
 
+    /** The current host's bundle; its clock and windows are read from keyed state the first time. */
+    private Bundle bundle(String host) throws Exception {
+        Bundle b = bundles.get(host);
+        if (b == null) {
+            b = new Bundle();
+            b.clock = clock.value();
+            b.droppedBefore = droppedBefore.value();
+            b.lastFact = lastFact.value();
+            for (Map.Entry<Integer, Long> e : producers.entries()) b.producers.put(e.getKey(), e.getValue());
+            for (Map.Entry<Long, Boolean> e : windows.entries()) b.windows.put(e.getKey(), e.getValue());
+            bundles.put(host, b);
+        }
+        return b;
+    }
+
+    /** Writes the current host's bundle to keyed state; its part records leave memory. */
+    private void flush(Bundle b) throws Exception {
+        if (!b.parts.isEmpty()) {
+            parts.putAll(b.parts);
+            bundled -= b.parts.size();
+            b.parts.clear();
+        }
+        if (b.metaDirty) {
+            if (b.clock == null) clock.clear(); else clock.update(b.clock);
+            if (b.droppedBefore == null) droppedBefore.clear(); else droppedBefore.update(b.droppedBefore);
+            if (b.lastFact == null) lastFact.clear(); else lastFact.update(b.lastFact);
+            producers.clear();
+            producers.putAll(b.producers);
+            windows.clear();
+            windows.putAll(b.windows);
+            b.metaDirty = false;
+        }
+    }
+
+    /** Writes every host's bundle to keyed state (before a checkpoint barrier, or when the bundle is full). */
+    void flushAll() throws Exception {
+        if (keySetter == null) return;
+        for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
+            Bundle b = e.getValue();
+            if (b.parts.isEmpty() && !b.metaDirty) continue;
+            keySetter.accept(e.getKey());
+            flush(b);
+        }
+    }
+
+    /** After an element or a timer of {@code host}: write through without the operator, flush a full bundle. */
+    private void done(String host, Bundle b) throws Exception {
+        if (keySetter == null) {
+            flush(b);
+        } else if (bundled > config.bundleMax) {
+            flushAll();
+            keySetter.accept(host);
+        }
+    }
+
     @Override
     public void processElement(StatsFact f, Context ctx, Collector<StatsRecord> out) throws Exception {
+        String host = ctx.getCurrentKey();
+        Bundle b = bundle(host);
         long ts = Math.floorDiv(f.tsNanos, 1_000_000L);
         long ws = config.windowStart(ts);
         long we = config.windowEnd(ws);
-        Long c = clock.value();
-        long before = c == null ? Long.MIN_VALUE : c;
-        Long dropped = droppedBefore.value();
-        Boolean fired = windows.get(ws);
+        long before = b.clock == null ? Long.MIN_VALUE : b.clock;
+        Long dropped = b.droppedBefore;
+        Boolean fired = b.windows.get(ws);
         if (fired == null && (dropAt(we) <= before || dropped != null && we <= dropped)) {
             lateFacts.inc();
             ctx.output(LATE_FACTS, f);
@@ -104,11 +221,16 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
         }
         for (String[] t : Measures.targets(f)) {
             String k = ws + "|" + t[0] + "|" + t[1];
-            StatsRecord r = parts.get(k);
+            StatsRecord r = b.parts.get(k);
             if (r == null) {
-                r = Measures.empty(t[0], t[1], ws, we);
-                r.hosts.add(f.host);
-                if (StatsRecord.RECIPIENT.equals(t[0])) r.channel = f.channel;
+                r = parts.get(k);
+                if (r == null) {
+                    r = Measures.empty(t[0], t[1], ws, we);
+                    r.hosts.add(f.host);
+                    if (StatsRecord.RECIPIENT.equals(t[0])) r.channel = f.channel;
+                }
+                b.parts.put(k, r);
+                bundled++;
             }
             Measures.add(r, f);
             if (Boolean.TRUE.equals(fired)) {
@@ -116,66 +238,76 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
                 r.revision++;
                 out.collect(Measures.copy(r));
             }
-            parts.put(k, r);
         }
         if (fired == null) {
-            windows.put(ws, false);
+            b.windows.put(ws, false);
+            b.metaDirty = true;
             // the end of a bounded input fires and drops everything
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
         }
         if (config.idleFlushMillis > 0 && !config.wholeInput()) {
             // a host that stops logging: its open windows fire after this much processing time
             long now = ctx.timerService().currentProcessingTime();
-            lastFact.update(now);
+            b.lastFact = now;
+            b.metaDirty = true;
             long at = (now + config.idleFlushMillis) / 1000L * 1000L + 1000L;
-            ctx.timerService().registerProcessingTimeTimer(at);
+            if (at != b.idleTimer) {
+                ctx.timerService().registerProcessingTimeTimer(at);
+                b.idleTimer = at;
+            }
         }
-        Long p = producers.get(f.producer);
+        Long p = b.producers.get(f.producer);
         if (p == null || ts > p) {
-            producers.put(f.producer, ts);
+            b.producers.put(f.producer, ts);
+            b.metaDirty = true;
             // the host's clock: every producer has sent its facts up to here (none yet: no clock)
             long now = Long.MAX_VALUE;
             for (int i = 0; i < f.producers && now != Long.MIN_VALUE; i++) {
-                Long v = producers.get(i);
+                Long v = b.producers.get(i);
                 now = v == null ? Long.MIN_VALUE : Math.min(now, v);
             }
             if (now > before) {
-                clock.update(now);
-                advance(now, false, out);
+                b.clock = now;
+                advance(b, now, false, out);
             }
         }
+        done(host, b);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StatsRecord> out) throws Exception {
+        String host = ctx.getCurrentKey();
+        Bundle b = bundle(host);
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            Long last = lastFact.value();
+            Long last = b.lastFact;
             if (last == null || timestamp - last < config.idleFlushMillis) return;
-            lastFact.clear();
-            Long c = clock.value();
-            advance(c == null ? Long.MIN_VALUE : c, true, out);
-            return;
+            b.lastFact = null;
+            b.metaDirty = true;
+            advance(b, b.clock == null ? Long.MIN_VALUE : b.clock, true, out);
+        } else if (timestamp == Long.MAX_VALUE) {
+            b.lastFact = null;
+            b.metaDirty = true;
+            advance(b, Long.MAX_VALUE, false, out);
         }
-        if (timestamp == Long.MAX_VALUE) {
-            lastFact.clear();
-            advance(Long.MAX_VALUE, false, out);
-        }
+        done(host, b);
     }
 
     /**
      * Fires the windows whose fire time {@code now} has reached (every window not fired yet if
      * {@code fireAll}), and drops those past their lateness.
      */
-    private void advance(long now, boolean fireAll, Collector<StatsRecord> out) throws Exception {
+    private void advance(Bundle b, long now, boolean fireAll, Collector<StatsRecord> out) throws Exception {
         List<Long> toFire = new ArrayList<>();
         List<Long> toDrop = new ArrayList<>();
-        for (Map.Entry<Long, Boolean> w : windows.entries()) {
+        for (Map.Entry<Long, Boolean> w : b.windows.entrySet()) {
             long we = config.windowEnd(w.getKey());
             boolean drop = now == Long.MAX_VALUE || dropAt(we) <= now;
             if (drop) toDrop.add(w.getKey());
             if (!w.getValue() && (drop || fireAll || fireAt(we) <= now)) toFire.add(w.getKey());
         }
         if (toFire.isEmpty() && toDrop.isEmpty()) return;
+        // the host's bundled parts join its state first (the current key is the host)
+        flush(b);
         List<String> remove = new ArrayList<>();
         List<StatsRecord> keep = new ArrayList<>();
         List<String> keepKeys = new ArrayList<>();
@@ -198,15 +330,20 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
         for (int i = 0; i < keep.size(); i++) parts.put(keepKeys.get(i), keep.get(i));
         long maxDropped = Long.MIN_VALUE;
         for (Long ws : toDrop) {
-            windows.remove(ws);
+            b.windows.remove(ws);
             maxDropped = Math.max(maxDropped, config.windowEnd(ws));
         }
         for (Long ws : toFire) {
-            if (!toDrop.contains(ws)) windows.put(ws, true);
+            if (!toDrop.contains(ws)) b.windows.put(ws, true);
         }
-        if (!toDrop.isEmpty()) {
-            Long d = droppedBefore.value();
-            if (d == null || maxDropped > d) droppedBefore.update(maxDropped);
+        if (!toDrop.isEmpty() && (b.droppedBefore == null || maxDropped > b.droppedBefore)) {
+            b.droppedBefore = maxDropped;
         }
+        b.metaDirty = true;
+    }
+
+    /** Part records held in memory (not yet in keyed state), all hosts. */
+    int bundledParts() {
+        return bundled;
     }
 }

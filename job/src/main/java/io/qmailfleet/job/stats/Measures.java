@@ -223,6 +223,15 @@ public final class Measures {
 
     static SketchState mergeSketch(SketchState into, SketchState from) {
         if (from == null) return into;
+        if (into == null) {
+            // nothing to merge with: a copy, without rebuilding the sketch
+            SketchState c = new SketchState();
+            c.items = from.items == null ? null : from.items.clone();
+            c.weights = from.weights == null ? null : from.weights.clone();
+            c.pending = from.pending == null ? new double[0] : java.util.Arrays.copyOf(from.pending, from.pendingCount);
+            c.pendingCount = from.pendingCount;
+            return c;
+        }
         KllDoublesSketch s = sketch(into);
         s.merge(sketch(from));
         return state(s);

@@ -26,6 +26,12 @@ public final class StatsConfig implements Serializable {
     /** Processing time the fleet roll-up keeps a (key, window) for parts of further hosts. */
     public long rollupTtlMillis = Duration.ofHours(2).toMillis();
 
+    /**
+     * Part records the per-host windows keep in memory before writing them to keyed state (they are
+     * also written before every checkpoint and before a window fires).
+     */
+    public int bundleMax = 10_000;
+
     public StatsConfig() {}
 
     public boolean wholeInput() {
@@ -47,6 +53,7 @@ public final class StatsConfig implements Serializable {
         if (allowedLatenessMillis < 0) throw new IllegalArgumentException("--allowed-lateness must not be negative");
         if (fireDelayMillis < 0) throw new IllegalArgumentException("fire delay must not be negative");
         if (idleFlushMillis < 0) throw new IllegalArgumentException("--stats-idle-flush must not be negative");
+        if (bundleMax < 0) throw new IllegalArgumentException("bundle size must not be negative");
         if (rollupTtlMillis <= 0) throw new IllegalArgumentException("--stats-rollup-ttl must be positive");
         return this;
     }

@@ -5,6 +5,7 @@ import io.qmailfleet.job.model.StatsRecord;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -42,7 +43,7 @@ public final class StatsStage {
         Streams s = new Streams();
         SingleOutputStreamOperator<StatsRecord> hostParts = facts
                 .keyBy(f -> f.host)
-                .process(new HostWindows(config))
+                .transform("stats host windows", TypeInformation.of(StatsRecord.class), HostWindows.operator(config))
                 .uid("stats-host-windows").name("stats host windows");
         SingleOutputStreamOperator<StatsRecord> fleet = hostParts
                 .keyBy(new FleetRollup.RollupKey())

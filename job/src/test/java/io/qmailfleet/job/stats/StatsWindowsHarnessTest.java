@@ -14,6 +14,7 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -23,6 +24,7 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -64,7 +66,7 @@ class StatsWindowsHarnessTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> hostHarness(
             StatsConfig c, boolean rocksDb) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
-                new KeyedProcessOperator<>(new HostWindows(c)), f -> f.host, Types.STRING);
+                HostWindows.operator(c), f -> f.host, Types.STRING);
         if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.open();
         return h;
@@ -91,6 +93,8 @@ class StatsWindowsHarnessTest {
     /** The window starts (relative to T, in minutes) the host's parts state holds. */
     private static List<String> partKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> h,
                                          String host) throws Exception {
+        // what a checkpoint holds: the part records bundled in memory are written to keyed state first
+        h.prepareSnapshotPreBarrier(1L);
         AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
         KeyedStateBackend<String> kb = op.getKeyedStateBackend();
         kb.setCurrentKey(host);
@@ -235,6 +239,54 @@ class StatsWindowsHarnessTest {
         drain(h);
         assertEquals(0, windowsOf(h, "mx1"));
         h.close();
+    }
+
+    /**
+     * Facts are counted in memory between checkpoints: a checkpoint taken mid-window holds them all
+     * (they are written before the barrier), so a restored operator goes on from exact counts; a
+     * bundle that fills up is written out across hosts.
+     */
+    @ParameterizedTest(name = "rocksDb={0}, bundleMax={1}")
+    @CsvSource({"false,10000", "true,10000", "false,2", "true,2"})
+    void bundledFactsSurviveACheckpointAndRestore(boolean rocksDb, int bundleMax) throws Exception {
+        StatsConfig c = config();
+        c.bundleMax = bundleMax;
+        var h = hostHarness(c, rocksDb);
+        h.processElement(success("mx1", T + 1_000, "a@x.org"), 0);
+        h.processElement(success("mx2", T + 2_000, "b@x.org"), 0);
+        h.processElement(success("mx1", T + 3_000, "c@y.org"), 0);
+        h.processElement(success("mx1", T + 4_000, "a@x.org"), 0);
+        assertTrue(drain(h).isEmpty());
+        HostWindows fn = (HostWindows) ((HostWindows.Operator) h.getOperator()).getUserFunction();
+        if (bundleMax == 2) assertTrue(fn.bundledParts() <= 2, "a full bundle is written out");
+        else assertTrue(fn.bundledParts() > 0, "the facts are counted in memory");
+        h.prepareSnapshotPreBarrier(1L);
+        assertEquals(0, fn.bundledParts(), "nothing is left only in memory at a checkpoint");
+        OperatorSubtaskState snap = h.snapshot(1L, 1L);
+        h.close();
+
+        var r = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
+                HostWindows.operator(c), f -> f.host, Types.STRING);
+        if (rocksDb) r.setStateBackend(new EmbeddedRocksDBStateBackend());
+        r.initializeState(snap);
+        r.open();
+        r.processElement(success("mx1", T + 5_000, "a@x.org"), 0);
+        r.processElement(success("mx2", T + 6_000, "b@x.org"), 0);
+        r.processElement(success("mx1", T + 70_000, "d@x.org"), 0); // mx1's clock closes window 0
+        List<StatsRecord> mx1 = drain(r);
+        StatsRecord host1 = of(mx1, StatsRecord.HOST).get(0);
+        assertEquals("mx1", host1.key);
+        assertEquals(4, host1.successes, "three facts before the checkpoint, one after");
+        StatsRecord a = of(mx1, StatsRecord.RECIPIENT).stream().filter(x -> x.key.equals("a@x.org")).findFirst().orElseThrow();
+        assertEquals(3, a.successes);
+        assertEquals(4, of(mx1, StatsRecord.SENDER).get(0).ddelayCount, "the sketch's count too");
+        r.processWatermark(Long.MAX_VALUE);
+        List<StatsRecord> rest = drain(r);
+        StatsRecord host2 = of(rest, StatsRecord.HOST).stream().filter(x -> x.key.equals("mx2")).findFirst().orElseThrow();
+        assertEquals(2, host2.successes);
+        assertEquals(0, partKeys(r, "mx1").size());
+        assertEquals(0, partKeys(r, "mx2").size());
+        r.close();
     }
 
     @ParameterizedTest(name = "rocksDb={0}")
