@@ -1,20 +1,16 @@
 package io.qmailfleet.job.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qmailfleet.job.sink.OutputRecords;
 import io.qmailfleet.job.CliArgs;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * {@code report}: a finished run's outputs as a text report on stdout (the sections of
@@ -37,7 +33,6 @@ public final class ReportCommand {
             "  --top N          rows of the senders and domains tables (default 10)",
             "  --quiet          no text report on stdout (with --html)");
     private static final Set<String> KNOWN = Set.of("output", "html", "top", "quiet", "help", "kafka-bootstrap", "topic-prefix");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ReportCommand() {}
 
@@ -81,7 +76,7 @@ public final class ReportCommand {
                 return 2;
             }
             try {
-                d = ReportData.load(output -> read(dir.resolve(output)));
+                d = ReportData.load(output -> OutputRecords.read(dir.resolve(output)));
             } catch (IOException | RuntimeException e) {
                 err.println("error: cannot read the outputs under " + dir + ": " + e.getMessage());
                 return 2;
@@ -106,32 +101,5 @@ public final class ReportCommand {
             err.println("wrote " + html);
         }
         return 0;
-    }
-
-    /** Every committed record of one output folder (hidden in-progress files skipped); none if it is absent. */
-    static List<JsonNode> read(Path dir) throws IOException {
-        List<JsonNode> l = new ArrayList<>();
-        if (!Files.isDirectory(dir)) return l;
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(dir)) {
-            files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted(Comparator.comparing(Path::toString)).toList();
-        }
-        for (Path f : files) {
-            try (BufferedReader br = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-                String line;
-                int n = 0;
-                while ((line = br.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) continue;
-                    try {
-                        l.add(JSON.readTree(line));
-                    } catch (IOException e) {
-                        throw new IOException(f + ":" + n + " is not JSON: " + e.getMessage(), e);
-                    }
-                }
-            }
-        }
-        return l;
     }
 }

@@ -1,14 +1,13 @@
 package io.qmailfleet.job.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.qmailfleet.job.sink.OutputRecords;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qmailfleet.job.CliArgs;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,14 +15,12 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * {@code trace}: a message's whole path through the fleet, read from a finished run's output files
@@ -96,7 +93,7 @@ public final class TraceCommand {
         Path dir = Path.of(a.get("output", "out"));
         Map<String, Node> nodes = new LinkedHashMap<>();
         try {
-            for (JsonNode r : read(dir.resolve("lifecycles"))) {
+            for (JsonNode r : OutputRecords.read(dir.resolve("lifecycles"))) {
                 String id = id(text(r, "host"), r.path("msg_id").asLong(), text(r, "new"));
                 Node old = nodes.get(id);
                 // a life cycle written again with relay links replaces the first record of it
@@ -106,7 +103,7 @@ public final class TraceCommand {
                 err.println("error: no life cycles under " + dir.resolve("lifecycles"));
                 return 2;
             }
-            link(nodes, read(dir.resolve("hops")));
+            link(nodes, OutputRecords.read(dir.resolve("hops")));
         } catch (IOException | RuntimeException e) {
             err.println("error: cannot read the outputs under " + dir + ": " + e.getMessage());
             return 2;
@@ -188,33 +185,6 @@ public final class TraceCommand {
             if (rc.path("address").asText("").toLowerCase(Locale.ROOT).equals(addr)) return true;
         }
         return false;
-    }
-
-    static List<JsonNode> read(Path dir) throws IOException {
-        List<JsonNode> l = new ArrayList<>();
-        if (!Files.isDirectory(dir)) return l;
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(dir)) {
-            // the file sink's in-progress files are hidden; only committed part files are read
-            files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted(Comparator.comparing(Path::toString)).toList();
-        }
-        for (Path f : files) {
-            try (BufferedReader br = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-                String line;
-                int n = 0;
-                while ((line = br.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) continue;
-                    try {
-                        l.add(JSON.readTree(line));
-                    } catch (IOException e) {
-                        throw new IOException(f + ":" + n + " is not JSON: " + e.getMessage(), e);
-                    }
-                }
-            }
-        }
-        return l;
     }
 
     static void link(Map<String, Node> nodes, List<JsonNode> hops) {
