@@ -1,5 +1,7 @@
 package io.qmailfleet.job;
 
+import io.qmailfleet.job.alert.AlertStage;
+import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.metrics.AlertMetrics;
@@ -198,9 +200,9 @@ public final class FleetPipeline {
         // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
         // log with another order) and the per-message alerts; with the stats stage, the fleet-wide
         // rate rules (domain trouble, sender spike) on its domain, recipient and sender records
-        DataStream<io.qmailfleet.job.alert.PageEvent> pages = io.qmailfleet.job.alert.AlertStage.build(
+        DataStream<PageEvent> pages = AlertStage.build(
                 sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert);
-        if (st != null) pages = pages.union(io.qmailfleet.job.alert.AlertStage.fleetRatesOnStats(st.fleet, cfg.alert));
+        if (st != null) pages = pages.union(AlertStage.fleetRatesOnStats(st.fleet, cfg.alert));
         s.put(Outputs.ALERTS, pages);
         return s;
     }
