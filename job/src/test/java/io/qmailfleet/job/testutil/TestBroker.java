@@ -1,6 +1,16 @@
 package io.qmailfleet.job.testutil;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -25,6 +35,53 @@ public final class TestBroker {
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
         return p;
+    }
+
+    /**
+     * What a read_committed consumer sees in {@code topic} from the beginning, read until at least
+     * {@code expected} records have come and it is at the end of every partition (so records beyond
+     * the expected count are seen too), or until {@code timeout}: then whatever came so far.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrap, String topic, long expected,
+                                                                     Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        read(bootstrap, topic, expected, timeout, out);
+        return out;
+    }
+
+    /** Like {@link #readCommitted}, but fails when the records have not all come within {@code timeout}. */
+    public static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String bootstrap, String topic, long expected,
+                                                                      Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        if (!read(bootstrap, topic, expected, timeout, out)) {
+            throw new AssertionError(topic + ": " + out.size() + " committed records, expected " + expected);
+        }
+        return out;
+    }
+
+    /** Reads into {@code out}; true when at least {@code expected} came and the consumer reached the end. */
+    private static boolean read(String bootstrap, String topic, long expected, Duration timeout,
+                                List<ConsumerRecord<byte[], byte[]>> out) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo pi : c.partitionsFor(topic)) tps.add(new TopicPartition(topic, pi.partition()));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) out.add(r);
+                if (out.size() < expected) continue;
+                Map<TopicPartition, Long> end = c.endOffsets(tps);
+                boolean atEnd = true;
+                for (TopicPartition tp : tps) atEnd &= c.position(tp) >= end.get(tp);
+                if (atEnd) return true;
+            }
+        }
+        return false;
     }
 
     /** Formats, starts and waits for a one-node cluster; the caller closes it. */
