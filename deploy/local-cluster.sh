@@ -69,34 +69,18 @@ OPENS=(--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/s
 die() { echo "local-cluster: $*" >&2; exit 1; }
 say() { echo "local-cluster: $*" >&2; }
 
+# shellcheck source=deploy/maven-classpath.sh
+. "$ROOT/deploy/maven-classpath.sh"
+
 # The Flink runtime classpath, resolved once by Maven and cached; again when the pom changes or a jar went missing.
-classpath() {
-  local stale=0
-  if [[ ! -s "$CLASSPATH_FILE" || "$CLUSTER_POM" -nt "$CLASSPATH_FILE" ]]; then
-    stale=1
-  else
-    local jar; local IFS=:
-    for jar in $(cat "$CLASSPATH_FILE"); do [[ -f "$jar" ]] || { stale=1; break; }; done
-  fi
-  if [[ $stale == 1 ]]; then
-    command -v mvn >/dev/null || die "mvn not found (needed once to resolve the Flink classpath)"
-    say "resolving the Flink runtime classpath (deploy/cluster/pom.xml)"
-    mkdir -p "$(dirname "$CLASSPATH_FILE")"
-    local log="$(dirname "$CLASSPATH_FILE")/classpath.log"
-    if ! mvn -B -ntp -f "$CLUSTER_POM" validate dependency:build-classpath \
-        -Dmdep.outputFile="$CLASSPATH_FILE" -Dmdep.includeScope=runtime > "$log" 2>&1; then
-      tail -n 30 "$log" >&2; rm -f "$CLASSPATH_FILE"; die "resolving the classpath failed (full output in $log)"
-    fi
-  fi
-  cat "$CLASSPATH_FILE"
-}
+classpath() { maven_classpath "$CLUSTER_POM" "$CLASSPATH_FILE"; }
 
 # the deploy/cluster/pom.xml Flink/log4j versions must be the ones the job is built against
 check_versions() {
   local p v1 v2
   for p in flink.version log4j.version; do
-    v1="$(sed -n "s:.*<$p>\(.*\)</$p>.*:\1:p" "$ROOT/pom.xml" | head -1)"
-    v2="$(sed -n "s:.*<$p>\(.*\)</$p>.*:\1:p" "$CLUSTER_POM" | head -1)"
+    v1="$(pom_property "$ROOT/pom.xml" "$p")"
+    v2="$(pom_property "$CLUSTER_POM" "$p")"
     [[ "$v1" == "$v2" ]] || die "$p is $v1 in pom.xml but $v2 in deploy/cluster/pom.xml: make them equal"
   done
 }
