@@ -12,34 +12,9 @@
 # local-cluster.sh, and stops its cluster on any exit. Exits non-zero on any mismatch.
 # Set KEEP=1 to keep the work dir (logs, outputs) after a successful run; it is kept after a failure.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-export FLINK_REST_PORT="${FLINK_REST_PORT:-18091}" FLINK_RPC_PORT="${FLINK_RPC_PORT:-16133}"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/qmail-fleet-e2e.XXXXXX")"
-export FLINK_CLUSTER_WORK="$WORK/cluster"
-CLUSTER="$ROOT/deploy/local-cluster.sh"
-
-T_START=$(date +%s%N)
-declare -a TIMINGS=()
-now() { date +%s%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
-lap() { TIMINGS+=("$(printf '%-44s %6s s' "$1" "$(secs "$2" "$(now)")")"); }
-
-FAILED=0
-fail() { echo "E2E FAIL: $*" >&2; FAILED=1; }
-
-cleanup() {
-  local rc=$?
-  "$CLUSTER" stop >/dev/null 2>&1 || true
-  if [[ $rc -ne 0 || $FAILED -ne 0 || -n "${KEEP:-}" ]]; then
-    echo "work dir kept: $WORK (cluster logs in $FLINK_CLUSTER_WORK/log)" >&2
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=deploy/e2e-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
+e2e_init cluster 18091 16133 19249-19259
 
 # lines in the committed part files of one output folder; in-progress files are an error
 count() {
@@ -49,20 +24,7 @@ count() {
   find "$dir" -type f -name '*.jsonl' -exec cat {} + | wc -l | tr -d ' '
 }
 
-expect() { # what actual expected
-  if [[ "$2" == "$3" ]]; then echo "  ok   $1 = $2"; else fail "$1 = $2, expected $3"; fi
-}
-
-JAR="$(ls job/target/qmail-fleet-job-*-flink.jar 2>/dev/null | head -1 || true)"
-t=$(now)
-if [[ -z "$JAR" ]]; then
-  echo "== building the jars (mvn -B -q -ntp package -DskipTests)"
-  mvn -B -q -ntp package -DskipTests
-  JAR="$(ls job/target/qmail-fleet-job-*-flink.jar | head -1)"
-  lap "build" "$t"
-fi
-export FLINK_JOB_JAR="$ROOT/$JAR"
-echo "== job jar: $JAR"
+job_jar
 
 echo "== starting the cluster (JobManager + TaskManager, REST port $FLINK_REST_PORT)"
 t=$(now)
@@ -108,7 +70,7 @@ echo "== run 3: samples/fleet, detached (flink run -d), --events false -> $OUT3"
 t=$(now)
 FLINK_RUN_OPTS="-d" "$CLUSTER" submit --input "$ROOT/samples/fleet" --output "$OUT3" --events false > "$WORK/run3.txt" 2>&1 \
   || { cat "$WORK/run3.txt" >&2; fail "run 3: flink run -d failed"; exit 1; }
-JOB3="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run3.txt")"
+JOB3="$(job_id "$WORK/run3.txt")"
 [[ -n "$JOB3" ]] || { cat "$WORK/run3.txt" >&2; fail "run 3: no job id in the client output"; exit 1; }
 STATE=""
 for _ in $(seq 1 300); do
@@ -148,8 +110,4 @@ t=$(now)
 "$CLUSTER" stop 2>/dev/null
 lap "cluster stop" "$t"
 
-echo "== timings"
-printf '  %s\n' "${TIMINGS[@]}"
-printf '  %-44s %6s s\n' "total" "$(secs "$T_START" "$(now)")"
-if [[ $FAILED -ne 0 ]]; then echo "E2E CLUSTER FAILED"; exit 1; fi
-echo "E2E CLUSTER OK"
+e2e_finish

@@ -13,29 +13,10 @@
 # Uses its own ports (FLINK_REST_PORT [18101], FLINK_RPC_PORT [16143]) and work dir; builds the
 # jars only if the job jar is missing; exits non-zero on any mismatch (then keeps the work dir).
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-export FLINK_REST_PORT="${FLINK_REST_PORT:-18101}" FLINK_RPC_PORT="${FLINK_RPC_PORT:-16143}"
-export FLINK_PROM_PORTS="${FLINK_PROM_PORTS:-19269-19279}"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/qmail-fleet-upgrade.XXXXXX")"
-export FLINK_CLUSTER_WORK="$WORK/cluster"
-CLUSTER="$ROOT/deploy/local-cluster.sh"
+# shellcheck source=deploy/e2e-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
+e2e_init upgrade 18101 16143 19269-19279
 SAMPLE="$ROOT/samples/fleet/mail/send"
-FAILED=0
-fail() { echo "UPGRADE FAIL: $*" >&2; FAILED=1; }
-
-cleanup() {
-  local rc=$?
-  "$CLUSTER" stop >/dev/null 2>&1 || true
-  if [[ $rc -ne 0 || $FAILED -ne 0 || -n "${KEEP:-}" ]]; then
-    echo "work dir kept: $WORK (cluster logs in $FLINK_CLUSTER_WORK/log)" >&2
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # committed life cycles of an output folder, one "run/msg_id/new status" line each
 lifecycles() {
@@ -45,11 +26,7 @@ lifecycles() {
 }
 count() { lifecycles "$1" | wc -l | tr -d ' '; }
 
-job_state() { curl -sf --max-time 2 "$URL/jobs/$1" | grep -o '"state":"[A-Z]*"' | head -1 | cut -d'"' -f4 || true; }
-
-JAR="$(ls job/target/qmail-fleet-job-*-flink.jar 2>/dev/null | head -1 || true)"
-if [[ -z "$JAR" ]]; then mvn -B -q -ntp package -DskipTests; JAR="$(ls job/target/qmail-fleet-job-*-flink.jar | head -1)"; fi
-export FLINK_JOB_JAR="$ROOT/$JAR"
+job_jar
 
 URL="$("$CLUSTER" start)"
 IN="$WORK/in/mail"
@@ -61,7 +38,7 @@ ARGS=(--input "$WORK/in" --watch 1s --checkpoint-interval 2s --events false)
 echo "== run 1: ${FILES[0]##*/} only, detached, --watch 1s"
 FLINK_RUN_OPTS="-d" "$CLUSTER" submit "${ARGS[@]}" --output "$WORK/out1" > "$WORK/run1.txt" 2>&1 \
   || { cat "$WORK/run1.txt" >&2; fail "run 1: submit failed"; exit 1; }
-JOB1="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run1.txt")"
+JOB1="$(job_id "$WORK/run1.txt")"
 [[ -n "$JOB1" ]] || { cat "$WORK/run1.txt" >&2; fail "run 1: no job id"; exit 1; }
 for _ in $(seq 1 1200); do [[ "$(count "$WORK/out1")" -ge 30 ]] && break; sleep 0.5; done
 [[ "$(count "$WORK/out1")" -ge 30 ]] || { fail "run 1 wrote $(count "$WORK/out1") life cycles, state $(job_state "$JOB1")"; exit 1; }
@@ -81,7 +58,7 @@ LAST="$(tail -n 1 "$IN/current" | cut -c2-17)"
 printf '@%016x%08x status: local 0/10 remote 0/20\n' $((0x$LAST + 10)) 0 >> "$IN/current"
 FLINK_RUN_OPTS="-d -s $SP" "$CLUSTER" submit "${ARGS[@]}" --output "$WORK/out2" > "$WORK/run2.txt" 2>&1 \
   || { cat "$WORK/run2.txt" >&2; fail "run 2: submit failed"; exit 1; }
-JOB2="$(sed -n 's/^Job has been submitted with JobID \([0-9a-f]*\).*/\1/p' "$WORK/run2.txt")"
+JOB2="$(job_id "$WORK/run2.txt")"
 [[ -n "$JOB2" ]] || { cat "$WORK/run2.txt" >&2; fail "run 2: no job id"; exit 1; }
 total() { echo $(( $(count "$WORK/out1") + $(count "$WORK/out2") )); }
 for _ in $(seq 1 1200); do [[ "$(total)" -ge 539 ]] && break; sleep 0.5; done
@@ -105,5 +82,4 @@ MISSING="$(comm -23 <(echo "$OPEN") <(echo "$DONE2") | grep -c . || true)"
 [[ "$NOPEN" -gt 0 && "$MISSING" == 0 ]] && echo "  ok   all $NOPEN messages open at the upgrade were completed after it" \
   || fail "$MISSING of $NOPEN messages open at the upgrade were not completed after it"
 
-if [[ $FAILED -ne 0 ]]; then echo "E2E UPGRADE FAILED"; exit 1; fi
-echo "E2E UPGRADE OK"
+e2e_finish
