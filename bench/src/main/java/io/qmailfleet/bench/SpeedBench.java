@@ -43,6 +43,15 @@ import org.apache.flink.api.common.JobExecutionResult;
  * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
  * generated; default a temporary folder, removed at the end), {@code --job-args "..."} (more job
  * options for every run, e.g. {@code "--stats false"}).
+ *
+ * <p>{@code --source kafka} measures the Kafka backfill instead ({@code --bounded true} from a topic):
+ * a real Kafka broker JVM is started ({@code deploy/local-broker.sh}, port {@code --kafka-port},
+ * default 19122), the generated input is produced to a topic of {@code --partitions} (default 2)
+ * partitions, each line keyed by its host, by this JVM before the case starts; then each run's fresh
+ * JVM reads the topic from the earliest offsets to the end as a backfill does and writes its
+ * outputs to Kafka topics of its own ({@code --kafka-sink files} writes JSON files instead, so only
+ * the source differs from a files case). The broker's CPU is its own process's, so it is not in a
+ * run's CPU time; producing the input is not part of any run.
  */
 public final class SpeedBench {
     private static final int CAPTURE_LINES = 4526;
@@ -59,6 +68,8 @@ public final class SpeedBench {
         String parallelism = a.get("parallelism", null);
         List<String> jvmOpts = a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of();
         List<String> jobArgs = a.has("job-args") ? List.of(a.get("job-args", "").trim().split("\\s+")) : List.of();
+        String source = a.get("source", "files");
+        if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
         boolean keep = a.has("work");
         Path work = keep ? Files.createDirectories(Path.of(a.get("work", null))) : Files.createTempDirectory("qmail-speed");
         System.out.printf("# SpeedBench: %d core(s), %s, java %s; every case is a fresh JVM (-Xmx%s) running the job as"
@@ -66,6 +77,11 @@ public final class SpeedBench {
                 System.getProperty("java.version"), heap);
         System.out.println("# input\tlines\tbackend\tevents\trun\tlifecycles\tdead\twall_s\tlines/s\tcpu_us/line"
                 + "\tcpu_s\tnet_s\tnet_lines/s\tpeak_rss_mb\tload_before\tload_after");
+        KafkaInput kafka = source.equals("kafka")
+                ? KafkaInput.start(work.resolve("broker"), Integer.parseInt(a.get("kafka-port", "19122")),
+                        Integer.parseInt(a.get("partitions", "2")))
+                : null;
+        String kafkaSink = a.get("kafka-sink", "kafka");
         try {
             for (int size : sizes) {
                 Path fleet = work.resolve("fleet-x" + size + "-h" + hosts);
@@ -73,6 +89,16 @@ public final class SpeedBench {
                     PipelineBench.makeFleet(CaptureFiles.multilogDir(), fleet, hosts, size);
                     Files.writeString(fleet.resolve(".complete"), "");
                 }
+                String topic = null;
+                if (kafka != null) {
+                    topic = "speed.x" + size + "-h" + hosts + ".lines";
+                    long t0 = System.nanoTime();
+                    long produced = kafka.produce(fleet, topic);
+                    if (produced < 0) System.out.println("# " + topic + " is there already (--work of an earlier run)");
+                    else System.out.printf("# produced %d lines to %s in %.1f s (this JVM; not part of any run)%n",
+                            produced, topic, (System.nanoTime() - t0) / 1e9);
+                }
+                String label = (kafka != null ? "kafka-x" : "x") + size + (hosts > 1 ? "x" + hosts + "hosts" : "");
                 for (String backend : backends) {
                     for (String ev : events) {
                         List<Map<String, String>> results = new ArrayList<>();
@@ -88,9 +114,18 @@ public final class SpeedBench {
                                 Files.createDirectories(f.getParent());
                                 cmd.add("-XX:StartFlightRecording=filename=" + f + ",settings=profile,dumponexit=true");
                             }
-                            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), OneRun.class.getName(),
-                                    "--input", fleet.toString(), "--output", out.toString(),
-                                    "--state-backend", backend, "--events", ev, "--quiet"));
+                            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), OneRun.class.getName()));
+                            if (kafka == null) {
+                                cmd.addAll(List.of("--input", fleet.toString(), "--output", out.toString()));
+                            } else {
+                                String run = "speed-" + (++kafkaRuns);
+                                cmd.addAll(List.of("--kafka-bootstrap", kafka.bootstrap(), "--input-topic", topic,
+                                        "--bounded", "true", "--starting-offsets", "earliest", "--group-id", run,
+                                        "--sink", kafkaSink));
+                                if (kafkaSink.equals("kafka")) cmd.addAll(List.of("--topic-prefix", run + "."));
+                                else cmd.addAll(List.of("--output", out.toString()));
+                            }
+                            cmd.addAll(List.of("--state-backend", backend, "--events", ev, "--quiet"));
                             if (parallelism != null) cmd.addAll(List.of("--parallelism", parallelism));
                             cmd.addAll(jobArgs);
                             Map<String, String> m = runChild(cmd);
@@ -98,22 +133,25 @@ public final class SpeedBench {
                             m.put("load_after", loadAverage());
                             results.add(m);
                             long expected = (long) size * hosts * CAPTURE_LINES;
-                            print("x" + size + (hosts > 1 ? "x" + hosts + "hosts" : ""), backend, ev, Integer.toString(r), m);
+                            print(label, backend, ev, Integer.toString(r), m);
                             if (Long.parseLong(m.get("lines")) != expected || !"0".equals(m.get("dead"))
                                     || Long.parseLong(m.get("lifecycles")) != 539L * size * hosts) {
                                 System.out.println("# NOT EXACT: expected " + expected + " lines, " + 539L * size * hosts
                                         + " life cycles and 0 dead letters");
                             }
                         }
-                        if (runs > 1) printMedian("x" + size, backend, ev, results);
+                        if (runs > 1) printMedian(label, backend, ev, results);
                         delete(work.resolve("out"));
                     }
                 }
             }
         } finally {
+            if (kafka != null) kafka.close();
             if (!keep) delete(work);
         }
     }
+
+    private static int kafkaRuns;
 
     /** One case in its own JVM: the job through {@link Main#run}, then its figures as key=value lines. */
     public static final class OneRun {

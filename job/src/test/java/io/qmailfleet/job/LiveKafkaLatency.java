@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -40,7 +40,9 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * by the broker to its life cycle being visible to a {@code read_committed} consumer.
  *
  * <p>The lines are multilog lines stamped with the wall clock at which they are produced, as
- * qmail-send would stamp them; after each message its host is silent until its next one.
+ * qmail-send would stamp them; after each message its host is silent until its next one. A reader
+ * thread polls the lifecycles topic all the time and notes when each life cycle first became
+ * visible, so messages can be sent while earlier ones are still on their way.
  */
 final class LiveKafkaLatency implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,9 +53,11 @@ final class LiveKafkaLatency implements AutoCloseable {
     private final String prefix;
     private JobClient job;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final KafkaConsumer<byte[], byte[]> consumer;
     /** Life cycles seen by the read_committed consumer: "host msgid" -> wall ms seen. */
-    private final Map<String, Long> seen = new HashMap<>();
+    private final Map<String, Long> seen = new ConcurrentHashMap<>();
+    private final Thread reader;
+    private volatile boolean closing;
+    private volatile Throwable readerFailure;
 
     LiveKafkaLatency(String name) throws Exception {
         kafka = TestBroker.start();
@@ -78,10 +82,28 @@ final class LiveKafkaLatency implements AutoCloseable {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TopicPartition tp = new TopicPartition(prefix + "lifecycles", 0);
         consumer.assign(List.of(tp));
         consumer.seekToBeginning(List.of(tp));
+        reader = new Thread(() -> read(consumer), "lifecycles reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** The reader thread: notes the wall time at which each life cycle is first returned. */
+    private void read(KafkaConsumer<byte[], byte[]> consumer) {
+        try (consumer) {
+            while (!closing) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    long now = System.currentTimeMillis();
+                    JsonNode n = JSON.readTree(r.value());
+                    seen.putIfAbsent(n.get("host").asText() + " " + n.get("msg_id").asLong(), now);
+                }
+            }
+        } catch (Throwable t) {
+            readerFailure = t;
+        }
     }
 
     /** Submits the live job (on the MiniCluster of the calling test) with the job's own options plus {@code args}. */
@@ -131,15 +153,18 @@ final class LiveKafkaLatency implements AutoCloseable {
         String key = host + " " + msgId;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!seen.containsKey(key)) {
+            if (readerFailure != null) throw new AssertionError("the lifecycles reader failed", readerFailure);
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("life cycle of " + key + " not visible after " + timeout + "; seen " + seen.keySet());
             }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-                JsonNode n = JSON.readTree(r.value());
-                seen.putIfAbsent(n.get("host").asText() + " " + n.get("msg_id").asLong(), System.currentTimeMillis());
-            }
+            Thread.sleep(2);
         }
         return seen.get(key);
+    }
+
+    /** Whether the life cycle of (host, msgId) has been seen already (does not wait). */
+    boolean visible(String host, long msgId) {
+        return seen.containsKey(host + " " + msgId);
     }
 
     /** p-th percentile (0..100) of the values, nearest rank. */
@@ -153,7 +178,8 @@ final class LiveKafkaLatency implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (job != null) job.cancel().get();
-        consumer.close();
+        closing = true;
+        reader.join(10_000);
         producer.close();
         kafka.close();
     }

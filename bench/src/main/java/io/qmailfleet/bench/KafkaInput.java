@@ -1,0 +1,116 @@
+package io.qmailfleet.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The input of a Kafka backfill benchmark case: a real Kafka broker in its own JVM
+ * ({@code deploy/local-broker.sh}, so its CPU is never counted in a run's process CPU time), and
+ * the generated fleet produced to a topic, each line keyed by its host as a shipper sends it.
+ */
+final class KafkaInput implements AutoCloseable {
+    private final Path script;
+    private final Map<String, String> env;
+    private final String bootstrap;
+    private final int partitions;
+
+    private KafkaInput(Path script, Map<String, String> env, String bootstrap, int partitions) {
+        this.script = script;
+        this.env = env;
+        this.bootstrap = bootstrap;
+        this.partitions = partitions;
+    }
+
+    /** Starts the broker with its work dir {@code dir} on {@code port}. */
+    static KafkaInput start(Path dir, int port, int partitions) throws IOException, InterruptedException {
+        Path script = CaptureFiles.repo().resolve("deploy/local-broker.sh");
+        Map<String, String> env = Map.of("KAFKA_WORK", dir.toAbsolutePath().toString(), "KAFKA_PORT", Integer.toString(port));
+        String out = run(script, env, "start");
+        String bootstrap = out.lines().reduce((a, b) -> b).orElse("").trim();
+        if (!bootstrap.matches("[0-9.]+:[0-9]+")) throw new IllegalStateException("local-broker.sh start printed: " + out);
+        System.out.println("# Kafka broker (its own JVM, deploy/local-broker.sh) at " + bootstrap);
+        return new KafkaInput(script, env, bootstrap, partitions);
+    }
+
+    String bootstrap() {
+        return bootstrap;
+    }
+
+    /**
+     * Creates {@code topic} and produces every line of the fleet's hosts ({@code <fleet>/<host>/current})
+     * keyed by host, host after host; returns the number of lines once all are acknowledged.
+     */
+    long produce(Path fleet, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+            return -1; // produced by an earlier size loop of the same run: the topic is complete
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        long n = 0;
+        List<Path> hosts;
+        try (Stream<Path> s = Files.list(fleet)) {
+            hosts = s.filter(Files::isDirectory).sorted().toList();
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Path host : hosts) {
+                byte[] key = host.getFileName().toString().getBytes(StandardCharsets.UTF_8);
+                try (BufferedReader r = Files.newBufferedReader(host.resolve("current"), StandardCharsets.UTF_8)) {
+                    for (String line; (line = r.readLine()) != null; n++) {
+                        producer.send(new ProducerRecord<>(topic, key, line.getBytes(StandardCharsets.UTF_8)),
+                                (md, e) -> { if (e != null) failed.compareAndSet(null, e); });
+                    }
+                }
+            }
+            producer.flush();
+        }
+        if (failed.get() != null) throw new IllegalStateException("producing the input failed", failed.get());
+        return n;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        run(script, env, "stop");
+    }
+
+    /** Runs local-broker.sh with a command; its stderr goes to ours, its stdout is returned. */
+    private static String run(Path script, Map<String, String> env, String command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        Process proc = pb.start();
+        String out;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            out = String.join("\n", r.lines().toList());
+        }
+        int code = proc.waitFor();
+        if (code != 0) throw new IllegalStateException("deploy/local-broker.sh " + command + " failed (exit " + code + ")");
+        return out;
+    }
+}
