@@ -74,7 +74,7 @@ done
 TOTAL=$(( PER_HOST * ${#HOSTS[@]} ))
 # keyed by host with the Java client's partitioner (murmur2), as a shipper's lines are
 produce() { kcat -P -b "$BOOTSTRAP" -t "$INPUT" -K $'\t' -X partitioner=murmur2_random -X linger.ms=5 \
-  -X enable.idempotence=true -l "$1"; }
+  -X enable.idempotence=true -X log_level=3 -l "$1"; }
 # what a read_committed consumer sees in a topic now: "key<TAB>value" lines
 committed() { kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\t%s\n' 2>/dev/null; }
 ncommitted() { committed "$1" | wc -l | tr -d ' '; }

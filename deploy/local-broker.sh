@@ -102,9 +102,11 @@ cmd_start() {
   CP="$(classpath)"
   write_conf
   if [[ ! -e "$WORK/data/meta.properties" ]]; then
-    # a fresh cluster id: 16 random bytes, URL-safe base64 without padding (what `random-uuid` prints)
+    # a fresh cluster id: 16 random bytes, URL-safe base64 without padding, not starting with "-"
+    # (what `random-uuid` prints; a leading "-" would read as an option)
     local id out
-    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    id=-
+    while [[ "$id" == -* ]]; do id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; done
     out="$("$JAVA" -Xmx256m -Dlog4j2.configurationFile="file:$WORK/log4j2-tools.properties" -cp "$CP" \
       kafka.tools.StorageTool format -t "$id" -c "$WORK/server.properties" 2>&1)" || { echo "$out" >&2; die "formatting the storage failed"; }
   fi
