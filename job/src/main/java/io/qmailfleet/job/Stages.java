@@ -17,8 +17,8 @@ public final class Stages {
 
     /** Every stage of the job, in the order they are attached. */
     public static final List<Stage<?>> ALL = List.of(
-            new StatsStage(),   // aggregates, on the life cycles' facts
             new RelayTrace(),   // relay hops, on the life cycles
+            new StatsStage(),   // aggregates, on the life cycles' facts
             new AlertStage());  // paging, on host events, message alerts and the aggregates
 
     /** The option groups of {@code stages}, in their order. */
