@@ -204,7 +204,12 @@ public final class FleetPipeline {
     }
 
     private static <C> void attach(Stage<C> stage, Streams s, JobConfig cfg) {
-        stage.attach(s, stage.config(cfg));
+        try {
+            stage.attach(s, stage.config(cfg));
+        } catch (IllegalStateException e) {
+            // e.g. a second stream for an output, or a stream of a stage that is not listed before it
+            throw new IllegalStateException("stage " + stage.name() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The lifecycle core: parse, host sequencer, lifecycle builder, and their outputs. */

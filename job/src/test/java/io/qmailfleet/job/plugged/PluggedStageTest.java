@@ -14,6 +14,7 @@ import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.LifecycleStatus;
 import io.qmailfleet.job.model.Recipient;
+import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.options.Options;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
@@ -62,6 +63,22 @@ class PluggedStageTest {
         assertEquals("unknown option --fact-counts-min (see --help)", assertThrows(IllegalArgumentException.class,
                 () -> JobConfig.from(CliArgs.parse(new String[] {"--fact-counts-min", "3"}))).getMessage());
         assertTrue(!JobOptions.USAGE.contains("fact-counts"));
+    }
+
+    @Test
+    void anOutputGetsOneStreamAndTheErrorNamesTheStage() throws Exception {
+        Stage<Void> again = new Stage<>() {
+            @Override public String name() { return "life cycles again"; }
+            @Override public OptionGroup options() { return new OptionGroup("Life cycles again"); }
+            @Override public Void config(JobConfig cfg) { return null; }
+            @Override public void attach(FleetPipeline.Streams s, Void config) { s.put(Outputs.LIFECYCLES, s.lifecycles); }
+        };
+        List<Stage<?>> stages = plus(Stages.ALL, again);
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.multilogDir().toString()}), stages);
+        StreamExecutionEnvironment env = PipelineRunner.env(1);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> FleetPipeline.build(FileLines.stream(env, cfg), cfg, stages));
+        assertEquals("stage life cycles again: output lifecycles has a stream already: add to it", e.getMessage());
     }
 
     @Test
