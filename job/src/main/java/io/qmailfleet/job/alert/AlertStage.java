@@ -4,10 +4,10 @@ import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.stats.StatsStage;
-import io.qmailfleet.job.model.QmailEvent;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
