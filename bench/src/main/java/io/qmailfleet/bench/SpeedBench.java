@@ -42,7 +42,8 @@ import org.apache.flink.api.common.JobExecutionResult;
  * {@code --parallelism N} (default: the job's default), {@code --jvm-opts "..."} (more options for
  * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
  * generated; default a temporary folder, removed at the end), {@code --job-args "..."} (more job
- * options for every run, e.g. {@code "--stats false"}).
+ * options for every run, e.g. {@code "--stats false"}), {@code --cds true} (every run starts from a
+ * class-data sharing archive made by one run on the capture first, as the README's command does).
  *
  * <p>{@code --source kafka} measures the Kafka backfill instead ({@code --bounded true} from a topic):
  * a real Kafka broker JVM is started ({@code deploy/local-broker.sh}, port {@code --kafka-port},
@@ -66,7 +67,8 @@ public final class SpeedBench {
         String heap = a.get("heap", "3g");
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
-        List<String> jvmOpts = a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of();
+        List<String> jvmOpts = new ArrayList<>(a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of());
+        boolean cds = Boolean.parseBoolean(a.get("cds", "false"));
         List<String> jobArgs = a.has("job-args") ? List.of(a.get("job-args", "").trim().split("\\s+")) : List.of();
         String source = a.get("source", "files");
         if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
@@ -83,6 +85,7 @@ public final class SpeedBench {
                 : null;
         String kafkaSink = a.get("kafka-sink", "kafka");
         try {
+            if (cds) jvmOpts.add("-XX:SharedArchiveFile=" + classDataSharingArchive(work, heap));
             for (int size : sizes) {
                 Path fleet = work.resolve("fleet-x" + size + "-h" + hosts);
                 if (!Files.exists(fleet.resolve(".complete"))) {
@@ -176,6 +179,23 @@ public final class SpeedBench {
             // the embedded cluster's non-daemon threads must not keep the JVM
             System.exit(0);
         }
+    }
+
+    /**
+     * {@code --cds true}: one run of the job on the capture itself with {@code -XX:ArchiveClassesAtExit},
+     * as the launcher's build does for the README's command; every case then starts from that
+     * class-data sharing archive.
+     */
+    private static Path classDataSharingArchive(Path work, String heap) throws Exception {
+        Path archive = work.resolve("speedbench.jsa");
+        Path out = work.resolve("cds-training-run");
+        delete(out);
+        runChild(new ArrayList<>(List.of(javaBin(), "-Xmx" + heap, "-XX:ArchiveClassesAtExit=" + archive,
+                "-Xlog:cds=error,cds+dynamic=error", "-cp", System.getProperty("java.class.path"), OneRun.class.getName(),
+                "--input", CaptureFiles.multilogDir().toString(), "--output", out.toString(), "--quiet")));
+        delete(out);
+        System.out.println("# class-data sharing archive " + archive + " (" + Files.size(archive) / (1 << 20) + " MB)");
+        return archive;
     }
 
     private static Map<String, String> runChild(List<String> cmd) throws IOException, InterruptedException {

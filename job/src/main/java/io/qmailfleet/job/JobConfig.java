@@ -34,7 +34,7 @@ public final class JobConfig implements Serializable {
     public String host;
     public String output = JobOptions.OUTPUT.defaultValue();
     public int parallelism = -1;
-    public Duration checkpointInterval = Duration.ofSeconds(2);
+    public Duration checkpointInterval = JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
     public String stateBackend = "hashmap";
     public Duration idleTimeout = JobOptions.IDLE_TIMEOUT.defaultValue();
     public String kafkaBootstrap;
@@ -116,7 +116,7 @@ public final class JobConfig implements Serializable {
         boolean unbounded = c.inputs.isEmpty() && !c.bounded || c.watch != null;
         c.unbounded = unbounded;
         c.checkpointInterval = c.given(JobOptions.CHECKPOINT_INTERVAL) ? c.get(JobOptions.CHECKPOINT_INTERVAL)
-                : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : Duration.ofSeconds(2);
+                : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
         c.stateBackend = c.given(JobOptions.STATE_BACKEND) ? c.get(JobOptions.STATE_BACKEND) : "hashmap";
         c.idleTimeout = c.get(JobOptions.IDLE_TIMEOUT);

@@ -321,6 +321,59 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void rollupDropsAWindowAfterItsTtlAndAtTheEndOfInput(boolean rocksDb) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
+                new KeyedProcessOperator<>(new FleetRollup(config())), new FleetRollup.RollupKey(), Types.STRING);
+        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        h.open();
+        long ttl = config().rollupTtlMillis;
+        h.setProcessingTime(10_000);
+        h.processElement(part("mx1", 1), 0);
+        StatsRecord other = part("mx1", 2);
+        other.key = "other.example.net";
+        h.processElement(other, 0);
+        assertEquals(2, drain(h).size());
+        assertEquals(2, h.numEventTimeTimers(), "an end-of-input timer per window");
+        assertEquals(2, rollupKeys(h), "one key per window with parts");
+        // a second host's part of the first window a little later moves that window's expiry
+        h.setProcessingTime(20_000);
+        h.processElement(part("mx2", 1), 0);
+        assertEquals(2, drain(h).get(0).revision);
+        // the second window expires first: its state and its end-of-input timer are gone
+        h.setProcessingTime(10_000 + ttl + 1_000);
+        assertEquals(1, h.numEventTimeTimers());
+        h.setProcessingTime(20_000 + ttl + 1_000);
+        assertEquals(0, h.numEventTimeTimers());
+        assertEquals(0, rollupKeys(h), "nothing kept after the TTL");
+        // a new window, then the end of a bounded input: dropped without waiting for the TTL
+        h.processElement(part("mx1", 1), 0);
+        assertEquals(1, drain(h).get(0).revision, "a dropped window starts again at revision 1");
+        h.processWatermark(Long.MAX_VALUE);
+        assertEquals(0, rollupKeys(h), "nothing left for the final checkpoint");
+        assertEquals(0, h.numEventTimeTimers());
+        // processing-time timers left behind by dropped windows fire without effect
+        h.setProcessingTime(Long.MAX_VALUE / 2);
+        assertEquals(0, drain(h).size());
+        assertEquals(0, rollupKeys(h));
+        h.close();
+    }
+
+    /** Keys (windows) that hold roll-up state, as a checkpoint would see them: each of its states counted. */
+    private static int rollupKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h)
+            throws Exception {
+        AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
+        KeyedStateBackend<String> kb = op.getKeyedStateBackend();
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (String state : List.of("rollup-parts", "rollup-revision", "rollup-expires")) {
+            try (var ks = kb.getKeys(state, VoidNamespace.INSTANCE)) {
+                ks.forEach(keys::add);
+            }
+        }
+        return keys.size();
+    }
+
     private static StatsRecord part(String host, int deferrals) {
         StatsRecord r = Measures.empty(StatsRecord.DOMAIN, "remote.example.net", T, T + MIN);
         r.hosts.add(host);
