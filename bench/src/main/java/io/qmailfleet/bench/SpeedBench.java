@@ -41,7 +41,8 @@ import org.apache.flink.api.common.JobExecutionResult;
  * {@code --heap 3g}, {@code --jfr DIR} (a Java Flight Recorder profile of each run into DIR),
  * {@code --parallelism N} (default: the job's default), {@code --jvm-opts "..."} (more options for
  * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
- * generated; default a temporary folder, removed at the end).
+ * generated; default a temporary folder, removed at the end), {@code --job-args "..."} (more job
+ * options for every run, e.g. {@code "--stats false"}).
  */
 public final class SpeedBench {
     private static final int CAPTURE_LINES = 4526;
@@ -57,6 +58,7 @@ public final class SpeedBench {
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
         List<String> jvmOpts = a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of();
+        List<String> jobArgs = a.has("job-args") ? List.of(a.get("job-args", "").trim().split("\\s+")) : List.of();
         boolean keep = a.has("work");
         Path work = keep ? Files.createDirectories(Path.of(a.get("work", null))) : Files.createTempDirectory("qmail-speed");
         System.out.printf("# SpeedBench: %d core(s), %s, java %s; every case is a fresh JVM (-Xmx%s) running the job as"
@@ -90,6 +92,7 @@ public final class SpeedBench {
                                     "--input", fleet.toString(), "--output", out.toString(),
                                     "--state-backend", backend, "--events", ev, "--quiet"));
                             if (parallelism != null) cmd.addAll(List.of("--parallelism", parallelism));
+                            cmd.addAll(jobArgs);
                             Map<String, String> m = runChild(cmd);
                             m.put("load_before", load);
                             m.put("load_after", loadAverage());
