@@ -73,6 +73,8 @@ public final class AlertForwarder {
     private final AlertmanagerClient alertmanager;
     private final PagerDutyClient pagerDuty;
     private final PrintStream err;
+    /** Where progress notes go (stdout of the command). */
+    PrintStream info = System.out;
     long forwarded;
     long badLines;
     long refused;
@@ -114,6 +116,7 @@ public final class AlertForwarder {
         boolean follow = Boolean.parseBoolean(a.get("follow", "false"));
         Duration every = TimeUtils.parseDuration(a.get("resend-interval", "1m"));
         AlertForwarder f = new AlertForwarder(am, pd, err);
+        f.info = out;
         if (a.has("kafka-bootstrap")) {
             if (a.has("input")) throw new IllegalArgumentException("give --input or --kafka-bootstrap, not both");
             String topic = a.get("topic-prefix", io.qmailfleet.job.JobOptions.TOPIC_PREFIX.defaultText())
@@ -269,6 +272,19 @@ public final class AlertForwarder {
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(60));
             if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("Kafka topic " + topic + " does not exist");
+            if (alertmanager != null) {
+                // the alerts a run before this one sent and left active: Alertmanager needs them
+                // re-sent (and a resolve needs its trigger's startsAt)
+                List<TopicPartition> tps = new ArrayList<>();
+                for (PartitionInfo pi : parts) tps.add(new TopicPartition(topic, pi.partition()));
+                Map<TopicPartition, OffsetAndMetadata> committed = c.committed(new java.util.HashSet<>(tps));
+                int active = recallActive(p, tps, committed);
+                if (active > 0) {
+                    info.println("forwarder: " + active + " alerts still active at group " + group
+                            + "'s offsets, re-sent to Alertmanager");
+                    report("re-send", alertmanager.resendActive());
+                }
+            }
             c.subscribe(List.of(topic));
             long nextResend = System.nanoTime() + resendEvery.toNanos();
             while (true) {
@@ -301,6 +317,45 @@ public final class AlertForwarder {
                 }
             }
         }
+    }
+
+    /**
+     * Reads each partition from its beginning up to the group's committed offset (none: nothing)
+     * into the Alertmanager client's active alerts, sending nothing; returns how many are active.
+     */
+    private int recallActive(Properties group, List<TopicPartition> tps, Map<TopicPartition, OffsetAndMetadata> committed) {
+        Properties p = new Properties();
+        p.putAll(group);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        Map<TopicPartition, Long> upTo = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            OffsetAndMetadata o = committed == null ? null : committed.get(tp);
+            if (o != null && o.offset() > 0) upTo.put(tp, o.offset());
+        }
+        if (upTo.isEmpty()) return 0;
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            c.assign(upTo.keySet());
+            c.seekToBeginning(upTo.keySet());
+            while (!upTo.isEmpty()) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    Long end = upTo.get(tp);
+                    if (end == null || r.offset() >= end || r.value() == null) continue;
+                    try {
+                        alertmanager.recall(PageJson.read(r.value()));
+                    } catch (IllegalArgumentException notAPage) {
+                        // reported when it was read the first time
+                    }
+                }
+                for (TopicPartition tp : new ArrayList<>(upTo.keySet())) {
+                    if (c.position(tp) >= upTo.get(tp)) {
+                        upTo.remove(tp);
+                        c.pause(List.of(tp));
+                    }
+                }
+            }
+        }
+        return alertmanager.activeCount();
     }
 
     /** Every partition assigned to the consumer is read to its end (the last stable offset, read_committed). */
