@@ -91,6 +91,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
      */
     private transient MapState<Long, Long> queued;
     private transient MapState<Long, List<Long>> aging;
+    private transient ValueState<BacklogHistory> history;
     private static final long COUNTED = -1L;
     private transient ListAccumulator<String> openAtEnd;
 
@@ -111,6 +112,8 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         queued = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-queued", Types.LONG, Types.LONG));
         aging = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-aging", Types.LONG,
                 Types.LIST(Types.LONG)));
+        history = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("alert-backlog", TypeInformation.of(BacklogHistory.class)));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(ACC_OPEN, openAtEnd);
     }
@@ -466,27 +469,35 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
      * machine waits for (its hold, its resolve delay), so a quiet host's page is not late.
      */
     private AlertKey queueBacklog(HostAlertState st, String host, long now, TimerService timers) throws Exception {
-        List<Long> times = st.backlogTimes;
-        List<Long> counts = st.backlogCounts;
-        int n = times.size();
-        long last = n == 0 ? 0 : counts.get(n - 1);
-        if (st.backlog != last) {
-            if (n > 0 && times.get(n - 1) == now) {
-                counts.set(n - 1, st.backlog);
-            } else {
-                times.add(now);
-                counts.add(st.backlog);
-            }
-        }
         long start = now - config.queueAgeWindowNanos;
-        while (times.size() >= 2 && times.get(1) <= start) {
-            times.remove(0);
-            counts.remove(0);
-        }
-        long before = times.isEmpty() || times.get(0) > start ? 0 : counts.get(0);
-        if (times.size() == 1 && before == 0 && st.backlog == 0) {
-            times.clear(); // nothing to remember
-            counts.clear();
+        long before = 0;
+        if (st.backlogHistory || st.backlog != 0) {
+            BacklogHistory h = st.backlogHistory ? history.value() : null;
+            if (h == null) h = new BacklogHistory();
+            List<Long> times = h.times;
+            List<Long> counts = h.counts;
+            int n = times.size();
+            long last = n == 0 ? 0 : counts.get(n - 1);
+            if (st.backlog != last) {
+                if (n > 0 && times.get(n - 1) == now) {
+                    counts.set(n - 1, st.backlog);
+                } else {
+                    times.add(now);
+                    counts.add(st.backlog);
+                }
+            }
+            while (times.size() >= 2 && times.get(1) <= start) {
+                times.remove(0);
+                counts.remove(0);
+            }
+            before = times.isEmpty() || times.get(0) > start ? 0 : counts.get(0);
+            if (times.size() == 1 && before == 0 && st.backlog == 0) {
+                times.clear(); // nothing to remember
+                counts.clear();
+            }
+            st.backlogHistory = !times.isEmpty();
+            if (st.backlogHistory) history.update(h);
+            else history.clear();
         }
         boolean raise = st.backlog >= config.queueAgeMinCount && st.backlog > before;
         String dk = "queue_backlog:" + host;
@@ -593,6 +604,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         pending.clear();
         queued.clear();
         aging.clear();
+        history.clear();
     }
 
     // =====================================================================================

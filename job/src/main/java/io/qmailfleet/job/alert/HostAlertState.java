@@ -1,8 +1,5 @@
 package io.qmailfleet.job.alert;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /** Per-host state of the alert stage. A Flink POJO. */
 public class HostAlertState {
     /** Newest qmail-send host-event time seen (host clock), epoch nanos; -1 before the first. */
@@ -26,12 +23,8 @@ public class HostAlertState {
     public boolean endTimerSet;
     /** Queue backlog: messages open longer than the queue age, now. */
     public long backlog;
-    /**
-     * ...and its changes over the last growth window (host time, count), oldest first; the first
-     * entry is the last change at or before the window's start.
-     */
-    public List<Long> backlogTimes = new ArrayList<>();
-    public List<Long> backlogCounts = new ArrayList<>();
+    /** ...and whether its recent changes are kept ({@link BacklogHistory}). */
+    public boolean backlogHistory;
     /** Number of entries in the key map (to skip sweeps when there is nothing to evaluate). */
     public int keys;
 
