@@ -23,7 +23,8 @@
 #   output topics max.message.bytes 1048588, the broker default, at least the job's
 #                 --kafka-max-record-bytes (1048576): larger output records are dead-lettered by the
 #                 job (RECORD_TOO_LARGE) and never sent.
-# Retention (time-based, from the record timestamps above, so it counts from arrival/writing):
+# Retention (time-based, from the record timestamps above, so it counts from arrival/writing; the
+# aggregate topics are also compacted, see below):
 #   input 7 days (LINES_RETENTION_MS): a replay or backfill can go back a week;
 #   lifecycles, message-alerts, alerts, dead-letters, late, senders, recipients, domains, hosts 7 days (OUTPUT_RETENTION_MS); events 3 days (EVENTS_RETENTION_MS),
 #   the largest output, one record per line.
@@ -53,18 +54,27 @@ topic() {
   for cfg in "$@"; do args+=(--config "$cfg"); done
   run "$KT" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$name" \
     --partitions "$PARTITIONS" --replication-factor "$REPLICATION" "${args[@]}"
+  # kafka-configs separates configs with commas: a list value (compact,delete) goes in brackets
+  local add=() c
+  for c in "$@"; do
+    if [[ "${c#*=}" == *,* ]]; then add+=("${c%%=*}=[${c#*=}]"); else add+=("$c"); fi
+  done
   run "$KC" --bootstrap-server "$BOOTSTRAP" --alter --entity-type topics --entity-name "$name" \
-    --add-config "$(IFS=,; echo "$*")"
+    --add-config "$(IFS=,; echo "${add[*]}")"
 }
 
 topic "${PREFIX}lines" cleanup.policy=delete message.timestamp.type=LogAppendTime \
   "max.message.bytes=${LINES_MAX_MESSAGE_BYTES}" "retention.ms=${LINES_RETENTION_MS}"
 # one topic per output of the job (io.qmailfleet.job.sink.Outputs.ALL), plus the input above
-# (senders recipients domains hosts: keyed by [key, window start], a later record replaces an earlier one)
+# (senders recipients domains hosts: keyed by [key, window start], a later record replaces an earlier
+# one, so they are compacted as well as deleted after their retention: a consumer that reads such a
+# topic from the start gets the latest record of each window)
 for t in lifecycles message-alerts dead-letters events late host-events hops senders recipients domains hosts alerts; do
   retention="$OUTPUT_RETENTION_MS"
   [ "$t" = events ] && retention="$EVENTS_RETENTION_MS"
-  topic "${PREFIX}${t}" cleanup.policy=delete message.timestamp.type=CreateTime \
+  policy=delete
+  case "$t" in senders|recipients|domains|hosts) policy=compact,delete ;; esac
+  topic "${PREFIX}${t}" "cleanup.policy=${policy}" message.timestamp.type=CreateTime \
     message.timestamp.after.max.ms=3600000 message.timestamp.before.max.ms=9223372036854775807 \
     "max.message.bytes=${OUTPUT_MAX_MESSAGE_BYTES}" "retention.ms=${retention}"
 done

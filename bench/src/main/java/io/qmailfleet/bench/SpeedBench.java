@@ -42,7 +42,8 @@ import org.apache.flink.api.common.JobExecutionResult;
  * {@code --parallelism N} (default: the job's default), {@code --jvm-opts "..."} (more options for
  * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
  * generated; default a temporary folder, removed at the end), {@code --job-args "..."} (more job
- * options for every run, e.g. {@code "--stats false"}).
+ * options for every run, e.g. {@code "--stats false"}), {@code --cds true} (every run starts from a
+ * class-data sharing archive made by one run on the capture first, as the README's command does).
  */
 public final class SpeedBench {
     private static final int CAPTURE_LINES = 4526;
@@ -57,7 +58,8 @@ public final class SpeedBench {
         String heap = a.get("heap", "3g");
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
-        List<String> jvmOpts = a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of();
+        List<String> jvmOpts = new ArrayList<>(a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of());
+        boolean cds = Boolean.parseBoolean(a.get("cds", "false"));
         List<String> jobArgs = a.has("job-args") ? List.of(a.get("job-args", "").trim().split("\\s+")) : List.of();
         boolean keep = a.has("work");
         Path work = keep ? Files.createDirectories(Path.of(a.get("work", null))) : Files.createTempDirectory("qmail-speed");
@@ -67,6 +69,7 @@ public final class SpeedBench {
         System.out.println("# input\tlines\tbackend\tevents\trun\tlifecycles\tdead\twall_s\tlines/s\tcpu_us/line"
                 + "\tcpu_s\tnet_s\tnet_lines/s\tpeak_rss_mb\tload_before\tload_after");
         try {
+            if (cds) jvmOpts.add("-XX:SharedArchiveFile=" + classDataSharingArchive(work, heap));
             for (int size : sizes) {
                 Path fleet = work.resolve("fleet-x" + size + "-h" + hosts);
                 if (!Files.exists(fleet.resolve(".complete"))) {
@@ -138,6 +141,23 @@ public final class SpeedBench {
             // the embedded cluster's non-daemon threads must not keep the JVM
             System.exit(0);
         }
+    }
+
+    /**
+     * {@code --cds true}: one run of the job on the capture itself with {@code -XX:ArchiveClassesAtExit},
+     * as the launcher's build does for the README's command; every case then starts from that
+     * class-data sharing archive.
+     */
+    private static Path classDataSharingArchive(Path work, String heap) throws Exception {
+        Path archive = work.resolve("speedbench.jsa");
+        Path out = work.resolve("cds-training-run");
+        delete(out);
+        runChild(new ArrayList<>(List.of(javaBin(), "-Xmx" + heap, "-XX:ArchiveClassesAtExit=" + archive,
+                "-Xlog:cds=error,cds+dynamic=error", "-cp", System.getProperty("java.class.path"), OneRun.class.getName(),
+                "--input", CaptureFiles.multilogDir().toString(), "--output", out.toString(), "--quiet")));
+        delete(out);
+        System.out.println("# class-data sharing archive " + archive + " (" + Files.size(archive) / (1 << 20) + " MB)");
+        return archive;
     }
 
     private static Map<String, String> runChild(List<String> cmd) throws IOException, InterruptedException {

@@ -1,7 +1,8 @@
 package io.qmailfleet.bench;
 
 import io.qmailfleet.job.model.Outcome;
-import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.FactKind;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.stats.FleetRollup;
 import io.qmailfleet.job.stats.HostWindows;
@@ -53,7 +54,7 @@ public final class StatsBench {
         // one fact per 10 ms of log time: 1M recipients span about 2.8 hours
         long stepMillis = 10;
 
-        var host = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
+        var host = new KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord>(
                 HostWindows.operator(cfg), f -> f.host, Types.STRING);
         var fleet = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
                 new KeyedProcessOperator<>(new FleetRollup(cfg)), new FleetRollup.RollupKey(), Types.STRING);
@@ -71,8 +72,8 @@ public final class StatsBench {
         long start = System.nanoTime();
         for (int i = 0; i < recipients; i++) {
             long ts = t0 + i * stepMillis;
-            StatsFact f = new StatsFact();
-            f.kind = StatsFact.ATTEMPT_END;
+            MessageFact f = new MessageFact();
+            f.kind = FactKind.ATTEMPT_END;
             f.host = "mx1";
             f.msgId = i;
             f.tsNanos = ts * 1_000_000L;

@@ -1,13 +1,12 @@
 package io.qmailfleet.job;
 
-import io.qmailfleet.job.alert.AlertStage;
-import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.metrics.AlertMetrics;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.QmailEventTypeInfo;
 import io.qmailfleet.job.model.RawLine;
@@ -15,23 +14,20 @@ import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.sink.PipelineSinks;
-import io.qmailfleet.job.stats.StatsFacts;
-import io.qmailfleet.job.stats.StatsOutputs;
-import io.qmailfleet.job.stats.StatsStage;
 import io.qmailfleet.job.sink.StageCounter;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import io.qmailfleet.job.source.LineTimestamps;
-import io.qmailfleet.job.trace.RelayHop;
-import io.qmailfleet.job.trace.RelayTrace;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * The dataflow, and nothing else: sources and sinks are passed in, so the same graph runs on files,
- * on Kafka and in tests.
+ * on Kafka and in tests. It wires the lifecycle core, then the stages of {@link Stages#ALL} in
+ * order; sinks attach to the outputs in one place ({@link Outputs#attach}).
  *
  * <pre>
  * lines ─▶ parse ─┬─────────────────────────────────────────────▶ events
@@ -39,14 +35,15 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                 ├─ tcpserver / other programs ─────────────────▶ host events
  *                 └─ qmail-send lines ─ keyBy(host) ─▶ host sequencer ─┬─ late ─────▶ late
  *                                                  ├─ dead letters ▶ dead-letters
- *                                                  ├─ host events (status, alert:, warning:, tcpserver) ▶ host-events
+ *                                                  ├─ host events (status, alert:, warning:, restarts) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
  *                                                                                          ├─▶ message-alerts
- *                                                                                          └─ relay trace ─┬─▶ hops
- *                                                                                                          └─▶ lifecycles (linked again)
- *   host events (qmail-send) + message alerts ─ keyBy(host) ─▶ alert engine ─────────────────┬─▶ alerts (paging)
- *   stats fleet records (domains, recipients, senders) ─ keyBy(key) ─▶ alert fleet rates ─┘
+ *                                                                                          └─ facts (for the stages)
  * </pre>
+ * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
+ * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
+ * (hops, and life cycles written again with links), paging ({@code alert}) on the qmail-send host
+ * events, the message alerts and the aggregates' fleet records.
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
  * wrote them: one file reader reads its files in rotation order, and Kafka keeps order within a
@@ -79,32 +76,83 @@ public final class FleetPipeline {
     public static final String ACC_SEQUENCER_DEAD = "sequencer-dead-lettered";
 
     /**
-     * The streams the graph produces, one per {@link Output} of the registry ({@link Outputs#ALL});
-     * later stages read theirs from here and sinks attach to them in {@link Outputs#attach}.
+     * The streams of the graph. The lifecycle core sets the fields; then each stage of the list
+     * reads what it needs (and the streams of the stages before it, {@link #get(Key)}), and puts
+     * its outputs: one stream per {@link Output} of the registry ({@link Outputs#ALL}), to which
+     * the sinks attach in {@link Outputs#attach}.
      */
     public static final class Streams {
+        /** Every parsed line. */
         public DataStream<QmailEvent> events;
+        /** The {@code host-events} output: qmail-send's {@link #qmailSendHostEvents} and tcpserver's and other programs' lines. */
         public DataStream<QmailEvent> hostEvents;
+        /** qmail-send's status, {@code alert:} and {@code warning:} lines and restarts, each host's in its log order. */
+        public DataStream<QmailEvent> qmailSendHostEvents;
         public DataStream<DeadLetter> deadLetters;
+        /** Every life cycle, once (the {@code lifecycles} output may carry later versions too). */
         public DataStream<LifecycleRecord> lifecycles;
+        /** Stuck-message and hung-delivery alerts and their resolutions. */
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
-        /** Relay hops between fleet hosts. */
-        public DataStream<RelayHop> hops;
-        /** Life cycles written again with relay links ({@code lifecycles} output only; {@link #lifecycles} has each once). */
-        public DataStream<LifecycleRecord> lifecycleUpdates;
+
+        private DataStream<MessageFact> facts;
+        private LifecycleBuilder builder;
 
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
+        private final Map<Key<?>, DataStream<?>> byKey = new LinkedHashMap<>();
 
-        /** Makes {@code stream} the stream of {@code output}. */
+        /**
+         * Per-message facts (accepted, attempt ended, ended), each host's in its log order per
+         * lifecycle-builder subtask ({@link MessageFact#producer}). The lifecycle builder writes
+         * them once a stage has asked for this stream (call it while wiring, before the job runs).
+         */
+        public DataStream<MessageFact> facts() {
+            builder.emitFacts();
+            return facts;
+        }
+
+        /** Makes {@code stream} the stream of {@code output}; an output gets one stream ({@link #add} joins more). */
         public <T> void put(Output<T> output, DataStream<T> stream) {
-            byOutput.put(output, stream);
+            if (byOutput.putIfAbsent(output, stream) != null) {
+                throw new IllegalStateException("output " + output.name() + " has a stream already: add to it");
+            }
+        }
+
+        /** Adds {@code stream} to the stream of {@code output} (a union), or makes it the stream when there is none. */
+        public <T> void add(Output<T> output, DataStream<T> stream) {
+            DataStream<T> old = get(output);
+            byOutput.put(output, old == null ? stream : old.union(stream));
         }
 
         /** The stream of {@code output}, or null when the graph has none. */
         @SuppressWarnings("unchecked")
         public <T> DataStream<T> get(Output<T> output) {
             return (DataStream<T>) byOutput.get(output);
+        }
+
+        /** Offers {@code stream} to the stages after this one under {@code key}. */
+        public <T> void put(Key<T> key, DataStream<T> stream) {
+            if (byKey.putIfAbsent(key, stream) != null) throw new IllegalStateException("stream " + key + " is there already");
+        }
+
+        /** The stream a stage before offered under {@code key}, or null when that stage did not run. */
+        @SuppressWarnings("unchecked")
+        public <T> DataStream<T> get(Key<T> key) {
+            return (DataStream<T>) byKey.get(key);
+        }
+    }
+
+    /** The name of a stream one stage offers to the stages after it (not an output), e.g. {@code StatsStage.FLEET}. */
+    public static final class Key<T> {
+        private final String name;
+
+        public Key(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
         }
     }
 
@@ -130,15 +178,42 @@ public final class FleetPipeline {
         }
     }
 
-    /** Wires the whole graph onto {@code lines} and hands every enabled output to {@code sinks}. */
+    /** Wires the whole graph (the core and {@link Stages#ALL}) onto {@code lines} and hands every enabled output to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
-        Streams s = build(lines, cfg);
-        Outputs.attach(s, cfg, sinks);
+        return build(lines, cfg, sinks, Stages.ALL, Outputs.ALL);
+    }
+
+    /** The core and {@code stages} onto {@code lines}; every enabled one of {@code outputs} goes to {@code sinks}. */
+    public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks,
+                                List<Stage<?>> stages, List<Output<?>> outputs) {
+        Streams s = build(lines, cfg, stages);
+        Outputs.attach(s, cfg, sinks, outputs);
         return s;
     }
 
     /** Wires the whole graph onto {@code lines}; returns its streams, one per output, without sinks. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg) {
+        return build(lines, cfg, Stages.ALL);
+    }
+
+    /** The core, then each of {@code stages} in order; returns the streams, without sinks. */
+    public static Streams build(DataStream<RawLine> lines, JobConfig cfg, List<Stage<?>> stages) {
+        Streams s = core(lines, cfg);
+        for (Stage<?> stage : stages) attach(stage, s, cfg);
+        return s;
+    }
+
+    private static <C> void attach(Stage<C> stage, Streams s, JobConfig cfg) {
+        try {
+            stage.attach(s, stage.config(cfg));
+        } catch (IllegalStateException e) {
+            // e.g. a second stream for an output, or a stream of a stage that is not listed before it
+            throw new IllegalStateException("stage " + stage.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The lifecycle core: parse, host sequencer, lifecycle builder, and their outputs. */
+    private static Streams core(DataStream<RawLine> lines, JobConfig cfg) {
         Streams s = new Streams();
         // the parser and the filter behind it run at the source's parallelism: forward channels
         // (no round-robin rebalance) keep each source split's order up to the keyBy
@@ -158,13 +233,15 @@ public final class FleetPipeline {
                 .transform("host sequencer", QmailEventTypeInfo.INSTANCE, new HostSequencer(cfg.lifecycle))
                 .uid("host-sequencer");
 
+        LifecycleBuilder builder = new LifecycleBuilder(cfg.lifecycle);
         SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
                 .keyBy(LifecycleBuilder.messageKey())
-                .process(new LifecycleBuilder(cfg.lifecycle))
+                .process(builder)
                 .uid("lifecycle-builder").name("lifecycle builder");
 
         s.events = parsed;
-        s.hostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS)
+        s.qmailSendHostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
+        s.hostEvents = s.qmailSendHostEvents
                 .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
                         .setParallelism(sourceParallelism));
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
@@ -178,32 +255,15 @@ public final class FleetPipeline {
         // per-host alert metrics (raised, firing); the alerts pass through unchanged
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
                 .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
-
-        // relay trace: reads the life cycles from the outside, writes hops and linked life cycles again
-        RelayTrace.Streams relays = RelayTrace.attach(lifecycles, cfg.relay);
-        s.hops = relays.hops;
-        s.lifecycleUpdates = relays.updates;
+        s.builder = builder;
+        s.facts = lifecycles.getSideOutput(LifecycleBuilder.FACTS);
 
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
-        s.put(Outputs.LIFECYCLES, s.lifecycles.union(s.lifecycleUpdates));
+        s.put(Outputs.LIFECYCLES, s.lifecycles);
         s.put(Outputs.MESSAGE_ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
         s.put(Outputs.HOST_EVENTS, s.hostEvents);
-        s.put(Outputs.HOPS, s.hops);
-
-        StatsStage.Streams st = null;
-        if (cfg.stats.enabled) {
-            st = StatsStage.build(lifecycles.getSideOutput(StatsFacts.FACTS), cfg.stats);
-            StatsOutputs.put(s, st);
-        }
-        // paging: qmail-send's own host events (one host's lines in order; tcpserver lines are another
-        // log with another order) and the per-message alerts; with the stats stage, the fleet-wide
-        // rate rules (domain trouble, sender spike) on its domain, recipient and sender records
-        DataStream<PageEvent> pages = AlertStage.build(
-                sequenced.getSideOutput(HostSequencer.HOST_EVENTS), s.alerts, cfg.alert);
-        if (st != null) pages = pages.union(AlertStage.fleetRatesOnStats(st.fleet, cfg.alert));
-        s.put(Outputs.ALERTS, pages);
         return s;
     }
 }

@@ -2,10 +2,6 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
-import io.qmailfleet.job.trace.RelayConfig;
-import io.qmailfleet.job.trace.RelayOptions;
-import io.qmailfleet.job.stats.StatsConfig;
-import io.qmailfleet.job.stats.StatsOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -16,8 +12,9 @@ import org.apache.flink.configuration.Configuration;
 
 /**
  * Everything the job is told on its command line, as typed values. The options themselves (names,
- * types, defaults, descriptions, checks) are defined once in {@link JobOptions}; this class reads
- * them and checks how they combine.
+ * types, defaults, descriptions, checks) are defined once in {@link JobOptions} and in each stage's
+ * option group; this class reads the core's and checks how they combine. A stage reads its own
+ * from {@link #options} ({@link Stage#config}).
  */
 public final class JobConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -37,7 +34,7 @@ public final class JobConfig implements Serializable {
     public String host;
     public String output = JobOptions.OUTPUT.defaultValue();
     public int parallelism = -1;
-    public Duration checkpointInterval = Duration.ofSeconds(2);
+    public Duration checkpointInterval = JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
     public String stateBackend = "hashmap";
     public Duration idleTimeout = JobOptions.IDLE_TIMEOUT.defaultValue();
     public String kafkaBootstrap;
@@ -61,9 +58,8 @@ public final class JobConfig implements Serializable {
     public Duration watch;
     public ParserConfig parser = new ParserConfig();
     public LifecycleConfig lifecycle = new LifecycleConfig();
-    public RelayConfig relay = new RelayConfig();
-    public StatsConfig stats = new StatsConfig();
-    public io.qmailfleet.job.alert.AlertConfig alert = new io.qmailfleet.job.alert.AlertConfig();
+    /** Lines keep coming (Kafka without --bounded, or files with --watch): a live run. */
+    public boolean unbounded;
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -80,10 +76,20 @@ public final class JobConfig implements Serializable {
         return inputs.isEmpty();
     }
 
-    /** Reads and checks every option; throws IllegalArgumentException with a one-line message. */
+    /** Reads and checks every option of the job; throws IllegalArgumentException with a one-line message. */
     public static JobConfig from(CliArgs a) {
+        return from(a, Stages.ALL);
+    }
+
+    /**
+     * Reads and checks every option of the core and of {@code stages} (each stage's settings are
+     * read once here, so a bad value fails before anything happens); throws IllegalArgumentException
+     * with a one-line message.
+     */
+    public static JobConfig from(CliArgs a, List<Stage<?>> stages) {
         JobConfig c = new JobConfig();
-        c.options = JobOptions.OPTIONS.parse(a);
+        c.options = (stages == Stages.ALL ? JobOptions.OPTIONS : new io.qmailfleet.job.options.Options(JobOptions.groups(stages)))
+                .parse(a);
         c.kafkaBootstrap = c.get(JobOptions.KAFKA_BOOTSTRAP);
         c.inputs = c.given(JobOptions.INPUT) ? c.get(JobOptions.INPUT)
                 : c.kafkaBootstrap == null ? List.of(DEFAULT_SAMPLE) : List.of();
@@ -108,8 +114,9 @@ public final class JobConfig implements Serializable {
         c.watch = c.get(JobOptions.WATCH);
         c.metricsPort = c.get(JobOptions.METRICS_PORT);
         boolean unbounded = c.inputs.isEmpty() && !c.bounded || c.watch != null;
+        c.unbounded = unbounded;
         c.checkpointInterval = c.given(JobOptions.CHECKPOINT_INTERVAL) ? c.get(JobOptions.CHECKPOINT_INTERVAL)
-                : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : Duration.ofSeconds(2);
+                : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
         c.stateBackend = c.given(JobOptions.STATE_BACKEND) ? c.get(JobOptions.STATE_BACKEND) : "hashmap";
         c.idleTimeout = c.get(JobOptions.IDLE_TIMEOUT);
@@ -128,15 +135,7 @@ public final class JobConfig implements Serializable {
         c.lifecycle.liveClockCapNanos = (c.given(JobOptions.LIVE_CLOCK_CAP) ? c.get(JobOptions.LIVE_CLOCK_CAP)
                 : unbounded ? JobOptions.DEFAULT_LIVE_CLOCK_CAP : Duration.ZERO).toNanos();
         c.lifecycle.validate();
-        c.relay.fleetMap = RelayConfig.parseFleetMap(c.get(RelayOptions.FLEET_MAP));
-        c.relay.toleranceNanos = c.get(RelayOptions.TOLERANCE).toNanos();
-        c.relay.settleMillis = c.get(RelayOptions.SETTLE).toMillis();
-        c.relay.bufferMillis = c.get(RelayOptions.BUFFER).toMillis();
-        if (c.relay.settleMillis >= c.relay.bufferMillis) {
-            throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
-        }
-        c.stats = StatsOptions.config(c);
-        io.qmailfleet.job.alert.AlertOptions.config(c, c.alert, unbounded);
+        for (Stage<?> stage : stages) stage.config(c);
         return c;
     }
 }

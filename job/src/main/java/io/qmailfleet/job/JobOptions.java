@@ -8,12 +8,15 @@ import io.qmailfleet.job.options.Options;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every option of the job, each defined once. {@link #GROUPS} is the registry: a new stage defines
- * its options and their {@link OptionGroup} in its own package and adds the group here; the usage
- * text ({@code --help}) is generated from it and the README's option list is checked against it.
+ * Every option of the job, each defined once. {@link #GROUPS} is the registry: the core's options
+ * are defined here; a stage defines its options and their {@link OptionGroup} in its own package
+ * and returns the group from {@link Stage#options()}, so it joins the registry with the stage's entry
+ * in {@link Stages#ALL}. The usage text ({@code --help}) is generated from it and the README's
+ * option list is checked against it.
  *
  * <p>A stage's options, e.g. in {@code stats/StatsOptions.java}:
  * <pre>{@code
@@ -21,8 +24,9 @@ import java.util.List;
  *         .check(JobOption.positive(), "must be > 0").help("tumbling event-time window of the aggregates");
  * public static final OptionGroup GROUP = new OptionGroup("Statistics", WINDOW);
  * }</pre>
- * then {@code StatsOptions.GROUP} is added to {@link #GROUPS}, the stage reads
- * {@code cfg.get(StatsOptions.WINDOW)}, and the README's option list gets the line {@code --help} prints.
+ * then {@code StatsStage.options()} returns {@code StatsOptions.GROUP}, the stage reads
+ * {@code cfg.get(StatsOptions.WINDOW)} in {@link Stage#config}, and the README's option list gets
+ * the line {@code --help} prints.
  */
 public final class JobOptions {
     private JobOptions() {}
@@ -36,6 +40,11 @@ public final class JobOptions {
      * Kafka transaction commit per sink subtask (see the README).
      */
     public static final Duration DEFAULT_LIVE_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * A backfill's default: its output has no reader waiting, while every heap checkpoint copies all
+     * state (in a backfill, every fleet roll-up window still waiting for other hosts' parts).
+     */
+    public static final Duration DEFAULT_BOUNDED_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
     /**
      * How far the wall clock may advance a quiet host's log clock in a live run: a host that logged
      * nothing for up to this long still has its last lines released and its deadlines raised on time.
@@ -126,7 +135,7 @@ public final class JobOptions {
             .help("key groups of the keyed state: the parallelism a savepoint can be restored with");
     public static final JobOption<Duration> CHECKPOINT_INTERVAL = JobOption.duration("checkpoint-interval", null)
             .check(d -> d.toMillis() >= 10, "must be at least 10ms")
-            .defaultText("the cluster's, else 2s for bounded input and " + DEFAULT_LIVE_CHECKPOINT_INTERVAL.toSeconds()
+            .defaultText("the cluster's, else " + DEFAULT_BOUNDED_CHECKPOINT_INTERVAL.toSeconds() + "s for bounded input and " + DEFAULT_LIVE_CHECKPOINT_INTERVAL.toSeconds()
                     + "s for live Kafka input")
             .help("checkpoints; output files and Kafka transactions commit at each: the latency of exactly-once output, alerts included");
     public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
@@ -145,8 +154,8 @@ public final class JobOptions {
             .check(positive(), "must be > 0").help("how often a running job reports progress on stderr");
     public static final JobOption<Boolean> HELP = JobOption.flag("help").help("this text");
 
-    /** The registry: every option the job accepts, in usage order. A stage adds its group here. */
-    public static final List<OptionGroup> GROUPS = List.of(
+    /** The options of the lifecycle core and the command line; a stage's own come from {@link Stage#options()}. */
+    static final List<OptionGroup> CORE_GROUPS = List.of(
             new OptionGroup("Input (files)", INPUT, WATCH, HOST, KNOWN_HOSTS),
             new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
                     STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX,
@@ -154,20 +163,35 @@ public final class JobOptions {
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT, LIVE_CLOCK_CAP),
-            io.qmailfleet.job.alert.AlertOptions.GROUP,
-            new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS),
-            io.qmailfleet.job.stats.StatsOptions.GROUP,
-            io.qmailfleet.job.trace.RelayOptions.GROUP,
+            new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS));
+
+    static final List<OptionGroup> TAIL_GROUPS = List.of(
             new OptionGroup("Runtime", PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND,
                     METRICS_PORT),
             new OptionGroup("Console", QUIET, PROGRESS_INTERVAL, HELP));
 
+    /** Every option group of a job with {@code stages}, in usage order: the core's, each stage's, runtime and console. */
+    public static List<OptionGroup> groups(List<Stage<?>> stages) {
+        List<OptionGroup> g = new ArrayList<>(CORE_GROUPS);
+        g.addAll(Stages.optionGroups(stages));
+        g.addAll(TAIL_GROUPS);
+        return List.copyOf(g);
+    }
+
+    /** The registry: every option the job accepts, in usage order (the core's and those of {@link Stages#ALL}). */
+    public static final List<OptionGroup> GROUPS = groups(Stages.ALL);
+
     public static final Options OPTIONS = new Options(GROUPS);
 
-    public static final String USAGE = OPTIONS.usage(
-            "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.\n"
-                    + "Usage: java -jar qmail-fleet-local.jar [--name value ...]  (or flink run <job jar> ...)",
-            "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
+    public static final String USAGE = usage(OPTIONS);
+
+    /** The usage text ({@code --help}) of {@code options}. */
+    public static String usage(Options options) {
+        return options.usage(
+                "qmail fleet analytics: rebuilds qmail message life cycles from qmail-send logs.\n"
+                        + "Usage: java -jar qmail-fleet-local.jar [--name value ...]  (or flink run <job jar> ...)",
+                "Durations: 500ms, 2s, 30m, 1h, 8d or ISO-8601 (PT1H).");
+    }
 
     private static boolean isZone(String z) {
         try {

@@ -111,8 +111,8 @@ class CliTest {
         assertEquals(Duration.ofSeconds(10), live.checkpointInterval);
         assertEquals(1048576, live.kafkaMaxRecordBytes);
         JobConfig backfill = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092", "--bounded", "true"}));
-        assertEquals(Duration.ofSeconds(2), backfill.checkpointInterval);
-        assertEquals(Duration.ofSeconds(2), JobConfig.from(CliArgs.parse(new String[0])).checkpointInterval);
+        assertEquals(Duration.ofSeconds(30), backfill.checkpointInterval);
+        assertEquals(Duration.ofSeconds(30), JobConfig.from(CliArgs.parse(new String[0])).checkpointInterval);
         assertEquals(200000, JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092",
                 "--kafka-max-record-bytes", "200000"})).kafkaMaxRecordBytes);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(
@@ -159,7 +159,7 @@ class CliTest {
             }
         }
         assertTrue(Options.line(JobOptions.CHECKPOINT_INTERVAL)
-                .endsWith("(default the cluster's, else 2s for bounded input and 10s for live Kafka input)"));
+                .endsWith("(default the cluster's, else 30s for bounded input and 10s for live Kafka input)"));
         assertTrue(Options.line(JobOptions.STUCK_AFTER).endsWith("(default 1h)"));
     }
 

@@ -14,10 +14,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's run command, as a user types it: {@code java -jar qmail-fleet-local.jar} on the bundled sample. */
+/** The README's run command, as a user types it: {@code java -XX:SharedArchiveFile=qmail-fleet-local.jsa -jar qmail-fleet-local.jar} on the bundled sample. */
 class LocalJarIT {
     private static final Path REPO = Path.of(System.getProperty("qmail.repo.dir", "..")).toAbsolutePath().normalize();
     private static final Path JAR = Path.of(System.getProperty("launcher.jar", "target/qmail-fleet-local.jar"));
+    /** The class-data sharing archive the build makes beside the jar (the README's command uses it). */
+    private static final Path ARCHIVE = Path.of(JAR.toAbsolutePath().toString().replaceAll("\\.jar$", ".jsa"));
 
     private static int count(Path folder) throws IOException {
         List<String> lines = new ArrayList<>();
@@ -28,8 +30,14 @@ class LocalJarIT {
     }
 
     private static String run(Path workDir, String... args) throws Exception {
+        return run(workDir, List.of("-XX:SharedArchiveFile=" + ARCHIVE), args);
+    }
+
+    private static String run(Path workDir, List<String> jvmOptions, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-jar", JAR.toAbsolutePath().toString()));
+                "-Xmx1g"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -60,6 +68,19 @@ class LocalJarIT {
         assertEquals(539, count(out.resolve("lifecycles")));
         assertEquals(4547, count(out.resolve("events")));
         assertTrue(Files.readString(out.resolve("summary.json")).contains("\"lines-read\":4547"));
+    }
+
+    @Test
+    void theClassDataSharingArchiveIsUsed(@TempDir Path tmp) throws Exception {
+        assertTrue(Files.isRegularFile(ARCHIVE), ARCHIVE + " is missing: `mvn package` makes it (unless -Dcds.skip=true)");
+        // -Xshare:on: the JVM refuses to start unless it can map the archive
+        String printed = run(tmp, List.of("-Xshare:on", "-XX:SharedArchiveFile=" + ARCHIVE, "-Xlog:class+load=info"),
+                "--input", REPO.resolve("samples/fleet").toString(), "--output", tmp.resolve("o").toString(), "--quiet");
+        assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), printed);
+        assertTrue(printed.contains("io.qmailfleet.job.Main source: shared objects file (top)"),
+                "the job's classes come from the archive");
+        assertTrue(printed.contains("org.apache.flink.runtime.minicluster.MiniCluster source: shared objects file (top)"),
+                "Flink's classes come from the archive");
     }
 
     @Test

@@ -4,7 +4,7 @@ import io.qmailfleet.job.options.JobOption;
 import io.qmailfleet.job.options.OptionGroup;
 import java.time.Duration;
 
-/** The paging stage's options (registered in {@code JobOptions.GROUPS}); defaults are {@link AlertConfig}'s. */
+/** The paging stage's options (in {@code JobOptions.GROUPS} through {@link AlertStage}); defaults are {@link AlertConfig}'s. */
 public final class AlertOptions {
     private AlertOptions() {}
 

@@ -1,13 +1,45 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.FleetPipeline;
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.options.OptionGroup;
+import io.qmailfleet.job.sink.Outputs;
+import io.qmailfleet.job.stats.StatsStage;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
-/** Wires the paging alert stage onto the host events and the per-message alerts. */
-public final class AlertStage {
-    private AlertStage() {}
+/**
+ * The paging alert stage: qmail-send's own host events (one host's lines in order; tcpserver lines
+ * are another log with another order) and the per-message alerts into the alert engine; with the
+ * stats stage, the fleet-wide rate rules (domain trouble, sender spike) on its fleet records. Both
+ * write the {@code alerts} output.
+ */
+public final class AlertStage implements Stage<AlertConfig> {
+    @Override
+    public String name() {
+        return "paging alerts";
+    }
+
+    @Override
+    public OptionGroup options() {
+        return AlertOptions.GROUP;
+    }
+
+    @Override
+    public AlertConfig config(JobConfig cfg) {
+        return AlertOptions.config(cfg, new AlertConfig(), cfg.unbounded);
+    }
+
+    @Override
+    public void attach(FleetPipeline.Streams s, AlertConfig config) {
+        DataStream<PageEvent> pages = build(s.qmailSendHostEvents, s.alerts, config);
+        DataStream<io.qmailfleet.job.model.StatsRecord> fleet = s.get(StatsStage.FLEET);
+        if (fleet != null) pages = pages.union(fleetRatesOnStats(fleet, config));
+        s.put(Outputs.ALERTS, pages);
+    }
 
     /**
      * @param hostEvents qmail-send status/warning/alert lines from the host sequencer, in host order

@@ -3,9 +3,9 @@ package io.qmailfleet.job.lifecycle;
 import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
-import io.qmailfleet.job.stats.StatsFacts;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -32,6 +32,11 @@ import org.apache.flink.util.OutputTag;
  * processed, so it carries that event's timestamp, which stage A set to the log time of its line:
  * a life cycle its {@code end msg} line ({@link LifecycleRecord#asOfNanos}), an alert the line that
  * raised or resolved it ({@link MessageAlert#atNanos}).
+ *
+ * <p><b>Facts.</b> On side output {@link #FACTS} it writes one {@link MessageFact} per message
+ * accepted, attempt ended and message ended, for any later stage that counts or follows messages
+ * (the aggregates do). Only when a stage asked for them ({@link #emitFacts()}): they cost an object
+ * per event otherwise.
  */
 public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, LifecycleRecord> {
     private static final long serialVersionUID = 1L;
@@ -40,7 +45,12 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
     public static final OutputTag<MessageAlert> ALERTS =
             new OutputTag<>("message-alerts", TypeInformation.of(MessageAlert.class));
 
+    /** Messages accepted, attempts ended, messages ended (see {@link MessageFact}); written after {@link #emitFacts()}. */
+    public static final OutputTag<MessageFact> FACTS =
+            new OutputTag<>("message-facts", TypeInformation.of(MessageFact.class));
+
     private final LifecycleConfig config;
+    private boolean emitFacts;
 
     private transient ValueState<LifecycleRecord> record;
     private transient LifecycleAssembler assembler;
@@ -52,6 +62,15 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
 
     public LifecycleBuilder(LifecycleConfig config) {
         this.config = config.validate();
+    }
+
+    /**
+     * Write {@link #FACTS}. Called while the graph is wired, before the job runs (the function is
+     * shipped with the flag set), by whoever reads the side output.
+     */
+    public LifecycleBuilder emitFacts() {
+        this.emitFacts = true;
+        return this;
     }
 
     /** The key of this stage: {@code host + " " + msgId}. */
@@ -76,7 +95,10 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         assembler = new LifecycleAssembler(config);
         emitter = new Emitter(getRuntimeContext().getMetricGroup().counter("partialLifecycles"),
                 getRuntimeContext().getMetricGroup().counter("ignoredControlEvents"));
-        emitter.facts = new StatsFacts(getRuntimeContext());
+        if (emitFacts) {
+            emitter.facts = new MessageFacts(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                    getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
+        }
     }
 
     @Override
@@ -95,8 +117,8 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         private final Counter ignoredControlEvents;
         Context ctx;
         Collector<LifecycleRecord> out;
-        /** Facts for the stats stage (side output {@link StatsFacts#FACTS}). */
-        StatsFacts facts;
+        /** Makes the facts of side output {@link #FACTS}; null when nobody reads them. */
+        MessageFacts facts;
 
         Emitter(Counter partialLifecycles, Counter ignoredControlEvents) {
             this.partialLifecycles = partialLifecycles;
@@ -106,17 +128,20 @@ public class LifecycleBuilder extends KeyedProcessFunction<String, QmailEvent, L
         @Override
         public void lifecycle(LifecycleRecord r) {
             out.collect(r);
-            facts.lifecycleClosed(r, ctx);
+            if (facts != null) {
+                MessageFact f = facts.ended(r);
+                if (f != null) ctx.output(FACTS, f);
+            }
         }
 
         @Override
         public void messageAccepted(LifecycleRecord r, long atNanos) {
-            facts.messageAccepted(r, atNanos, ctx);
+            if (facts != null) ctx.output(FACTS, facts.accepted(r, atNanos));
         }
 
         @Override
         public void attemptEnded(LifecycleRecord r, Recipient rc, Attempt a) {
-            facts.attemptEnded(r, rc, a, ctx);
+            if (facts != null) ctx.output(FACTS, facts.attemptEnded(r, rc, a));
         }
 
         @Override

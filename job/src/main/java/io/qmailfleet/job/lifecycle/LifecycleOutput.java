@@ -9,9 +9,11 @@ import io.qmailfleet.job.model.Recipient;
  * Where {@link LifecycleAssembler} puts what it produces. {@link LifecycleBuilder} sends records
  * and alerts to its outputs; unit tests collect them.
  *
- * <p>The two fact hooks are called at the moments a per-message or per-attempt aggregate needs:
- * an operator that wants such a stream implements them (e.g. to a side output); they are no-ops
- * by default. The objects passed are the live state: copy what you keep.
+ * <p>The two fact hooks report the moments a message is accepted and an attempt ends;
+ * {@link LifecycleBuilder} turns them (and every complete {@link #lifecycle}) into the
+ * {@link io.qmailfleet.job.model.MessageFact}s of its side output {@link LifecycleBuilder#FACTS},
+ * which any later stage may read. They are no-ops by default. The objects passed are the live
+ * state: copy what you keep.
  */
 public interface LifecycleOutput {
     /** A finished (or open / abandoned) life cycle. */

@@ -6,7 +6,9 @@
  * {@code DEAD_LETTERS}); its main output {@code keyBy(LifecycleBuilder.messageKey())} into
  * {@link io.qmailfleet.job.lifecycle.LifecycleBuilder}, which emits
  * {@link io.qmailfleet.job.model.LifecycleRecord}s and, on side output {@code ALERTS},
- * {@link io.qmailfleet.job.model.MessageAlert}s. Both take the same
+ * {@link io.qmailfleet.job.model.MessageAlert}s and, on side output {@code FACTS} when a later
+ * stage reads it, {@link io.qmailfleet.job.model.MessageFact}s (accepted, attempt ended, ended).
+ * Both take the same
  * {@link io.qmailfleet.job.lifecycle.LifecycleConfig}. The ordering argument is in the javadoc of
  * {@link io.qmailfleet.job.lifecycle.HostSequencer}.
  *

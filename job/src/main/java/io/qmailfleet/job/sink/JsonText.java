@@ -13,7 +13,7 @@ import java.time.Instant;
  * three digits as the value needs), with the date and time of day of the last second kept, since
  * consecutive log lines mostly share it.
  */
-final class JsonText {
+public final class JsonText {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     /** Largest epoch second of year 9999 (Instant.toString writes a '+' and more digits beyond). */
     private static final long MAX_FAST_SECOND = 253402300799L;
@@ -25,7 +25,7 @@ final class JsonText {
     private long cachedSecond = Long.MIN_VALUE;
     private final char[] cachedDateTime = new char[19];
 
-    void reset() {
+    public void reset() {
         b.setLength(0);
         comma = false;
     }
@@ -35,18 +35,18 @@ final class JsonText {
         return b.toString();
     }
 
-    void startObject() {
+    public void startObject() {
         if (comma) b.append(',');
         b.append('{');
         comma = false;
     }
 
-    void endObject() {
+    public void endObject() {
         b.append('}');
         comma = true;
     }
 
-    void endArray() {
+    public void endArray() {
         b.append(']');
         comma = true;
     }
@@ -57,47 +57,60 @@ final class JsonText {
         comma = true;
     }
 
-    void objectField(String name) {
+    public void objectField(String name) {
         name(name);
         b.append('{');
         comma = false;
     }
 
-    void arrayField(String name) {
+    public void arrayField(String name) {
         name(name);
         b.append('[');
         comma = false;
     }
 
-    void nullField(String name) {
+    public void nullField(String name) {
         name(name);
         b.append("null");
     }
 
-    void numberField(String name, long v) {
+    public void numberField(String name, long v) {
         name(name);
         b.append(v);
     }
 
-    void booleanField(String name, boolean v) {
+    /** A number field as Jackson writes a double ({@link Double#toString}); the value must be finite. */
+    public void numberField(String name, double v) {
+        name(name);
+        b.append(v);
+    }
+
+    /** A string element of an array (the value must not be null). */
+    public void stringElement(String v) {
+        if (comma) b.append(',');
+        string(v);
+        comma = true;
+    }
+
+    public void booleanField(String name, boolean v) {
         name(name);
         b.append(v);
     }
 
     /** A string field (the value must not be null). */
-    void stringField(String name, String v) {
+    public void stringField(String name, String v) {
         name(name);
         string(v);
     }
 
     /** A string field whose value is known to need no escaping (constants, enum names). */
-    void plainField(String name, String v) {
+    public void plainField(String name, String v) {
         name(name);
         b.append('"').append(v).append('"');
     }
 
     /** A time field: ISO 8601 UTC as {@link Instant#toString()} writes it. */
-    void timeField(String name, long epochNanos) {
+    public void timeField(String name, long epochNanos) {
         name(name);
         b.append('"');
         iso(epochNanos);

@@ -14,16 +14,16 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * The registry of the job's outputs. A stage that adds an output adds one entry to {@link #ALL}
- * (and puts its stream into {@link FleetPipeline.Streams}); the file and Kafka sinks, the summary,
- * the output folder's preparation and the tests follow from it.
+ * (and puts its stream into {@link FleetPipeline.Streams} in its {@code attach}); the file and Kafka
+ * sinks, the summary, the output folder's preparation and the tests follow from it.
  *
  * <p>For example, a stage's aggregates:
  * <pre>{@code
  * public static final Output<HostStats> STATS = new Output<>("stats", HostStats.class, "stats.schema.json",
  *         "per-host aggregates per window", JsonLines::stats, s -> s.host);
  * }</pre>
- * listed in {@link #ALL}, with {@code s.put(Outputs.STATS, stats)} where the stage is wired in
- * {@link FleetPipeline#build}; the README's outputs table gets a row (a test checks it).
+ * listed in {@link #ALL}, with {@code s.put(Outputs.STATS, stats)} in the stage's
+ * {@link io.qmailfleet.job.Stage#attach}; the README's outputs table gets a row (a test checks it).
  */
 public final class Outputs {
     private Outputs() {}
@@ -58,7 +58,12 @@ public final class Outputs {
 
     /** The one place where outputs meet sinks: every enabled output's stream goes to {@code sinks}. */
     public static void attach(FleetPipeline.Streams streams, JobConfig cfg, PipelineSinks sinks) {
-        for (Output<?> o : ALL) {
+        attach(streams, cfg, sinks, ALL);
+    }
+
+    /** Every enabled one of {@code outputs} (the registry, or a test's own) goes to {@code sinks}. */
+    public static void attach(FleetPipeline.Streams streams, JobConfig cfg, PipelineSinks sinks, List<Output<?>> outputs) {
+        for (Output<?> o : outputs) {
             if (o.enabled(cfg)) attach(streams, o, sinks);
         }
         sinks.finish();

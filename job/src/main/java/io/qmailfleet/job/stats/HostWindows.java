@@ -1,6 +1,6 @@
 package io.qmailfleet.job.stats;
 
-import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,12 +51,12 @@ import org.apache.flink.util.OutputTag;
  * per host) and written back at the same moments. Run it with {@link #operator}: in a plain
  * {@link KeyedProcessOperator} (no checkpoint hook) every element is written through.
  */
-public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRecord> {
+public class HostWindows extends KeyedProcessFunction<String, MessageFact, StatsRecord> {
     private static final long serialVersionUID = 1L;
 
     /** Facts for windows already dropped (later than the allowed lateness). */
-    public static final OutputTag<StatsFact> LATE_FACTS =
-            new OutputTag<>("stats-late-facts", TypeInformation.of(StatsFact.class));
+    public static final OutputTag<MessageFact> LATE_FACTS =
+            new OutputTag<>("stats-late-facts", TypeInformation.of(MessageFact.class));
 
     private final StatsConfig config;
 
@@ -102,7 +102,7 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     }
 
     /** {@link KeyedProcessOperator} with the bundle's flush before the checkpoint barrier. */
-    public static final class Operator extends KeyedProcessOperator<String, StatsFact, StatsRecord> {
+    public static final class Operator extends KeyedProcessOperator<String, MessageFact, StatsRecord> {
         private static final long serialVersionUID = 1L;
 
         Operator(HostWindows function) {
@@ -205,7 +205,7 @@ public class HostWindows extends KeyedProcessFunction<String, StatsFact, StatsRe
     }
 
     @Override
-    public void processElement(StatsFact f, Context ctx, Collector<StatsRecord> out) throws Exception {
+    public void processElement(MessageFact f, Context ctx, Collector<StatsRecord> out) throws Exception {
         String host = ctx.getCurrentKey();
         Bundle b = bundle(host);
         long ts = Math.floorDiv(f.tsNanos, 1_000_000L);

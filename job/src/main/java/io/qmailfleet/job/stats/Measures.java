@@ -3,7 +3,8 @@ package io.qmailfleet.job.stats;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.SketchState;
 import io.qmailfleet.job.model.ReasonCount;
-import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.FactKind;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,11 +49,11 @@ public final class Measures {
      * and the host; attempt ends for the recipient, its domain, the sender and the host. A fact of
      * a message whose {@code info msg} was not seen has no sender and does not count for one.
      */
-    public static List<String[]> targets(StatsFact f) {
+    public static List<String[]> targets(MessageFact f) {
         List<String[]> t = new ArrayList<>(4);
         t.add(new String[] {StatsRecord.HOST, f.host});
         if (f.sender != null) t.add(new String[] {StatsRecord.SENDER, addressKey(f.sender)});
-        if (StatsFact.ATTEMPT_END.equals(f.kind)) {
+        if (f.kind == FactKind.ATTEMPT_END) {
             t.add(new String[] {StatsRecord.RECIPIENT, addressKey(f.recipient == null ? "" : f.recipient)});
             t.add(new String[] {StatsRecord.DOMAIN, domainKey(f.recipient)});
         }
@@ -64,18 +65,18 @@ public final class Measures {
     }
 
     /** Adds one fact to the record of one of its {@link #targets}. */
-    public static void add(StatsRecord r, StatsFact f) {
+    public static void add(StatsRecord r, MessageFact f) {
         String dim = r.dimension;
         boolean perMessage = StatsRecord.SENDER.equals(dim) || StatsRecord.HOST.equals(dim);
         long bytes = Math.max(f.bytes, 0);
         long first = f.infoNanos >= 0 ? Math.min(f.infoNanos, f.tsNanos) : f.tsNanos;
         switch (f.kind) {
-            case StatsFact.ACCEPTED:
+            case ACCEPTED:
                 if (!perMessage) return;
                 r.accepted++;
                 r.acceptedBytes += bytes;
                 break;
-            case StatsFact.MESSAGE_END: {
+            case MESSAGE_END: {
                 if (!perMessage) return;
                 // matchup writes no m line for a message whose info line it did not see
                 if (f.infoNanos < 0) return;
@@ -98,7 +99,7 @@ public final class Measures {
                 if (f.tripleBounce) r.tripleBounces++;
                 break;
             }
-            case StatsFact.ATTEMPT_END: {
+            case ATTEMPT_END: {
                 Outcome o = f.outcome == null ? Outcome.DEFERRAL : f.outcome;
                 if (o == Outcome.INTERRUPTED) {
                     // no delivery line was logged: matchup never counts it
@@ -127,11 +128,11 @@ public final class Measures {
                     }
                     case DEFERRAL:
                         r.deferrals++;
-                        addReason(r, true, f.report, x);
+                        addReason(r, true, reason(f), x);
                         break;
                     case FAILURE:
                         r.failures++;
-                        addReason(r, false, f.report, x);
+                        addReason(r, false, reason(f), x);
                         break;
                     default:
                         break;
@@ -144,6 +145,11 @@ public final class Measures {
         }
         r.firstNanos = r.firstNanos < 0 ? first : Math.min(r.firstNanos, first);
         r.lastNanos = Math.max(r.lastNanos, f.tsNanos);
+    }
+
+    /** The report a reason is taken from: matchup's {@code report_mangled} for "report mangled, will defer". */
+    private static String reason(MessageFact f) {
+        return f.mangled ? "report_mangled" : f.report;
     }
 
     private static void addReason(StatsRecord r, boolean deferral, String report, double xdelay) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.qmailfleet.job.model.ReasonCount;
 import io.qmailfleet.job.model.StatsRecord;
+import io.qmailfleet.job.sink.JsonText;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -39,92 +40,96 @@ public final class StatsJson {
         return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)).toString();
     }
 
-    private static void optString(JsonGenerator g, String name, String v) throws IOException {
-        if (v == null) g.writeNullField(name);
-        else g.writeStringField(name, v);
+    private static void optString(JsonText g, String name, String v) {
+        if (v == null) g.nullField(name);
+        else g.stringField(name, v);
     }
 
     private static double round6(double v) {
         return Math.round(v * 1e6) / 1e6;
     }
 
+    /** One reused writer per thread: a record costs its final string and nothing per field. */
+    private static final ThreadLocal<JsonText> WRITER = ThreadLocal.withInitial(JsonText::new);
+
+    /** The record's JSON, the same text Jackson's generator writes (StatsJsonTest). */
     public static String record(StatsRecord r) {
-        StringWriter w = new StringWriter(512);
-        try (JsonGenerator g = FACTORY.createGenerator(w)) {
-            g.writeStartObject();
-            g.writeStringField("record", "stats");
-            g.writeStringField("dimension", r.dimension);
-            g.writeStringField("key", r.key);
-            optString(g, "channel", r.channel);
-            optString(g, "window_start", iso(r.windowStart));
-            optString(g, "window_end", iso(r.windowEnd));
-            g.writeArrayFieldStart("hosts");
-            for (String h : r.hosts) g.writeString(h);
-            g.writeEndArray();
-            g.writeNumberField("revision", r.revision);
-            g.writeNumberField("messages", r.messages);
-            g.writeNumberField("bytes", r.bytes);
-            g.writeNumberField("success_bytes", r.successBytes);
-            g.writeNumberField("recipient_bytes", r.recipientBytes);
-            g.writeNumberField("recipients", r.recipients);
-            g.writeNumberField("attempts", r.attempts);
-            g.writeNumberField("xdelay", round6(r.xdelay));
-            g.writeNumberField("qtime", round6(r.qtime));
-            g.writeNumberField("ddelay", round6(r.ddelay));
-            g.writeNumberField("accepted", r.accepted);
-            g.writeNumberField("accepted_bytes", r.acceptedBytes);
-            g.writeNumberField("successes", r.successes);
-            g.writeNumberField("deferrals", r.deferrals);
-            g.writeNumberField("failures", r.failures);
-            g.writeNumberField("interrupted", r.interrupted);
-            g.writeNumberField("bounces", r.bounces);
-            g.writeNumberField("double_bounces", r.doubleBounces);
-            g.writeNumberField("triple_bounces", r.tripleBounces);
-            optString(g, "first", isoNanos(r.firstNanos));
-            optString(g, "last", isoNanos(r.lastNanos));
-            quantiles(g, "ddelay_quantiles", r.ddelayCount, r.ddelaySketch != null, r.ddelayP50, r.ddelayP90, r.ddelayP99, r.ddelayMax);
-            quantiles(g, "qtime_quantiles", r.qtimeCount, r.qtimeSketch != null, r.qtimeP50, r.qtimeP90, r.qtimeP99, r.qtimeMax);
-            reasons(g, "deferral_reasons", r.deferralReasons);
-            g.writeNumberField("other_deferrals", r.otherDeferrals);
-            reasons(g, "failure_reasons", r.failureReasons);
-            g.writeNumberField("other_failures", r.otherFailures);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        JsonText g = WRITER.get();
+        g.reset();
+        g.startObject();
+        g.plainField("record", "stats");
+        optString(g, "dimension", r.dimension);
+        optString(g, "key", r.key);
+        optString(g, "channel", r.channel);
+        optString(g, "window_start", iso(r.windowStart));
+        optString(g, "window_end", iso(r.windowEnd));
+        g.arrayField("hosts");
+        for (String h : r.hosts) {
+            if (h == null) throw new IllegalArgumentException("a stats record with a null host");
+            g.stringElement(h);
         }
-        return w.toString();
+        g.endArray();
+        g.numberField("revision", r.revision);
+        g.numberField("messages", r.messages);
+        g.numberField("bytes", r.bytes);
+        g.numberField("success_bytes", r.successBytes);
+        g.numberField("recipient_bytes", r.recipientBytes);
+        g.numberField("recipients", r.recipients);
+        g.numberField("attempts", r.attempts);
+        g.numberField("xdelay", round6(r.xdelay));
+        g.numberField("qtime", round6(r.qtime));
+        g.numberField("ddelay", round6(r.ddelay));
+        g.numberField("accepted", r.accepted);
+        g.numberField("accepted_bytes", r.acceptedBytes);
+        g.numberField("successes", r.successes);
+        g.numberField("deferrals", r.deferrals);
+        g.numberField("failures", r.failures);
+        g.numberField("interrupted", r.interrupted);
+        g.numberField("bounces", r.bounces);
+        g.numberField("double_bounces", r.doubleBounces);
+        g.numberField("triple_bounces", r.tripleBounces);
+        optString(g, "first", isoNanos(r.firstNanos));
+        optString(g, "last", isoNanos(r.lastNanos));
+        quantiles(g, "ddelay_quantiles", r.ddelayCount, r.ddelaySketch != null, r.ddelayP50, r.ddelayP90, r.ddelayP99, r.ddelayMax);
+        quantiles(g, "qtime_quantiles", r.qtimeCount, r.qtimeSketch != null, r.qtimeP50, r.qtimeP90, r.qtimeP99, r.qtimeMax);
+        reasons(g, "deferral_reasons", r.deferralReasons);
+        g.numberField("other_deferrals", r.otherDeferrals);
+        reasons(g, "failure_reasons", r.failureReasons);
+        g.numberField("other_failures", r.otherFailures);
+        g.endObject();
+        return g.toString();
     }
 
-    private static void quantiles(JsonGenerator g, String name, long count, boolean sketched,
-                                  double p50, double p90, double p99, double max) throws IOException {
-        g.writeObjectFieldStart(name);
-        g.writeNumberField("count", count);
+    private static void quantiles(JsonText g, String name, long count, boolean sketched,
+                                  double p50, double p90, double p99, double max) {
+        g.objectField(name);
+        g.numberField("count", count);
         if (sketched) {
-            g.writeNumberField("p50", round6(p50));
-            g.writeNumberField("p90", round6(p90));
-            g.writeNumberField("p99", round6(p99));
+            g.numberField("p50", round6(p50));
+            g.numberField("p90", round6(p90));
+            g.numberField("p99", round6(p99));
         } else {
-            g.writeNullField("p50");
-            g.writeNullField("p90");
-            g.writeNullField("p99");
+            g.nullField("p50");
+            g.nullField("p90");
+            g.nullField("p99");
         }
-        if (count > 0) g.writeNumberField("max", round6(max));
-        else g.writeNullField("max");
-        g.writeEndObject();
+        if (count > 0) g.numberField("max", round6(max));
+        else g.nullField("max");
+        g.endObject();
     }
 
-    private static void reasons(JsonGenerator g, String name, List<ReasonCount> list) throws IOException {
-        g.writeArrayFieldStart(name);
+    private static void reasons(JsonText g, String name, List<ReasonCount> list) {
+        g.arrayField(name);
         for (ReasonCount c : list) {
-            g.writeStartObject();
-            g.writeStringField("category", c.category);
-            g.writeStringField("code", c.code);
-            g.writeStringField("enhanced", c.enhanced);
-            g.writeNumberField("count", c.count);
-            g.writeNumberField("xdelay", round6(c.xdelay));
-            g.writeStringField("example", c.example);
-            g.writeEndObject();
+            g.startObject();
+            optString(g, "category", c.category);
+            optString(g, "code", c.code);
+            optString(g, "enhanced", c.enhanced);
+            g.numberField("count", c.count);
+            g.numberField("xdelay", round6(c.xdelay));
+            optString(g, "example", c.example);
+            g.endObject();
         }
-        g.writeEndArray();
+        g.endArray();
     }
 }

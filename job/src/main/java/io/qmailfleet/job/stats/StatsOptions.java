@@ -6,7 +6,7 @@ import io.qmailfleet.job.options.JobOption;
 import io.qmailfleet.job.options.OptionGroup;
 import java.time.Duration;
 
-/** The stats stage's options (group {@link #GROUP} in {@link JobOptions#GROUPS}). */
+/** The stats stage's options (group {@link #GROUP}, in {@link JobOptions#GROUPS} through {@link StatsStage}). */
 public final class StatsOptions {
     private StatsOptions() {}
 

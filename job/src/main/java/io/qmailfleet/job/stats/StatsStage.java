@@ -1,7 +1,11 @@
 package io.qmailfleet.job.stats;
 
-import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.FleetPipeline;
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.Stage;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
+import io.qmailfleet.job.options.OptionGroup;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,10 +15,35 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * The stats stage: facts from the lifecycle builder ─ keyBy(host) ─▶ per-host windows in the host's
- * own clock ─ keyBy(dimension, key, window) ─▶ fleet roll-up ─▶ one stream per output.
+ * own clock ─ keyBy(dimension, key, window) ─▶ fleet roll-up ─▶ one stream per output
+ * ({@link StatsOutputs}), and every fleet record for later stages ({@link #FLEET}).
  */
-public final class StatsStage {
-    private StatsStage() {}
+public final class StatsStage implements Stage<StatsConfig> {
+    /** Every fleet record of every dimension, for the stages after this one (the paging rates read it). */
+    public static final FleetPipeline.Key<StatsRecord> FLEET = new FleetPipeline.Key<>("stats-fleet");
+
+    @Override
+    public String name() {
+        return "stats";
+    }
+
+    @Override
+    public OptionGroup options() {
+        return StatsOptions.GROUP;
+    }
+
+    @Override
+    public StatsConfig config(JobConfig cfg) {
+        return StatsOptions.config(cfg);
+    }
+
+    @Override
+    public void attach(FleetPipeline.Streams s, StatsConfig config) {
+        if (!config.enabled) return;
+        Streams st = build(s.facts(), config);
+        s.put(FLEET, st.fleet);
+        StatsOutputs.put(s, st);
+    }
 
     /** Output names (file folders, Kafka topic suffixes) and the dimension each one holds. */
     public static final Map<String, String> OUTPUTS = outputs();
@@ -36,10 +65,10 @@ public final class StatsStage {
     public static final class Streams {
         public Map<String, DataStream<StatsRecord>> outputs = new LinkedHashMap<>();
         public DataStream<StatsRecord> fleet;
-        public DataStream<StatsFact> lateFacts;
+        public DataStream<MessageFact> lateFacts;
     }
 
-    public static Streams build(DataStream<StatsFact> facts, StatsConfig config) {
+    public static Streams build(DataStream<MessageFact> facts, StatsConfig config) {
         Streams s = new Streams();
         SingleOutputStreamOperator<StatsRecord> hostParts = facts
                 .keyBy(f -> f.host)

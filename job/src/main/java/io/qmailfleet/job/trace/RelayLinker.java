@@ -116,11 +116,25 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         final Set<Long> timersBefore = new HashSet<>();
 
         Key() throws Exception {
+            readOffers();
+            readReceptions();
+            timersBefore.addAll(timers());
+        }
+
+        /** Only the lists a call needs, read later with {@link #readOffers} / {@link #readReceptions}. */
+        Key(boolean offers, boolean receptions) throws Exception {
+            if (offers) readOffers();
+            if (receptions) readReceptions();
+        }
+
+        void readOffers() throws Exception {
             Iterable<RelayOffer> io = offers.get();
             if (io != null) for (RelayOffer o : io) os.add(o);
+        }
+
+        void readReceptions() throws Exception {
             Iterable<RelayReception> ir = receptions.get();
             if (ir != null) for (RelayReception r : ir) rs.add(r);
-            timersBefore.addAll(timers());
         }
 
         Set<Long> timers() {
@@ -196,10 +210,20 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
 
     @Override
     public void processElement1(RelayOffer o, Context ctx, Collector<RelayMatch> out) throws Exception {
-        Key k = new Key();
+        // the common case, no candidate: the offer joins the list and its expiry timer is set,
+        // without reading the offers or rewriting the lists
+        Key k = new Key(false, true);
         long now = ctx.timerService().currentProcessingTime();
-        o.expiresAtMillis = now + cfg.bufferMillis;
+        o.expiresAtMillis = expiry(now);
         List<RelayReception> cands = k.candidatesOf(o);
+        if (cands.isEmpty()) {
+            offers.add(o);
+            ctx.timerService().registerProcessingTimeTimer(o.expiresAtMillis);
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+            return;
+        }
+        k.readOffers();
+        k.timersBefore.addAll(k.timers());
         k.os.add(o);
         if (cands.size() == 1 && free(cands.get(0)) && k.candidatesOf(cands.get(0)).size() == 1) {
             RelayReception r = cands.get(0);
@@ -218,10 +242,18 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
 
     @Override
     public void processElement2(RelayReception r, Context ctx, Collector<RelayMatch> out) throws Exception {
-        Key k = new Key();
+        Key k = new Key(true, false);
         long now = ctx.timerService().currentProcessingTime();
-        r.expiresAtMillis = now + cfg.bufferMillis;
+        r.expiresAtMillis = expiry(now);
         List<RelayOffer> cands = k.candidatesOf(r);
+        if (cands.isEmpty()) {
+            receptions.add(r);
+            ctx.timerService().registerProcessingTimeTimer(r.expiresAtMillis);
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+            return;
+        }
+        k.readReceptions();
+        k.timersBefore.addAll(k.timers());
         k.rs.add(r);
         if (cands.size() == 1 && free(cands.get(0)) && k.candidatesOf(cands.get(0)).size() == 1) {
             RelayOffer o = cands.get(0);
@@ -236,6 +268,15 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
             }
         }
         k.store(ctx.timerService());
+    }
+
+    /**
+     * When an element that arrives at {@code now} expires: {@link RelayConfig#bufferMillis} later,
+     * rounded up to the second so that the elements of one second share one timer.
+     */
+    private long expiry(long now) {
+        long at = now + cfg.bufferMillis;
+        return at % 1000 == 0 ? at : (at / 1000 + 1) * 1000;
     }
 
     private static boolean free(RelayOffer o) {

@@ -24,4 +24,17 @@ public final class RelayOptions {
 
     public static final OptionGroup GROUP = new OptionGroup(
             "Relay trace (links a message relayed between fleet hosts; output hops/)", FLEET_MAP, TOLERANCE, SETTLE, BUFFER);
+
+    /** The stage's settings from its options; reads the {@code --fleet-map} file if one is named. */
+    public static RelayConfig config(io.qmailfleet.job.JobConfig c) {
+        RelayConfig r = new RelayConfig();
+        r.fleetMap = RelayConfig.parseFleetMap(c.get(FLEET_MAP));
+        r.toleranceNanos = c.get(TOLERANCE).toNanos();
+        r.settleMillis = c.get(SETTLE).toMillis();
+        r.bufferMillis = c.get(BUFFER).toMillis();
+        if (r.settleMillis >= r.bufferMillis) {
+            throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
+        }
+        return r;
+    }
 }

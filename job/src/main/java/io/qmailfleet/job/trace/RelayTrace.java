@@ -1,6 +1,11 @@
 package io.qmailfleet.job.trace;
 
+import io.qmailfleet.job.FleetPipeline;
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.options.OptionGroup;
+import io.qmailfleet.job.sink.Outputs;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -16,8 +21,29 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                             └─▶ keyBy(host, msg, new) ─▶ relay updates ─▶ lifecycles (again, with links)
  * </pre>
  */
-public final class RelayTrace {
-    private RelayTrace() {}
+public final class RelayTrace implements Stage<RelayConfig> {
+    @Override
+    public String name() {
+        return "relay trace";
+    }
+
+    @Override
+    public OptionGroup options() {
+        return RelayOptions.GROUP;
+    }
+
+    @Override
+    public RelayConfig config(JobConfig cfg) {
+        return RelayOptions.config(cfg);
+    }
+
+    /** Output {@code hops}; the linked life cycles join the {@code lifecycles} output. */
+    @Override
+    public void attach(FleetPipeline.Streams s, RelayConfig config) {
+        Streams relays = build(s.lifecycles, config);
+        s.put(Outputs.HOPS, relays.hops);
+        s.add(Outputs.LIFECYCLES, relays.updates);
+    }
 
     public static final class Streams {
         /** One record per linked hop. */
@@ -44,7 +70,7 @@ public final class RelayTrace {
         }
     }
 
-    public static Streams attach(DataStream<LifecycleRecord> lifecycles, RelayConfig cfg) {
+    public static Streams build(DataStream<LifecycleRecord> lifecycles, RelayConfig cfg) {
         DataStream<RelayOffer> offers = lifecycles.flatMap(new RelaySides.Offers()).name("relay offers");
         DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions");
         SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)

@@ -17,7 +17,7 @@ import org.apache.flink.util.Collector;
  * a message relayed to several fleet hosts gets one record that carries every link found so far
  * (the newest record of a life cycle is the most complete). The merged record waits
  * {@link RelayConfig#bufferMillis} of processing time after its last link for another one, then a
- * timer drops it.
+ * timer drops it (or the end of a bounded input does).
  */
 public class RelayUpdates extends KeyedProcessFunction<String, LifecycleRecord, LifecycleRecord> {
     private static final long serialVersionUID = 1L;
@@ -117,11 +117,19 @@ public class RelayUpdates extends KeyedProcessFunction<String, LifecycleRecord, 
         long at = ctx.timerService().currentProcessingTime() + cfg.bufferMillis;
         expiry.update(at);
         ctx.timerService().registerProcessingTimeTimer(at);
+        // and at the end of a bounded input, so that nothing is left for the final checkpoint
+        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
         out.collect(m);
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<LifecycleRecord> out) {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<LifecycleRecord> out) throws Exception {
+        if (ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.EVENT_TIME) {
+            Long at = expiry.value();
+            if (at != null) ctx.timerService().deleteProcessingTimeTimer(at);
+        } else {
+            ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
+        }
         merged.clear();
         expiry.clear();
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class ModelTypesTest {
     private static final List<Class<?>> STREAM_TYPES = List.of(RawLine.class, QmailEvent.class, DeadLetter.class,
             LifecycleRecord.class, Recipient.class, Attempt.class, MessageRef.class, MessageAlert.class, KeyedJson.class,
-            StatsFact.class, StatsRecord.class, ReasonCount.class, SketchState.class);
+            MessageFact.class, StatsRecord.class, ReasonCount.class, SketchState.class);
 
     @Test
     void everyStreamTypeIsAPojoWithoutGenericFields() {

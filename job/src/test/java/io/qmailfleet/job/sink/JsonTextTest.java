@@ -16,6 +16,43 @@ class JsonTextTest {
     private static final JsonFactory JACKSON = new JsonFactory();
 
     @Test
+    void doublesAndStringElementsAreWrittenAsJacksonWritesThem() throws Exception {
+        Random random = new Random(7);
+        List<Double> values = new ArrayList<>(List.of(0.0, -0.0, 1.0, 0.5, 1e-7, 123456789.123456, 1e21, -3.25,
+                Double.MIN_VALUE, Double.MAX_VALUE));
+        for (int i = 0; i < 5000; i++) {
+            double v = random.nextGaussian() * Math.pow(10, random.nextInt(12) - 4);
+            values.add(v);
+            values.add(Math.round(v * 1e6) / 1e6);
+        }
+        for (double v : values) {
+            JsonText t = new JsonText();
+            t.reset();
+            t.startObject();
+            t.numberField("d", v);
+            t.arrayField("hosts");
+            t.stringElement("mx1");
+            t.stringElement("say \"" + v + "\"");
+            t.endArray();
+            t.numberField("e", v / 3);
+            t.endObject();
+
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = JACKSON.createGenerator(w)) {
+                g.writeStartObject();
+                g.writeNumberField("d", v);
+                g.writeArrayFieldStart("hosts");
+                g.writeString("mx1");
+                g.writeString("say \"" + v + "\"");
+                g.writeEndArray();
+                g.writeNumberField("e", v / 3);
+                g.writeEndObject();
+            }
+            assertEquals(w.toString(), t.toString(), "value " + v);
+        }
+    }
+
+    @Test
     void stringsAreEscapedAsJacksonEscapesThem() throws Exception {
         List<String> samples = new ArrayList<>(List.of("", "plain", "say \"hi\"", "back\\slash", "tab\there",
                 "line\nbreak\r\n", "\b\f\u0000\u0001\u001f\u007f", "ünïcödé ✓ \uD83D\uDCE7", "\uD800 lone surrogate",

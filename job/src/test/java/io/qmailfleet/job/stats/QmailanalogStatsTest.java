@@ -38,7 +38,7 @@ class QmailanalogStatsTest {
         JobConfig cfg = new JobConfig();
         cfg.inputs = List.of(Capture.multilogDir().toString());
         cfg.host = "mail";
-        cfg.stats.windowMillis = window.equals("all") ? StatsConfig.WHOLE_INPUT : org.apache.flink.util.TimeUtils.parseDuration(window).toMillis();
+        cfg.options.set(StatsOptions.WINDOW.configOption(), window);
         return PipelineRunner.runFiles(cfg, parallelism);
     }
 

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.model.Outcome;
-import io.qmailfleet.job.model.StatsFact;
+import io.qmailfleet.job.model.FactKind;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,9 +47,9 @@ class StatsWindowsHarnessTest {
         return c;
     }
 
-    private static StatsFact success(String host, long tsMillis, String recipient) {
-        StatsFact f = new StatsFact();
-        f.kind = StatsFact.ATTEMPT_END;
+    private static MessageFact success(String host, long tsMillis, String recipient) {
+        MessageFact f = new MessageFact();
+        f.kind = FactKind.ATTEMPT_END;
         f.host = host;
         f.msgId = tsMillis;
         f.tsNanos = tsMillis * 1_000_000L;
@@ -63,9 +64,9 @@ class StatsWindowsHarnessTest {
         return f;
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> hostHarness(
+    private static KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord> hostHarness(
             StatsConfig c, boolean rocksDb) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord>(
                 HostWindows.operator(c), f -> f.host, Types.STRING);
         if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.open();
@@ -91,7 +92,7 @@ class StatsWindowsHarnessTest {
     }
 
     /** The window starts (relative to T, in minutes) the host's parts state holds. */
-    private static List<String> partKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> h,
+    private static List<String> partKeys(KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord> h,
                                          String host) throws Exception {
         // what a checkpoint holds: the part records bundled in memory are written to keyed state first
         h.prepareSnapshotPreBarrier(1L);
@@ -106,7 +107,7 @@ class StatsWindowsHarnessTest {
         return keys;
     }
 
-    private static long windowsOf(KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord> h,
+    private static long windowsOf(KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord> h,
                                   String host) throws Exception {
         return partKeys(h, host).stream().map(k -> k.substring(0, k.indexOf('|'))).distinct().count();
     }
@@ -155,7 +156,7 @@ class StatsWindowsHarnessTest {
         // later than the allowed lateness: a late fact, not a new window 0
         h.processElement(success("mx1", T + 20_000, "e@x.org"), 0);
         assertTrue(drain(h).isEmpty());
-        Queue<StreamRecord<StatsFact>> late = h.getSideOutput(HostWindows.LATE_FACTS);
+        Queue<StreamRecord<MessageFact>> late = h.getSideOutput(HostWindows.LATE_FACTS);
         assertEquals(1, late.size());
         assertEquals(T + 20_000, late.peek().getValue().tsNanos / 1_000_000L);
 
@@ -196,16 +197,16 @@ class StatsWindowsHarnessTest {
         // and the host in between is untouched by either
         assertEquals(1, windowsOf(h, "now"));
         // a host's facts from two lifecycle subtasks: the clock is the slower subtask's
-        StatsFact p0 = success("now", T + 70_000, "c@x.org");
+        MessageFact p0 = success("now", T + 70_000, "c@x.org");
         p0.producers = 2;
         h.processElement(p0, 0);
         assertTrue(drain(h).isEmpty(), "subtask 1 has sent nothing yet");
-        StatsFact p1 = success("now", T + 30_000, "d@x.org");
+        MessageFact p1 = success("now", T + 30_000, "d@x.org");
         p1.producer = 1;
         p1.producers = 2;
         h.processElement(p1, 0);
         assertTrue(drain(h).isEmpty(), "subtask 1 is at 20:00:30");
-        StatsFact p1b = success("now", T + 64_000, "d@x.org");
+        MessageFact p1b = success("now", T + 64_000, "d@x.org");
         p1b.producer = 1;
         p1b.producers = 2;
         h.processElement(p1b, 0);
@@ -265,7 +266,7 @@ class StatsWindowsHarnessTest {
         OperatorSubtaskState snap = h.snapshot(1L, 1L);
         h.close();
 
-        var r = new KeyedOneInputStreamOperatorTestHarness<String, StatsFact, StatsRecord>(
+        var r = new KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord>(
                 HostWindows.operator(c), f -> f.host, Types.STRING);
         if (rocksDb) r.setStateBackend(new EmbeddedRocksDBStateBackend());
         r.initializeState(snap);
@@ -320,12 +321,65 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void rollupDropsAWindowAfterItsTtlAndAtTheEndOfInput(boolean rocksDb) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
+                new KeyedProcessOperator<>(new FleetRollup(config())), new FleetRollup.RollupKey(), Types.STRING);
+        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        h.open();
+        long ttl = config().rollupTtlMillis;
+        h.setProcessingTime(10_000);
+        h.processElement(part("mx1", 1), 0);
+        StatsRecord other = part("mx1", 2);
+        other.key = "other.example.net";
+        h.processElement(other, 0);
+        assertEquals(2, drain(h).size());
+        assertEquals(2, h.numEventTimeTimers(), "an end-of-input timer per window");
+        assertEquals(2, rollupKeys(h), "one key per window with parts");
+        // a second host's part of the first window a little later moves that window's expiry
+        h.setProcessingTime(20_000);
+        h.processElement(part("mx2", 1), 0);
+        assertEquals(2, drain(h).get(0).revision);
+        // the second window expires first: its state and its end-of-input timer are gone
+        h.setProcessingTime(10_000 + ttl + 1_000);
+        assertEquals(1, h.numEventTimeTimers());
+        h.setProcessingTime(20_000 + ttl + 1_000);
+        assertEquals(0, h.numEventTimeTimers());
+        assertEquals(0, rollupKeys(h), "nothing kept after the TTL");
+        // a new window, then the end of a bounded input: dropped without waiting for the TTL
+        h.processElement(part("mx1", 1), 0);
+        assertEquals(1, drain(h).get(0).revision, "a dropped window starts again at revision 1");
+        h.processWatermark(Long.MAX_VALUE);
+        assertEquals(0, rollupKeys(h), "nothing left for the final checkpoint");
+        assertEquals(0, h.numEventTimeTimers());
+        // processing-time timers left behind by dropped windows fire without effect
+        h.setProcessingTime(Long.MAX_VALUE / 2);
+        assertEquals(0, drain(h).size());
+        assertEquals(0, rollupKeys(h));
+        h.close();
+    }
+
+    /** Keys (windows) that hold roll-up state, as a checkpoint would see them: each of its states counted. */
+    private static int rollupKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h)
+            throws Exception {
+        AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
+        KeyedStateBackend<String> kb = op.getKeyedStateBackend();
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (String state : List.of("rollup-parts", "rollup-revision", "rollup-expires")) {
+            try (var ks = kb.getKeys(state, VoidNamespace.INSTANCE)) {
+                ks.forEach(keys::add);
+            }
+        }
+        return keys.size();
+    }
+
     private static StatsRecord part(String host, int deferrals) {
         StatsRecord r = Measures.empty(StatsRecord.DOMAIN, "remote.example.net", T, T + MIN);
         r.hosts.add(host);
         r.revision = 1;
         for (int i = 0; i < deferrals; i++) {
-            StatsFact f = success(host, T + 1_000 + i, "defer" + i + "@remote.example.net");
+            MessageFact f = success(host, T + 1_000 + i, "defer" + i + "@remote.example.net");
             f.outcome = Outcome.DEFERRAL;
             f.report = "127.0.0.1_does_not_like_recipient./Remote_host_said:_451_4.2.1_<defer" + i
                     + "@remote.example.net>:_mailbox_temporarily_unavailable/Giving_up_on_127.0.0.1./";

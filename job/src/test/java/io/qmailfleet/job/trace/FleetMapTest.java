@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetMapTest {
     @Test
     void inlineEntriesAndLookupByIpThenDomain() {
-        RelayConfig c = JobConfig.from(CliArgs.parse(new String[] {
-                "--fleet-map", "10.0.0.2=mbox1, Example.ORG=mbox2", "--relay-tolerance", "2s", "--relay-settle", "1s"})).relay;
+        RelayConfig c = RelayOptions.config(JobConfig.from(CliArgs.parse(new String[] {
+                "--fleet-map", "10.0.0.2=mbox1, Example.ORG=mbox2", "--relay-tolerance", "2s", "--relay-settle", "1s"})));
         assertEquals(Map.of("10.0.0.2", "mbox1", "example.org", "mbox2"), c.fleetMap);
         assertEquals("mbox1", c.mappedHost("10.0.0.2", "example.org"));
         assertEquals("mbox2", c.mappedHost("10.0.0.9", "example.org"));

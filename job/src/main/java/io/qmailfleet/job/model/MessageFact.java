@@ -1,19 +1,21 @@
 package io.qmailfleet.job.model;
 
 /**
- * One countable fact of a message life cycle, emitted by the lifecycle builder for the stats stage:
- * a message accepted ({@code info msg}), a delivery attempt ended ({@code delivery <d>:} or an
- * interruption) or a message ended ({@code end msg}). Times are the host's log time, epoch nanos.
+ * One fact of a message life cycle, emitted by the lifecycle builder on its side output
+ * {@code LifecycleBuilder.FACTS} for any stage that counts or follows messages without keeping
+ * their whole record: a message accepted ({@code info msg}), a delivery attempt ended
+ * ({@code delivery <d>:} or an interruption) or a message ended ({@code end msg}; records written
+ * {@code open} or {@code abandoned} are on the life-cycle stream only). Each fact carries the
+ * Flink timestamp of its line. Times are the host's log time, epoch nanos.
  */
-public class StatsFact {
-    public static final String ACCEPTED = "accepted";
-    public static final String ATTEMPT_END = "attempt_end";
-    public static final String MESSAGE_END = "message_end";
-
-    /** {@link #ACCEPTED}, {@link #ATTEMPT_END} or {@link #MESSAGE_END}. */
-    public String kind;
+public class MessageFact {
+    public FactKind kind;
     public String host;
-    /** Index of the lifecycle-builder subtask that produced the fact (its facts of a host are in log order). */
+    /**
+     * Index of the lifecycle-builder subtask that produced the fact. Each subtask sends a host's
+     * facts in that host's log order, so a consumer keyed by host can take the host's clock as the
+     * minimum over the {@link #producers} subtasks' latest times.
+     */
     public int producer;
     /** How many lifecycle-builder subtasks there are (every one of them may send facts of a host). */
     public int producers = 1;
@@ -38,6 +40,8 @@ public class StatsFact {
     public long startNanos = -1;
     /** The report text as logged ("" when empty); null for an interruption. */
     public String report;
+    /** qmail-send logged "report mangled, will defer" instead of a report. */
+    public boolean mangled;
 
     // ---- MESSAGE_END: qmailanalog's nk, nd, nz of the message, and what it caused
     public int successes;
@@ -48,5 +52,5 @@ public class StatsFact {
     /** A failed double bounce was discarded ({@code triple bounce}). */
     public boolean tripleBounce;
 
-    public StatsFact() {}
+    public MessageFact() {}
 }
