@@ -111,7 +111,7 @@ class QueueBacklogTest {
         assertEquals("--queue-age 1h is below --stuck-after 2h: the backlog is counted on the stuck-message alerts",
                 e.getMessage());
         JobConfig dflt = Fleet.config("--stuck-after", "2h");
-        assertEquals(java.time.Duration.ofHours(2).toNanos(), dflt.alert.queueAgeNanos);
+        assertEquals(java.time.Duration.ofHours(2).toNanos(), new AlertStage().config(dflt).queueAgeNanos);
     }
 
     /**
@@ -120,7 +120,7 @@ class QueueBacklogTest {
      * the chunk's newest alert after it; then the end of input. Pages as {@code key action@nanos}.
      */
     private static List<String> harness(List<MessageAlert> alerts, int chunk) throws Exception {
-        AlertConfig cfg = Fleet.config(ARGS).alert;
+        AlertConfig cfg = new AlertStage().config(Fleet.config(ARGS));
         var h = new KeyedTwoInputStreamOperatorTestHarness<String, QmailEvent, MessageAlert, PageEvent>(
                 new KeyedCoProcessOperator<>(new AlertEngine(cfg)), e -> e.host, a -> a.host, Types.STRING);
         h.open();
