@@ -17,6 +17,7 @@ import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.sink.StageCounter;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,8 @@ public final class FleetPipeline {
         private LifecycleBuilder builder;
 
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
+        /** The streams each output was made of ({@link #add}): sinks encode each where it is made. */
+        private final Map<Output<?>, List<DataStream<?>>> partsByOutput = new LinkedHashMap<>();
         private final Map<Key<?>, DataStream<?>> byKey = new LinkedHashMap<>();
 
         /**
@@ -116,12 +119,26 @@ public final class FleetPipeline {
             if (byOutput.putIfAbsent(output, stream) != null) {
                 throw new IllegalStateException("output " + output.name() + " has a stream already: add to it");
             }
+            partsByOutput.put(output, new ArrayList<>(List.of(stream)));
         }
 
         /** Adds {@code stream} to the stream of {@code output} (a union), or makes it the stream when there is none. */
         public <T> void add(Output<T> output, DataStream<T> stream) {
             DataStream<T> old = get(output);
             byOutput.put(output, old == null ? stream : old.union(stream));
+            partsByOutput.computeIfAbsent(output, o -> new ArrayList<>()).add(stream);
+        }
+
+        /**
+         * The streams that make up the stream of {@code output}, one per {@link #put} or {@link #add}
+         * (empty when the graph has none): a sink encodes each part chained to the operator that
+         * makes it, and only the encoded records of a union cross the network.
+         */
+        @SuppressWarnings("unchecked")
+        public <T> List<DataStream<T>> parts(Output<T> output) {
+            List<DataStream<T>> l = new ArrayList<>();
+            for (DataStream<?> d : partsByOutput.getOrDefault(output, List.of())) l.add((DataStream<T>) d);
+            return l;
         }
 
         /** The stream of {@code output}, or null when the graph has none. */
@@ -241,16 +258,17 @@ public final class FleetPipeline {
 
         s.events = parsed;
         s.qmailSendHostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
-        s.hostEvents = s.qmailSendHostEvents
-                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
-                        .setParallelism(sourceParallelism));
+        DataStream<QmailEvent> connectionLines = parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
+                .setParallelism(sourceParallelism);
+        s.hostEvents = s.qmailSendHostEvents.union(connectionLines);
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
-        s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
-                .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
-                        .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
-                        .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
+        DataStream<DeadLetter> parseDead = parsed.getSideOutput(ParseFunction.DEAD_LETTERS);
+        DataStream<DeadLetter> sequencerDead = sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
+                .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
+                .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters");
+        s.deadLetters = parseDead.union(sequencerDead);
         s.lifecycles = lifecycles;
         // per-host alert metrics (raised, firing); the alerts pass through unchanged
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
@@ -259,11 +277,14 @@ public final class FleetPipeline {
         s.facts = lifecycles.getSideOutput(LifecycleBuilder.FACTS);
 
         s.put(Outputs.EVENTS, s.events);
-        s.put(Outputs.DEAD_LETTERS, s.deadLetters);
+        // outputs made of two streams get both as parts: each is encoded where it is made
+        s.put(Outputs.DEAD_LETTERS, parseDead);
+        s.add(Outputs.DEAD_LETTERS, sequencerDead);
         s.put(Outputs.LIFECYCLES, s.lifecycles);
         s.put(Outputs.MESSAGE_ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
-        s.put(Outputs.HOST_EVENTS, s.hostEvents);
+        s.put(Outputs.HOST_EVENTS, s.qmailSendHostEvents);
+        s.add(Outputs.HOST_EVENTS, connectionLines);
         return s;
     }
 }
