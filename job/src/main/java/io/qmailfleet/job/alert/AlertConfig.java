@@ -30,6 +30,19 @@ public class AlertConfig implements Serializable {
     public int maxTriggersPerHour = 3;
     /** Stuck or hung messages of one host and domain page once there are this many ({@code --stuck-min-count}). */
     public int stuckMinCount = 1;
+    // ---- queue backlog (rule 6, second half), on the stuck-message alerts
+    /**
+     * A message open on its host longer than this (since its {@code new msg}, host log time) counts
+     * in the host's backlog ({@code --queue-age}); never below the stuck threshold, whose alerts the
+     * count is taken from.
+     */
+    public long queueAgeNanos = Duration.ofHours(1).toNanos();
+    /** The backlog pages once it holds at least this many messages ({@code --queue-age-min})... */
+    public int queueAgeMinCount = 50;
+    /** ...and has grown over this much host time ({@code --queue-age-window})... */
+    public long queueAgeWindowNanos = Duration.ofMinutes(30).toNanos();
+    /** ...both holding for this long ({@code --queue-age-for}). */
+    public long queueAgeForNanos = Duration.ofMinutes(10).toNanos();
     // ---- fleet-wide rates (rules 4 and 5), on the stats stage's windowed aggregates
     /** Domain trouble: the sliding window over which attempts are summed ({@code --domain-window}). */
     public long domainWindowNanos = Duration.ofMinutes(15).toNanos();
@@ -67,6 +80,10 @@ public class AlertConfig implements Serializable {
         }
         if (maxTriggersPerHour < 1) throw new IllegalArgumentException("--max-triggers-per-hour must be >= 1");
         if (stuckMinCount < 1) throw new IllegalArgumentException("--stuck-min-count must be >= 1");
+        if (queueAgeNanos <= 0) throw new IllegalArgumentException("--queue-age must be > 0");
+        if (queueAgeMinCount < 1) throw new IllegalArgumentException("--queue-age-min must be >= 1");
+        if (queueAgeWindowNanos <= 0) throw new IllegalArgumentException("--queue-age-window must be > 0");
+        if (queueAgeForNanos < 0) throw new IllegalArgumentException("--queue-age-for must be >= 0");
         if (domainWindowNanos <= 0) throw new IllegalArgumentException("--domain-window must be > 0");
         if (!(domainClearRatio <= domainTriggerRatio && domainTriggerRatio <= 1 && domainClearRatio >= 0)) {
             throw new IllegalArgumentException("need 0 <= --domain-clear-ratio <= --domain-ratio <= 1");

@@ -6,6 +6,7 @@ import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
 import io.qmailfleet.job.model.Resolution;
+import io.qmailfleet.job.options.JobOption;
 import io.qmailfleet.job.sink.JsonLines;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -42,6 +44,13 @@ import org.apache.flink.util.Collector;
  *       new run finishes a delivery;</li>
  *   <li>{@code queue_saturated}: a channel at its concurrency limit for {@link AlertConfig#saturationForNanos},
  *       with hysteresis (saturation ends below {@link AlertConfig#saturationClearRatio} of the limit);</li>
+ *   <li>{@code queue_backlog}: the messages open on the host longer than {@link AlertConfig#queueAgeNanos}
+ *       (counted on the stuck-message alerts: each counts from its {@code new msg} time plus the queue
+ *       age, or from its stuck alert if that is later, until its {@code stuck_resolved}) at least
+ *       {@link AlertConfig#queueAgeMinCount} and more than {@link AlertConfig#queueAgeWindowNanos} before,
+ *       both for {@link AlertConfig#queueAgeForNanos}; over when the count falls below the minimum
+ *       (hysteresis: growth is needed to raise it, not to keep it), held for
+ *       {@link AlertConfig#resolveAfterNanos};</li>
  *   <li>{@code stuck_messages} / {@code hung_deliveries}: the per-message alerts of the lifecycle
  *       stage, grouped per host and recipient domain: one trigger while any is open, with the count;</li>
  *   <li>{@code host_silent}: no qmail-send line for {@link AlertConfig#silentAfterNanos}: in a backfill a
@@ -76,6 +85,14 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     private transient MapState<String, String> members;
     /** Message alerts held until the watermark passes them, by log time in milliseconds. */
     private transient MapState<Long, List<MessageAlert>> pending;
+    /**
+     * Queue backlog: each stuck message (by id) with the time (ms) it reaches the queue age, or
+     * {@value #COUNTED} once it counts; and the messages that reach it later, by that time.
+     */
+    private transient MapState<Long, Long> queued;
+    private transient MapState<Long, List<Long>> aging;
+    private transient ValueState<BacklogHistory> history;
+    private static final long COUNTED = -1L;
     private transient ListAccumulator<String> openAtEnd;
 
     public AlertEngine(AlertConfig config) {
@@ -92,6 +109,11 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 new MapStateDescriptor<>("alert-members", Types.STRING, Types.STRING));
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-pending", Types.LONG,
                 Types.LIST(TypeInformation.of(MessageAlert.class))));
+        queued = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-queued", Types.LONG, Types.LONG));
+        aging = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-aging", Types.LONG,
+                Types.LIST(Types.LONG)));
+        history = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("alert-backlog", TypeInformation.of(BacklogHistory.class)));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(ACC_OPEN, openAtEnd);
     }
@@ -300,7 +322,8 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         return a.kind == AlertKind.STUCK_RESOLVED || a.kind == AlertKind.HUNG_RESOLVED ? 1 : 0;
     }
 
-    private void applyMessageAlerts(HostAlertState st, String host, List<MessageAlert> batch, Collector<PageEvent> out)
+    /** Applies a batch of message alerts in a fixed order; returns the newest alert time (the batch's host time). */
+    private long applyMessageAlerts(HostAlertState st, String host, List<MessageAlert> batch, TimerService timers)
             throws Exception {
         batch.sort(Comparator.comparingLong((MessageAlert a) -> a.atNanos).thenComparingInt(AlertEngine::rank)
                 .thenComparing(a -> a.kind == null ? "" : a.kind.json())
@@ -308,12 +331,12 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         long now = Long.MIN_VALUE;
         for (MessageAlert a : batch) {
             now = Math.max(now, a.atNanos);
-            messageAlert(st, host, a);
+            messageAlert(st, host, a, timers);
         }
-        sweep(st, MESSAGE_STREAM, now, out);
+        return now;
     }
 
-    private void messageAlert(HostAlertState st, String host, MessageAlert a) throws Exception {
+    private void messageAlert(HostAlertState st, String host, MessageAlert a, TimerService timers) throws Exception {
         long now = a.atNanos;
         if (a.kind == null) return;
         switch (a.kind) {
@@ -328,6 +351,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 String example = "msg " + a.msgId + " from <" + a.sender + "> queued since " + JsonLines.iso(a.newNanos);
                 addMember(st, "s" + a.msgId, domains, "stuck_messages", host, now, example,
                         "queued longer than " + Duration.ofMillis(a.thresholdMillis));
+                queueAdd(st, a, timers);
                 break;
             }
             case HUNG_DELIVERY: {
@@ -337,7 +361,10 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 break;
             }
             case STUCK_RESOLVED:
-                if (a.resolution != Resolution.OPEN) removeMember(st, "s" + a.msgId, now);
+                if (a.resolution != Resolution.OPEN) {
+                    removeMember(st, "s" + a.msgId, now);
+                    queueRemove(st, a.msgId);
+                }
                 break;
             case HUNG_RESOLVED:
                 if (a.resolution != Resolution.OPEN) removeMember(st, "h" + a.msgId + "/" + a.deliveryId, now);
@@ -388,6 +415,130 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     }
 
     // =====================================================================================
+    // queue backlog (rule 6, second half), on the stuck-message alerts
+
+    /** A stuck message: counts from its queue-age instant (or now, if that has passed). */
+    private void queueAdd(HostAlertState st, MessageAlert a, TimerService timers) throws Exception {
+        if (queued.contains(a.msgId)) return;
+        long since = a.newNanos >= 0 ? a.newNanos
+                : a.ageMillis >= 0 ? a.atNanos - a.ageMillis * 1_000_000L : a.atNanos;
+        long due = since > Long.MAX_VALUE - config.queueAgeNanos ? Long.MAX_VALUE : since + config.queueAgeNanos;
+        if (due <= a.atNanos) {
+            queued.put(a.msgId, COUNTED);
+            st.backlog++;
+            return;
+        }
+        long ms = -Math.floorDiv(-due, 1_000_000L); // whole milliseconds, rounded up
+        queued.put(a.msgId, ms);
+        List<Long> ids = aging.get(ms);
+        if (ids == null) {
+            ids = new ArrayList<>();
+            timers.registerEventTimeTimer(ms);
+        }
+        ids.add(a.msgId);
+        aging.put(ms, ids);
+    }
+
+    /** A stuck message ended: it leaves the count (or stops aging towards it). */
+    private void queueRemove(HostAlertState st, long msgId) throws Exception {
+        Long v = queued.get(msgId);
+        if (v == null) return;
+        queued.remove(msgId);
+        if (v == COUNTED) st.backlog--;
+    }
+
+    /** The messages that reach the queue age at {@code ms} count from now on; true if there were any. */
+    private boolean queueCrossings(HostAlertState st, long ms) throws Exception {
+        List<Long> ids = aging.get(ms);
+        if (ids == null) return false;
+        aging.remove(ms);
+        for (Long id : ids) {
+            Long v = queued.get(id);
+            if (v != null && v == ms) { // not ended meanwhile (nor a later message of a reused id)
+                queued.put(id, COUNTED);
+                st.backlog++;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Records the backlog at host time {@code now} and decides its key: raised when at least the
+     * minimum and above its value a growth window ago, held for the minimum duration; once
+     * firing, over only when it falls below the minimum. Timers at the instants the key's state
+     * machine waits for (its hold, its resolve delay), so a quiet host's page is not late.
+     */
+    private AlertKey queueBacklog(HostAlertState st, String host, long now, TimerService timers) throws Exception {
+        long start = now - config.queueAgeWindowNanos;
+        long before = 0;
+        if (st.backlogHistory || st.backlog != 0) {
+            BacklogHistory h = st.backlogHistory ? history.value() : null;
+            if (h == null) h = new BacklogHistory();
+            List<Long> times = h.times;
+            List<Long> counts = h.counts;
+            int n = times.size();
+            long last = n == 0 ? 0 : counts.get(n - 1);
+            if (st.backlog != last) {
+                if (n > 0 && times.get(n - 1) == now) {
+                    counts.set(n - 1, st.backlog);
+                } else {
+                    times.add(now);
+                    counts.add(st.backlog);
+                }
+            }
+            while (times.size() >= 2 && times.get(1) <= start) {
+                times.remove(0);
+                counts.remove(0);
+            }
+            before = times.isEmpty() || times.get(0) > start ? 0 : counts.get(0);
+            if (times.size() == 1 && before == 0 && st.backlog == 0) {
+                times.clear(); // nothing to remember
+                counts.clear();
+            }
+            st.backlogHistory = !times.isEmpty();
+            if (st.backlogHistory) history.update(h);
+            else history.clear();
+        }
+        boolean raise = st.backlog >= config.queueAgeMinCount && st.backlog > before;
+        String dk = "queue_backlog:" + host;
+        AlertKey k = st.keys == 0 && !raise ? null : keys.get(dk);
+        if (k == null) {
+            if (!raise) return null;
+            k = key(st, dk, "queue_backlog", "warning", host, null,
+                    JobOption.format(Duration.ofNanos(config.queueAgeNanos)), MESSAGE_STREAM);
+            k.forNanos = config.queueAgeForNanos;
+            k.keepNanos = config.resolveAfterNanos;
+            k.firstSeenNanos = now;
+            k.threshold = "at least " + config.queueAgeMinCount + " messages open longer than " + k.kind
+                    + ", more than " + JobOption.format(Duration.ofNanos(config.queueAgeWindowNanos)) + " before, for "
+                    + JobOption.format(Duration.ofNanos(config.queueAgeForNanos)) + "; over below "
+                    + config.queueAgeMinCount;
+        }
+        if (k.firing) {
+            boolean on = st.backlog >= config.queueAgeMinCount;
+            if (on && !k.active) {
+                k.active = true; // back before the resolve: the same page stays open
+            } else if (!on && k.active) {
+                k.active = false;
+                k.clearSinceNanos = now;
+                timers.registerEventTimeTimer(-Math.floorDiv(-(now + k.keepNanos), 1_000_000L));
+            }
+        } else if (raise && !k.active) {
+            k.active = true;
+            k.activeSinceNanos = now;
+            timers.registerEventTimeTimer(-Math.floorDiv(-(now + k.forNanos), 1_000_000L));
+        } else if (!raise && k.active) {
+            k.active = false; // the hold starts again with the next growth
+        }
+        if (k.count != st.backlog) k.lastSeenNanos = now;
+        k.count = st.backlog;
+        k.detail = st.backlog + " messages open longer than " + k.kind + " at " + JsonLines.iso(now) + ", " + before
+                + " at " + JsonLines.iso(start) + "; the messages are in the stuck_messages pages of the host";
+        keys.put(dk, k);
+        return k;
+    }
+
+    // =====================================================================================
     // timers: end of a bounded input, live silence watchdog
 
     @Override
@@ -426,11 +577,22 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             }
         }
         for (Long k : done) pending.remove(k);
-        if (!due.isEmpty()) applyMessageAlerts(st, host, due, out);
         if (timestamp != Long.MAX_VALUE) {
+            // message alerts due, then messages reaching the queue age, then the rules at that host time
+            long now = due.isEmpty() ? Long.MIN_VALUE : applyMessageAlerts(st, host, due, ctx.timerService());
+            if (queueCrossings(st, timestamp)) now = Math.max(now, timestamp * 1_000_000L);
+            if (now == Long.MIN_VALUE) {
+                // a timer of the backlog key alone (its hold or resolve delay)
+                AlertKey k = queueBacklog(st, host, timestamp * 1_000_000L, ctx.timerService());
+                if (k != null) evaluate(st, k, timestamp * 1_000_000L, out);
+            } else {
+                queueBacklog(st, host, now, ctx.timerService());
+                sweep(st, MESSAGE_STREAM, now, out);
+            }
             hostState.update(st);
             return;
         }
+        if (!due.isEmpty()) sweep(st, MESSAGE_STREAM, applyMessageAlerts(st, host, due, ctx.timerService()), out);
         // end of a bounded input: what still fires is listed, all state goes
         for (AlertKey k : keys.values()) {
             if (k.firing) openAtEnd.add(k.dedupKey);
@@ -440,6 +602,9 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         keys.clear();
         members.clear();
         pending.clear();
+        queued.clear();
+        aging.clear();
+        history.clear();
     }
 
     // =====================================================================================
@@ -565,6 +730,8 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             case "qmail_warning": what = "qmail-send warning: " + k.kind + " (" + k.count + "x)"; break;
             case "qmail_crash": what = "qmail-send restarted without exiting (crash)"; break;
             case "queue_saturated": what = k.kind + " deliveries at the concurrency limit"; break;
+            case "queue_backlog": what = count + " message" + (count == 1 ? "" : "s") + " queued longer than "
+                    + k.kind; break;
             case "stuck_messages": what = count + " message" + (count == 1 ? "" : "s") + " stuck in the queue for "
                     + (k.domain.isEmpty() ? "local recipients" : k.domain); break;
             case "hung_deliveries": what = count + " hung deliver" + (count == 1 ? "y" : "ies") + " to "

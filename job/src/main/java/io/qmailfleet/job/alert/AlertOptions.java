@@ -23,6 +23,15 @@ public final class AlertOptions {
             .check(n -> n >= 1, "must be >= 1").help("triggers per dedup key per hour of host time");
     public static final JobOption<Integer> STUCK_MIN_COUNT = JobOption.integer("stuck-min-count", 1)
             .check(n -> n >= 1, "must be >= 1").help("stuck (or hung) messages of one host and domain before it pages");
+    public static final JobOption<Duration> QUEUE_AGE = JobOption.duration("queue-age", Duration.ofHours(1))
+            .check(JobOption.positive(), "must be > 0")
+            .help("queue_backlog: a message open on its host longer than this counts (host log time; at least --stuck-after, whose alerts are counted)");
+    public static final JobOption<Integer> QUEUE_AGE_MIN = JobOption.integer("queue-age-min", 50)
+            .check(n -> n >= 1, "must be >= 1").help("queue_backlog: pages when a host has at least this many such messages...");
+    public static final JobOption<Duration> QUEUE_AGE_WINDOW = JobOption.duration("queue-age-window", Duration.ofMinutes(30))
+            .check(JobOption.positive(), "must be > 0").help("queue_backlog: ...more than this much host time before (a growing backlog)...");
+    public static final JobOption<Duration> QUEUE_AGE_FOR = JobOption.duration("queue-age-for", Duration.ofMinutes(10))
+            .help("queue_backlog: ...both for this long; over below --queue-age-min for --alert-resolve-after");
 
     // fleet-wide rates, judged on the stats stage's domains/, recipients/ and senders/ records (--stats true)
     public static final JobOption<Duration> DOMAIN_WINDOW = JobOption.duration("domain-window", Duration.ofMinutes(15))
@@ -49,6 +58,7 @@ public final class AlertOptions {
 
     public static final OptionGroup GROUP = new OptionGroup("Paging alerts (alerts/)", SILENT_AFTER, RESOLVE_AFTER,
             WARNING_QUIET, SATURATION_FOR, SATURATION_CLEAR, MAX_TRIGGERS_PER_HOUR, STUCK_MIN_COUNT,
+            QUEUE_AGE, QUEUE_AGE_MIN, QUEUE_AGE_WINDOW, QUEUE_AGE_FOR,
             DOMAIN_WINDOW, DOMAIN_MIN_ATTEMPTS, DOMAIN_MIN_RECIPIENTS, DOMAIN_RATIO, DOMAIN_CLEAR_RATIO, DOMAIN_COUNT_FAILURES,
             SENDER_FLOOR, SENDER_FACTOR, SENDER_BASELINE_WINDOWS);
 
@@ -70,6 +80,16 @@ public final class AlertOptions {
         al.saturationClearRatio = number(c, SATURATION_CLEAR);
         al.maxTriggersPerHour = c.get(MAX_TRIGGERS_PER_HOUR);
         al.stuckMinCount = c.get(STUCK_MIN_COUNT);
+        // the backlog is counted on the stuck-message alerts: an age below their threshold cannot be seen
+        long stuckAfter = c.lifecycle.stuckAfterNanos;
+        if (c.given(QUEUE_AGE) && c.get(QUEUE_AGE).toNanos() < stuckAfter) {
+            throw new IllegalArgumentException("--queue-age " + JobOption.format(c.get(QUEUE_AGE))
+                    + " is below --stuck-after " + JobOption.format(Duration.ofNanos(stuckAfter)) + ": the backlog is counted on the stuck-message alerts");
+        }
+        al.queueAgeNanos = Math.max(c.get(QUEUE_AGE).toNanos(), stuckAfter);
+        al.queueAgeMinCount = c.get(QUEUE_AGE_MIN);
+        al.queueAgeWindowNanos = c.get(QUEUE_AGE_WINDOW).toNanos();
+        al.queueAgeForNanos = c.get(QUEUE_AGE_FOR).toNanos();
         al.domainWindowNanos = c.get(DOMAIN_WINDOW).toNanos();
         al.domainMinAttempts = c.get(DOMAIN_MIN_ATTEMPTS);
         al.domainMinRecipients = c.get(DOMAIN_MIN_RECIPIENTS);

@@ -53,6 +53,14 @@ public final class AlertmanagerClient {
     }
 
     HttpPoster.Result send(JsonNode page) throws InterruptedException {
+        return post(java.util.List.of(recall(page)));
+    }
+
+    /**
+     * Takes a page into the active alerts without sending it (a page sent before, e.g. by the run
+     * before a restart); returns the alert as {@link #send} would post it.
+     */
+    ObjectNode recall(JsonNode page) {
         String dk = page.path("dedup_key").asText();
         boolean resolve = PageEvent.RESOLVE.equals(page.path("event_action").asText());
         ObjectNode prev = active.get(dk);
@@ -60,7 +68,7 @@ public final class AlertmanagerClient {
         ObjectNode a = alert(page, startsAt);
         if (resolve) active.remove(dk);
         else active.put(dk, a);
-        return post(java.util.List.of(a));
+        return a;
     }
 
     /** Sends every active alert again (Alertmanager expects this while they last). */

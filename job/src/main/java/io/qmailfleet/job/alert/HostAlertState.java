@@ -21,6 +21,10 @@ public class HostAlertState {
     public long lastArrivalMillis = -1;
     public long watchdogTimerMillis = -1;
     public boolean endTimerSet;
+    /** Queue backlog: messages open longer than the queue age, now. */
+    public long backlog;
+    /** ...and whether its recent changes are kept ({@link BacklogHistory}). */
+    public boolean backlogHistory;
     /** Number of entries in the key map (to skip sweeps when there is nothing to evaluate). */
     public int keys;
 

@@ -29,6 +29,11 @@ final class HttpPoster {
         boolean ok() {
             return status >= 200 && status < 300;
         }
+
+        /** Not accepted, but it might be later: a connection error, 429 or 5xx after every try. */
+        boolean gaveUp() {
+            return !ok() && (status < 0 || retryable(status));
+        }
     }
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();

@@ -26,7 +26,7 @@ public class PageEvent {
     public long timestampNanos = -1;
     public String component;
     public String group;
-    /** The alert type: qmail_alert, qmail_warning, qmail_crash, queue_saturated, stuck_messages, hung_deliveries, host_silent. */
+    /** The alert type: qmail_alert, qmail_warning, qmail_crash, queue_saturated, queue_backlog, stuck_messages, hung_deliveries, host_silent, domain_trouble, sender_spike. */
     public String alertClass;
 
     // ---- custom_details
