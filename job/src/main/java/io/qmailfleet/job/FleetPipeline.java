@@ -258,17 +258,16 @@ public final class FleetPipeline {
 
         s.events = parsed;
         s.qmailSendHostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
-        DataStream<QmailEvent> connectionLines = parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
-                .setParallelism(sourceParallelism);
-        s.hostEvents = s.qmailSendHostEvents.union(connectionLines);
+        s.hostEvents = s.qmailSendHostEvents
+                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
+                        .setParallelism(sourceParallelism));
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
-        DataStream<DeadLetter> parseDead = parsed.getSideOutput(ParseFunction.DEAD_LETTERS);
-        DataStream<DeadLetter> sequencerDead = sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
-                .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
-                .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters");
-        s.deadLetters = parseDead.union(sequencerDead);
+        s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
+                .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
+                        .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
+                        .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
         s.lifecycles = lifecycles;
         // per-host alert metrics (raised, firing); the alerts pass through unchanged
         s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
@@ -277,14 +276,11 @@ public final class FleetPipeline {
         s.facts = lifecycles.getSideOutput(LifecycleBuilder.FACTS);
 
         s.put(Outputs.EVENTS, s.events);
-        // outputs made of two streams get both as parts: each is encoded where it is made
-        s.put(Outputs.DEAD_LETTERS, parseDead);
-        s.add(Outputs.DEAD_LETTERS, sequencerDead);
+        s.put(Outputs.DEAD_LETTERS, s.deadLetters);
         s.put(Outputs.LIFECYCLES, s.lifecycles);
         s.put(Outputs.MESSAGE_ALERTS, s.alerts);
         s.put(Outputs.LATE, s.late);
-        s.put(Outputs.HOST_EVENTS, s.qmailSendHostEvents);
-        s.add(Outputs.HOST_EVENTS, connectionLines);
+        s.put(Outputs.HOST_EVENTS, s.hostEvents);
         return s;
     }
 }
