@@ -17,7 +17,6 @@ import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.sink.StageCounter;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,8 +99,6 @@ public final class FleetPipeline {
         private LifecycleBuilder builder;
 
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
-        /** The streams each output was made of ({@link #add}): sinks encode each where it is made. */
-        private final Map<Output<?>, List<DataStream<?>>> partsByOutput = new LinkedHashMap<>();
         private final Map<Key<?>, DataStream<?>> byKey = new LinkedHashMap<>();
 
         /**
@@ -119,26 +116,12 @@ public final class FleetPipeline {
             if (byOutput.putIfAbsent(output, stream) != null) {
                 throw new IllegalStateException("output " + output.name() + " has a stream already: add to it");
             }
-            partsByOutput.put(output, new ArrayList<>(List.of(stream)));
         }
 
         /** Adds {@code stream} to the stream of {@code output} (a union), or makes it the stream when there is none. */
         public <T> void add(Output<T> output, DataStream<T> stream) {
             DataStream<T> old = get(output);
             byOutput.put(output, old == null ? stream : old.union(stream));
-            partsByOutput.computeIfAbsent(output, o -> new ArrayList<>()).add(stream);
-        }
-
-        /**
-         * The streams that make up the stream of {@code output}, one per {@link #put} or {@link #add}
-         * (empty when the graph has none): a sink encodes each part chained to the operator that
-         * makes it, and only the encoded records of a union cross the network.
-         */
-        @SuppressWarnings("unchecked")
-        public <T> List<DataStream<T>> parts(Output<T> output) {
-            List<DataStream<T>> l = new ArrayList<>();
-            for (DataStream<?> d : partsByOutput.getOrDefault(output, List.of())) l.add((DataStream<T>) d);
-            return l;
         }
 
         /** The stream of {@code output}, or null when the graph has none. */

@@ -1,6 +1,5 @@
 package io.qmailfleet.job.sink;
 
-import java.util.List;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -23,11 +22,6 @@ public final class FileOutputs implements PipelineSinks {
 
     @Override
     public <T> void write(Output<T> output, DataStream<T> stream) {
-        write(output, List.of(stream));
-    }
-
-    @Override
-    public <T> void write(Output<T> output, List<DataStream<T>> parts) {
         String name = output.name();
         FileSink<String> sink = FileSink
                 // a bulk format only to buffer the lines (see JsonLinesFileWriter); it rolls on
@@ -37,17 +31,11 @@ public final class FileOutputs implements PipelineSinks {
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
                 .build();
-        // each part's encoder runs at the parallelism of the stream it encodes, so it chains to the
-        // operator that makes the records: no record is serialized to reach its encoder, and when an
-        // output is a union of streams only their JSON lines cross the network to the writer
-        DataStream<String> lines = null;
-        for (int i = 0; i < parts.size(); i++) {
-            DataStream<T> part = parts.get(i);
-            DataStream<String> json = part.map(new OutputCounter<T, String>(output.counter(), output.json()))
-                    .returns(String.class).uid("json-" + name + (i == 0 ? "" : "-" + (i + 1)))
-                    .name("json " + name).setParallelism(part.getParallelism());
-            lines = lines == null ? json : lines.union(json);
-        }
-        lines.sinkTo(sink).uid("file-" + name).name("file " + name).setParallelism(parts.get(0).getParallelism());
+        // the encoder and the writer run at the parallelism of the stream they write, so they chain
+        // to the operator that makes the records: no record is serialized to reach its encoder
+        int parallelism = stream.getParallelism();
+        stream.map(new OutputCounter<T, String>(output.counter(), output.json())).returns(String.class)
+                .uid("json-" + name).name("json " + name).setParallelism(parallelism)
+                .sinkTo(sink).uid("file-" + name).name("file " + name).setParallelism(parallelism);
     }
 }

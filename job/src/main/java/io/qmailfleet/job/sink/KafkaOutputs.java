@@ -71,43 +71,20 @@ public final class KafkaOutputs implements PipelineSinks {
     }
 
     @Override
-    public <T> void write(Output<T> output, DataStream<T> stream) {
-        write(output, List.of(stream));
-    }
-
-    @Override
     @SuppressWarnings("unchecked")
-    public <T> void write(Output<T> output, List<DataStream<T>> parts) {
+    public <T> void write(Output<T> output, DataStream<T> stream) {
         if (output == Outputs.DEAD_LETTERS) {
             // written in finish(), together with the records of other outputs that are too large
-            DataStream<DeadLetter> all = (DataStream<DeadLetter>) parts.get(0);
-            for (int i = 1; i < parts.size(); i++) all = all.union((DataStream<DeadLetter>) parts.get(i));
-            deadLetters = all;
+            deadLetters = (DataStream<DeadLetter>) stream;
             return;
         }
-        send(output, parts);
+        SingleOutputStreamOperator<KeyedJson> records = send(output, stream);
+        tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
     }
 
-    /**
-     * Encodes each part where it is made (chained to its operator; only the encoded records of a
-     * union cross the network) and writes them all with one sink.
-     */
-    private <T> void send(Output<T> output, List<DataStream<T>> parts) {
+    private <T> SingleOutputStreamOperator<KeyedJson> send(Output<T> output, DataStream<T> stream) {
         String name = output.name();
-        DataStream<KeyedJson> all = null;
-        for (int i = 0; i < parts.size(); i++) {
-            SingleOutputStreamOperator<KeyedJson> records = parts.get(i)
-                    .process(new KafkaRecords<T>(name, output.host(), output.json(), maxRecordBytes))
-                    .returns(KeyedJson.class).uid("json-" + name + (i == 0 ? "" : "-" + (i + 1))).name("json " + name);
-            tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
-            all = all == null ? records : all.union(records);
-        }
-        all.sinkTo(sink(output)).uid("kafka-" + name).name("kafka " + name);
-    }
-
-    private <T> KafkaSink<KeyedJson> sink(Output<T> output) {
-        String name = output.name();
-        return KafkaSink.<KeyedJson>builder()
+        KafkaSink<KeyedJson> sink = KafkaSink.<KeyedJson>builder()
                 .setBootstrapServers(bootstrap)
                 .setRecordSerializer(new Serializer(output.topic(topicPrefix)))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
@@ -117,6 +94,11 @@ public final class KafkaOutputs implements PipelineSinks {
                 // every record that gets here fits (KafkaRecords keeps larger ones out)
                 .setProperty("max.request.size", Integer.toString(maxRecordBytes))
                 .build();
+        SingleOutputStreamOperator<KeyedJson> records = stream
+                .process(new KafkaRecords<T>(name, output.host(), output.json(), maxRecordBytes))
+                .returns(KeyedJson.class).uid("json-" + name).name("json " + name);
+        records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
+        return records;
     }
 
     @Override
@@ -124,7 +106,7 @@ public final class KafkaOutputs implements PipelineSinks {
         if (deadLetters == null) return;
         DataStream<DeadLetter> all = deadLetters;
         for (DataStream<DeadLetter> t : tooLarge) all = all.union(t);
-        send(Outputs.DEAD_LETTERS, List.of(all));
+        send(Outputs.DEAD_LETTERS, all);
         deadLetters = null;
         tooLarge.clear();
     }

@@ -11,17 +11,6 @@ public interface PipelineSinks {
     <T> void write(Output<T> output, DataStream<T> stream);
 
     /**
-     * Attaches the sink of {@code output} to the streams it is made of (a union of them). By
-     * default the union is written as one stream; sinks that encode records override it to encode
-     * each part where it is made, so that only the encoded records cross the network.
-     */
-    default <T> void write(Output<T> output, java.util.List<DataStream<T>> parts) {
-        DataStream<T> all = parts.get(0);
-        for (int i = 1; i < parts.size(); i++) all = all.union(parts.get(i));
-        write(output, all);
-    }
-
-    /**
      * Called once after every output has been handed over, for sinks that add records of their own
      * to an output (the Kafka sinks dead-letter records too large for Kafka).
      */
