@@ -55,11 +55,6 @@ public final class JsonLines {
         return g.toString();
     }
 
-    private static void time(JsonText g, String name, long nanos) {
-        if (nanos < 0) g.nullField(name);
-        else g.timeField(name, nanos);
-    }
-
     private static void optNumber(JsonText g, String name, long v) {
         if (v < 0) g.nullField(name);
         else g.numberField(name, v);
@@ -78,9 +73,9 @@ public final class JsonLines {
             g.numberField("run", Math.max(r.run, 0));
             g.stringField("status", r.status.json());
             g.booleanField("partial", r.partial);
-            time(g, "new", r.newNanos);
-            time(g, "info", r.infoNanos);
-            time(g, "end", r.endNanos);
+            g.optTimeField("new", r.newNanos);
+            g.optTimeField("info", r.infoNanos);
+            g.optTimeField("end", r.endNanos);
             if (r.newNanos >= 0 && r.endNanos >= 0) g.numberField("queue_ms", (r.endNanos - r.newNanos) / 1_000_000L);
             else g.nullField("queue_ms");
             optNumber(g, "bytes", r.bytes);
@@ -99,7 +94,7 @@ public final class JsonLines {
             g.booleanField("triple_bounce_discarded", r.tripleBounceDiscarded);
             ref(g, "bounce_of", r.bounceOf);
             ref(g, "forward_of", r.forwardOf);
-            time(g, "as_of", r.asOfNanos);
+            g.optTimeField("as_of", r.asOfNanos);
             g.booleanField("was_stuck", r.wasStuck);
             relayRef(g, "relayed_from", r.relayedFrom);
             if (r.relayUpdate) g.booleanField("relay_update", true);
@@ -114,7 +109,7 @@ public final class JsonLines {
         g.objectField(name);
         g.stringField("host", ref.host);
         g.numberField("msg_id", ref.msgId);
-        time(g, "new", ref.birthNanos);
+        g.optTimeField("new", ref.birthNanos);
         optNumber(g, "qp", ref.qp);
         if (ref.deliveryId >= 0) g.numberField("delivery_id", ref.deliveryId);
         if (ref.deliveryRun >= 0) g.numberField("delivery_run", ref.deliveryRun);
@@ -129,25 +124,25 @@ public final class JsonLines {
             g.objectField("from");
             g.stringField("host", h.fromHost);
             g.numberField("msg_id", h.fromMsgId);
-            time(g, "new", h.fromNewNanos);
+            g.optTimeField("new", h.fromNewNanos);
             optString(g, "sender", h.fromSender);
             optNumber(g, "delivery_id", h.deliveryId);
             g.numberField("run", Math.max(h.deliveryRun, 0));
             g.stringField("recipient", h.recipient);
             g.stringField("remote_ip", h.remoteIp);
-            time(g, "attempt_start", h.attemptStartNanos);
-            time(g, "attempt_end", h.attemptEndNanos);
+            g.optTimeField("attempt_start", h.attemptStartNanos);
+            g.optTimeField("attempt_end", h.attemptEndNanos);
             g.endObject();
             g.objectField("to");
             g.stringField("host", h.toHost);
             g.numberField("msg_id", h.toMsgId);
-            time(g, "new", h.toNewNanos);
-            time(g, "info", h.toInfoNanos);
-            time(g, "end", h.toEndNanos);
+            g.optTimeField("new", h.toNewNanos);
+            g.optTimeField("info", h.toInfoNanos);
+            g.optTimeField("end", h.toEndNanos);
             optString(g, "status", h.toStatus);
             g.endObject();
             g.numberField("qp", h.qp);
-            time(g, "reported_time", h.reportedSeconds * 1_000_000_000L);
+            g.optTimeField("reported_time", h.reportedSeconds * 1_000_000_000L);
             long d = h.delayNanos();
             if (h.attemptStartNanos >= 0 && h.toEndNanos >= 0) g.numberField("delay_ms", Math.floorDiv(d, 1_000_000L));
             else g.nullField("delay_ms");
@@ -164,7 +159,7 @@ public final class JsonLines {
         }
         g.objectField(name);
         g.numberField("msg_id", ref.msgId);
-        time(g, "new", ref.birthNanos);
+        g.optTimeField("new", ref.birthNanos);
         optNumber(g, "qp", ref.qp);
         if (ref.recipient != null) g.stringField("recipient", ref.recipient);
         g.endObject();
@@ -186,8 +181,8 @@ public final class JsonLines {
                     g.startObject();
                     optNumber(g, "delivery_id", a.deliveryId);
                     g.numberField("run", Math.max(a.run, 0));
-                    time(g, "start", a.startNanos);
-                    time(g, "end", a.endNanos);
+                    g.optTimeField("start", a.startNanos);
+                    g.optTimeField("end", a.endNanos);
                     optString(g, "outcome", a.outcome == null ? null : a.outcome.json());
                     optString(g, "report", a.report);
                     if (a.mangled) g.booleanField("mangled", true);
@@ -208,8 +203,8 @@ public final class JsonLines {
             g.stringField("kind", a.kind.json());
             g.stringField("host", a.host);
             g.numberField("msg_id", a.msgId);
-            time(g, "new", a.newNanos);
-            time(g, "at", a.atNanos);
+            g.optTimeField("new", a.newNanos);
+            g.optTimeField("at", a.atNanos);
             optNumber(g, "age_ms", a.ageMillis);
             optNumber(g, "threshold_ms", a.thresholdMillis);
             optString(g, "sender", a.sender);
@@ -230,7 +225,7 @@ public final class JsonLines {
             optString(g, "host", d.host);
             optString(g, "origin", d.origin);
             optNumber(g, "position", d.position);
-            time(g, "ts", d.tsNanos);
+            g.optTimeField("ts", d.tsNanos);
             g.stringField("raw", d.raw == null ? "" : d.raw);
             g.numberField("raw_length", d.rawLength);
             g.booleanField("truncated", d.truncated);
@@ -242,7 +237,7 @@ public final class JsonLines {
             g.plainField("record", "event");
             g.plainField("type", TYPE_NAMES[e.type.ordinal()]);
             g.stringField("host", e.host);
-            time(g, "ts", e.tsNanos);
+            g.optTimeField("ts", e.tsNanos);
             if (e.format != null) g.plainField("format", FORMAT_NAMES[e.format.ordinal()]);
             if (e.origin != null) g.stringField("origin", e.origin);
             if (e.position >= 0) g.numberField("position", e.position);
@@ -270,11 +265,11 @@ public final class JsonLines {
             if (e.count >= 0) g.numberField("count", e.count);
             if (e.limit >= 0) g.numberField("limit", e.limit);
             if (e.program != null) g.stringField("program", e.program);
-            if (e.startNanos >= 0) time(g, "start", e.startNanos);
+            if (e.startNanos >= 0) g.optTimeField("start", e.startNanos);
             if (e.linkKind != null) {
                 g.stringField("link_kind", e.linkKind.json());
                 g.numberField("link_msg_id", e.linkMsgId);
-                time(g, "link_new", e.linkBirthNanos);
+                g.optTimeField("link_new", e.linkBirthNanos);
                 if (e.linkRecipient != null) g.stringField("link_recipient", e.linkRecipient);
             }
         });

@@ -109,6 +109,12 @@ public final class JsonText {
         b.append('"').append(v).append('"');
     }
 
+    /** A time field, or null for a negative (unknown) time. */
+    public void optTimeField(String name, long epochNanos) {
+        if (epochNanos < 0) nullField(name);
+        else timeField(name, epochNanos);
+    }
+
     /** A time field: ISO 8601 UTC as {@link Instant#toString()} writes it. */
     public void timeField(String name, long epochNanos) {
         name(name);

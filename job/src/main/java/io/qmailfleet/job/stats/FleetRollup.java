@@ -97,13 +97,13 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StatsRecord> out) throws Exception {
+        Long at = expiresAt.value();
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            Long at = expiresAt.value();
+            // an earlier part's timer: the window's expiry has moved on since
             if (at == null || at > timestamp) return;
             ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
-        } else {
-            Long at = expiresAt.value();
-            if (at != null) ctx.timerService().deleteProcessingTimeTimer(at);
+        } else if (at != null) {
+            ctx.timerService().deleteProcessingTimeTimer(at);
         }
         hostParts.clear();
         revision.clear();

@@ -35,11 +35,6 @@ public final class StatsJson {
         return millis == Long.MAX_VALUE ? null : Instant.ofEpochMilli(millis).toString();
     }
 
-    private static String isoNanos(long nanos) {
-        if (nanos < 0) return null;
-        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)).toString();
-    }
-
     private static void optString(JsonText g, String name, String v) {
         if (v == null) g.nullField(name);
         else g.stringField(name, v);
@@ -52,7 +47,7 @@ public final class StatsJson {
     /** One reused writer per thread: a record costs its final string and nothing per field. */
     private static final ThreadLocal<JsonText> WRITER = ThreadLocal.withInitial(JsonText::new);
 
-    /** The record's JSON, the same text Jackson's generator writes (StatsJsonTest). */
+    /** The record's JSON, the same text Jackson's generator writes (JsonTextTest checks the writer against it). */
     public static String record(StatsRecord r) {
         JsonText g = WRITER.get();
         g.reset();
@@ -88,8 +83,8 @@ public final class StatsJson {
         g.numberField("bounces", r.bounces);
         g.numberField("double_bounces", r.doubleBounces);
         g.numberField("triple_bounces", r.tripleBounces);
-        optString(g, "first", isoNanos(r.firstNanos));
-        optString(g, "last", isoNanos(r.lastNanos));
+        g.optTimeField("first", r.firstNanos);
+        g.optTimeField("last", r.lastNanos);
         quantiles(g, "ddelay_quantiles", r.ddelayCount, r.ddelaySketch != null, r.ddelayP50, r.ddelayP90, r.ddelayP99, r.ddelayMax);
         quantiles(g, "qtime_quantiles", r.qtimeCount, r.qtimeSketch != null, r.qtimeP50, r.qtimeP90, r.qtimeP99, r.qtimeMax);
         reasons(g, "deferral_reasons", r.deferralReasons);
