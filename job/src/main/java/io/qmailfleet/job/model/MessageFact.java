@@ -1,5 +1,7 @@
 package io.qmailfleet.job.model;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One fact of a message life cycle, emitted by the lifecycle builder on its side output
  * {@code LifecycleBuilder.FACTS} for any stage that counts or follows messages without keeping
@@ -8,6 +10,7 @@ package io.qmailfleet.job.model;
  * {@code open} or {@code abandoned} are on the life-cycle stream only). Each fact carries the
  * Flink timestamp of its line. Times are the host's log time, epoch nanos.
  */
+@TypeInfo(MessageFactTypeInfo.Factory.class)
 public class MessageFact {
     public FactKind kind;
     public String host;

@@ -1,5 +1,7 @@
 package io.qmailfleet.job.model;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +16,7 @@ import java.util.List;
  * measures count when the message ends ({@code end msg}), a recipient's and a domain's when the
  * attempt ends; xdelay always counts when the attempt ends.
  */
+@TypeInfo(StatsRecordTypeInfo.Factory.class)
 public class StatsRecord {
     public static final String SENDER = "sender";
     public static final String RECIPIENT = "recipient";

@@ -366,7 +366,7 @@ class StatsWindowsHarnessTest {
         AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
         KeyedStateBackend<String> kb = op.getKeyedStateBackend();
         java.util.Set<String> keys = new java.util.HashSet<>();
-        for (String state : List.of("rollup-parts", "rollup-revision", "rollup-expires")) {
+        for (String state : List.of("rollup-part-bytes", "rollup-parts", "rollup-revision", "rollup-expires")) {
             try (var ks = kb.getKeys(state, VoidNamespace.INSTANCE)) {
                 ks.forEach(keys::add);
             }
