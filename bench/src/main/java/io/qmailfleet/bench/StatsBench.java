@@ -21,8 +21,11 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  * to each recipient (1,000 senders, 10,000 domains), in one window (the high-cardinality case) or
  * spread over minute windows. Reports the throughput of the per-host windows and of the fleet
  * roll-up (facts and records per second, in operator harnesses: no network, no serialization
- * between the stages), and the size of the per-host state just before the window closes (the
- * bytes of a checkpoint of it).
+ * between the stages), the size of the per-host state just before the window closes (the
+ * bytes of a checkpoint of it), and the size of the fleet roll-up's state once every window has
+ * closed and its part reached the roll-up (which keeps it {@code --stats-rollup-ttl}): the bytes of a
+ * checkpoint of it and, on the heap backend, the heap it takes (used heap after a full GC with the
+ * state and after the roll-up has dropped it).
  *
  * <pre>
  * java -Xmx3g -cp bench/target/benchmarks.jar io.qmailfleet.bench.StatsBench --recipients 1000000 \
@@ -64,6 +67,7 @@ public final class StatsBench {
         }
         // the snapshot below measures the state: allow it to be large
         host.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
+        fleet.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
         host.open();
         fleet.open();
 
@@ -97,12 +101,21 @@ public final class StatsBench {
         host.prepareSnapshotPreBarrier(1L);
         OperatorSubtaskState snap = host.snapshot(1L, 1L);
         long stateBytes = snap.getStateSize();
+        snap = null;
 
         long flush = System.nanoTime();
         host.processWatermark(Long.MAX_VALUE);
         parts += forward(host.getOutput(), fleet);
         long fleetRecords = drop(fleet.getOutput());
         long flushNanos = System.nanoTime() - flush;
+
+        // the roll-up's state: every window's part, kept for the TTL (a backfill's windows all at once)
+        int rollupEntries = fleet.numKeyedStateEntries();
+        long rollupBytes = fleet.snapshot(2L, 2L).getStateSize();
+        long heapWith = usedHeapAfterGc();
+        fleet.processWatermark(Long.MAX_VALUE);
+        drop(fleet.getOutput());
+        long heapWithout = usedHeapAfterGc();
 
         System.out.printf("stats bench: backend %s%s, window %s, %d distinct recipients%n", backend,
                 rocksDbMemory == null ? "" : " (" + rocksDbMemory + " per slot)", window, recipients);
@@ -111,6 +124,9 @@ public final class StatsBench {
         System.out.printf("  per-host state before the last window closes: %.1f MB (checkpoint size)%n", stateBytes / 1e6);
         System.out.printf("  closing: %d parts rolled up in %.1f s = %.0f records/s (%d fleet records in the last batch)%n",
                 parts, flushNanos / 1e9, parts / Math.max(flushNanos / 1e9, 1e-9), fleetRecords);
+        System.out.printf("  roll-up state with every window closed: %d state entries, %.1f MB (checkpoint size), "
+                + "%.1f MB of heap (used heap after GC %.1f MB, without the roll-up's state %.1f MB)%n",
+                rollupEntries, rollupBytes / 1e6, (heapWith - heapWithout) / 1e6, heapWith / 1e6, heapWithout / 1e6);
         host.close();
         fleet.close();
     }
@@ -138,6 +154,20 @@ public final class StatsBench {
             }
         }
         return n;
+    }
+
+    /** Heap in use after full collections (the collector is asked until the figure settles). */
+    private static long usedHeapAfterGc() throws InterruptedException {
+        java.lang.management.MemoryMXBean m = java.lang.management.ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(100);
+            long u = m.getHeapMemoryUsage().getUsed();
+            if (Math.abs(used - u) < 1_000_000) return u;
+            used = u;
+        }
+        return used;
     }
 
     private static long drop(Queue<Object> q) {
