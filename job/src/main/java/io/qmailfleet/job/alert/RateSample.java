@@ -2,14 +2,16 @@ package io.qmailfleet.job.alert;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The narrow input of the fleet-wide rate rules (domain trouble, sender spike): one fleet-wide
  * aggregate of a domain or a sender over one window of log time. It is a projection of the stats
  * stage's {@code domains}/{@code senders} records (same field meanings: dimension, key, window,
  * revision, hosts, attempts, deferrals, failures, accepted); a later revision of the same window
- * replaces the earlier one. A Flink POJO.
+ * replaces the earlier one. Its serializer is {@link RateSampleSerializer} ({@code @TypeInfo}).
  */
+@TypeInfo(RateSampleTypeInfo.Factory.class)
 public class RateSample {
     public static final String DOMAIN = "domain";
     public static final String SENDER = "sender";

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.alert.RateSample;
+import io.qmailfleet.job.alert.RateSampleTypeInfo;
 import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.sink.KeyedJson;
 import io.qmailfleet.job.source.FileLines;
@@ -90,9 +92,9 @@ class ModelTypesTest {
     }
 
     /**
-     * The streams of the whole job's graph (every stage, every output on) that carry facts or stats
-     * records are all of the hand-written types, and there are such streams on both sides of each
-     * shuffle of the stats stage.
+     * The streams of the whole job's graph (every stage, every output on) that carry facts, stats
+     * records or rate samples are all of the hand-written types, and there are such streams on both
+     * sides of each shuffle of the stats stage.
      */
     @Test
     void thePipelinesStatsStreamsUseTheHandWrittenSerializers() throws Exception {
@@ -112,9 +114,10 @@ class ModelTypesTest {
         Map<String, TypeInformation<?>> stats = new TreeMap<>();
         for (Transformation<?> t : all) {
             Class<?> c = t.getOutputType().getTypeClass();
-            if (c == MessageFact.class || c == StatsRecord.class) {
+            if (c == MessageFact.class || c == StatsRecord.class || c == RateSample.class) {
                 stats.put(t.getName() + "#" + t.getId(), t.getOutputType());
-                Class<?> expected = c == MessageFact.class ? MessageFactTypeInfo.class : StatsRecordTypeInfo.class;
+                Class<?> expected = c == MessageFact.class ? MessageFactTypeInfo.class
+                        : c == StatsRecord.class ? StatsRecordTypeInfo.class : RateSampleTypeInfo.class;
                 assertEquals(expected, t.getOutputType().getClass(), t.getName());
             }
         }
@@ -123,6 +126,7 @@ class ModelTypesTest {
         assertTrue(names.contains("stats host windows"), stats.toString());
         assertTrue(names.contains("stats fleet roll-up"), stats.toString());
         assertTrue(names.contains("stats senders"), stats.toString());
+        assertTrue(names.contains("alert rate samples"), stats.toString());
         // the lifecycle builder's facts (a side output) and both shuffles
         assertTrue(stats.entrySet().stream().anyMatch(e -> e.getKey().startsWith("SideOutput#")
                 && e.getValue().equals(MessageFactTypeInfo.INSTANCE)), stats.toString());

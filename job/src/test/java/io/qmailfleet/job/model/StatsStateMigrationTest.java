@@ -2,6 +2,7 @@ package io.qmailfleet.job.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.qmailfleet.job.alert.RateSample;
 import io.qmailfleet.job.stats.Measures;
 import io.qmailfleet.job.testutil.PojoTypes;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A savepoint whose keyed map state of stats records (the host windows' {@code parts}, the fleet
- * roll-up's {@code rollup-parts}) or of facts was written with Flink's POJO serializer, as the job
+ * roll-up's {@code rollup-parts}), of facts or of rate samples (the fleet rate rules' windows) was written with Flink's POJO serializer, as the job
  * wrote it before these types named their own serializers, restores into the compact serializers:
  * Flink migrates it, on the heap and on RocksDB, and every field comes back.
  */
@@ -118,6 +119,31 @@ class StatsStateMigrationTest {
         assertEquals(written.size(), back.size());
         for (int i = 0; i < written.size(); i++) {
             StatsSerializersTest.assertSameFields(written.get(i), back.get(i), "record " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void pojoRateSampleStateRestoresIntoTheCompactSerializer(String backend) throws Exception {
+        List<RateSample> written = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RateSample s = new RateSample();
+            s.dimension = i == 0 ? RateSample.DOMAIN : RateSample.SENDER;
+            s.key = "k" + i;
+            s.windowStart = 1_795_550_400_000L + i * 60_000L;
+            s.windowEnd = s.windowStart + 60_000L;
+            s.revision = i + 1;
+            s.hosts.add("mx" + i);
+            s.attempts = 10 + i;
+            s.deferrals = i;
+            s.recipients = i == 2 ? -1 : 4;
+            written.add(s);
+        }
+        List<RateSample> back = writeThenRestore(PojoTypes.pojoOf(RateSample.class),
+                TypeInformation.of(RateSample.class), written, new RateSample(), s -> s.key == null, backend);
+        assertEquals(written.size(), back.size());
+        for (int i = 0; i < written.size(); i++) {
+            StatsSerializersTest.assertSameFields(written.get(i), back.get(i), "sample " + i);
         }
     }
 
