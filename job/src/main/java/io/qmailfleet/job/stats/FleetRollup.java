@@ -122,7 +122,10 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         return parts;
     }
 
-    /** The window's value: the other hosts' parts as they were (bytes copied), then or in place of the host's old part, {@code part}. */
+    /**
+     * The window's value: the other hosts' parts as they were (their bytes copied), and
+     * {@code part} in place of its host's old part, or after the others if its host is new.
+     */
     private byte[] writeParts(byte[] old, List<Part> parts, StatsRecord part) throws IOException {
         String host = hostOf(part);
         buffer.clear();
@@ -158,7 +161,9 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             List<Part> parts = readParts(old);
             // parts kept as records by the version before (restored from its savepoint): moved to the bytes
             if (!recordParts.isEmpty()) {
-                for (Map.Entry<String, StatsRecord> e : recordParts.entries()) parts.add(new Part(e.getValue(), -1, -1));
+                for (Map.Entry<String, StatsRecord> e : recordParts.entries()) {
+                    parts.add(new Part(e.getValue(), -1, -1));
+                }
                 recordParts.clear();
             }
             fleet = Measures.empty(part.dimension, part.key, part.windowStart, part.windowEnd);

@@ -24,9 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A savepoint whose keyed map state of stats records (the host windows' {@code parts}, the fleet
- * roll-up's {@code rollup-parts}), of facts or of rate samples (the fleet rate rules' windows) was written with Flink's POJO serializer, as the job
- * wrote it before these types named their own serializers, restores into the compact serializers:
- * Flink migrates it, on the heap and on RocksDB, and every field comes back.
+ * roll-up's {@code rollup-parts}), of facts or of rate samples (the fleet rate rules' windows) was
+ * written with Flink's POJO serializer, as the job wrote it before these types named their own
+ * serializers, restores into the compact serializers: Flink migrates it, on the heap and on
+ * RocksDB, and every field comes back.
  */
 class StatsStateMigrationTest {
 
