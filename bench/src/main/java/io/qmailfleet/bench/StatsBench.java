@@ -17,7 +17,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
- * The stats stage with one million distinct recipients (by default): one host delivers one message
+ * The stats stage with one million distinct recipients (by default): one host (or {@code --hosts}
+ * hosts in turn) delivers one message
  * to each recipient (1,000 senders, 10,000 domains), in one window (the high-cardinality case) or
  * spread over minute windows. Reports the throughput of the per-host windows and of the fleet
  * roll-up (facts and records per second, in operator harnesses: no network, no serialization
@@ -29,7 +30,7 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  *
  * <pre>
  * java -Xmx3g -cp bench/target/benchmarks.jar io.qmailfleet.bench.StatsBench --recipients 1000000 \
- *     --backend hashmap|rocksdb --window all|1m [--rocksdb-memory 256mb]
+ *     --backend hashmap|rocksdb --window all|1m [--rocksdb-memory 256mb] [--hosts 1]
  * </pre>
  */
 public final class StatsBench {
@@ -40,11 +41,15 @@ public final class StatsBench {
         String backend = "hashmap";
         String window = "all";
         String rocksDbMemory = null;
+        // more than one host: the facts go to the hosts in turn, so each sender's, domain's and
+        // host window's fleet record is rolled up from that many parts
+        int hosts = 1;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--recipients": recipients = Integer.parseInt(args[i + 1]); break;
                 case "--backend": backend = args[i + 1]; break;
                 case "--window": window = args[i + 1]; break;
+                case "--hosts": hosts = Integer.parseInt(args[i + 1]); break;
                 case "--rocksdb-memory": rocksDbMemory = args[i + 1]; break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -78,7 +83,7 @@ public final class StatsBench {
             long ts = t0 + i * stepMillis;
             MessageFact f = new MessageFact();
             f.kind = FactKind.ATTEMPT_END;
-            f.host = "mx1";
+            f.host = "mx" + (i % hosts + 1);
             f.msgId = i;
             f.tsNanos = ts * 1_000_000L;
             f.infoNanos = f.tsNanos - 2_000_000_000L;
@@ -117,8 +122,8 @@ public final class StatsBench {
         drop(fleet.getOutput());
         long heapWithout = usedHeapAfterGc();
 
-        System.out.printf("stats bench: backend %s%s, window %s, %d distinct recipients%n", backend,
-                rocksDbMemory == null ? "" : " (" + rocksDbMemory + " per slot)", window, recipients);
+        System.out.printf("stats bench: backend %s%s, window %s, %d distinct recipients, %d host(s)%n", backend,
+                rocksDbMemory == null ? "" : " (" + rocksDbMemory + " per slot)", window, recipients, hosts);
         System.out.printf("  per-host windows + roll-up: %d facts in %.1f s = %.0f facts/s%n",
                 facts, hostNanos / 1e9, facts / (hostNanos / 1e9));
         System.out.printf("  per-host state before the last window closes: %.1f MB (checkpoint size)%n", stateBytes / 1e6);
