@@ -18,8 +18,8 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
  * The stats stage with one million distinct recipients (by default): one host (or {@code --hosts}
- * hosts in turn) delivers one message
- * to each recipient (1,000 senders, 10,000 domains), in one window (the high-cardinality case) or
+ * hosts in turn) delivers one message to each recipient (1,000 senders, 10,000 domains), in one
+ * window (the high-cardinality case) or
  * spread over minute windows. Reports the throughput of the per-host windows and of the fleet
  * roll-up (facts and records per second, in operator harnesses: no network, no serialization
  * between the stages), the size of the per-host state just before the window closes (the
