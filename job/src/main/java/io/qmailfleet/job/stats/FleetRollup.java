@@ -17,6 +17,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.types.StringValue;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -37,9 +38,11 @@ import org.apache.flink.util.Collector;
  *
  * <p><b>How a part is kept.</b> A window is kept for hours and most have one part (one host), so
  * the parts are kept as their bytes ({@link StatsRecordSerializer}), all of a window's in one
- * value ({@code rollup-part-bytes}, see {@link #readParts}), and read only when another part of
- * the same window arrives; a record object of some fifty fields with its lists and sketches took
- * several times the room on the heap. A savepoint of the version that kept each host's part as a
+ * value ({@code rollup-part-bytes}, see {@link Kept}), and read only when another part of the
+ * same window arrives; a record object of some fifty fields with its lists and sketches took
+ * several times the room on the heap. A window with two parts or more keeps their fleet record
+ * too, so that a new host's part is added to it (one record read, one merge); a host's part that
+ * comes again (its window fired again) is summed anew with the others. A savepoint of the version that kept each host's part as a
  * record ({@code rollup-parts}, a map state by host) restores: such a window's parts are moved to
  * the bytes when its next part arrives, and dropped with the window.
  */
@@ -85,18 +88,14 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         buffer = new DataOutputSerializer(256);
     }
 
-    /** One part of a window: the record, and where its bytes are in the window's value (-1 if not there). */
+    /** One part of a window as kept: its host and its record. */
     static final class Part {
         final String host;
         final StatsRecord record;
-        final int from;
-        final int to;
 
-        Part(StatsRecord record, int from, int to) {
-            this.host = hostOf(record);
+        Part(String host, StatsRecord record) {
+            this.host = host;
             this.record = record;
-            this.from = from;
-            this.to = to;
         }
     }
 
@@ -105,43 +104,78 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     }
 
     /**
-     * The parts in a window's value: a format byte ({@link #PARTS_FORMAT}), then each part as
-     * {@link StatsRecordSerializer} writes it, in the order their hosts' first parts arrived.
+     * A window's value, read: each host's part as its bytes, in the order the hosts' first parts
+     * arrived, and with two parts or more the fleet record of them all (its bytes).
+     *
+     * <p>Layout: a format byte ({@link #PARTS_FORMAT}), the number of parts, each part (its host in
+     * Flink's string format, the length of its bytes, the bytes as {@link StatsRecordSerializer}
+     * writes the record), then with two parts or more the fleet record the same way (its length,
+     * its bytes).
      */
-    static List<Part> readParts(byte[] bytes) throws IOException {
-        List<Part> parts = new ArrayList<>();
-        if (bytes == null) return parts;
-        DataInputDeserializer in = new DataInputDeserializer(bytes);
-        int format = in.readUnsignedByte();
-        if (format != PARTS_FORMAT) throw new IOException("rollup-part-bytes: unknown format " + format);
-        while (in.available() > 0) {
-            int from = in.getPosition();
-            StatsRecord r = StatsRecordSerializer.INSTANCE.deserialize(in);
-            parts.add(new Part(r, from, in.getPosition()));
+    static final class Kept {
+        final List<String> hosts = new ArrayList<>();
+        final List<byte[]> parts = new ArrayList<>();
+        byte[] fleet;
+
+        static Kept read(byte[] value) throws IOException {
+            Kept k = new Kept();
+            if (value == null) return k;
+            DataInputDeserializer in = new DataInputDeserializer(value);
+            int format = in.readUnsignedByte();
+            if (format != PARTS_FORMAT) throw new IOException("rollup-part-bytes: unknown format " + format);
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                k.hosts.add(StringValue.readString(in));
+                k.parts.add(bytes(in));
+            }
+            if (n >= 2) k.fleet = bytes(in);
+            return k;
         }
+
+        private static byte[] bytes(DataInputDeserializer in) throws IOException {
+            byte[] b = new byte[in.readInt()];
+            in.readFully(b);
+            return b;
+        }
+
+        byte[] write(DataOutputSerializer out) throws IOException {
+            out.clear();
+            out.writeByte(PARTS_FORMAT);
+            out.writeInt(parts.size());
+            for (int i = 0; i < parts.size(); i++) {
+                StringValue.writeString(hosts.get(i), out);
+                out.writeInt(parts.get(i).length);
+                out.write(parts.get(i));
+            }
+            if (parts.size() >= 2) {
+                out.writeInt(fleet.length);
+                out.write(fleet);
+            }
+            return out.getCopyOfBuffer();
+        }
+    }
+
+    /** The parts a window's value holds, as records (for tests and tools). */
+    static List<Part> readParts(byte[] value) throws IOException {
+        Kept k = Kept.read(value);
+        List<Part> parts = new ArrayList<>();
+        for (int i = 0; i < k.parts.size(); i++) parts.add(new Part(k.hosts.get(i), record(k.parts.get(i))));
         return parts;
     }
 
-    /**
-     * The window's value: the other hosts' parts as they were (their bytes copied), and
-     * {@code part} in place of its host's old part, or after the others if its host is new.
-     */
-    private byte[] writeParts(byte[] old, List<Part> parts, StatsRecord part) throws IOException {
-        String host = hostOf(part);
+    /** The fleet record a window's value holds with its parts (null with fewer than two parts). */
+    static StatsRecord readFleet(byte[] value) throws IOException {
+        Kept k = Kept.read(value);
+        return k.fleet == null ? null : record(k.fleet);
+    }
+
+    private static StatsRecord record(byte[] b) throws IOException {
+        return StatsRecordSerializer.INSTANCE.deserialize(new DataInputDeserializer(b));
+    }
+
+    private byte[] bytes(StatsRecord r) throws IOException {
         buffer.clear();
-        buffer.writeByte(PARTS_FORMAT);
-        boolean written = false;
-        for (Part p : parts) {
-            if (p.host.equals(host)) {
-                if (!written) StatsRecordSerializer.INSTANCE.serialize(part, buffer);
-                written = true;
-            } else if (p.from >= 0) {
-                buffer.write(old, p.from, p.to - p.from);
-            } else {
-                StatsRecordSerializer.INSTANCE.serialize(p.record, buffer);
-            }
-        }
-        if (!written) StatsRecordSerializer.INSTANCE.serialize(part, buffer);
+        StatsRecordSerializer.INSTANCE.serialize(r, buffer);
         return buffer.getCopyOfBuffer();
     }
 
@@ -149,30 +183,47 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     public void processElement(StatsRecord part, Context ctx, Collector<StatsRecord> out) throws Exception {
         String host = hostOf(part);
         Integer n = revision.value();
+        Kept kept;
         StatsRecord fleet;
         if (n == null) {
             // the first part of this window (for most keys the only one): the fleet record is the
             // part itself, once its bytes are kept
-            partBytes.update(writeParts(null, List.of(), part));
+            kept = new Kept();
+            kept.hosts.add(host);
+            kept.parts.add(bytes(part));
             fleet = part;
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         } else {
-            byte[] old = partBytes.value();
-            List<Part> parts = readParts(old);
-            // parts kept as records by the version before (restored from its savepoint): moved to the bytes
+            kept = Kept.read(partBytes.value());
+            // parts kept as records by the version before (restored from its savepoint): to the bytes
+            boolean migrated = false;
             if (!recordParts.isEmpty()) {
                 for (Map.Entry<String, StatsRecord> e : recordParts.entries()) {
-                    parts.add(new Part(e.getValue(), -1, -1));
+                    kept.hosts.add(hostOf(e.getValue()));
+                    kept.parts.add(bytes(e.getValue()));
                 }
                 recordParts.clear();
+                migrated = true;
             }
-            fleet = Measures.empty(part.dimension, part.key, part.windowStart, part.windowEnd);
-            // the other hosts' parts, then this one (a re-fired part replaces the host's old one)
-            for (Part p : parts) {
-                if (!p.host.equals(host)) Measures.merge(fleet, p.record);
+            int mine = kept.hosts.indexOf(host);
+            if (mine < 0 && !migrated && (kept.fleet != null || kept.parts.size() == 1)) {
+                // a new host's part: added to the fleet record of the others
+                fleet = record(kept.fleet != null ? kept.fleet : kept.parts.get(0));
+                Measures.merge(fleet, part);
+            } else {
+                // the host's window fired again: its new part replaces its old one in the sum
+                fleet = Measures.empty(part.dimension, part.key, part.windowStart, part.windowEnd);
+                for (int i = 0; i < kept.parts.size(); i++) {
+                    if (i != mine) Measures.merge(fleet, record(kept.parts.get(i)));
+                }
+                Measures.merge(fleet, part);
             }
-            Measures.merge(fleet, part);
-            partBytes.update(writeParts(old, parts, part));
+            if (mine < 0) {
+                kept.hosts.add(host);
+                kept.parts.add(bytes(part));
+            } else {
+                kept.parts.set(mine, bytes(part));
+            }
         }
         fleet.revision = n == null ? 1 : n + 1;
         revision.update(fleet.revision);
@@ -184,7 +235,10 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             // one timer per key: the old one is left to find a later expiry and do nothing
             ctx.timerService().registerProcessingTimeTimer(at);
         }
-        out.collect(Measures.finish(fleet));
+        Measures.finish(fleet);
+        if (kept.parts.size() >= 2) kept.fleet = bytes(fleet);
+        partBytes.update(kept.write(buffer));
+        out.collect(fleet);
     }
 
     private static long roundUp(long millis) {

@@ -1,6 +1,7 @@
 package io.qmailfleet.job.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.model.FactKind;
@@ -136,14 +137,20 @@ class FleetRollupStateTest {
         return new FleetRollup.RollupKey().getKey(r);
     }
 
-    /** The parts the roll-up keeps for the window of {@code r}, read from its state as a checkpoint holds it. */
-    private static List<FleetRollup.Part> parts(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h,
-                                               StatsRecord r) throws Exception {
+    /** The roll-up's value for the window of {@code r}, from its state as a checkpoint holds it. */
+    private static byte[] value(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h,
+                                StatsRecord r) throws Exception {
         KeyedStateBackend<String> kb = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
         kb.setCurrentKey(key(r));
         ValueState<byte[]> bytes = kb.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
                 new ValueStateDescriptor<>("rollup-part-bytes", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        return FleetRollup.readParts(bytes.value());
+        return bytes.value();
+    }
+
+    /** The parts the roll-up keeps for the window of {@code r}. */
+    private static List<FleetRollup.Part> parts(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h,
+                                               StatsRecord r) throws Exception {
+        return FleetRollup.readParts(value(h, r));
     }
 
     /** Keys (windows) with any roll-up state. */
@@ -172,6 +179,7 @@ class FleetRollupStateTest {
         assertEquals(1, kept.get(0).record.deferrals);
         assertEquals(1, kept.get(0).record.deferralReasons.size());
         assertEquals(StatsRecord.DOMAIN, kept.get(0).record.dimension);
+        assertNull(FleetRollup.readFleet(value(h, a)), "one part: it is the fleet record");
 
         h.processElement(part("mx2", "x.example.net", 2), 0);
         h.processElement(part("mx1", "x.example.net", 5), 0); // mx1's window fired again: its part is replaced
@@ -182,6 +190,18 @@ class FleetRollupStateTest {
         kept = parts(h, a);
         assertEquals(List.of("mx1", "mx2"), kept.stream().map(p -> p.host).toList(), "in the order the hosts came");
         assertEquals(List.of(5L, 2L), kept.stream().map(p -> p.record.deferrals).toList());
+        StatsRecord sum = FleetRollup.readFleet(value(h, a));
+        assertEquals(7, sum.deferrals, "the fleet record of the parts is kept with them");
+        assertEquals(List.of("mx1", "mx2"), sum.hosts);
+        // a third host's part is added to it
+        h.processElement(part("mx3", "x.example.net", 4), 0);
+        StatsRecord three = drain(h).get(0);
+        assertEquals(11, three.deferrals);
+        assertEquals(4, three.revision);
+        assertEquals(List.of("mx1", "mx2", "mx3"), three.hosts);
+        assertEquals(1, three.deferralReasons.size());
+        assertEquals(11, three.deferralReasons.get(0).count);
+        assertEquals(11, FleetRollup.readFleet(value(h, a)).deferrals);
         assertEquals(Set.of(key(a)), keys(h));
 
         h.processWatermark(Long.MAX_VALUE);
