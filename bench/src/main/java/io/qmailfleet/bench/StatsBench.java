@@ -83,7 +83,8 @@ public final class StatsBench {
             long ts = t0 + i * stepMillis;
             MessageFact f = new MessageFact();
             f.kind = FactKind.ATTEMPT_END;
-            f.host = "mx" + (i % hosts + 1);
+            // not i % hosts: 1,000 senders and 10,000 domains would each stay on one host
+            f.host = "mx" + ((i / 7) % hosts + 1);
             f.msgId = i;
             f.tsNanos = ts * 1_000_000L;
             f.infoNanos = f.tsNanos - 2_000_000_000L;
