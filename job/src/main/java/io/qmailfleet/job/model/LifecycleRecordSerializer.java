@@ -4,6 +4,7 @@ import static io.qmailfleet.job.model.QmailEventSerializer.readString;
 import static io.qmailfleet.job.model.QmailEventSerializer.writeString;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -11,7 +12,9 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -363,6 +366,26 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
     @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
         serialize(deserialize(in), out);
+    }
+
+    /** The record in this serializer's form, as one array (e.g. to keep it in state as bytes, decoded only when needed). */
+    public static byte[] toBytes(LifecycleRecord r) {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        try {
+            INSTANCE.serialize(r, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // an in-memory buffer does not fail
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    /** The record of {@link #toBytes}. */
+    public static LifecycleRecord fromBytes(byte[] b) {
+        try {
+            return INSTANCE.deserialize(new DataInputDeserializer(b));
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a serialized life cycle", e);
+        }
     }
 
     // ------------------------------------------------------------------ copy
