@@ -252,6 +252,8 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     @Override
     public void processElement2(RelayReception r, Context ctx, Collector<RelayMatch> out) throws Exception {
         r.pack();
+        // one string per host for all the receptions that wait (each came with its own copy)
+        if (r.host != null) r.host = r.host.intern();
         Key k = new Key(true, false);
         long now = ctx.timerService().currentProcessingTime();
         r.expiresAtMillis = expiry(now);
