@@ -57,6 +57,12 @@ import org.apache.flink.api.common.JobExecutionResult;
 public final class SpeedBench {
     private static final int CAPTURE_LINES = 4526;
 
+    /** The blank-separated words of an option's value; none for a blank value. */
+    static List<String> words(String value) {
+        String v = value.trim();
+        return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+    }
+
     public static void main(String[] args) throws Exception {
         CliArgs a = CliArgs.parse(args);
         List<Integer> sizes = ints(a.get("sizes", "300,3000"));
@@ -67,9 +73,9 @@ public final class SpeedBench {
         String heap = a.get("heap", "3g");
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
-        List<String> jvmOpts = new ArrayList<>(a.has("jvm-opts") ? List.of(a.get("jvm-opts", "").trim().split("\\s+")) : List.of());
+        List<String> jvmOpts = new ArrayList<>(words(a.get("jvm-opts", "")));
         boolean cds = Boolean.parseBoolean(a.get("cds", "false"));
-        List<String> jobArgs = a.has("job-args") ? List.of(a.get("job-args", "").trim().split("\\s+")) : List.of();
+        List<String> jobArgs = words(a.get("job-args", ""));
         String source = a.get("source", "files");
         if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
         boolean keep = a.has("work");
