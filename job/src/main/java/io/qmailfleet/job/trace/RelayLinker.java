@@ -90,10 +90,13 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     }
 
     /**
-     * Whether a reception can be the message an offer handed over. Both in their compact form
-     * ({@link RelayOffer#pack}, {@link RelayReception#pack}): only the identities and times are read.
+     * Whether a reception can be the message an offer handed over. Only the identities and times of
+     * the compact forms are read (either is packed first if it is not: {@link RelayOffer#pack},
+     * {@link RelayReception#pack}).
      */
     public static boolean candidates(RelayOffer o, RelayReception r, RelayConfig cfg) {
+        o.pack(null);
+        r.pack();
         if (o.qp != r.qp || !r.hasReceiver() || r.infoNanos < 0 || o.reportedSeconds < 0) return false;
         if (o.hasSender() && Objects.equals(o.senderHost, r.host) && o.senderMsgId == r.msgId
                 && o.senderNewNanos == r.newNanos) {
