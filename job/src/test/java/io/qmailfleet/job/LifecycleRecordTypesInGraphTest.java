@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The job's graph, as {@link FleetPipeline} wires it with every stage, carries life cycles in the
  * compact type ({@link LifecycleRecordTypeInfo}) everywhere: streams of life cycles and every POJO
- * field of that type in the relay trace's records; and state descriptors given the class get the
- * compact serializer. No Flink POJO type of {@link LifecycleRecord} is left.
+ * field of that type in the relay trace's records, and the relay linker's inputs in theirs; and
+ * state descriptors given the class get the compact serializer. No Flink POJO type of
+ * {@link LifecycleRecord} is left.
  */
 class LifecycleRecordTypesInGraphTest {
 
@@ -59,6 +60,15 @@ class LifecycleRecordTypesInGraphTest {
     private static boolean check(TypeInformation<?> type, String where) {
         if (type.getTypeClass() == LifecycleRecord.class) {
             assertInstanceOf(LifecycleRecordTypeInfo.class, type, where);
+            return true;
+        }
+        // the relay linker's inputs carry a life cycle (as an object or as bytes) in their own compact types
+        if (type.getTypeClass() == io.qmailfleet.job.trace.RelayOffer.class) {
+            assertInstanceOf(io.qmailfleet.job.trace.RelaySideSerializers.OfferType.class, type, where);
+            return true;
+        }
+        if (type.getTypeClass() == io.qmailfleet.job.trace.RelayReception.class) {
+            assertInstanceOf(io.qmailfleet.job.trace.RelaySideSerializers.ReceptionType.class, type, where);
             return true;
         }
         boolean found = false;

@@ -493,6 +493,15 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
 
     // ------------------------------------------------------------------ primitives
 
+    /** A string (null too) as this serializer writes strings: UTF-8 in one piece ({@link QmailEventSerializer#writeString}). */
+    public static void writeText(String s, DataOutputView out) throws IOException {
+        writeString(s, out);
+    }
+
+    public static String readText(DataInputView in) throws IOException {
+        return readString(in);
+    }
+
     /** One of {@code known} as its index + 1 in one byte; anything else as 0 and the string. */
     private static void writeKnown(String s, String[] known, DataOutputView out) throws IOException {
         for (int i = 0; i < known.length; i++) {
@@ -510,7 +519,7 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
         return i == 0 ? readString(in) : known[i - 1];
     }
 
-    static void writeVarInt(int v, DataOutputView out) throws IOException {
+    public static void writeVarInt(int v, DataOutputView out) throws IOException {
         while ((v & ~0x7F) != 0) {
             out.writeByte((v & 0x7F) | 0x80);
             v >>>= 7;
@@ -518,7 +527,7 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
         out.writeByte(v);
     }
 
-    static int readVarInt(DataInputView in) throws IOException {
+    public static int readVarInt(DataInputView in) throws IOException {
         int v = 0;
         for (int shift = 0; ; shift += 7) {
             int b = in.readUnsignedByte();
@@ -528,7 +537,7 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
     }
 
     /** Zig-zag varint: small magnitudes, negative ones too, take few bytes. */
-    static void writeVarLong(long v, DataOutputView out) throws IOException {
+    public static void writeVarLong(long v, DataOutputView out) throws IOException {
         long z = (v << 1) ^ (v >> 63);
         while ((z & ~0x7FL) != 0) {
             out.writeByte((int) ((z & 0x7F) | 0x80));
@@ -537,7 +546,7 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
         out.writeByte((int) z);
     }
 
-    static long readVarLong(DataInputView in) throws IOException {
+    public static long readVarLong(DataInputView in) throws IOException {
         long z = 0;
         for (int shift = 0; ; shift += 7) {
             int b = in.readUnsignedByte();

@@ -12,7 +12,8 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * carries {@code @TypeInfo(LifecycleRecordTypeInfo.Factory.class)}, so Flink's type extraction
  * returns this type for the class itself ({@code TypeInformation.of}, state descriptors given the
  * class, functions' result types) and for every POJO field of that type (the relay trace's
- * {@code RelayOffer.sender}, {@code RelayReception.receiver}, {@code RelayMatch}). The nested
+ * {@code RelayMatch}; {@code RelayOffer} and {@code RelayReception} have serializers of their own that
+ * write their life cycle with this one). The nested
  * {@link Recipient}, {@link Attempt}, {@link MessageRef} and {@link RelayRef} are written by the same
  * serializer; on their own they stay Flink POJOs.
  */

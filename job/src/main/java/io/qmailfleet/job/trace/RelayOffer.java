@@ -2,6 +2,7 @@ package io.qmailfleet.job.trace;
 
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.LifecycleRecordSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One side of a relay link: a successful remote delivery whose reply was qmail-smtpd's
@@ -14,7 +15,10 @@ import io.qmailfleet.job.model.LifecycleRecordSerializer;
  * {@link LifecycleRecordSerializer} in {@link #senderBytes}, decoded by {@link #sender()} when a link
  * is written. An offer made by {@link RelaySides#offers} (or restored from a savepoint of a version
  * before the compact form) holds the object in {@link #sender}; the linker packs it when it arrives.
+ *
+ * <p>Flink writes it with {@link RelaySideSerializers} (a field added here must be added there).
  */
+@TypeInfo(RelaySideSerializers.OfferType.Factory.class)
 public class RelayOffer {
     /** The receiver's qmail-queue pid {@code P}: the join key. */
     public long qp = -1;

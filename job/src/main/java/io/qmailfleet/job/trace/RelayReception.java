@@ -2,6 +2,7 @@ package io.qmailfleet.job.trace;
 
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.LifecycleRecordSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The other side of a relay link: a message a host received from outside, with its
@@ -16,7 +17,10 @@ import io.qmailfleet.job.model.LifecycleRecordSerializer;
  * link is written. A reception made by {@link RelaySides#reception} (or restored from a savepoint of
  * a version before the compact form) holds the object in {@link #receiver}; the linker packs it when
  * it arrives.
+ *
+ * <p>Flink writes it with {@link RelaySideSerializers} (a field added here must be added there).
  */
+@TypeInfo(RelaySideSerializers.ReceptionType.Factory.class)
 public class RelayReception {
     public long qp = -1;
     /** The whole received life cycle as an object: null in the compact form (see {@link #receiverBytes}). */
