@@ -2,12 +2,17 @@ package io.qmailfleet.job.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One message life cycle on one host: {@code new msg} .. {@code end msg}, with its recipients and
  * every delivery attempt, and the links to its bounce or to the message it bounces or forwards.
  * Written to the {@code lifecycles} output (schemas/lifecycle.schema.json).
+ *
+ * <p>Flink writes it with {@link LifecycleRecordSerializer} (see {@link LifecycleRecordTypeInfo}): a
+ * field added here, or in a class nested in it, must be added there too.
  */
+@TypeInfo(LifecycleRecordTypeInfo.Factory.class)
 public class LifecycleRecord {
     public String host;
     public long msgId = -1;

@@ -44,6 +44,11 @@ import org.apache.flink.util.Collector;
  * end of a bounded input (an event-time timer at the end of time) pairs are written and the rest is
  * dropped and counted. State per key: the waiting offers and receptions; timers: one per distinct
  * expiry or settle time, and the end-of-input timer while the key holds anything.
+ *
+ * <p><b>Memory.</b> A waiting element is kept in its compact form ({@link RelayOffer#pack},
+ * {@link RelayReception#pack}): what matching reads (qp, identities, times) as fields and its life
+ * cycle as serialized bytes, decoded only when a link is written. A heap backfill keeps every
+ * unmatched reception for the bound, so this is what its memory grows by.
  */
 public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayReception, RelayMatch> {
     private static final long serialVersionUID = 1L;
@@ -84,29 +89,34 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         ambiguousMetric = getRuntimeContext().getMetricGroup().counter(ACC_AMBIGUOUS);
     }
 
-    /** Whether a reception can be the message an offer handed over. */
+    /**
+     * Whether a reception can be the message an offer handed over. Only the identities and times of
+     * the compact forms are read (either is packed first if it is not: {@link RelayOffer#pack},
+     * {@link RelayReception#pack}).
+     */
     public static boolean candidates(RelayOffer o, RelayReception r, RelayConfig cfg) {
-        LifecycleRecord s = o.sender;
-        LifecycleRecord b = r.receiver;
-        if (o.qp != r.qp || b == null || b.infoNanos < 0 || o.reportedSeconds < 0) return false;
-        if (s != null && Objects.equals(s.host, b.host) && s.msgId == b.msgId && s.newNanos == b.newNanos) return false;
+        o.pack(null);
+        r.pack();
+        if (o.qp != r.qp || !r.hasReceiver() || r.infoNanos < 0 || o.reportedSeconds < 0) return false;
+        if (o.hasSender() && Objects.equals(o.senderHost, r.host) && o.senderMsgId == r.msgId
+                && o.senderNewNanos == r.newNanos) {
+            return false;
+        }
         if (!cfg.fleetMap.isEmpty()) {
             String mapped = cfg.mappedHost(o.remoteIp, o.recipientDomain);
-            if (mapped == null || !mapped.equals(b.host)) return false;
+            if (mapped == null || !mapped.equals(r.host)) return false;
         }
         long t = o.reportedSeconds * 1_000_000_000L;
-        return b.infoNanos >= t - cfg.toleranceNanos && b.infoNanos < t + 1_000_000_000L + cfg.toleranceNanos;
+        return r.infoNanos >= t - cfg.toleranceNanos && r.infoNanos < t + 1_000_000_000L + cfg.toleranceNanos;
     }
 
     static String id(RelayOffer o) {
-        LifecycleRecord s = o.sender;
-        return (s == null ? "?" : s.host + "|" + s.msgId + "|" + s.newNanos) + "|" + o.recipient + "|" + o.deliveryId
-                + "|" + o.deliveryRun + "|" + o.attemptEndNanos;
+        return (o.hasSender() ? o.senderHost + "|" + o.senderMsgId + "|" + o.senderNewNanos : "?") + "|" + o.recipient
+                + "|" + o.deliveryId + "|" + o.deliveryRun + "|" + o.attemptEndNanos;
     }
 
     static String id(RelayReception r) {
-        LifecycleRecord b = r.receiver;
-        return b == null ? "?" : b.host + "|" + b.msgId + "|" + b.newNanos;
+        return r.hasReceiver() ? r.host + "|" + r.msgId + "|" + r.newNanos : "?";
     }
 
     /** The two lists of one key, read once per call and written back by {@link #store}. */
@@ -127,14 +137,15 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
             if (receptions) readReceptions();
         }
 
+        // elements restored from a savepoint of a version before the compact form are packed here
         void readOffers() throws Exception {
             Iterable<RelayOffer> io = offers.get();
-            if (io != null) for (RelayOffer o : io) os.add(o);
+            if (io != null) for (RelayOffer o : io) os.add(o.pack(null));
         }
 
         void readReceptions() throws Exception {
             Iterable<RelayReception> ir = receptions.get();
-            if (ir != null) for (RelayReception r : ir) rs.add(r);
+            if (ir != null) for (RelayReception r : ir) rs.add(r.pack());
         }
 
         Set<Long> timers() {
@@ -212,6 +223,7 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     public void processElement1(RelayOffer o, Context ctx, Collector<RelayMatch> out) throws Exception {
         // the common case, no candidate: the offer joins the list and its expiry timer is set,
         // without reading the offers or rewriting the lists
+        o.pack(null);
         Key k = new Key(false, true);
         long now = ctx.timerService().currentProcessingTime();
         o.expiresAtMillis = expiry(now);
@@ -242,6 +254,9 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
 
     @Override
     public void processElement2(RelayReception r, Context ctx, Collector<RelayMatch> out) throws Exception {
+        r.pack();
+        // one string per host for all the receptions that wait (each came with its own copy)
+        if (r.host != null) r.host = r.host.intern();
         Key k = new Key(true, false);
         long now = ctx.timerService().currentProcessingTime();
         r.expiresAtMillis = expiry(now);
@@ -300,7 +315,10 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
             k.rs.remove(r);
             links.add(1);
             linkMetric.inc();
-            out.collect(new RelayMatch(hop(o, r), o.sender, r.receiver));
+            // the two life cycles are decoded only here, for the link
+            LifecycleRecord s = o.sender();
+            LifecycleRecord b = r.receiver();
+            out.collect(new RelayMatch(hop(o, s, r, b), s, b));
         }
         // elements past the bound (everything, at the end of the input) leave unlinked
         int o0 = k.os.size();
@@ -313,9 +331,12 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     }
 
     static RelayHop hop(RelayOffer o, RelayReception r) {
+        return hop(o, o.sender(), r, r.receiver());
+    }
+
+    /** The hop of a link: {@code s} and {@code b} are the two life cycles ({@link RelayOffer#sender()}, {@link RelayReception#receiver()}). */
+    static RelayHop hop(RelayOffer o, LifecycleRecord s, RelayReception r, LifecycleRecord b) {
         RelayHop h = new RelayHop();
-        LifecycleRecord s = o.sender;
-        LifecycleRecord b = r.receiver;
         if (s != null) {
             h.fromHost = s.host;
             h.fromMsgId = s.msgId;

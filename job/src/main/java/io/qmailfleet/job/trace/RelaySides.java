@@ -2,6 +2,7 @@ package io.qmailfleet.job.trace;
 
 import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.LifecycleRecordSerializer;
 import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.Recipient;
 import java.util.ArrayList;
@@ -23,7 +24,10 @@ public final class RelaySides {
     static final Pattern QMAIL_ACCEPTED = Pattern.compile(
             "^(\\d{1,3}(?:\\.\\d{1,3}){3})_accepted_message\\./Remote_host_said:_250_ok_(\\d{1,12})_qp_(\\d{1,10})/");
 
-    /** Relay offers of a life cycle: one per successful remote attempt answered by a qmail-smtpd. */
+    /**
+     * Relay offers of a life cycle: one per successful remote attempt answered by a qmail-smtpd,
+     * each holding the life cycle object ({@link RelayOffer#pack} makes the compact form).
+     */
     public static List<RelayOffer> offers(LifecycleRecord r) {
         List<RelayOffer> out = new ArrayList<>();
         if (r == null || r.recipients == null || r.relayUpdate) return out;
@@ -53,7 +57,8 @@ public final class RelaySides {
     /**
      * A message queued by a qmail-queue that did not run on this host's behalf for a bounce or a
      * forward (those are linked on the host itself): it may have come in over SMTP. Null otherwise,
-     * also when its {@code info msg} line (time and qp) is unknown.
+     * also when its {@code info msg} line (time and qp) is unknown. It holds the life cycle object
+     * ({@link RelayReception#pack} makes the compact form).
      */
     public static RelayReception reception(LifecycleRecord r) {
         if (r == null || r.relayUpdate || r.qp <= 0 || r.infoNanos < 0 || r.bounceOf != null || r.forwardOf != null) {
@@ -65,22 +70,27 @@ public final class RelaySides {
         return x;
     }
 
+    /** The offers of each life cycle, in their compact form (the life cycle serialized once for all of them). */
     public static final class Offers implements FlatMapFunction<LifecycleRecord, RelayOffer> {
         private static final long serialVersionUID = 1L;
 
         @Override
         public void flatMap(LifecycleRecord r, Collector<RelayOffer> out) {
-            for (RelayOffer o : offers(r)) out.collect(o);
+            List<RelayOffer> l = offers(r);
+            if (l.isEmpty()) return;
+            byte[] sender = LifecycleRecordSerializer.toBytes(r);
+            for (RelayOffer o : l) out.collect(o.pack(sender));
         }
     }
 
+    /** The reception of each life cycle that may have come in over SMTP, in its compact form. */
     public static final class Receptions implements FlatMapFunction<LifecycleRecord, RelayReception> {
         private static final long serialVersionUID = 1L;
 
         @Override
         public void flatMap(LifecycleRecord r, Collector<RelayReception> out) {
             RelayReception x = reception(r);
-            if (x != null) out.collect(x);
+            if (x != null) out.collect(x.pack());
         }
     }
 }

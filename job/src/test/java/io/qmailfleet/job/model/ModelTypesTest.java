@@ -44,12 +44,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Every record type on the job's streams is a Flink POJO whose serializer, nested lists included,
  * can be built with generic types disabled (nothing falls back to Kryo), or names its own
- * hand-written serializer with {@code @TypeInfo}: then every type Flink makes of it is that one,
- * in the pipeline's streams too.
+ * hand-written serializer with {@code @TypeInfo} ({@link LifecycleRecord}, {@link MessageFact},
+ * {@link StatsRecord}): then every type Flink makes of it is that one, in the pipeline's streams too.
  */
 class ModelTypesTest {
     private static final List<Class<?>> STREAM_TYPES = List.of(RawLine.class, QmailEvent.class, DeadLetter.class,
-            LifecycleRecord.class, Recipient.class, Attempt.class, MessageRef.class, MessageAlert.class, KeyedJson.class,
+            Recipient.class, Attempt.class, MessageRef.class, MessageAlert.class, KeyedJson.class,
             ReasonCount.class, SketchState.class);
 
     @Test
@@ -134,6 +134,15 @@ class ModelTypesTest {
                 && e.getValue().equals(MessageFactTypeInfo.INSTANCE)), stats.toString());
         assertTrue(stats.entrySet().stream().anyMatch(e -> e.getKey().startsWith("Partition#")
                 && e.getValue().equals(StatsRecordTypeInfo.INSTANCE)), stats.toString());
+    }
+
+    @Test
+    void aLifecycleRecordHasItsCompactTypeWithoutGenericFields() {
+        SerializerConfigImpl noKryo = new SerializerConfigImpl();
+        noKryo.setGenericTypes(false);
+        TypeInformation<LifecycleRecord> info = TypeInformation.of(LifecycleRecord.class);
+        assertInstanceOf(LifecycleRecordTypeInfo.class, info);
+        assertInstanceOf(LifecycleRecordSerializer.class, info.createSerializer(noKryo));
     }
 
     @Test
