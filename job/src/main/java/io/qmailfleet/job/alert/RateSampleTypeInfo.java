@@ -1,11 +1,10 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.model.CompactTypeInfo;
 import java.lang.reflect.Type;
 import java.util.Map;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
  * The type of every {@link RateSample} in the job: {@link RateSampleSerializer}. {@code RateSample}
@@ -14,7 +13,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * functions are all this type. It is not a POJO type: nothing selects its fields by name (key it
  * with a key selector).
  */
-public final class RateSampleTypeInfo extends TypeInformation<RateSample> {
+public final class RateSampleTypeInfo extends CompactTypeInfo<RateSample> {
     private static final long serialVersionUID = 1L;
 
     public static final RateSampleTypeInfo INSTANCE = new RateSampleTypeInfo();
@@ -27,58 +26,7 @@ public final class RateSampleTypeInfo extends TypeInformation<RateSample> {
         }
     }
 
-    @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
-    public Class<RateSample> getTypeClass() {
-        return RateSample.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
-    }
-
-    @Override
-    public TypeSerializer<RateSample> createSerializer(SerializerConfig config) {
-        return RateSampleSerializer.INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-        return "RateSample (compact)";
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-        return obj instanceof RateSampleTypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-        return RateSampleTypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object obj) {
-        return obj instanceof RateSampleTypeInfo;
+    private RateSampleTypeInfo() {
+        super(RateSample.class, RateSampleSerializer.INSTANCE);
     }
 }

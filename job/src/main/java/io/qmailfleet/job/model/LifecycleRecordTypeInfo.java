@@ -2,10 +2,8 @@ package io.qmailfleet.job.model;
 
 import java.lang.reflect.Type;
 import java.util.Map;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
  * The type of {@link LifecycleRecord}: {@link LifecycleRecordSerializer}. {@code LifecycleRecord}
@@ -17,7 +15,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * {@link Recipient}, {@link Attempt}, {@link MessageRef} and {@link RelayRef} are written by the same
  * serializer; on their own they stay Flink POJOs.
  */
-public final class LifecycleRecordTypeInfo extends TypeInformation<LifecycleRecord> {
+public final class LifecycleRecordTypeInfo extends CompactTypeInfo<LifecycleRecord> {
     private static final long serialVersionUID = 1L;
 
     public static final LifecycleRecordTypeInfo INSTANCE = new LifecycleRecordTypeInfo();
@@ -30,58 +28,7 @@ public final class LifecycleRecordTypeInfo extends TypeInformation<LifecycleReco
         }
     }
 
-    @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
-    public Class<LifecycleRecord> getTypeClass() {
-        return LifecycleRecord.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
-    }
-
-    @Override
-    public TypeSerializer<LifecycleRecord> createSerializer(SerializerConfig config) {
-        return LifecycleRecordSerializer.INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-        return "LifecycleRecord (compact)";
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-        return obj instanceof LifecycleRecordTypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-        return LifecycleRecordTypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object obj) {
-        return obj instanceof LifecycleRecordTypeInfo;
+    private LifecycleRecordTypeInfo() {
+        super(LifecycleRecord.class, LifecycleRecordSerializer.INSTANCE);
     }
 }

@@ -2,10 +2,8 @@ package io.qmailfleet.job.model;
 
 import java.lang.reflect.Type;
 import java.util.Map;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
  * The type of every {@link MessageFact} in the job: {@link MessageFactSerializer}. {@code MessageFact} names
@@ -14,7 +12,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * extracts from functions are all this type. It is not a POJO type: nothing selects its
  * fields by name (key it with a key selector).
  */
-public final class MessageFactTypeInfo extends TypeInformation<MessageFact> {
+public final class MessageFactTypeInfo extends CompactTypeInfo<MessageFact> {
     private static final long serialVersionUID = 1L;
 
     public static final MessageFactTypeInfo INSTANCE = new MessageFactTypeInfo();
@@ -27,58 +25,7 @@ public final class MessageFactTypeInfo extends TypeInformation<MessageFact> {
         }
     }
 
-    @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
-    public Class<MessageFact> getTypeClass() {
-        return MessageFact.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
-    }
-
-    @Override
-    public TypeSerializer<MessageFact> createSerializer(SerializerConfig config) {
-        return MessageFactSerializer.INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-        return "MessageFact (compact)";
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-        return obj instanceof MessageFactTypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-        return MessageFactTypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object obj) {
-        return obj instanceof MessageFactTypeInfo;
+    private MessageFactTypeInfo() {
+        super(MessageFact.class, MessageFactSerializer.INSTANCE);
     }
 }

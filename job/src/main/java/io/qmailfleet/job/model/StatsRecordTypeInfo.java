@@ -2,10 +2,8 @@ package io.qmailfleet.job.model;
 
 import java.lang.reflect.Type;
 import java.util.Map;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
  * The type of every {@link StatsRecord} in the job: {@link StatsRecordSerializer}, which writes its
@@ -15,7 +13,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * extracts from functions are all this type. It is not a POJO type: nothing selects its fields by
  * name (key it with a key selector).
  */
-public final class StatsRecordTypeInfo extends TypeInformation<StatsRecord> {
+public final class StatsRecordTypeInfo extends CompactTypeInfo<StatsRecord> {
     private static final long serialVersionUID = 1L;
 
     public static final StatsRecordTypeInfo INSTANCE = new StatsRecordTypeInfo();
@@ -28,58 +26,7 @@ public final class StatsRecordTypeInfo extends TypeInformation<StatsRecord> {
         }
     }
 
-    @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
-    public Class<StatsRecord> getTypeClass() {
-        return StatsRecord.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
-    }
-
-    @Override
-    public TypeSerializer<StatsRecord> createSerializer(SerializerConfig config) {
-        return StatsRecordSerializer.INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-        return "StatsRecord (compact)";
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-        return obj instanceof StatsRecordTypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-        return StatsRecordTypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object obj) {
-        return obj instanceof StatsRecordTypeInfo;
+    private StatsRecordTypeInfo() {
+        super(StatsRecord.class, StatsRecordSerializer.INSTANCE);
     }
 }

@@ -7,11 +7,11 @@ import static io.qmailfleet.job.model.LifecycleRecordSerializer.writeText;
 import static io.qmailfleet.job.model.LifecycleRecordSerializer.writeVarInt;
 import static io.qmailfleet.job.model.LifecycleRecordSerializer.writeVarLong;
 
+import io.qmailfleet.job.model.CompactTypeInfo;
 import io.qmailfleet.job.model.LifecycleRecordSerializer;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Map;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -327,7 +327,7 @@ public final class RelaySideSerializers {
     // ------------------------------------------------------------------ types
 
     /** The type of {@link RelayOffer} (named by its {@code @TypeInfo}). */
-    public static final class OfferType extends SideType<RelayOffer> {
+    public static final class OfferType extends CompactTypeInfo<RelayOffer> {
         private static final long serialVersionUID = 1L;
 
         public OfferType() {
@@ -343,7 +343,7 @@ public final class RelaySideSerializers {
     }
 
     /** The type of {@link RelayReception} (named by its {@code @TypeInfo}). */
-    public static final class ReceptionType extends SideType<RelayReception> {
+    public static final class ReceptionType extends CompactTypeInfo<RelayReception> {
         private static final long serialVersionUID = 1L;
 
         public ReceptionType() {
@@ -355,72 +355,6 @@ public final class RelaySideSerializers {
             public TypeInformation<RelayReception> createTypeInfo(Type t, Map<String, TypeInformation<?>> genericParameters) {
                 return new ReceptionType();
             }
-        }
-    }
-
-    abstract static class SideType<T> extends TypeInformation<T> {
-        private static final long serialVersionUID = 1L;
-        private final Class<T> type;
-        private final TypeSerializer<T> serializer;
-
-        SideType(Class<T> type, TypeSerializer<T> serializer) {
-            this.type = type;
-            this.serializer = serializer;
-        }
-
-        @Override
-        public boolean isBasicType() {
-            return false;
-        }
-
-        @Override
-        public boolean isTupleType() {
-            return false;
-        }
-
-        @Override
-        public int getArity() {
-            return 1;
-        }
-
-        @Override
-        public int getTotalFields() {
-            return 1;
-        }
-
-        @Override
-        public Class<T> getTypeClass() {
-            return type;
-        }
-
-        @Override
-        public boolean isKeyType() {
-            return false;
-        }
-
-        @Override
-        public TypeSerializer<T> createSerializer(SerializerConfig config) {
-            return serializer;
-        }
-
-        @Override
-        public String toString() {
-            return type.getSimpleName() + " (compact)";
-        }
-
-        @Override
-        public boolean equals(Object obj) {
-            return obj != null && obj.getClass() == getClass();
-        }
-
-        @Override
-        public int hashCode() {
-            return getClass().hashCode();
-        }
-
-        @Override
-        public boolean canEqual(Object obj) {
-            return obj != null && obj.getClass() == getClass();
         }
     }
 }
