@@ -1,13 +1,11 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.model.CompactSerializerSnapshot;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -155,19 +153,9 @@ public final class RateSampleSerializer extends TypeSerializerSingleton<RateSamp
      * serializer of {@code RateSample} (the fleet rate rules' state before this serializer) is
      * migrated on restore: read with the POJO serializer, written again with this one.
      */
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<RateSample> {
+    public static final class Snapshot extends CompactSerializerSnapshot<RateSample> {
         public Snapshot() {
-            super(() -> INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<RateSample> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<RateSample> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof RateSample) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> INSTANCE, RateSample.class);
         }
     }
 }

@@ -7,11 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -566,19 +563,9 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
      * open records, the relay linker's waiting sides, relay updates) is migrated on restore: read
      * with the POJO serializer, written again with this one.
      */
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<LifecycleRecord> {
+    public static final class Snapshot extends CompactSerializerSnapshot<LifecycleRecord> {
         public Snapshot() {
-            super(() -> INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<LifecycleRecord> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<LifecycleRecord> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof LifecycleRecord) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> INSTANCE, LifecycleRecord.class);
         }
     }
 }

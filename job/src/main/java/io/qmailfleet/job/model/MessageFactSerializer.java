@@ -1,11 +1,8 @@
 package io.qmailfleet.job.model;
 
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -175,19 +172,9 @@ public final class MessageFactSerializer extends TypeSerializerSingleton<Message
      * serializer of {@code MessageFact} is migrated on restore: read with the POJO serializer,
      * written again with this one.
      */
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<MessageFact> {
+    public static final class Snapshot extends CompactSerializerSnapshot<MessageFact> {
         public Snapshot() {
-            super(() -> INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<MessageFact> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<MessageFact> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof MessageFact) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> INSTANCE, MessageFact.class);
         }
     }
 }

@@ -2,11 +2,8 @@ package io.qmailfleet.job.model;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -271,19 +268,9 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
      * serializer of {@code QmailEvent} (before the host sequencer's reorder buffer used this one)
      * is migrated on restore: read with the POJO serializer, written again with this one.
      */
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<QmailEvent> {
+    public static final class Snapshot extends CompactSerializerSnapshot<QmailEvent> {
         public Snapshot() {
-            super(() -> INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<QmailEvent> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<QmailEvent> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof QmailEvent) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> INSTANCE, QmailEvent.class);
         }
     }
 }

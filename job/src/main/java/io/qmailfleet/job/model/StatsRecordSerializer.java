@@ -3,11 +3,8 @@ package io.qmailfleet.job.model;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -469,19 +466,9 @@ public final class StatsRecordSerializer extends TypeSerializerSingleton<StatsRe
      * serializer of {@code StatsRecord} (the stats stage's keyed state before this serializer) is
      * migrated on restore: read with the POJO serializer, written again with this one.
      */
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<StatsRecord> {
+    public static final class Snapshot extends CompactSerializerSnapshot<StatsRecord> {
         public Snapshot() {
-            super(() -> INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<StatsRecord> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<StatsRecord> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof StatsRecord) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> INSTANCE, StatsRecord.class);
         }
     }
 }

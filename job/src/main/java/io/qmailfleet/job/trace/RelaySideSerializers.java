@@ -8,18 +8,16 @@ import static io.qmailfleet.job.model.LifecycleRecordSerializer.writeVarInt;
 import static io.qmailfleet.job.model.LifecycleRecordSerializer.writeVarLong;
 
 import io.qmailfleet.job.model.CompactTypeInfo;
+import io.qmailfleet.job.model.CompactSerializerSnapshot;
 import io.qmailfleet.job.model.LifecycleRecordSerializer;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -173,19 +171,9 @@ public final class RelaySideSerializers {
     }
 
     /** Migrates state written with Flink's POJO serializer of {@link RelayOffer}. */
-    public static final class OfferSnapshot extends SimpleTypeSerializerSnapshot<RelayOffer> {
+    public static final class OfferSnapshot extends CompactSerializerSnapshot<RelayOffer> {
         public OfferSnapshot() {
-            super(() -> OfferSerializer.INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<RelayOffer> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<RelayOffer> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof RelayOffer) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> OfferSerializer.INSTANCE, RelayOffer.class);
         }
     }
 
@@ -297,19 +285,9 @@ public final class RelaySideSerializers {
     }
 
     /** Migrates state written with Flink's POJO serializer of {@link RelayReception}. */
-    public static final class ReceptionSnapshot extends SimpleTypeSerializerSnapshot<RelayReception> {
+    public static final class ReceptionSnapshot extends CompactSerializerSnapshot<RelayReception> {
         public ReceptionSnapshot() {
-            super(() -> ReceptionSerializer.INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<RelayReception> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<RelayReception> oldSnapshot) {
-            if (oldSnapshot instanceof PojoSerializerSnapshot
-                    && oldSnapshot.restoreSerializer().createInstance() instanceof RelayReception) {
-                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
-            }
-            return super.resolveSchemaCompatibility(oldSnapshot);
+            super(() -> ReceptionSerializer.INSTANCE, RelayReception.class);
         }
     }
 
