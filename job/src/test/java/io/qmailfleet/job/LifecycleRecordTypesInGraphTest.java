@@ -11,9 +11,6 @@ import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -41,12 +38,7 @@ class LifecycleRecordTypesInGraphTest {
         FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
 
         Set<String> withLifeCycles = new TreeSet<>();
-        Set<Transformation<?>> seen = new HashSet<>();
-        Deque<Transformation<?>> todo = new ArrayDeque<>(env.getTransformations());
-        while (!todo.isEmpty()) {
-            Transformation<?> t = todo.pop();
-            if (!seen.add(t)) continue;
-            todo.addAll(t.getInputs());
+        for (Transformation<?> t : PipelineRunner.transformations(env)) {
             if (check(t.getOutputType(), t.getName())) withLifeCycles.add(t.getName());
         }
         // the lifecycle builder's output, the relay sides, the linker's matches, the updates

@@ -19,9 +19,6 @@ import io.qmailfleet.job.stats.HostWindows;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -102,15 +99,7 @@ class ModelTypesTest {
                 "--input", Capture.repo().resolve("samples/fleet").toString(), "--events", "true"}));
         StreamExecutionEnvironment env = PipelineRunner.env(2);
         FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
-        List<Transformation<?>> all = new ArrayList<>();
-        Deque<Transformation<?>> todo = new ArrayDeque<>(env.getTransformations());
-        Set<Integer> seen = new HashSet<>();
-        while (!todo.isEmpty()) {
-            Transformation<?> t = todo.pop();
-            if (!seen.add(t.getId())) continue;
-            all.add(t);
-            todo.addAll(t.getInputs());
-        }
+        List<Transformation<?>> all = PipelineRunner.transformations(env);
         Map<String, TypeInformation<?>> stats = new TreeMap<>();
         for (Transformation<?> t : all) {
             Class<?> c = t.getOutputType().getTypeClass();

@@ -4,8 +4,14 @@ import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.model.RawLine;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -21,6 +27,20 @@ public final class PipelineRunner {
     public static MiniClusterExtension miniCluster() {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
                 .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    }
+
+    /** Every transformation of the graph wired on {@code env} (its sinks and all they read from), each once. */
+    public static List<Transformation<?>> transformations(StreamExecutionEnvironment env) {
+        List<Transformation<?>> all = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        Deque<Transformation<?>> todo = new ArrayDeque<>(env.getTransformations());
+        while (!todo.isEmpty()) {
+            Transformation<?> t = todo.pop();
+            if (!seen.add(t.getId())) continue;
+            all.add(t);
+            todo.addAll(t.getInputs());
+        }
+        return all;
     }
 
     public static StreamExecutionEnvironment env(int parallelism) {
