@@ -2,6 +2,7 @@ package io.qmailfleet.bench;
 
 import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.LocalLauncher;
 import io.qmailfleet.job.Main;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Outputs;
@@ -43,7 +44,10 @@ import org.apache.flink.api.common.JobExecutionResult;
  * each run's JVM, e.g. a class-data sharing archive), {@code --work DIR} (where the inputs are
  * generated; default a temporary folder, removed at the end), {@code --job-args "..."} (more job
  * options for every run, e.g. {@code "--stats false"}), {@code --cds true} (every run starts from a
- * class-data sharing archive made by one run on the capture first, as the README's command does).
+ * class-data sharing archive made by one run on the capture first, as the README's command does),
+ * {@code --launcher-jvm true} (default: each run's JVM gets the compiler and collector options the
+ * local jar's launcher picks for its input, {@link LocalLauncher#optionsFor}, unless {@code --jvm-opts}
+ * chooses them; {@code false} runs every case on the JVM's defaults).
  *
  * <p>{@code --source kafka} measures the Kafka backfill instead ({@code --bounded true} from a topic):
  * a real Kafka broker JVM is started ({@code deploy/local-broker.sh}, port {@code --kafka-port},
@@ -75,6 +79,7 @@ public final class SpeedBench {
         String parallelism = a.get("parallelism", null);
         List<String> jvmOpts = new ArrayList<>(words(a.get("jvm-opts", "")));
         boolean cds = Boolean.parseBoolean(a.get("cds", "false"));
+        boolean launcherJvm = Boolean.parseBoolean(a.get("launcher-jvm", "true"));
         List<String> jobArgs = words(a.get("job-args", ""));
         String source = a.get("source", "files");
         if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
@@ -117,6 +122,7 @@ public final class SpeedBench {
                             String load = loadAverage();
                             List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + heap));
                             cmd.addAll(jvmOpts);
+                            int jvmAt = cmd.size();
                             if (jfr != null) {
                                 Path f = Path.of(jfr).toAbsolutePath().resolve(
                                         "x" + size + "-" + backend + "-events-" + ev + "-" + r + ".jfr");
@@ -137,6 +143,14 @@ public final class SpeedBench {
                             cmd.addAll(List.of("--state-backend", backend, "--events", ev, "--quiet"));
                             if (parallelism != null) cmd.addAll(List.of("--parallelism", parallelism));
                             cmd.addAll(jobArgs);
+                            if (launcherJvm && !LocalLauncher.choosesOwnJvm(jvmOpts)) {
+                                // the compiler and collector the local jar's launcher picks for this input
+                                List<String> chosen = LocalLauncher.optionsFor(
+                                        cmd.subList(cmd.indexOf(OneRun.class.getName()) + 1, cmd.size()).toArray(new String[0]));
+                                cmd.addAll(jvmAt, chosen);
+                                if (r == 1) System.out.println("# " + label + ": JVM options as the launcher picks them: "
+                                        + (chosen.isEmpty() ? "(none)" : String.join(" ", chosen)));
+                            }
                             Map<String, String> m = runChild(cmd);
                             m.put("load_before", load);
                             m.put("load_after", loadAverage());

@@ -83,6 +83,60 @@ class LocalJarIT {
                 "Flink's classes come from the archive");
     }
 
+    /** The JVMs below {@code p} whose command line has {@code option}, once one exists (or none when {@code p} ends first). */
+    private static List<ProcessHandle> childrenWith(Process p, String option) throws InterruptedException {
+        while (p.isAlive()) {
+            List<ProcessHandle> found = p.descendants()
+                    .filter(h -> h.info().arguments().map(a -> List.of(a).contains(option)).orElse(false)).toList();
+            if (!found.isEmpty()) return found;
+            Thread.sleep(10);
+        }
+        return List.of();
+    }
+
+    private static Process start(Path workDir, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE, "-jar", JAR.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("console.txt").toFile()).start();
+    }
+
+    @Test
+    void aSmallInputRunsInAJvmWithTheQuickCompilerAndAKillStopsIt(@TempDir Path tmp) throws Exception {
+        // the launcher starts the job in a second JVM with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+        // and this JVM's own options (the archive, the heap)
+        Process p = start(tmp, "--input", REPO.resolve("samples/fleet").toString(), "--output", tmp.resolve("o").toString());
+        List<ProcessHandle> job = childrenWith(p, "-XX:TieredStopAtLevel=1");
+        assertEquals(1, job.size(), "one job JVM below the launcher");
+        List<String> args = List.of(job.get(0).info().arguments().orElseThrow());
+        assertTrue(args.containsAll(List.of("-XX:+UseSerialGC", "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE)), args.toString());
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        String printed = Files.readString(tmp.resolve("console.txt"));
+        assertEquals(0, p.exitValue(), printed);
+        assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), "its console comes through: " + printed);
+        assertEquals(539, count(tmp.resolve("o/lifecycles")));
+
+        // the launcher stopped (kill, Ctrl-C) stops the job's JVM too
+        Path tmp2 = Files.createDirectories(tmp.resolve("again"));
+        Process q = start(tmp2, "--input", REPO.resolve("samples/fleet").toString(), "--output", tmp2.resolve("o").toString());
+        List<ProcessHandle> job2 = childrenWith(q, "-XX:TieredStopAtLevel=1");
+        assertEquals(1, job2.size());
+        q.destroy(); // SIGTERM to the launcher only
+        assertTrue(q.waitFor(2, TimeUnit.MINUTES));
+        assertTrue(job2.get(0).onExit().get(2, TimeUnit.MINUTES) != null && !job2.get(0).isAlive(), "the job's JVM stopped");
+
+        // a JVM started with a compiler option of its own runs the job itself
+        Process own = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-XX:TieredStopAtLevel=4", "-jar", JAR.toAbsolutePath().toString(), "--input",
+                REPO.resolve("samples/fleet").toString(), "--output", tmp.resolve("o3").toString(), "--quiet")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("own.txt").toFile()).start();
+        assertEquals(List.of(), childrenWith(own, "-jar"), "no second JVM");
+        assertTrue(own.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, own.exitValue(), Files.readString(tmp.resolve("own.txt")));
+        assertEquals(539, count(tmp.resolve("o3/lifecycles")));
+    }
+
     @Test
     void syslogInputAndOptions(@TempDir Path tmp) throws Exception {
         String printed = run(tmp, "--input", REPO.resolve("samples/syslog/maillog").toString(), "--output",

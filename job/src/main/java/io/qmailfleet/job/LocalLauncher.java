@@ -1,0 +1,142 @@
+package io.qmailfleet.job;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * The main class of the local jar ({@code java -jar qmail-fleet-local.jar}): picks the JVM's
+ * compiler and collector for the run, then runs {@link Main}.
+ *
+ * <p>A run on a small file input is over before the JVM's optimising compiler (C2) pays for itself:
+ * on the bundled sample it compiles for more CPU time than the whole job needs. So a bounded file
+ * run of at most {@link #QUICK_MAX_BYTES} of input (compressed files counted {@link #COMPRESSED_FACTOR}
+ * times their size) starts the job in a second JVM with the same options plus {@link #QUICK_OPTIONS}
+ * (the quick C1 compiler only, the serial collector), passes its console through and exits with its
+ * exit code. Everything else (a live or Kafka run, {@code --watch}, a large backfill, {@code trace},
+ * {@code report}, {@code --help}, options Main rejects) runs in this JVM as it was started. A JVM
+ * started with a compiler or collector option of its own ({@link #choosesOwnJvm}), or with
+ * {@code -Dqmail.fleet.relaunch=false}, is never replaced. BENCHMARKS.md has the measured crossing
+ * point.
+ */
+public final class LocalLauncher {
+    private LocalLauncher() {}
+
+    /** The largest file input (bytes) that runs on {@link #QUICK_OPTIONS}. */
+    public static final long QUICK_MAX_BYTES = 128L << 20;
+    /** How many times its size a compressed log file counts (qmail-send logs shrink about ten times). */
+    static final int COMPRESSED_FACTOR = 10;
+    /** The options added for a small input: C1 only, the serial collector. */
+    public static final List<String> QUICK_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    /** {@code -Dqmail.fleet.relaunch=false}: always run in the JVM as started. */
+    public static final String RELAUNCH_PROPERTY = "qmail.fleet.relaunch";
+    // the names of JobOptions' options, as strings: this JVM only looks at the arguments and does
+    // not load the option classes (LocalLauncherTest checks they are the same)
+    static final String HELP = "help", WATCH = "watch", INPUT = "input", KAFKA_BOOTSTRAP = "kafka-bootstrap";
+
+    public static void main(String[] args) throws Exception {
+        List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        if (!"false".equals(System.getProperty(RELAUNCH_PROPERTY)) && !choosesOwnJvm(jvm) && !optionsFor(args).isEmpty()) {
+            System.exit(relaunch(jvm, args));
+        }
+        Main.main(args);
+    }
+
+    /**
+     * The JVM options a run of {@code args} is best started with: {@link #QUICK_OPTIONS} for a
+     * bounded file input of at most {@link #QUICK_MAX_BYTES}, else none.
+     */
+    public static List<String> optionsFor(String[] args) {
+        if (args.length > 0 && !args[0].startsWith("--")) return List.of(); // trace, report
+        CliArgs a;
+        try {
+            a = CliArgs.parse(args);
+        } catch (IllegalArgumentException e) {
+            return List.of(); // Main says what is wrong
+        }
+        if (a.has(HELP) || a.has(WATCH)) return List.of();
+        List<String> inputs = a.has(INPUT) ? a.all(INPUT)
+                : a.has(KAFKA_BOOTSTRAP) ? List.of() : List.of(JobOptions.DEFAULT_SAMPLE);
+        if (inputs.isEmpty()) return List.of();
+        long bytes = 0;
+        for (String in : inputs) {
+            Path p = Path.of(in);
+            if (!Files.exists(p)) return List.of();
+            bytes += inputBytes(p);
+            if (bytes > QUICK_MAX_BYTES) return List.of();
+        }
+        return QUICK_OPTIONS;
+    }
+
+    /** The bytes of log below {@code path}, compressed files weighed by {@link #COMPRESSED_FACTOR}. */
+    static long inputBytes(Path path) {
+        try (Stream<Path> files = Files.walk(path)) {
+            long sum = 0;
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
+                boolean compressed = name.endsWith(".gz") || name.endsWith(".bz2") || name.endsWith(".xz");
+                sum += Files.size(f) * (compressed ? COMPRESSED_FACTOR : 1);
+            }
+            return sum;
+        } catch (IOException | UncheckedIOException e) {
+            return Long.MAX_VALUE; // unreadable: Main reports it, in this JVM
+        }
+    }
+
+    /**
+     * Whoever started the JVM chose its compiler or collector (or is making a class-data sharing
+     * archive, which must record this JVM's classes), so it is kept.
+     */
+    public static boolean choosesOwnJvm(List<String> jvmOptions) {
+        for (String o : jvmOptions) {
+            if (o.startsWith("-XX:TieredStopAtLevel") || o.endsWith("TieredCompilation") || o.equals("-Xint")
+                    || o.equals("-Xcomp") || (o.startsWith("-XX:+Use") && o.endsWith("GC"))
+                    || o.startsWith("-XX:ArchiveClassesAtExit") || o.startsWith("-D" + RELAUNCH_PROPERTY + "=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs {@code args} in a new JVM with this one's options and {@link #QUICK_OPTIONS}; its exit code. */
+    private static int relaunch(List<String> jvmOptions, String[] args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(QUICK_OPTIONS);
+        String cp = System.getProperty("java.class.path");
+        if (cp.endsWith(".jar") && !cp.contains(File.pathSeparator)) cmd.addAll(List.of("-jar", cp));
+        else cmd.addAll(List.of("-cp", cp, LocalLauncher.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        // their options are in jvmOptions already; the new JVM would read them a second time
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        AtomicReference<Process> child = new AtomicReference<>();
+        Thread stop = new Thread(() -> {
+            // this JVM is being stopped (Ctrl-C, kill): the job's JVM stops too, and is waited for
+            Process c = child.get();
+            if (c == null) return;
+            c.destroy();
+            try {
+                c.waitFor(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stop);
+        child.set(pb.start());
+        int code = child.get().waitFor();
+        Runtime.getRuntime().removeShutdownHook(stop);
+        return code;
+    }
+}

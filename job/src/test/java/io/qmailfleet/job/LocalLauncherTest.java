@@ -1,0 +1,85 @@
+package io.qmailfleet.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which runs the local jar's launcher starts on the quick JVM (C1 only, serial collector); LocalJarIT runs it. */
+class LocalLauncherTest {
+    /** The bundled sample, as the repository has it. */
+    private static final String SAMPLE = Path.of("..").resolve(JobOptions.DEFAULT_SAMPLE).toString();
+
+    private static Path sparse(Path file, long bytes) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
+        return file;
+    }
+
+    @Test
+    void optionNamesAreTheJobs() {
+        assertEquals(JobOptions.HELP.name(), LocalLauncher.HELP);
+        assertEquals(JobOptions.WATCH.name(), LocalLauncher.WATCH);
+        assertEquals(JobOptions.INPUT.name(), LocalLauncher.INPUT);
+        assertEquals(JobOptions.KAFKA_BOOTSTRAP.name(), LocalLauncher.KAFKA_BOOTSTRAP);
+    }
+
+    @Test
+    void aSmallFileInputRunsOnTheQuickJvm(@TempDir Path tmp) throws Exception {
+        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), LocalLauncher.QUICK_OPTIONS);
+        assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.optionsFor(new String[] {"--input", SAMPLE, "--quiet"}));
+        assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.optionsFor(new String[] {"--input=" + SAMPLE}));
+        // a bounded file run that also writes to Kafka still reads files
+        assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.optionsFor(
+                new String[] {"--input", SAMPLE, "--kafka-bootstrap", "localhost:9092"}));
+        Path at = sparse(tmp.resolve("current"), LocalLauncher.QUICK_MAX_BYTES);
+        assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.optionsFor(new String[] {"--input", at.toString()}));
+    }
+
+    @Test
+    void aLargeInputKeepsTheJvmAsStarted(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("mail01"));
+        sparse(dir.resolve("@4000000065a1b2c3d4e5f607.s"), LocalLauncher.QUICK_MAX_BYTES / 2);
+        sparse(dir.resolve("current"), LocalLauncher.QUICK_MAX_BYTES / 2 + 1);
+        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", dir.toString()}));
+        // two inputs add up
+        Path a = sparse(tmp.resolve("a"), LocalLauncher.QUICK_MAX_BYTES / 2 + 1);
+        Path b = sparse(tmp.resolve("b"), LocalLauncher.QUICK_MAX_BYTES / 2);
+        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", a + "," + b}));
+        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", a.toString(), "--input", b.toString()}));
+        // a compressed file counts ten times its size
+        Path gz = sparse(tmp.resolve("maillog.1.gz"), LocalLauncher.QUICK_MAX_BYTES / 10 + 1);
+        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", gz.toString()}));
+    }
+
+    @Test
+    void liveAndOtherRunsKeepTheJvmAsStarted(@TempDir Path tmp) {
+        for (String[] args : List.of(
+                new String[] {"--kafka-bootstrap", "localhost:9092"}, // live from Kafka
+                new String[] {"--input", SAMPLE, "--watch", "10s"},   // follows the files
+                new String[] {"--help"},
+                new String[] {"trace", "--output", tmp.toString()},
+                new String[] {"report", "--output", tmp.toString()},
+                new String[] {"--input", tmp.resolve("missing").toString()}, // Main reports it
+                new String[] {"stray"})) {
+            assertEquals(List.of(), LocalLauncher.optionsFor(args), String.join(" ", args));
+        }
+    }
+
+    @Test
+    void optionsOfTheirOwnAreKept() {
+        for (String o : List.of("-XX:TieredStopAtLevel=4", "-XX:-TieredCompilation", "-XX:+UseParallelGC", "-XX:+UseG1GC",
+                "-Xint", "-XX:ArchiveClassesAtExit=app.jsa", "-Dqmail.fleet.relaunch=false")) {
+            assertTrue(LocalLauncher.choosesOwnJvm(List.of("-Xmx1g", o)), o);
+        }
+        assertFalse(LocalLauncher.choosesOwnJvm(List.of("-Xmx1g", "-XX:SharedArchiveFile=app.jsa", "-Dfoo=bar")));
+        assertFalse(LocalLauncher.choosesOwnJvm(List.of()));
+    }
+}
