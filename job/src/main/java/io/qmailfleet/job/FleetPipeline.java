@@ -46,8 +46,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * events, the message alerts and the aggregates' fleet records.
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
- * wrote them: one file reader reads its files in rotation order, and Kafka keeps order within a
- * partition (producers key by host). The parser is chained to the source (same parallelism, forward
+ * wrote them: all of a host's files are read by one file reader, in rotation order (a backfill of
+ * several hosts has a reader per host, {@link io.qmailfleet.job.source.FileLines}), and Kafka keeps
+ * order within a partition (producers key by host). The parser is chained to the source (same parallelism, forward
  * channel), so order is kept up to the first keyBy. Flink keeps order on every channel between two
  * subtasks, so after {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask
  * in order; within the bound set by {@code --max-out-of-order} it even restores order from time
@@ -161,10 +162,15 @@ public final class FleetPipeline {
      * with the configured out-of-order bound and idleness so a quiet split does not hold back the rest.
      */
     public static WatermarkStrategy<RawLine> watermarks(JobConfig cfg) {
+        return watermarks(cfg, cfg.idleTimeout);
+    }
+
+    /** The same with {@code idleTimeout} (null: a split is never idle). */
+    public static WatermarkStrategy<RawLine> watermarks(JobConfig cfg, Duration idleTimeout) {
         WatermarkStrategy<RawLine> w = WatermarkStrategy
                 .<RawLine>forBoundedOutOfOrderness(Duration.ofNanos(cfg.lifecycle.maxOutOfOrderNanos))
                 .withTimestampAssigner(new LineTimestamps());
-        return cfg.idleTimeout == null ? w : w.withIdleness(cfg.idleTimeout);
+        return idleTimeout == null ? w : w.withIdleness(idleTimeout);
     }
 
     /** Lines written by qmail-send itself (as opposed to tcpserver's or another program's). */

@@ -8,19 +8,35 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The file source: one reader (parallelism 1) that takes the files in {@link LogFileOrder}, so each
- * host's lines come out in the order they were written, across rotations.
+ * The file source. A backfill (no {@code --watch}) whose files belong to more than one host (by
+ * {@link HostRule}: one directory per host) reads each host's files with a reader of its own, all
+ * at the same time, and joins them: one reader would read one host to its end before the next, so
+ * the watermark (the fleet's clock for everything judged across hosts, such as the fleet-wide
+ * paging rules) would run to the end of the first host while the others had not been read, and
+ * every window of the others would come after it had been judged: a domain outage seen by two
+ * hosts paged twice. With a reader per host the watermark is the slowest host's, as it is live
+ * where all hosts log at the same time. Each reader takes its host's files in {@link LogFileOrder}
+ * (rotations in order); within a reader lines keep their order, and each host's lines come from
+ * one reader. Up to {@link #MAX_READERS} readers; a larger fleet's hosts share them (each reader
+ * reads its hosts one after the other). A single host, or {@code --watch} (files picked up as they
+ * are written, so already in the order the hosts wrote them), is one reader of everything.
  */
 public final class FileLines {
     private FileLines() {}
+
+    /** The most readers a backfill starts, one per host up to this many. */
+    public static final int MAX_READERS = 64;
 
     public static DataStream<RawLine> stream(StreamExecutionEnvironment env, JobConfig cfg) {
         List<String> dirs = new ArrayList<>();
@@ -30,17 +46,55 @@ public final class FileLines {
             if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
             paths.add(new org.apache.flink.core.fs.Path(abs));
         }
+        HostRule hosts = new HostRule(cfg.host, dirs);
+        if (cfg.watch == null) {
+            List<List<org.apache.flink.core.fs.Path>> readers = readers(list(cfg.inputs), hosts);
+            if (readers.size() > 1) {
+                // every reader is bounded and ends with the final watermark; none is ever idle (a
+                // reader that waited on backpressure must not let the others' clock run past it)
+                WatermarkStrategy<RawLine> w = FleetPipeline.watermarks(cfg, null);
+                DataStream<RawLine> all = null;
+                for (int i = 0; i < readers.size(); i++) {
+                    DataStream<RawLine> one = env.fromSource(source(hosts, readers.get(i), null), w, "log files " + (i + 1))
+                            .uid("file-source-" + (i + 1)).setParallelism(1);
+                    all = all == null ? one : all.union(one);
+                }
+                return all;
+            }
+        }
+        return env.fromSource(source(hosts, paths, cfg.watch), FleetPipeline.watermarks(cfg), "log files")
+                .uid("file-source").setParallelism(1);
+    }
+
+    private static FileSource<RawLine> source(HostRule hosts, List<org.apache.flink.core.fs.Path> paths, Duration watch) {
         FileSource.FileSourceBuilder<RawLine> builder = FileSource
-                .forBulkFileFormat(new LogLineFormat(new HostRule(cfg.host, dirs)),
-                        paths.toArray(new org.apache.flink.core.fs.Path[0]))
+                .forBulkFileFormat(new LogLineFormat(hosts), paths.toArray(new org.apache.flink.core.fs.Path[0]))
                 .setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(FileLines::isLogFile))
                 .setSplitAssigner(OrderedSplitAssigner::new);
         // --watch: unbounded, new files are picked up as they appear (the source remembers, in its
         // checkpointed state, which files it has read)
-        if (cfg.watch != null) builder.monitorContinuously(cfg.watch);
-        FileSource<RawLine> source = builder.build();
-        return env.fromSource(source, FleetPipeline.watermarks(cfg), "log files")
-                .uid("file-source").setParallelism(1);
+        if (watch != null) builder.monitorContinuously(watch);
+        return builder.build();
+    }
+
+    /**
+     * The files of each reader: one reader per host (in host order) while there are at most
+     * {@link #MAX_READERS} hosts, else the hosts dealt round the readers; a host's files always go
+     * to one reader.
+     */
+    static List<List<org.apache.flink.core.fs.Path>> readers(List<Path> files, HostRule hosts) {
+        TreeMap<String, List<org.apache.flink.core.fs.Path>> byHost = new TreeMap<>();
+        for (Path f : files) {
+            byHost.computeIfAbsent(hosts.hostFor(f.toString()), h -> new ArrayList<>())
+                    .add(new org.apache.flink.core.fs.Path(f.toString()));
+        }
+        List<List<org.apache.flink.core.fs.Path>> readers = new ArrayList<>();
+        int i = 0;
+        for (List<org.apache.flink.core.fs.Path> hostFiles : byHost.values()) {
+            if (readers.size() < MAX_READERS) readers.add(new ArrayList<>());
+            readers.get(i++ % MAX_READERS).addAll(hostFiles);
+        }
+        return readers;
     }
 
     /** Skips hidden files and the control files multilog keeps beside its logs (also applied to directories). */

@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qmailfleet.job.alert.Fleet.Host;
 import io.qmailfleet.job.alert.Fleet.Run;
 import io.qmailfleet.job.testutil.PipelineRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fleet-wide rate rules (domain trouble, sender spike) through the whole graph: parser, host
@@ -35,22 +40,62 @@ class FleetRateScenariosTest {
         return Long.parseLong(action.substring(action.indexOf('@') + 1));
     }
 
-    @Test
-    void aDomainOutageAcrossTwoHostsPagesOnceForTheFleetAndResolvesOnce() throws Exception {
+    /**
+     * Two hosts; down.example refuses every attempt from minute 2 to 10 (five recipients) on both,
+     * then accepts again; healthy traffic all along; one address that always defers (it must not
+     * page). After minute 45 (up to {@code until}) busier healthy traffic, so that each host's file
+     * is large enough to be read in several batches.
+     */
+    private static Host[] outage(long until) {
         Host a = new Host("mx1", 0).startup(0);
         Host b = new Host("mx2", 0).startup(0);
         for (Host h : List.of(a, b)) {
             int n = 0;
-            for (long t = MIN; t <= 40 * MIN; t += 30_000) {
-                // traffic to a healthy domain all along
+            for (long t = MIN; t <= until; t += 30_000) {
                 h.message(t, "ok@up.example", OK);
-                // down.example refuses every attempt from minute 2 to 10 (five recipients), then accepts again
                 if (t >= 2 * MIN && t < 10 * MIN) h.message(t + 100, "user" + (n++ % 5) + "@down.example", DEFER);
                 if (t >= 11 * MIN && t < 30 * MIN) h.message(t + 100, "user" + (n++ % 5) + "@down.example", OK);
-                // one address that always defers: many attempts, one recipient; it must not page
                 h.message(t + 200, "full@stubborn.example", DEFER);
+                if (t > 45 * MIN) for (int k = 0; k < 6; k++) h.message(t + 1000 + k * 3000, "ok" + k + "@up.example", OK);
             }
         }
+        return new Host[] {a, b};
+    }
+
+    /** Each host's lines as a multilog file of its own, {@code dir/<host>/current}, as a backfill reads them. */
+    private static Path files(Path dir, Host... hosts) throws Exception {
+        for (Host h : hosts) {
+            Files.createDirectories(dir.resolve(h.name));
+            Files.write(dir.resolve(h.name).resolve("current"), h.lines);
+        }
+        return dir;
+    }
+
+    /**
+     * A backfill of the hosts' own log files pages as the live job does, where the hosts' lines
+     * arrive interleaved: the file source reads each host with a reader of its own, so the fleet's
+     * clock is the slowest host's. (With one reader of all files, the first host was read to its end
+     * before the second, every window was judged on mx1's part alone, and the outage paged twice.)
+     */
+    @Test
+    void aBackfillOfEachHostsFilesPagesTheOutageAsTheLiveJobDoes(@TempDir Path tmp) throws Exception {
+        Host[] fleet = outage(400 * MIN);
+        Run live = Fleet.run(Fleet.config(), 2, Fleet.all(fleet));
+        Run backfill = Fleet.runFiles(Fleet.config("--input", files(tmp, fleet).toString()), 2);
+        List<String> seq = backfill.byKey().get("domain_trouble:fleet:down.example");
+        assertEquals(2, seq.size(), backfill.byKey().toString());
+        assertTrue(seq.get(0).startsWith("trigger@") && seq.get(1).startsWith("resolve@"), seq.toString());
+        PageEvent trigger = backfill.pages().stream().filter(p -> p.dedupKey.equals("domain_trouble:fleet:down.example"))
+                .findFirst().orElseThrow();
+        assertEquals(List.of("mx1", "mx2"), trigger.hosts, "judged with both hosts' parts: " + trigger);
+        assertEquals(new TreeMap<>(live.byKey()), new TreeMap<>(backfill.byKey()));
+        assertEquals(new TreeSet<>(live.open()), new TreeSet<>(backfill.open()));
+    }
+
+    @Test
+    void aDomainOutageAcrossTwoHostsPagesOnceForTheFleetAndResolvesOnce() throws Exception {
+        Host[] fleet = outage(40 * MIN);
+        Host a = fleet[0], b = fleet[1];
         Run r = Fleet.run(Fleet.config(), 2, Fleet.all(a, b));
         Map<String, List<String>> byKey = r.byKey();
         assertEquals(Set.of("domain_trouble:fleet:down.example"), byKey.keySet(), r.pages().toString());
@@ -98,5 +143,32 @@ class FleetRateScenariosTest {
         assertTrue(trigger.count >= 250, trigger.toString());
         assertTrue(trigger.hosts.contains("mx1"), trigger.toString());
         assertEquals(List.of(), r.open());
+    }
+
+    @Test
+    void aBackfillOfEachHostsFilesPagesTheSpikeAsTheLiveJobDoes(@TempDir Path tmp) throws Exception {
+        Host a = new Host("mx1", 0).startup(0);
+        Host b = new Host("mx2", 0).startup(0);
+        for (long t = 0; t <= 300 * MIN; t += MIN) {
+            a.message(t + 1000, "carol@example.net", OK, "bob@example.org");
+            b.message(t + 1000, "dave@example.net", OK, "bob@example.org");
+            for (int k = 0; k < 10; k++) b.message(t + 2000 + k * 100, "r" + k + "@example.net", OK, "news" + k + "@example.org");
+            if (t == 20 * MIN || t == 200 * MIN) {
+                // bob's account sends 260 messages within 25 seconds, twice, half through each host:
+                // neither host's part reaches the floor of 200, the fleet's does
+                for (int i = 0; i < 130; i++) {
+                    a.message(t + 3000 + i * 100L, "x" + i + "@example.net", OK, "bob@example.org");
+                    b.message(t + 3000 + i * 100L, "y" + i + "@example.net", OK, "bob@example.org");
+                }
+            }
+        }
+        Run live = Fleet.run(Fleet.config(), 2, Fleet.all(a, b));
+        Run backfill = Fleet.runFiles(Fleet.config("--input", files(tmp, a, b).toString()), 2);
+        List<String> seq = backfill.byKey().get("sender_spike:fleet:bob@example.org");
+        assertEquals(4, seq.size(), backfill.byKey().toString());
+        for (PageEvent p : backfill.pages()) {
+            if (p.eventAction.equals(PageEvent.TRIGGER)) assertEquals(List.of("mx1", "mx2"), p.hosts, p.toString());
+        }
+        assertEquals(new TreeMap<>(live.byKey()), new TreeMap<>(backfill.byKey()));
     }
 }
