@@ -40,9 +40,6 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                                                          ├─▶ message-alerts
  *                                                                                          └─ facts (for the stages)
  * </pre>
- * With several readers (a file backfill's reader per host) each reader has its own parser and
- * filters, chained to it; their streams are joined behind them (at the first keyBy and in the
- * outputs).
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
  * (hops, and life cycles written again with links), paging ({@code alert}) on the qmail-send host
@@ -189,45 +186,25 @@ public final class FleetPipeline {
 
     /** Wires the whole graph (the core and {@link Stages#ALL}) onto {@code lines} and hands every enabled output to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
-        return build(List.of(lines), cfg, sinks);
-    }
-
-    /**
-     * The same on the lines of several readers (a file backfill's reader per host,
-     * {@link io.qmailfleet.job.source.FileLines#streams}): each gets a parser of its own, chained to
-     * it, and their outputs are joined behind the parsers.
-     */
-    public static Streams build(List<DataStream<RawLine>> readers, JobConfig cfg, PipelineSinks sinks) {
-        return build(readers, cfg, sinks, Stages.ALL, Outputs.ALL);
+        return build(lines, cfg, sinks, Stages.ALL, Outputs.ALL);
     }
 
     /** The core and {@code stages} onto {@code lines}; every enabled one of {@code outputs} goes to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks,
                                 List<Stage<?>> stages, List<Output<?>> outputs) {
-        return build(List.of(lines), cfg, sinks, stages, outputs);
-    }
-
-    /** The same on the lines of several readers. */
-    public static Streams build(List<DataStream<RawLine>> readers, JobConfig cfg, PipelineSinks sinks,
-                                List<Stage<?>> stages, List<Output<?>> outputs) {
-        Streams s = build(readers, cfg, stages);
+        Streams s = build(lines, cfg, stages);
         Outputs.attach(s, cfg, sinks, outputs);
         return s;
     }
 
     /** Wires the whole graph onto {@code lines}; returns its streams, one per output, without sinks. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg) {
-        return build(List.of(lines), cfg, Stages.ALL);
+        return build(lines, cfg, Stages.ALL);
     }
 
     /** The core, then each of {@code stages} in order; returns the streams, without sinks. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, List<Stage<?>> stages) {
-        return build(List.of(lines), cfg, stages);
-    }
-
-    /** The same on the lines of several readers. */
-    public static Streams build(List<DataStream<RawLine>> readers, JobConfig cfg, List<Stage<?>> stages) {
-        Streams s = core(readers, cfg);
+        Streams s = core(lines, cfg);
         for (Stage<?> stage : stages) attach(stage, s, cfg);
         return s;
     }
@@ -242,38 +219,21 @@ public final class FleetPipeline {
     }
 
     /** The lifecycle core: parse, host sequencer, lifecycle builder, and their outputs. */
-    private static Streams core(List<DataStream<RawLine>> readers, JobConfig cfg) {
+    private static Streams core(DataStream<RawLine> lines, JobConfig cfg) {
         Streams s = new Streams();
-        DataStream<QmailEvent> events = null;
-        DataStream<QmailEvent> qmailSend = null;
-        DataStream<QmailEvent> otherPrograms = null;
-        DataStream<DeadLetter> parseDead = null;
-        for (int i = 0; i < readers.size(); i++) {
-            DataStream<RawLine> lines = readers.get(i);
-            // one reader: the uids of a single parser; several: one parser per reader
-            String suffix = readers.size() == 1 ? "" : "-" + (i + 1);
-            // the parser and the filters behind it run at the reader's parallelism, chained to it:
-            // forward channels (no round-robin rebalance) keep each source split's order up to the keyBy
-            int sourceParallelism = lines.getParallelism();
-            SingleOutputStreamOperator<QmailEvent> parsed = lines
-                    .process(new ParseFunction(cfg.parser))
-                    // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
-                    .returns(QmailEventTypeInfo.INSTANCE)
-                    .uid("parse" + suffix).name("parse").setParallelism(sourceParallelism);
-            // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
-            // are a separate log stream of the host (another file, another order) and go straight out
-            DataStream<QmailEvent> own = parsed.filter(FleetPipeline::isQmailSend).name("qmail-send lines")
-                    .setParallelism(sourceParallelism);
-            DataStream<QmailEvent> other = parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
-                    .setParallelism(sourceParallelism);
-            events = events == null ? parsed : events.union(parsed);
-            qmailSend = qmailSend == null ? own : qmailSend.union(own);
-            otherPrograms = otherPrograms == null ? other : otherPrograms.union(other);
-            DataStream<DeadLetter> dead = parsed.getSideOutput(ParseFunction.DEAD_LETTERS);
-            parseDead = parseDead == null ? dead : parseDead.union(dead);
-        }
+        // the parser and the filter behind it run at the source's parallelism: forward channels
+        // (no round-robin rebalance) keep each source split's order up to the keyBy
+        int sourceParallelism = lines.getParallelism();
+        SingleOutputStreamOperator<QmailEvent> parsed = lines
+                .process(new ParseFunction(cfg.parser))
+                // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
+                .returns(QmailEventTypeInfo.INSTANCE)
+                .uid("parse").name("parse").setParallelism(sourceParallelism);
 
-        SingleOutputStreamOperator<QmailEvent> sequenced = qmailSend
+        // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
+        // are a separate log stream of the host (another file, another order) and go straight out
+        SingleOutputStreamOperator<QmailEvent> sequenced = parsed
+                .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
                 // an operator, not a process function: it stamps every output with its line's log time
                 .transform("host sequencer", QmailEventTypeInfo.INSTANCE, new HostSequencer(cfg.lifecycle))
@@ -285,13 +245,15 @@ public final class FleetPipeline {
                 .process(builder)
                 .uid("lifecycle-builder").name("lifecycle builder");
 
-        s.events = events;
+        s.events = parsed;
         s.qmailSendHostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
-        s.hostEvents = s.qmailSendHostEvents.union(otherPrograms);
+        s.hostEvents = s.qmailSendHostEvents
+                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
+                        .setParallelism(sourceParallelism));
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
-        s.deadLetters = parseDead
+        s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
                 .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
                         .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));

@@ -132,17 +132,11 @@ public final class Main {
         // same offsets can be committed for the group once the run has finished
         Map<TopicPartition, Long> stopOffsets = cfg.readsKafka() && cfg.bounded
                 ? KafkaOffsets.latest(cfg.kafkaBootstrap, cfg.inputTopic) : null;
-        List<DataStream<RawLine>> readers = cfg.readsKafka() ? List.of(KafkaLines.stream(env, cfg, stopOffsets))
-                : FileLines.streams(env, cfg);
+        DataStream<RawLine> lines = cfg.readsKafka() ? KafkaLines.stream(env, cfg, stopOffsets) : FileLines.stream(env, cfg);
         Progress progress = null;
         if (!cfg.quiet) {
-            List<DataStream<RawLine>> probed = new ArrayList<>();
-            for (int i = 0; i < readers.size(); i++) {
-                DataStream<RawLine> lines = readers.get(i);
-                probed.add(lines.process(new ProgressProbe()).uid(readers.size() == 1 ? "progress" : "progress-" + (i + 1))
-                        .name("progress").setParallelism(lines.getParallelism()));
-            }
-            readers = probed;
+            lines = lines.process(new ProgressProbe()).uid("progress").name("progress")
+                    .setParallelism(lines.getParallelism());
             progress = new Progress(progressOut, cfg.progressInterval, cfg.readsKafka() ? -1 : knownSize(cfg.inputs));
             env.registerJobListener(progress);
         }
@@ -155,7 +149,7 @@ public final class Main {
                 ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.transactionalIdPrefix,
                         cfg.kafkaMaxRecordBytes)
                 : new FileOutputs(absolute(cfg.output));
-        FleetPipeline.build(readers, cfg, sinks);
+        FleetPipeline.build(lines, cfg, sinks);
         JobExecutionResult result;
         try {
             result = env.execute("qmail fleet analytics");

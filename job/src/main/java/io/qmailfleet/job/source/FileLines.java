@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -21,8 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The file source. A backfill (no {@code --watch}) whose files belong to more than one host (by
  * {@link HostRule}: one directory per host) reads each host's files with a reader of its own, all
- * at the same time ({@link #streams}: each gets a parser of its own in the graph, and their lines
- * are joined behind the parsers): one reader would read one host to its end before the next, so
+ * at the same time, and joins them: one reader would read one host to its end before the next, so
  * the watermark (the fleet's clock for everything judged across hosts, such as the fleet-wide
  * paging rules) would run to the end of the first host while the others had not been read, and
  * every window of the others would come after it had been judged: a domain outage seen by two
@@ -39,15 +38,7 @@ public final class FileLines {
     /** The most readers a backfill starts, one per host up to this many. */
     public static final int MAX_READERS = 64;
 
-    /** The lines of every reader as one stream (for a tool or test that wants one). */
     public static DataStream<RawLine> stream(StreamExecutionEnvironment env, JobConfig cfg) {
-        DataStream<RawLine> all = null;
-        for (DataStream<RawLine> one : streams(env, cfg)) all = all == null ? one : all.union(one);
-        return all;
-    }
-
-    /** The lines of each reader: one stream per host of a multi-host backfill, else one. */
-    public static List<DataStream<RawLine>> streams(StreamExecutionEnvironment env, JobConfig cfg) {
         List<String> dirs = new ArrayList<>();
         List<org.apache.flink.core.fs.Path> paths = new ArrayList<>();
         for (String in : cfg.inputs) {
@@ -62,16 +53,17 @@ public final class FileLines {
                 // every reader is bounded and ends with the final watermark; none is ever idle (a
                 // reader that waited on backpressure must not let the others' clock run past it)
                 WatermarkStrategy<RawLine> w = FleetPipeline.watermarks(cfg, null);
-                List<DataStream<RawLine>> all = new ArrayList<>();
+                DataStream<RawLine> all = null;
                 for (int i = 0; i < readers.size(); i++) {
-                    all.add(env.fromSource(source(hosts, readers.get(i), null), w, "log files " + (i + 1))
-                            .uid("file-source-" + (i + 1)).setParallelism(1));
+                    DataStream<RawLine> one = env.fromSource(source(hosts, readers.get(i), null), w, "log files " + (i + 1))
+                            .uid("file-source-" + (i + 1)).setParallelism(1);
+                    all = all == null ? one : all.union(one);
                 }
                 return all;
             }
         }
-        return List.of(env.fromSource(source(hosts, paths, cfg.watch), FleetPipeline.watermarks(cfg), "log files")
-                .uid("file-source").setParallelism(1));
+        return env.fromSource(source(hosts, paths, cfg.watch), FleetPipeline.watermarks(cfg), "log files")
+                .uid("file-source").setParallelism(1);
     }
 
     private static FileSource<RawLine> source(HostRule hosts, List<org.apache.flink.core.fs.Path> paths, Duration watch) {

@@ -125,7 +125,7 @@ final class Fleet {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
         Run r = new Run();
         r.sinks = new CollectingSinks();
-        FleetPipeline.build(io.qmailfleet.job.source.FileLines.streams(env, cfg), cfg, r.sinks);
+        FleetPipeline.build(io.qmailfleet.job.source.FileLines.stream(env, cfg), cfg, r.sinks);
         r.result = env.execute("alert files");
         return r;
     }

@@ -6,14 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import io.qmailfleet.job.CliArgs;
-import io.qmailfleet.job.FleetPipeline;
-import io.qmailfleet.job.JobConfig;
-import io.qmailfleet.job.testutil.CollectingSinks;
-import io.qmailfleet.job.testutil.PipelineRunner;
-import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.jobgraph.JobVertex;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,27 +59,5 @@ class FileReadersTest {
         assertEquals(2 * hosts, files);
         // dealt in host order: the first reader has h000 and h064
         assertEquals(List.of("h000", "h064"), readers.get(0).stream().map(n -> n.substring(0, 4)).distinct().sorted().toList());
-    }
-
-    /** In the job's graph each host's reader has a parser of its own, chained to it: no network hop for raw lines. */
-    @Test
-    void eachReaderHasItsOwnParserChainedToIt(@TempDir Path tmp) throws Exception {
-        log(tmp, "mx1", "current");
-        log(tmp, "mx2", "current");
-        log(tmp, "mx3", "current");
-        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", tmp.toString()}));
-        StreamExecutionEnvironment env = PipelineRunner.env(2);
-        FleetPipeline.build(FileLines.streams(env, cfg), cfg, new CollectingSinks());
-        JobGraph graph = env.getStreamGraph().getJobGraph();
-        List<String> readers = new ArrayList<>();
-        for (JobVertex v : graph.getVertices()) {
-            if (v.getName().startsWith("Source: log files")) {
-                assertEquals(true, v.getName().contains("-> parse"), "the parser chained to its reader: " + v.getName());
-                assertEquals(1, v.getParallelism());
-                readers.add(v.getName().substring(0, "Source: log files 1".length()));
-            }
-        }
-        assertEquals(List.of("Source: log files 1", "Source: log files 2", "Source: log files 3"),
-                readers.stream().sorted().toList());
     }
 }

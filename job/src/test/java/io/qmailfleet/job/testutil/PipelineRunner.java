@@ -73,7 +73,7 @@ public final class PipelineRunner {
     public static CollectingSinks runFiles(JobConfig cfg, int parallelism, boolean objectReuse) throws Exception {
         StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend, objectReuse);
         CollectingSinks sinks = new CollectingSinks();
-        FleetPipeline.build(FileLines.streams(env, cfg), cfg, sinks);
+        FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
         env.execute("test on files");
         return sinks;
     }
