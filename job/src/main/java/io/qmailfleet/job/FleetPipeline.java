@@ -48,8 +48,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
  * wrote them: all of a host's files are read by one file reader, in rotation order (a backfill of
  * several hosts has a reader per host, {@link io.qmailfleet.job.source.FileLines}), and Kafka keeps
- * order within a partition (producers key by host). The parser is chained to the source (same parallelism, forward
- * channel), so order is kept up to the first keyBy. Flink keeps order on every channel between two
+ * order within a partition (producers key by host). The parser is chained to the source (same
+ * parallelism, forward channel), or with a reader per host sits behind their join, where each
+ * host's lines still come over its reader's one channel, so order is kept up to the first keyBy. Flink keeps order on every channel between two
  * subtasks, so after {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask
  * in order; within the bound set by {@code --max-out-of-order} it even restores order from time
  * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
