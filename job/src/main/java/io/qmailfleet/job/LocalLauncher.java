@@ -1,5 +1,6 @@
 package io.qmailfleet.job;
 
+import io.qmailfleet.job.source.FileLines;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,10 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * The main class of the local jar ({@code java -jar qmail-fleet-local.jar}): picks the JVM's
@@ -67,29 +66,24 @@ public final class LocalLauncher {
         List<String> inputs = a.has(INPUT) ? a.all(INPUT)
                 : a.has(KAFKA_BOOTSTRAP) ? List.of() : List.of(JobOptions.DEFAULT_SAMPLE);
         if (inputs.isEmpty()) return List.of();
-        long bytes = 0;
         for (String in : inputs) {
-            Path p = Path.of(in);
-            if (!Files.exists(p)) return List.of();
-            bytes += inputBytes(p);
-            if (bytes > QUICK_MAX_BYTES) return List.of();
+            if (!Files.exists(Path.of(in))) return List.of(); // Main reports it, in this JVM
         }
-        return QUICK_OPTIONS;
+        return inputBytes(inputs) <= QUICK_MAX_BYTES ? QUICK_OPTIONS : List.of();
     }
 
-    /** The bytes of log below {@code path}, compressed files weighed by {@link #COMPRESSED_FACTOR}. */
-    static long inputBytes(Path path) {
-        try (Stream<Path> files = Files.walk(path)) {
-            long sum = 0;
-            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                boolean compressed = name.endsWith(".gz") || name.endsWith(".bz2") || name.endsWith(".xz");
-                sum += Files.size(f) * (compressed ? COMPRESSED_FACTOR : 1);
-            }
-            return sum;
+    /**
+     * The bytes of the log files the source will read below {@code inputs} ({@link FileLines#list}),
+     * compressed files ({@link FileLines#isCompressed}) weighed by {@link #COMPRESSED_FACTOR}.
+     */
+    static long inputBytes(List<String> inputs) {
+        long sum = 0;
+        try {
+            for (Path f : FileLines.list(inputs)) sum += Files.size(f) * (FileLines.isCompressed(f) ? COMPRESSED_FACTOR : 1);
         } catch (IOException | UncheckedIOException e) {
             return Long.MAX_VALUE; // unreadable: Main reports it, in this JVM
         }
+        return sum;
     }
 
     /**

@@ -33,13 +33,18 @@ class LocalJarIT {
         return run(workDir, List.of("-XX:SharedArchiveFile=" + ARCHIVE), args);
     }
 
-    private static String run(Path workDir, List<String> jvmOptions, String... args) throws Exception {
+    /** {@code java -Xmx1g <jvmOptions> -jar <the jar> <args>}. */
+    private static List<String> command(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
+        return cmd;
+    }
+
+    private static String run(Path workDir, List<String> jvmOptions, String... args) throws Exception {
+        Process p = new ProcessBuilder(command(jvmOptions, args)).directory(workDir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "finished");
         assertEquals(0, p.exitValue(), out);
@@ -94,11 +99,9 @@ class LocalJarIT {
         return List.of();
     }
 
-    private static Process start(Path workDir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE, "-jar", JAR.toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+    /** The jar started in {@code workDir} with {@code jvmOptions}, its console into {@code workDir/console.txt}. */
+    private static Process start(Path workDir, List<String> jvmOptions, String... args) throws IOException {
+        return new ProcessBuilder(command(jvmOptions, args)).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("console.txt").toFile()).start();
     }
 
@@ -106,7 +109,8 @@ class LocalJarIT {
     void aSmallInputRunsInAJvmWithTheQuickCompilerAndAKillStopsIt(@TempDir Path tmp) throws Exception {
         // the launcher starts the job in a second JVM with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
         // and this JVM's own options (the archive, the heap)
-        Process p = start(tmp, "--input", REPO.resolve("samples/fleet").toString(), "--output", tmp.resolve("o").toString());
+        Process p = start(tmp, List.of("-XX:SharedArchiveFile=" + ARCHIVE), "--input", REPO.resolve("samples/fleet").toString(),
+                "--output", tmp.resolve("o").toString());
         List<ProcessHandle> job = childrenWith(p, "-XX:TieredStopAtLevel=1");
         assertEquals(1, job.size(), "one job JVM below the launcher");
         List<String> args = List.of(job.get(0).info().arguments().orElseThrow());
@@ -119,7 +123,8 @@ class LocalJarIT {
 
         // the launcher stopped (kill, Ctrl-C) stops the job's JVM too
         Path tmp2 = Files.createDirectories(tmp.resolve("again"));
-        Process q = start(tmp2, "--input", REPO.resolve("samples/fleet").toString(), "--output", tmp2.resolve("o").toString());
+        Process q = start(tmp2, List.of("-XX:SharedArchiveFile=" + ARCHIVE), "--input", REPO.resolve("samples/fleet").toString(),
+                "--output", tmp2.resolve("o").toString());
         List<ProcessHandle> job2 = childrenWith(q, "-XX:TieredStopAtLevel=1");
         assertEquals(1, job2.size());
         q.destroy(); // SIGTERM to the launcher only
@@ -127,14 +132,13 @@ class LocalJarIT {
         assertTrue(job2.get(0).onExit().get(2, TimeUnit.MINUTES) != null && !job2.get(0).isAlive(), "the job's JVM stopped");
 
         // a JVM started with a compiler option of its own runs the job itself
-        Process own = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-XX:TieredStopAtLevel=4", "-jar", JAR.toAbsolutePath().toString(), "--input",
-                REPO.resolve("samples/fleet").toString(), "--output", tmp.resolve("o3").toString(), "--quiet")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("own.txt").toFile()).start();
+        Path tmp3 = Files.createDirectories(tmp.resolve("own"));
+        Process own = start(tmp3, List.of("-XX:TieredStopAtLevel=4"), "--input", REPO.resolve("samples/fleet").toString(),
+                "--output", tmp3.resolve("o").toString(), "--quiet");
         assertEquals(List.of(), childrenWith(own, "-jar"), "no second JVM");
         assertTrue(own.waitFor(5, TimeUnit.MINUTES));
-        assertEquals(0, own.exitValue(), Files.readString(tmp.resolve("own.txt")));
-        assertEquals(539, count(tmp.resolve("o3/lifecycles")));
+        assertEquals(0, own.exitValue(), Files.readString(tmp3.resolve("console.txt")));
+        assertEquals(539, count(tmp3.resolve("o/lifecycles")));
     }
 
     @Test
