@@ -65,6 +65,12 @@ public class AlertConfig implements Serializable {
     public double senderFactor = 10;
     /** Baseline: the mean over this many windows before the current one, spike windows left out. */
     public int senderBaselineWindows = 12;
+    /**
+     * The fleet-wide rules judge a window when the watermark passes its end by this much (ms): the
+     * stats stage's fire delay, after which every host in step with the watermark has its part of the
+     * window out. Set from {@code --max-out-of-order}.
+     */
+    public long rateJudgeDelayMillis;
     /** Examples kept in an alert's details. */
     public int maxExamples = 5;
 
@@ -89,6 +95,7 @@ public class AlertConfig implements Serializable {
             throw new IllegalArgumentException("need 0 <= --domain-clear-ratio <= --domain-ratio <= 1");
         }
         if (senderFactor < 1) throw new IllegalArgumentException("--sender-factor must be >= 1");
+        if (rateJudgeDelayMillis < 0) throw new IllegalArgumentException("rate judge delay must be >= 0");
         if (senderBaselineWindows < 1) throw new IllegalArgumentException("sender baseline needs >= 1 window");
         return this;
     }

@@ -99,6 +99,8 @@ public final class AlertOptions {
         al.senderFloor = c.get(SENDER_FLOOR);
         al.senderFactor = number(c, SENDER_FACTOR);
         al.senderBaselineWindows = c.get(SENDER_BASELINE_WINDOWS);
+        // the stats stage fires a host's window this long after the watermark passed its end
+        al.rateJudgeDelayMillis = c.lifecycle.maxOutOfOrderNanos / 1_000_000L;
         return al.validate();
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -31,12 +32,22 @@ import org.apache.flink.util.Collector;
  *       over the previous {@link AlertConfig#senderBaselineWindows} windows (spike windows left out);
  *       over below half of both.</li>
  * </ul>
- * A window is judged when the watermark passes its end, with the latest revision of every window
- * that arrived by then; the page's timestamp is that window end. Same trigger limit, resolve-once
- * and end-of-input listing as {@link AlertEngine}.
+ * A window is judged when the watermark passes its end by {@link AlertConfig#rateJudgeDelayMillis}
+ * (the stats stage's fire delay: a host's window fires when the watermark passes its end by that
+ * much, if its own clock has not fired it before, see {@link io.qmailfleet.job.stats.HostWindows}),
+ * with the latest revision of every window that arrived by then: every host in step with the
+ * watermark has its part in, so a backfill judges as the live job does. The page's timestamp is the
+ * window's end. A part that comes later (a host behind the watermark) has its window judged again
+ * when it comes. Same trigger limit, resolve-once and end-of-input listing as {@link AlertEngine}.
  */
 public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, PageEvent> {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * Accumulator: parts of windows that came after their window was judged (a host behind the
+     * watermark), each judged again; in summary.json.
+     */
+    public static final String ACC_LATE_PARTS = "alerts-fleet-late-parts";
 
     private final AlertConfig config;
     private transient MapState<Long, RateSample> windows;
@@ -48,6 +59,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     /** Sender: start of the first window seen; no spike is judged before a whole baseline exists. */
     private transient ValueState<Long> firstWindow;
     private transient ListAccumulator<String> openAtEnd;
+    private transient LongCounter lateParts;
 
     public FleetRateEngine(AlertConfig config) {
         this.config = config.validate();
@@ -66,6 +78,8 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         firstWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-first", Types.LONG));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(AlertEngine.ACC_OPEN, openAtEnd);
+        lateParts = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_LATE_PARTS, lateParts);
     }
 
     @Override
@@ -77,7 +91,10 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             Long judged = lastJudged.value();
-            if (judged != null && s.windowEnd <= judged) judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+            if (judged != null && s.windowEnd <= judged) {
+                lateParts.add(1L);
+                judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+            }
             return;
         }
         RateSample prev = windows.get(s.windowStart);
@@ -88,14 +105,15 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         Long judged = lastJudged.value();
         if (judged != null && s.windowEnd <= judged) {
             // a revision of a window judged already: the watermark passed it before this host's
-            // stats window fired (each host's windows fire on its own clock); judged again now
+            // part came (a host behind the watermark); judged again now
+            lateParts.add(1L);
             judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
         }
-        ctx.timerService().registerEventTimeTimer(s.windowEnd);
+        ctx.timerService().registerEventTimeTimer(judgeAt(s.windowEnd));
         // judged once more when the window has left every sum: ends what nothing else would
         long len = Math.max(1, s.windowEnd - s.windowStart);
-        ctx.timerService().registerEventTimeTimer(s.windowEnd
-                + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len));
+        ctx.timerService().registerEventTimeTimer(judgeAt(s.windowEnd
+                + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len)));
         ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
 
@@ -112,10 +130,17 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             firstWindow.clear();
             return;
         }
+        long end = timestamp - config.rateJudgeDelayMillis; // the log time judged
         Long last = lastJudged.value();
-        if (last != null && timestamp <= last) return; // judged already (a late revision is judged when it comes)
-        lastJudged.update(timestamp);
-        judge(timestamp, ctx.getCurrentKey(), ctx.timerService(), out);
+        if (last != null && end <= last) return; // judged already (a late revision is judged when it comes)
+        lastJudged.update(end);
+        judge(end, ctx.getCurrentKey(), ctx.timerService(), out);
+    }
+
+    /** The event time (ms) at which the log time {@code end} is judged. */
+    private long judgeAt(long end) {
+        long t = end + config.rateJudgeDelayMillis;
+        return t < end ? Long.MAX_VALUE - 1 : t;
     }
 
     /**
@@ -141,7 +166,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             p.hosts = new ArrayList<>(new TreeSet<>(List.of(k.lastText == null ? new String[0] : k.lastText.split(","))));
             out.collect(p);
         }
-        if (k.firing && !k.active) timers.registerEventTimeTimer(timestamp + config.resolveAfterNanos / 1_000_000L);
+        if (k.firing && !k.active) timers.registerEventTimeTimer(judgeAt(timestamp + config.resolveAfterNanos / 1_000_000L));
         if (AlertEngine.idle(k, now) && windows.isEmpty() && rcpts.isEmpty()) {
             alert.clear();
             firstWindow.clear();

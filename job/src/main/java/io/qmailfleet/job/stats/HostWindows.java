@@ -34,13 +34,26 @@ import org.apache.flink.util.OutputTag;
  * fires when that clock passes its end by the fire delay, and its state is dropped when the clock
  * passes the end by the fire delay plus the allowed lateness. A fact for a fired window within the
  * lateness updates the window and fires it again (the newer record replaces the older); a fact for
- * a dropped window is late and goes to {@link #LATE_FACTS}. The operator watermark is not used
- * (one host's split can run far ahead of another host's log time), except for the end of a bounded
- * input, which fires and drops every window. A host that stops logging has its open windows fired
- * after {@code --stats-idle-flush} of processing time without a fact (its clock did not pass them,
- * so they keep their state: a further fact fires them again, and the host's clock drops them).
+ * a dropped window is late and goes to {@link #LATE_FACTS}. The end of a bounded input fires and
+ * drops every window. A host that stops logging has its open windows fired after
+ * {@code --stats-idle-flush} of processing time without a fact (its clock did not pass them, so
+ * they keep their state: a further fact fires them again, and the host's clock drops them).
  *
- * <p>State per host: its clock, the windows open, and one partial record per (window, dimension, key).
+ * <p><b>The watermark fires a window too, for a host in step with it.</b> A host's clock moves
+ * only with its facts, and with facts from several subtasks it is the slowest subtask's: a host
+ * with few messages (one a minute, spread over the subtasks) passes a window's end minutes after
+ * its lines did. The fleet-wide alert rules judge a window when the watermark passes it (plus the
+ * fire delay), and a host's part that came later was judged late, so a page could resolve at
+ * another time in a backfill than live. So a window also fires when the watermark passes its end
+ * by the fire delay (an event-time timer), unless a fact of the host has arrived behind the
+ * watermark since a window before it: a host whose clock is behind the fleet's (a skewed clock on
+ * a shared partition, a partition that lagged) keeps to its own clock alone, as the watermark says
+ * nothing of its lines. Every record of an in-step host's window is then out before the watermark
+ * that passes it. Firing does not drop a window (only the host's clock does), so a fact that still
+ * comes fires it again, as the lateness does.
+ *
+ * <p>State per host: its clock, the time of its latest fact behind the watermark, the windows open,
+ * and one partial record per (window, dimension, key).
  *
  * <p>Facts are counted in memory first (a write-back bundle per subtask, as Flink's mini-batch
  * aggregation does): a host's, a busy sender's or a busy domain's record, with its KLL sketch
@@ -70,6 +83,8 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     private transient MapState<Long, Boolean> windows;
     /** "windowStart|dimension|key" -> the host's partial record. */
     private transient MapState<String, StatsRecord> parts;
+    /** Log time (ms) of the host's latest fact that arrived behind the watermark. */
+    private transient ValueState<Long> behindAt;
     private transient Counter lateFacts;
 
     /** host -> what is held in memory for it (see the class comment). */
@@ -84,6 +99,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         Long clock;
         Long droppedBefore;
         Long lastFact;
+        Long behindAt;
         final Map<Integer, Long> producers = new HashMap<>();
         final TreeMap<Long, Boolean> windows = new TreeMap<>();
         boolean metaDirty;
@@ -131,6 +147,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         windows = getRuntimeContext().getMapState(new MapStateDescriptor<>("windows", Types.LONG, Types.BOOLEAN));
         parts = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("parts", Types.STRING, TypeInformation.of(StatsRecord.class)));
+        behindAt = getRuntimeContext().getState(new ValueStateDescriptor<>("behindAt", Types.LONG));
         lateFacts = getRuntimeContext().getMetricGroup().counter("statsLateFacts");
         bundles = new HashMap<>();
         bundled = 0;
@@ -157,6 +174,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b.clock = clock.value();
             b.droppedBefore = droppedBefore.value();
             b.lastFact = lastFact.value();
+            b.behindAt = behindAt.value();
             for (Map.Entry<Integer, Long> e : producers.entries()) b.producers.put(e.getKey(), e.getValue());
             for (Map.Entry<Long, Boolean> e : windows.entries()) b.windows.put(e.getKey(), e.getValue());
             bundles.put(host, b);
@@ -175,6 +193,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             if (b.clock == null) clock.clear(); else clock.update(b.clock);
             if (b.droppedBefore == null) droppedBefore.clear(); else droppedBefore.update(b.droppedBefore);
             if (b.lastFact == null) lastFact.clear(); else lastFact.update(b.lastFact);
+            if (b.behindAt == null) behindAt.clear(); else behindAt.update(b.behindAt);
             producers.clear();
             producers.putAll(b.producers);
             windows.clear();
@@ -219,6 +238,11 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             ctx.output(LATE_FACTS, f);
             return;
         }
+        if (ts < ctx.timerService().currentWatermark() && (b.behindAt == null || ts > b.behindAt)) {
+            // behind the fleet's clock: the watermark does not fire this host's windows for now
+            b.behindAt = ts;
+            b.metaDirty = true;
+        }
         for (String[] t : Measures.targets(f)) {
             String k = ws + "|" + t[0] + "|" + t[1];
             StatsRecord r = b.parts.get(k);
@@ -244,6 +268,8 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b.metaDirty = true;
             // the end of a bounded input fires and drops everything
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            // and the watermark fires it, if the host keeps step with it
+            if (!config.wholeInput() && inStep(b, ws)) ctx.timerService().registerEventTimeTimer(fireAt(we));
         }
         if (config.idleFlushMillis > 0 && !config.wholeInput()) {
             // a host that stops logging: its open windows fire after this much processing time
@@ -288,8 +314,25 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b.lastFact = null;
             b.metaDirty = true;
             advance(b, Long.MAX_VALUE, false, out);
+        } else {
+            // the watermark passed a window's end by the fire delay
+            List<Long> toFire = new ArrayList<>();
+            for (Map.Entry<Long, Boolean> w : b.windows.entrySet()) {
+                if (!w.getValue() && fireAt(config.windowEnd(w.getKey())) <= timestamp && inStep(b, w.getKey())) {
+                    toFire.add(w.getKey());
+                }
+            }
+            fire(b, toFire, List.of(), out);
         }
         done(host, b);
+    }
+
+    /**
+     * Whether the watermark may fire the host's window starting at {@code windowStart}: no fact of
+     * the host arrived behind the watermark from the window before it on.
+     */
+    private boolean inStep(Bundle b, long windowStart) {
+        return b.behindAt == null || b.behindAt < windowStart - config.windowMillis;
     }
 
     /**
@@ -305,6 +348,11 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             if (drop) toDrop.add(w.getKey());
             if (!w.getValue() && (drop || fireAll || fireAt(we) <= now)) toFire.add(w.getKey());
         }
+        fire(b, toFire, toDrop, out);
+    }
+
+    /** Fires the windows {@code toFire} and drops {@code toDrop} (window starts). */
+    private void fire(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out) throws Exception {
         if (toFire.isEmpty() && toDrop.isEmpty()) return;
         // the host's bundled parts join its state first (the current key is the host)
         flush(b);

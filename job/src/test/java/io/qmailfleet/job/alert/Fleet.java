@@ -8,6 +8,7 @@ import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import java.util.ArrayList;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ final class Fleet {
         final String name;
         final long offsetSeconds;
         final List<String> lines = new ArrayList<>();
+        /** When each line was written, in millis after T0 of true time (the host's offset left out). */
+        final List<Long> written = new ArrayList<>();
         int delivery = 1;
         long msg = 1000;
 
@@ -38,6 +41,7 @@ final class Fleet {
         Host line(long millis, String text) {
             long secs = T0 + offsetSeconds + millis / 1000;
             lines.add(String.format("@%016x%08x %s", TAI64_UNIX_EPOCH + secs, (millis % 1000) * 1_000_000L, text));
+            written.add(millis);
             return this;
         }
 
@@ -110,13 +114,28 @@ final class Fleet {
 
     /** Hosts' lines interleaved host by host (each host in its own order), through the whole graph. */
     static Run run(JobConfig cfg, int parallelism, List<RawLine> lines) throws Exception {
+        return run(cfg, parallelism, lines, FleetPipeline.watermarks(cfg), "alert scenario");
+    }
+
+    /**
+     * As {@link #run}, with the watermark moved on by every line that is newer than all before it
+     * (the job's bound, no periodic emission): the fleet's clock as close behind the lines as it
+     * can be, the same in every run.
+     */
+    static Run runWatermarkEveryLine(JobConfig cfg, int parallelism, List<RawLine> lines) throws Exception {
+        return run(cfg, parallelism, lines, PipelineRunner.perLineWatermarks(cfg.lifecycle.maxOutOfOrderNanos / 1_000_000L),
+                "alert scenario, a watermark every line");
+    }
+
+    private static Run run(JobConfig cfg, int parallelism, List<RawLine> lines, WatermarkStrategy<RawLine> watermarks,
+                           String name) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
         Run r = new Run();
         r.sinks = new CollectingSinks();
         DataStream<RawLine> in = env.fromData(lines, TypeInformation.of(RawLine.class)).setParallelism(1)
-                .assignTimestampsAndWatermarks(FleetPipeline.watermarks(cfg)).setParallelism(1);
+                .assignTimestampsAndWatermarks(watermarks).setParallelism(1);
         FleetPipeline.build(in, cfg, r.sinks);
-        r.result = env.execute("alert scenario");
+        r.result = env.execute(name);
         return r;
     }
 
@@ -143,6 +162,26 @@ final class Fleet {
             for (List<RawLine> r : raws) if (i < r.size()) out.add(r.get(i));
         }
         return out;
+    }
+
+    /**
+     * The hosts' lines in the order a live collector brings them: by when they were written (true
+     * time, whatever each host's clock says), each host in its own order.
+     */
+    static List<RawLine> live(Host... hosts) {
+        List<RawLine> out = new ArrayList<>();
+        List<List<RawLine>> raws = new ArrayList<>();
+        for (Host h : hosts) raws.add(h.raw());
+        int[] next = new int[hosts.length];
+        while (true) {
+            int pick = -1;
+            for (int i = 0; i < hosts.length; i++) {
+                if (next[i] < raws.get(i).size()
+                        && (pick < 0 || hosts[i].written.get(next[i]) < hosts[pick].written.get(next[pick]))) pick = i;
+            }
+            if (pick < 0) return out;
+            out.add(raws.get(pick).get(next[pick]++));
+        }
     }
 
     private Fleet() {}

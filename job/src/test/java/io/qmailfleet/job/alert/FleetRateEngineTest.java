@@ -92,6 +92,54 @@ class FleetRateEngineTest {
         h.close();
     }
 
+    /**
+     * With a judge delay (the stats stage's fire delay), a window is judged when the watermark has
+     * passed its end by that much, so a part that comes in between is in the judgement, and the
+     * page still carries the window's end. A part that comes after the judgement is judged then and
+     * counted in {@link FleetRateEngine#ACC_LATE_PARTS}.
+     */
+    @Test
+    void aWindowIsJudgedTheDelayAfterItsEndWithThePartsThatCameMeanwhile() throws Exception {
+        AlertConfig c = new AlertConfig();
+        c.rateJudgeDelayMillis = 2_000L;
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent>(
+                new KeyedProcessOperator<>(new FleetRateEngine(c)), s -> s.dimension + ":" + s.key, Types.STRING);
+        h.open();
+        for (int i = 0; i < 3; i++) {
+            h.processElement(new StreamRecord<>(domain("down.example", i, "mx1", 30, 30, 5)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W + 1_999));
+        }
+        assertEquals(List.of("trigger domain_trouble:fleet:down.example @1"), pages(h));
+        // the watermark is past window 2's end, not by the delay: a revision of it is not late
+        RateSample w2 = domain("down.example", 2, "mx1", 31, 31, 5);
+        w2.revision = 2;
+        h.processElement(new StreamRecord<>(w2));
+        h.processWatermark(new Watermark(T0 + 3 * W + 2_000));
+        // window 1 was judged a window ago: a revision of it now is late, judged again (no change)
+        RateSample w1 = domain("down.example", 1, "mx1", 31, 31, 5);
+        w1.revision = 2;
+        h.processElement(new StreamRecord<>(w1));
+        assertEquals(1, h.extractOutputValues().size());
+        // windows 3 to 9 clean: a second host's part of window 3 comes after the watermark passed its
+        // end, before the delay is over: judged with it (still in trouble at the end of window 3)
+        h.processElement(new StreamRecord<>(domain("down.example", 3, "mx1", 30, 0, 5)));
+        h.processWatermark(new Watermark(T0 + 4 * W + 1_000));
+        RateSample both = domain("down.example", 3, "mx1", 40, 10, 8);
+        both.revision = 2;
+        both.hosts = List.of("mx1", "mx2");
+        h.processElement(new StreamRecord<>(both));
+        for (int i = 4; i < 10; i++) {
+            h.processElement(new StreamRecord<>(domain("down.example", i, "mx1", 30, 0, 5)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W + 2_000));
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("trigger domain_trouble:fleet:down.example @1",
+                "resolve domain_trouble:fleet:down.example @6"), pages(h));
+        assertEquals(1L, h.getEnvironment().getAccumulatorRegistry().getUserMap().get(FleetRateEngine.ACC_LATE_PARTS).getLocalValue(),
+                "window 1's revision only: window 2's and window 3's came before their judgement");
+        h.close();
+    }
+
     @Test
     void oneAddressThatAlwaysDefersDoesNotPage() throws Exception {
         var h = harness();

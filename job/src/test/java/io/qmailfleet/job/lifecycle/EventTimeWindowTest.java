@@ -21,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -72,24 +69,6 @@ class EventTimeWindowTest {
             c.closedByWatermark = ctx.currentWatermark();
             out.collect(c);
         }
-    }
-
-    /** A source watermark after every line (newest line - bound - 1 ms): deterministic progress. */
-    static WatermarkStrategy<RawLine> perLineWatermarks(long boundMillis) {
-        return WatermarkStrategy.<RawLine>forGenerator(ctx -> new WatermarkGenerator<>() {
-            private long max = Long.MIN_VALUE;
-
-            @Override
-            public void onEvent(RawLine line, long ts, WatermarkOutput out) {
-                if (ts > max) {
-                    max = ts;
-                    out.emitWatermark(new Watermark(max - boundMillis - 1));
-                }
-            }
-
-            @Override
-            public void onPeriodicEmit(WatermarkOutput out) {}
-        }).withTimestampAssigner(new LineTimestamps());
     }
 
     /** Life cycles per minute of their end line, from the ground truth. */
@@ -146,7 +125,7 @@ class EventTimeWindowTest {
 
     @Test
     void lifeCyclesLandInTheMinuteOfTheirEndLineAndWindowsCloseAsTheHostsTimePasses() throws Exception {
-        Run r = run(perLineWatermarks(2000));
+        Run r = run(PipelineRunner.perLineWatermarks(2000));
         assertCountsMatchTheTruth(r);
         for (WindowCount c : r.windows()) {
             long end = c.start + MINUTE;

@@ -216,6 +216,64 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    /**
+     * The watermark fires a window of a host whose facts keep step with it, before the host's own
+     * clock (its facts) passes the window: the record leaves at the watermark's time, and the window
+     * keeps its state until the host's clock drops it. A host whose facts come behind the watermark
+     * keeps to its own clock.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void theWatermarkFiresTheWindowOfAHostInStepWithItNotOfOneBehindIt(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.allowedLatenessMillis = 0;
+        var h = hostHarness(c, rocksDb);
+        h.processWatermark(T + 9_000);
+        h.processElement(success("sparse", T + 10_000, "a@x.org"), T + 10_000);
+        h.processWatermark(T + 61_999);
+        assertTrue(drain(h).isEmpty(), "the watermark has not passed the window's end by the fire delay");
+        // a host an hour behind the fleet: its fact comes behind the watermark
+        long behind = T - Duration.ofHours(1).toMillis();
+        h.processElement(success("behind", behind + 10_000, "b@x.org"), behind + 10_000);
+        h.processWatermark(T + 62_000);
+        List<StreamRecord<StatsRecord>> out = drainRecords(h);
+        List<StatsRecord> hosts = out.stream().map(StreamRecord::getValue).filter(r -> r.dimension.equals(StatsRecord.HOST)).toList();
+        assertEquals(1, hosts.size(), hosts.toString());
+        assertEquals("sparse", hosts.get(0).key);
+        assertEquals(T, hosts.get(0).windowStart);
+        assertEquals(1, hosts.get(0).revision);
+        for (StreamRecord<StatsRecord> r : out) assertEquals(T + 62_000, r.getTimestamp(), "at the watermark's time");
+        assertEquals(1, windowsOf(h, "sparse"), "fired, not dropped: the host's clock has not passed it");
+        // a fact of the sparse host's fired window that still comes fires it again
+        h.processElement(success("sparse", T + 40_000, "c@x.org"), T + 40_000);
+        StatsRecord again = of(drain(h), StatsRecord.HOST).get(0);
+        assertEquals(2, again.successes);
+        assertEquals(2, again.revision);
+        // the host behind: the watermark, far past its window, does not fire it; its clock does
+        h.processWatermark(T + 600_000);
+        assertTrue(drain(h).isEmpty());
+        h.processElement(success("behind", behind + 63_000, "b@x.org"), behind + 63_000);
+        hosts = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, hosts.size());
+        assertEquals("behind", hosts.get(0).key);
+        assertEquals(behind, hosts.get(0).windowStart);
+        assertEquals(1, hosts.get(0).revision);
+        h.close();
+    }
+
+    private static List<StreamRecord<StatsRecord>> drainRecords(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
+        List<StreamRecord<StatsRecord>> out = new ArrayList<>();
+        Object o;
+        while ((o = h.getOutput().poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                StreamRecord<StatsRecord> r = (StreamRecord<StatsRecord>) o;
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void aSilentHostsOpenWindowFiresAfterTheIdleFlush(boolean rocksDb) throws Exception {

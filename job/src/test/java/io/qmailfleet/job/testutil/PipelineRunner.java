@@ -4,12 +4,17 @@ import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.source.LineTimestamps;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.configuration.Configuration;
@@ -87,5 +92,23 @@ public final class PipelineRunner {
         FleetPipeline.build(in, cfg, sinks);
         env.execute("test on lines");
         return sinks;
+    }
+
+    /** A source watermark after every line (newest line - bound - 1 ms): deterministic progress. */
+    public static WatermarkStrategy<RawLine> perLineWatermarks(long boundMillis) {
+        return WatermarkStrategy.<RawLine>forGenerator(ctx -> new WatermarkGenerator<>() {
+            private long max = Long.MIN_VALUE;
+
+            @Override
+            public void onEvent(RawLine line, long ts, WatermarkOutput out) {
+                if (ts > max) {
+                    max = ts;
+                    out.emitWatermark(new Watermark(max - boundMillis - 1));
+                }
+            }
+
+            @Override
+            public void onPeriodicEmit(WatermarkOutput out) {}
+        }).withTimestampAssigner(new LineTimestamps());
     }
 }
