@@ -88,6 +88,51 @@ class LocalJarIT {
                 "Flink's classes come from the archive");
     }
 
+    /** The files in {@code folder} whose names start with {@code prefix}. */
+    private static List<Path> filesStarting(Path folder, String prefix) throws IOException {
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
+        }
+    }
+
+    /**
+     * The RPC system's jar is written once to a private folder of the temporary directory and used
+     * from there by the next run (Flink's own loader writes a new copy at every start); a folder
+     * that others may write to is not trusted, and Flink's loader runs the job.
+     */
+    @Test
+    void theRpcSystemsJarIsWrittenOnceAndUsedAgain(@TempDir Path tmp) throws Exception {
+        Path tmpDir = Files.createDirectories(tmp.resolve("tmp"));
+        List<String> jvm = List.of("-XX:SharedArchiveFile=" + ARCHIVE, "-Djava.io.tmpdir=" + tmpDir, "-Xlog:class+load=info");
+        String[] args = {"--input", REPO.resolve("samples/fleet").toString(), "--output", tmp.resolve("o").toString(),
+                "--overwrite", "--quiet"};
+        String first = run(tmp, jvm, args);
+        assertTrue(first.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), first);
+        Path folder = tmpDir.resolve("qmail-fleet-rpc-" + System.getProperty("user.name"));
+        List<Path> jars = filesStarting(folder, "flink-rpc-");
+        assertEquals(1, jars.size(), jars.toString());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)));
+        assertTrue(first.contains("org.apache.pekko.actor.ActorSystem source: ") , "Pekko came up");
+        var written = Files.getLastModifiedTime(jars.get(0));
+        Object inode = Files.getAttribute(jars.get(0), "unix:ino");
+        String second = run(tmp, jvm, args);
+        assertTrue(second.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), second);
+        assertEquals(jars, filesStarting(folder, "flink-rpc-"), "the same jar, nothing new");
+        assertEquals(written, Files.getLastModifiedTime(jars.get(0)));
+        assertEquals(inode, Files.getAttribute(jars.get(0), "unix:ino"));
+        assertTrue(second.contains("source: file:" + jars.get(0)), "Pekko's classes come from the kept jar");
+        assertEquals(List.of(), filesStarting(tmpDir, "flink-rpc-akka"), "Flink's loader wrote no copy");
+        // a folder others may write to: not used; Flink's own loader writes (and deletes) its copy
+        Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        String third = run(tmp, jvm, args);
+        assertTrue(third.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), third);
+        assertTrue(third.contains("source: file:" + tmpDir.toRealPath() + "/flink-rpc-akka")
+                        || third.contains("source: file:" + tmpDir + "/flink-rpc-akka"),
+                "Pekko's classes come from Flink's own copy");
+        assertEquals(List.of(), filesStarting(tmpDir, "flink-rpc-akka"), "and Flink deleted it at the end");
+    }
+
     /** The JVMs below {@code p} whose command line has {@code option}, once one exists (or none when {@code p} ends first). */
     private static List<ProcessHandle> childrenWith(Process p, String option) throws InterruptedException {
         while (p.isAlive()) {
