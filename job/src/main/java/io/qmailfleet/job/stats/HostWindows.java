@@ -17,6 +17,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.util.Collector;
@@ -294,7 +295,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             }
             if (now > before) {
                 b.clock = now;
-                advance(b, now, false, out);
+                advance(b, now, false, out, ctx.timerService());
             }
         }
         done(host, b);
@@ -309,11 +310,11 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             if (last == null || timestamp - last < config.idleFlushMillis) return;
             b.lastFact = null;
             b.metaDirty = true;
-            advance(b, b.clock == null ? Long.MIN_VALUE : b.clock, true, out);
+            advance(b, b.clock == null ? Long.MIN_VALUE : b.clock, true, out, ctx.timerService());
         } else if (timestamp == Long.MAX_VALUE) {
             b.lastFact = null;
             b.metaDirty = true;
-            advance(b, Long.MAX_VALUE, false, out);
+            advance(b, Long.MAX_VALUE, false, out, null);
         } else {
             // the watermark passed a window's end by the fire delay
             List<Long> toFire = new ArrayList<>();
@@ -322,7 +323,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
                     toFire.add(w.getKey());
                 }
             }
-            fire(b, toFire, List.of(), out);
+            fire(b, toFire, List.of(), out, null);
         }
         done(host, b);
     }
@@ -339,7 +340,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
      * Fires the windows whose fire time {@code now} has reached (every window not fired yet if
      * {@code fireAll}), and drops those past their lateness.
      */
-    private void advance(Bundle b, long now, boolean fireAll, Collector<StatsRecord> out) throws Exception {
+    private void advance(Bundle b, long now, boolean fireAll, Collector<StatsRecord> out, TimerService timers) throws Exception {
         List<Long> toFire = new ArrayList<>();
         List<Long> toDrop = new ArrayList<>();
         for (Map.Entry<Long, Boolean> w : b.windows.entrySet()) {
@@ -348,11 +349,16 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             if (drop) toDrop.add(w.getKey());
             if (!w.getValue() && (drop || fireAll || fireAt(we) <= now)) toFire.add(w.getKey());
         }
-        fire(b, toFire, toDrop, out);
+        fire(b, toFire, toDrop, out, timers);
     }
 
-    /** Fires the windows {@code toFire} and drops {@code toDrop} (window starts). */
-    private void fire(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out) throws Exception {
+    /**
+     * Fires the windows {@code toFire} and drops {@code toDrop} (window starts); with {@code timers},
+     * a dropped window's watermark timer still to come is deleted (a host whose clock runs ahead of
+     * the fleet's would otherwise leave one per window until the watermark reaches them).
+     */
+    private void fire(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out, TimerService timers)
+            throws Exception {
         if (toFire.isEmpty() && toDrop.isEmpty()) return;
         // the host's bundled parts join its state first (the current key is the host)
         flush(b);
@@ -379,6 +385,8 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         long maxDropped = Long.MIN_VALUE;
         for (Long ws : toDrop) {
             b.windows.remove(ws);
+            long at = fireAt(config.windowEnd(ws));
+            if (timers != null && !config.wholeInput() && at > timers.currentWatermark()) timers.deleteEventTimeTimer(at);
             maxDropped = Math.max(maxDropped, config.windowEnd(ws));
         }
         for (Long ws : toFire) {

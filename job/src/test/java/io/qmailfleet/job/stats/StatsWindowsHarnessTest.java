@@ -261,6 +261,27 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    /**
+     * A host whose clock runs ahead of the fleet's fires and drops its windows by its own clock; the
+     * watermark timer of a dropped window is deleted, so such a host does not pile up a timer per
+     * window until the watermark reaches them.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void aWindowDroppedByTheHostsClockLeavesNoWatermarkTimer(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.allowedLatenessMillis = 0;
+        var h = hostHarness(c, rocksDb);
+        long ahead = T + Duration.ofDays(30).toMillis();
+        h.processWatermark(T);
+        h.processElement(success("ahead", ahead + 1_000, "a@x.org"), ahead + 1_000);
+        assertEquals(2, h.numEventTimeTimers(), "the end of input and the window's watermark timer");
+        for (int m = 1; m <= 10; m++) h.processElement(success("ahead", ahead + m * MIN + 3_000, "a@x.org"), ahead + m * MIN + 3_000);
+        assertEquals(10, of(drain(h), StatsRecord.HOST).size(), "ten windows fired by the host's clock");
+        assertEquals(2, h.numEventTimeTimers(), "the end of input and the open window's timer, not one per window");
+        h.close();
+    }
+
     private static List<StreamRecord<StatsRecord>> drainRecords(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
         List<StreamRecord<StatsRecord>> out = new ArrayList<>();
         Object o;
