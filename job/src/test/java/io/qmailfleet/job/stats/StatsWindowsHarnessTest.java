@@ -73,6 +73,14 @@ class StatsWindowsHarnessTest {
         return h;
     }
 
+    /** {@link #hostHarness} with no allowed lateness: a window is dropped when it fires by the host's clock. */
+    private static KeyedOneInputStreamOperatorTestHarness<String, MessageFact, StatsRecord> hostHarnessWithoutLateness(
+            boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.allowedLatenessMillis = 0;
+        return hostHarness(c, rocksDb);
+    }
+
     private static List<StatsRecord> drain(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
         List<StatsRecord> out = new ArrayList<>();
         Object o;
@@ -173,9 +181,7 @@ class StatsWindowsHarnessTest {
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void eachHostWindowsInItsOwnClock(boolean rocksDb) throws Exception {
-        StatsConfig c = config();
-        c.allowedLatenessMillis = 0;
-        var h = hostHarness(c, rocksDb);
+        var h = hostHarnessWithoutLateness(rocksDb);
         long ahead = T + Duration.ofDays(30).toMillis();
         long lagging = T - Duration.ofHours(1).toMillis();
         h.processElement(success("ahead", ahead + 1_000, "a@x.org"), 0);
@@ -225,9 +231,7 @@ class StatsWindowsHarnessTest {
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void theWatermarkFiresTheWindowOfAHostInStepWithItNotOfOneBehindIt(boolean rocksDb) throws Exception {
-        StatsConfig c = config();
-        c.allowedLatenessMillis = 0;
-        var h = hostHarness(c, rocksDb);
+        var h = hostHarnessWithoutLateness(rocksDb);
         h.processWatermark(T + 9_000);
         h.processElement(success("sparse", T + 10_000, "a@x.org"), T + 10_000);
         h.processWatermark(T + 61_999);
@@ -269,9 +273,7 @@ class StatsWindowsHarnessTest {
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void aWindowDroppedByTheHostsClockLeavesNoWatermarkTimer(boolean rocksDb) throws Exception {
-        StatsConfig c = config();
-        c.allowedLatenessMillis = 0;
-        var h = hostHarness(c, rocksDb);
+        var h = hostHarnessWithoutLateness(rocksDb);
         long ahead = T + Duration.ofDays(30).toMillis();
         h.processWatermark(T);
         h.processElement(success("ahead", ahead + 1_000, "a@x.org"), ahead + 1_000);
