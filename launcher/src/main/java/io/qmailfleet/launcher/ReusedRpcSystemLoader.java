@@ -2,6 +2,7 @@ package io.qmailfleet.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.JarURLConnection;
 import java.net.URL;
@@ -17,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.core.classloading.SubmoduleClassLoader;
@@ -37,6 +39,11 @@ import org.apache.flink.runtime.rpc.exceptions.RpcLoaderException;
  * in {@code io.tmp.dirs}, must belong to the user running the job and be closed to everybody else
  * (made so when it is created), so nobody else can put a jar there; otherwise, or when this jar's
  * resource cannot be found, Flink's loader does the work.
+ *
+ * <p>In the JVM that makes the jar's class-data sharing archive ({@code -XX:ArchiveClassesAtExit}),
+ * closing the RPC system first links every class the run loaded from that jar (without
+ * initialising it): the JDK archives only linked classes, and a third of the RPC system's classes
+ * are loaded but never linked, so every run would parse them from the jar again.
  */
 public final class ReusedRpcSystemLoader implements RpcSystemLoader {
     static final String RESOURCE = "flink-rpc-akka.jar";
@@ -54,7 +61,7 @@ public final class ReusedRpcSystemLoader implements RpcSystemLoader {
         if (resource == null) throw new RpcLoaderException(RESOURCE + " is not on the class path");
         try {
             Path jar = cached(resource, Path.of(ConfigurationUtils.parseTempDirectories(config)[0]));
-            SubmoduleClassLoader loader = new SubmoduleClassLoader(new URL[] {jar.toUri().toURL()}, flink);
+            Loader loader = new Loader(new URL[] {jar.toUri().toURL()}, flink, jar);
             return new Kept(ServiceLoader.load(RpcSystem.class, loader).iterator().next(), loader);
         } catch (IOException | RuntimeException e) {
             throw new RpcLoaderException("the RPC system's jar could not be reused", e);
@@ -102,12 +109,50 @@ public final class ReusedRpcSystemLoader implements RpcSystemLoader {
         return dir;
     }
 
+    /** Flink's class loader for the RPC system's jar, which can tell the classes it has loaded. */
+    static final class Loader extends SubmoduleClassLoader {
+        private final Path jar;
+
+        Loader(URL[] urls, ClassLoader owner, Path jar) {
+            super(urls, owner);
+            this.jar = jar;
+        }
+
+        /** Links (does not initialise) every class this loader has loaded from its jar; how many. */
+        int linkLoaded() throws IOException {
+            int linked = 0;
+            try (JarFile f = new JarFile(jar.toFile())) {
+                for (JarEntry e : java.util.Collections.list(f.entries())) {
+                    String n = e.getName();
+                    if (!n.endsWith(".class") || n.startsWith("META-INF/")) continue;
+                    Class<?> c = findLoadedClass(n.substring(0, n.length() - 6).replace('/', '.'));
+                    if (c == null || c.getClassLoader() != this) continue;
+                    try {
+                        c.getDeclaredMethods(); // the JVM links a class before it lists its methods
+                        linked++;
+                    } catch (LinkageError | SecurityException ex) {
+                        // cannot be linked here (a class it needs is missing): left out of the archive
+                    }
+                }
+            }
+            return linked;
+        }
+    }
+
+    /** Whether this JVM writes a class-data sharing archive when it exits. */
+    static boolean archiving() {
+        for (String o : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (o.startsWith("-XX:ArchiveClassesAtExit")) return true;
+        }
+        return false;
+    }
+
     /** The RPC system; closing it closes its class loader and keeps the jar for the next run. */
     static final class Kept implements RpcSystem {
         private final RpcSystem rpc;
-        private final SubmoduleClassLoader loader;
+        private final Loader loader;
 
-        Kept(RpcSystem rpc, SubmoduleClassLoader loader) {
+        Kept(RpcSystem rpc, Loader loader) {
             this.rpc = rpc;
             this.loader = loader;
         }
@@ -140,6 +185,11 @@ public final class ReusedRpcSystemLoader implements RpcSystemLoader {
 
         @Override
         public void close() {
+            try {
+                if (archiving()) loader.linkLoaded();
+            } catch (IOException | RuntimeException e) {
+                // the archive just has fewer of the RPC system's classes
+            }
             try {
                 rpc.close();
             } finally {
