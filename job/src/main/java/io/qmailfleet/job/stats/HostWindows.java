@@ -51,7 +51,11 @@ import org.apache.flink.util.OutputTag;
  * a shared partition, a partition that lagged) keeps to its own clock alone, as the watermark says
  * nothing of its lines. Every record of an in-step host's window is then out before the watermark
  * that passes it. Firing does not drop a window (only the host's clock does), so a fact that still
- * comes fires it again, as the lateness does.
+ * comes fires it again, as the lateness does. Only for a bounded input
+ * ({@link StatsConfig#fireOnWatermark}): its watermark is the slowest host's. Live, a partition
+ * that goes idle lets the watermark past a host whose lines are only late (a lagging partition, a
+ * restart after a failure), and its windows would fire before their facts came and again for each
+ * of them; live windows fire on the host's clock alone.
  *
  * <p>State per host: its clock, the time of its latest fact behind the watermark, the windows open,
  * and one partial record per (window, dimension, key).
@@ -270,7 +274,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             // the end of a bounded input fires and drops everything
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             // and the watermark fires it, if the host keeps step with it
-            if (!config.wholeInput() && inStep(b, ws)) ctx.timerService().registerEventTimeTimer(fireAt(we));
+            if (config.fireOnWatermark && !config.wholeInput() && inStep(b, ws)) ctx.timerService().registerEventTimeTimer(fireAt(we));
         }
         if (config.idleFlushMillis > 0 && !config.wholeInput()) {
             // a host that stops logging: its open windows fire after this much processing time
@@ -315,7 +319,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b.lastFact = null;
             b.metaDirty = true;
             advance(b, Long.MAX_VALUE, false, out, null);
-        } else {
+        } else if (config.fireOnWatermark) {
             // the watermark passed a window's end by the fire delay
             List<Long> toFire = new ArrayList<>();
             for (Map.Entry<Long, Boolean> w : b.windows.entrySet()) {
@@ -386,7 +390,9 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         for (Long ws : toDrop) {
             b.windows.remove(ws);
             long at = fireAt(config.windowEnd(ws));
-            if (timers != null && !config.wholeInput() && at > timers.currentWatermark()) timers.deleteEventTimeTimer(at);
+            if (timers != null && config.fireOnWatermark && !config.wholeInput() && at > timers.currentWatermark()) {
+                timers.deleteEventTimeTimer(at);
+            }
             maxDropped = Math.max(maxDropped, config.windowEnd(ws));
         }
         for (Long ws : toFire) {

@@ -19,6 +19,13 @@ public final class StatsConfig implements Serializable {
      * host reorder bound ({@code --max-out-of-order}).
      */
     public long fireDelayMillis = 2_000L;
+    /**
+     * A host's window also fires when the watermark passes its end by the fire delay, for a host in
+     * step with it ({@link HostWindows}). On for bounded inputs, whose watermark is the slowest
+     * host's (no idleness); off live, where an idle partition lets the watermark run ahead of a
+     * host whose lines are late, which would fire its windows before their facts came.
+     */
+    public boolean fireOnWatermark = true;
     /** A fired window keeps its state this much longer; facts within it re-fire (replace) the window. */
     public long allowedLatenessMillis = 0L;
     /** Processing time without a fact after which a host's open windows fire and are dropped (0: never). */

@@ -48,6 +48,8 @@ public final class StatsOptions {
         s.idleFlushMillis = c.get(IDLE_FLUSH).toMillis();
         // a host's facts reach the stage from parallel per-message subtasks: wait the reorder bound
         s.fireDelayMillis = c.lifecycle.maxOutOfOrderNanos / 1_000_000L;
+        // live, idle partitions can take the watermark past a host whose lines are late
+        s.fireOnWatermark = !c.unbounded;
         return s.validate();
     }
 }

@@ -284,6 +284,32 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    /**
+     * Live (an unbounded input), the watermark fires nothing: an idle partition can take it past a
+     * host whose lines are only late. The host's own clock fires the window, once.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void liveTheHostsClockAloneFiresItsWindows(boolean rocksDb) throws Exception {
+        StatsConfig c = StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
+                "--kafka-bootstrap", "localhost:9092", "--allowed-lateness", "0s"})));
+        assertTrue(!c.fireOnWatermark, "live input: no firing on the watermark");
+        assertTrue(StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
+                "--input", "samples/fleet"}))).fireOnWatermark, "a bounded input fires on the watermark");
+        var h = hostHarness(c, rocksDb);
+        h.processWatermark(T);
+        h.processElement(success("mx1", T + 10_000, "a@x.org"), T + 10_000);
+        h.processWatermark(T + 600_000);
+        assertTrue(drain(h).isEmpty(), "the watermark is far past the window: nothing fires");
+        h.processElement(success("mx1", T + 30_000, "b@x.org"), T + 30_000); // behind the watermark, same window
+        h.processElement(success("mx1", T + 63_000, "c@x.org"), T + 63_000); // the host's clock passes the window
+        List<StatsRecord> hosts = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, hosts.size());
+        assertEquals(2, hosts.get(0).successes);
+        assertEquals(1, hosts.get(0).revision);
+        h.close();
+    }
+
     private static List<StreamRecord<StatsRecord>> drainRecords(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
         List<StreamRecord<StatsRecord>> out = new ArrayList<>();
         Object o;
