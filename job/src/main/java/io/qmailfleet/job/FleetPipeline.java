@@ -32,10 +32,10 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * <pre>
  * lines ─▶ parse ─┬─────────────────────────────────────────────▶ events
  *                 ├─ dead letters ───────────────────────────────▶ dead-letters
- *                 ├─ tcpserver / other programs ─────────────────▶ host events
- *                 └─ qmail-send lines ─ keyBy(host) ─▶ host sequencer ─┬─ late ─────▶ late
+ *                 └─ keyBy(host) ─▶ host sequencer ─┬─ late ─────▶ late
  *                                                  ├─ dead letters ▶ dead-letters
- *                                                  ├─ host events (status, alert:, warning:, restarts) ▶ host-events
+ *                                                  ├─ host events (status, alert:, warning:, restarts;
+ *                                                  │  tcpserver's and other programs' lines as they come) ▶ host-events
  *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
  *                                                                                          ├─▶ message-alerts
  *                                                                                          └─ facts (for the stages)
@@ -176,13 +176,7 @@ public final class FleetPipeline {
 
     /** Lines written by qmail-send itself (as opposed to tcpserver's or another program's). */
     public static boolean isQmailSend(QmailEvent e) {
-        switch (e.type) {
-            case TCP_STATUS: case TCP_PID: case TCP_OK: case TCP_DENY: case TCP_END:
-            case TCP_WARNING: case TCP_FATAL: case OTHER_PROGRAM:
-                return false;
-            default:
-                return true;
-        }
+        return e.type.fromQmailSend();
     }
 
     /** Wires the whole graph (the core and {@link Stages#ALL}) onto {@code lines} and hands every enabled output to {@code sinks}. */
@@ -232,9 +226,10 @@ public final class FleetPipeline {
                 .uid("parse").name("parse").setParallelism(sourceParallelism);
 
         // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
-        // are a separate log stream of the host (another file, another order) and go straight out
+        // are a separate log stream of the host (another file, another order): the sequencer passes
+        // them straight to its host-events output, so that all of that output leaves the
+        // sequencer's task and its sink is chained there (no second shuffle of those records)
         SingleOutputStreamOperator<QmailEvent> sequenced = parsed
-                .filter(FleetPipeline::isQmailSend).name("qmail-send lines").setParallelism(sourceParallelism)
                 .keyBy(e -> e.host)
                 // an operator, not a process function: it stamps every output with its line's log time
                 .transform("host sequencer", QmailEventTypeInfo.INSTANCE, new HostSequencer(cfg.lifecycle))
@@ -247,10 +242,8 @@ public final class FleetPipeline {
                 .uid("lifecycle-builder").name("lifecycle builder");
 
         s.events = parsed;
-        s.qmailSendHostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
-        s.hostEvents = s.qmailSendHostEvents
-                .union(parsed.filter(e -> !isQmailSend(e)).name("connection and other lines")
-                        .setParallelism(sourceParallelism));
+        s.hostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
+        s.qmailSendHostEvents = s.hostEvents.filter(FleetPipeline::isQmailSend).name("qmail-send host events");
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages

@@ -78,7 +78,8 @@ import org.apache.flink.util.OutputTag;
  * Main output: message events (lines with a message id, enriched with {@code run},
  * {@code startNanos}, link fields) and the control events DELIVERY_INTERRUPTED, STUCK_CHECK,
  * HUNG_CHECK, FLUSH_OPEN, EVICT, LINK. Side outputs: {@link #HOST_EVENTS} (status, warning,
- * alert lines), {@link #LATE}, {@link #DEAD_LETTERS}.
+ * alert lines; and tcpserver's and other programs' lines, passed on as they come, untouched by
+ * the rules), {@link #LATE}, {@link #DEAD_LETTERS}.
  *
  * <h2>Gauges</h2>
  * {@value HostMetrics#OPEN_MESSAGES} per host (messages between their first line and
@@ -95,7 +96,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     /** Lines older than the reorder bound allows (or than the last released line of their host). */
     public static final OutputTag<QmailEvent> LATE =
             new OutputTag<>("late-lines", QmailEventTypeInfo.INSTANCE);
-    /** Host-level lines: status, warning, alert lines. */
+    /** Host-level lines: status, warning, alert lines, and the lines of other programs than qmail-send. */
     public static final OutputTag<QmailEvent> HOST_EVENTS =
             new OutputTag<>("host-events", QmailEventTypeInfo.INSTANCE);
     /** Orphan continuations, unmatched delivery results, unparseable joined split lines. */
@@ -217,6 +218,12 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     @Override
     public void processElement(StreamRecord<QmailEvent> element) throws Exception {
         QmailEvent ev = element.getValue();
+        if (!ev.type.fromQmailSend()) {
+            // tcpserver's or another program's line: another log of the host, in its own order;
+            // passed on to the host events as it is, no state
+            emitter.hostEvent(ev);
+            return;
+        }
         String host = (String) getCurrentKey();
         HostState st = hostState.value();
         if (st == null) {

@@ -77,5 +77,16 @@ public enum EventType {
      * order, since qmail-local reports only after qmail-queue has queued the copy). Carries
      * {@link QmailEvent#linkKind} and the other link fields, addressed to the copy's message id.
      */
-    LINK
+    LINK;
+
+    /** Whether the line is qmail-send's own (not tcpserver's or another program's). */
+    public boolean fromQmailSend() {
+        switch (this) {
+            case TCP_STATUS: case TCP_PID: case TCP_OK: case TCP_DENY: case TCP_END:
+            case TCP_WARNING: case TCP_FATAL: case OTHER_PROGRAM:
+                return false;
+            default:
+                return true;
+        }
+    }
 }

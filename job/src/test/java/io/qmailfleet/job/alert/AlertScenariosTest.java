@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.model.EventType;
+import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.alert.Fleet.Host;
 import io.qmailfleet.job.alert.Fleet.Run;
 import io.qmailfleet.job.testutil.Capture;
@@ -215,6 +217,29 @@ class AlertScenariosTest {
         assertEquals("warning", stat.severity);
         resolvedOnceOrOpen(r);
         assertEquals(List.of(), r.open());
+    }
+
+    /**
+     * tcpserver's lines of the same host pass through the host sequencer to the host events as they
+     * come, and page nothing: its warning is not qmail-send's, its full concurrency not qmail-send's
+     * queue.
+     */
+    @Test
+    void tcpserverLinesReachTheHostEventsAndPageNothing() throws Exception {
+        Host h = new Host("mx1", 0).startup(0);
+        for (int i = 0; i < 40; i++) h.line(1000 + i, "tcpserver: status: " + (i + 1) + "/40");
+        h.line(2000, "tcpserver: warning: dropping connection, unable to read tcp.smtp.cdb: file does not exist");
+        h.line(3000, "warning: trouble in select");
+        h.message(30 * MIN, "bob@example.net", OK);
+        for (int i = 0; i < 20; i++) h.line(30 * MIN + 1000 + i * 60_000L, "tcpserver: status: 40/40");
+        Run r = Fleet.run(Fleet.config("--warning-quiet", "15m", "--saturation-for", "1m"), 2, h.raw());
+        assertEquals(List.of("qmail_warning:mx1:trouble-in-select"), List.copyOf(new TreeMap<>(r.byKey()).keySet()),
+                r.pages().toString());
+        List<QmailEvent> events = r.sinks.hostEvents();
+        assertEquals(60, events.stream().filter(e -> e.type == EventType.TCP_STATUS).count());
+        assertEquals(1, events.stream().filter(e -> e.type == EventType.TCP_WARNING).count());
+        assertEquals(1, events.stream().filter(e -> e.type == EventType.WARNING).count());
+        assertTrue(events.stream().anyMatch(e -> e.type == EventType.STATUS), "qmail-send's status lines too");
     }
 
     @Test
