@@ -35,11 +35,11 @@ import org.apache.flink.util.Collector;
  * A window is judged when the watermark passes its end by {@link AlertConfig#rateJudgeDelayMillis}
  * (the stats stage's fire delay: a host's window fires when the watermark passes its end by that
  * much, if its own clock has not fired it before, see {@link io.qmailfleet.job.stats.HostWindows}),
- * with the latest revision of every window that arrived by then: in a bounded run every host in
- * step with the watermark has its part in by then (live, a host's window fires on its own clock
- * only, see {@link io.qmailfleet.job.stats.StatsConfig#fireOnWatermark}). The page's timestamp is the
+ * with the latest revision of every window that arrived by then: in a backfill of files every host
+ * in step with the watermark has its part in by then (live and from Kafka, a host's window fires on
+ * its own clock only, see {@link io.qmailfleet.job.stats.StatsConfig#fireOnWatermark}). The page's timestamp is the
  * window's end. A part that comes later (a host behind the watermark) has its window judged again
- * when it comes. Same trigger limit, resolve-once and end-of-input listing as {@link AlertEngine}.
+ * when it comes, if that can raise a page that was missed ({@link #judgeLate}). Same trigger limit, resolve-once and end-of-input listing as {@link AlertEngine}.
  */
 public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, PageEvent> {
     private static final long serialVersionUID = 1L;
@@ -92,10 +92,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             Long judged = lastJudged.value();
-            if (judged != null && s.windowEnd <= judged) {
-                lateParts.add(1L);
-                judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
-            }
+            if (judged != null && s.windowEnd <= judged) judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
             return;
         }
         RateSample prev = windows.get(s.windowStart);
@@ -106,9 +103,8 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         Long judged = lastJudged.value();
         if (judged != null && s.windowEnd <= judged) {
             // a revision of a window judged already: the watermark passed it before this host's
-            // part came (a host behind the watermark); judged again now
-            lateParts.add(1L);
-            judge(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
+            // part came (a host behind the watermark)
+            judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
         }
         ctx.timerService().registerEventTimeTimer(judgeAt(s.windowEnd));
         // judged once more when the window has left every sum: ends what nothing else would
@@ -136,6 +132,26 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         if (last != null && end <= last) return; // judged already (a late revision is judged when it comes)
         lastJudged.update(end);
         judge(end, ctx.getCurrentKey(), ctx.timerService(), out);
+    }
+
+    /**
+     * A part of the window ending at {@code end} came after that window was judged (and maybe
+     * newer ones): it is counted, and the window is judged again only if that can page what was
+     * missed, never to take the page back in time. A page that is firing, or that triggered at or
+     * after {@code end}, was decided on windows as new as this one or newer, so the late part
+     * changes nothing (judging the old window again would trigger a resolved page a second time).
+     * Otherwise the window is judged again: a trigger it now raises carries its end, as a backfill
+     * that had the part in time gives it.
+     */
+    private void judgeLate(long end, String key, org.apache.flink.streaming.api.TimerService timers,
+                           Collector<PageEvent> out) throws Exception {
+        lateParts.add(1L);
+        AlertKey k = alert.value();
+        if (k != null) {
+            if (k.firing || k.active) return;
+            if (!k.triggerTimes.isEmpty() && k.triggerTimes.get(k.triggerTimes.size() - 1) >= end * 1_000_000L) return;
+        }
+        judge(end, key, timers, out);
     }
 
     /** The event time (ms) at which the log time {@code end} is judged. */

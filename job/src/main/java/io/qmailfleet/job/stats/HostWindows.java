@@ -51,11 +51,11 @@ import org.apache.flink.util.OutputTag;
  * a shared partition, a partition that lagged) keeps to its own clock alone, as the watermark says
  * nothing of its lines. Every record of an in-step host's window is then out before the watermark
  * that passes it. Firing does not drop a window (only the host's clock does), so a fact that still
- * comes fires it again, as the lateness does. Only for a bounded input
- * ({@link StatsConfig#fireOnWatermark}): its watermark is the slowest host's. Live, a partition
- * that goes idle lets the watermark past a host whose lines are only late (a lagging partition, a
- * restart after a failure), and its windows would fire before their facts came and again for each
- * of them; live windows fire on the host's clock alone.
+ * comes fires it again, as the lateness does. Only for a backfill of files
+ * ({@link StatsConfig#fireOnWatermark}): its watermark is the slowest host's. Live or from Kafka, a
+ * partition that goes idle lets the watermark past a host whose lines are only late (a lagging
+ * partition, a restart after a failure), and its windows would fire before their facts came and
+ * again for each of them; there windows fire on the host's clock alone.
  *
  * <p>State per host: its clock, the time of its latest fact behind the watermark, the windows open,
  * and one partial record per (window, dimension, key).

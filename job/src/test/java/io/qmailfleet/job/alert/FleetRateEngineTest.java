@@ -152,6 +152,43 @@ class FleetRateEngineTest {
         h.close();
     }
 
+    /**
+     * A part of a window that comes after newer windows were judged (a host behind the watermark):
+     * it cannot page again what already paged at or after it (the spike's second host's part, after
+     * the resolve), and it does page what was missed without it, with the window's end.
+     */
+    @Test
+    void aLatePartPagesWhatWasMissedAndNeverPagesTwice() throws Exception {
+        var h = harness();
+        for (int i = 0; i < 17; i++) {
+            // alice: a spike in window 12 seen whole by mx1; eve: mx1 saw 150 of her 300 in window 12
+            h.processElement(new StreamRecord<>(sender("alice@example.com", i, i == 12 ? 300 : 2)));
+            h.processElement(new StreamRecord<>(sender("eve@example.com", i, i == 12 ? 150 : 2)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        assertEquals(List.of("trigger sender_spike:fleet:alice@example.com @13",
+                "resolve sender_spike:fleet:alice@example.com @14"), pages(h));
+        // mx2's parts of window 12 come now, four windows late
+        RateSample alice = sender("alice@example.com", 12, 320);
+        alice.revision = 2;
+        RateSample eve = sender("eve@example.com", 12, 300);
+        eve.revision = 2;
+        h.processElement(new StreamRecord<>(alice));
+        h.processElement(new StreamRecord<>(eve));
+        for (int i = 17; i < 20; i++) {
+            h.processElement(new StreamRecord<>(sender("alice@example.com", i, 2)));
+            h.processElement(new StreamRecord<>(sender("eve@example.com", i, 2)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("trigger sender_spike:fleet:alice@example.com @13",
+                "resolve sender_spike:fleet:alice@example.com @14",
+                "trigger sender_spike:fleet:eve@example.com @13",
+                "resolve sender_spike:fleet:eve@example.com @18"), pages(h));
+        assertEquals(2L, h.getEnvironment().getAccumulatorRegistry().getUserMap().get(FleetRateEngine.ACC_LATE_PARTS).getLocalValue());
+        h.close();
+    }
+
     @Test
     void aSenderFarAboveItsOwnBaselinePagesAndResolvesWhenItFallsBack() throws Exception {
         var h = harness();

@@ -285,8 +285,8 @@ class StatsWindowsHarnessTest {
     }
 
     /**
-     * Live (an unbounded input), the watermark fires nothing: an idle partition can take it past a
-     * host whose lines are only late. The host's own clock fires the window, once.
+     * Live (and from Kafka), the watermark fires nothing: an idle partition can take it past a host
+     * whose lines are only late. The host's own clock fires the window, once.
      */
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
@@ -295,7 +295,10 @@ class StatsWindowsHarnessTest {
                 "--kafka-bootstrap", "localhost:9092", "--allowed-lateness", "0s"})));
         assertTrue(!c.fireOnWatermark, "live input: no firing on the watermark");
         assertTrue(StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
-                "--input", "samples/fleet"}))).fireOnWatermark, "a bounded input fires on the watermark");
+                "--input", "samples/fleet"}))).fireOnWatermark, "a backfill of files fires on the watermark");
+        assertTrue(!StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
+                "--kafka-bootstrap", "localhost:9092", "--bounded", "true"}))).fireOnWatermark,
+                "a bounded read of Kafka does not: its partitions can go idle");
         var h = hostHarness(c, rocksDb);
         h.processWatermark(T);
         h.processElement(success("mx1", T + 10_000, "a@x.org"), T + 10_000);
