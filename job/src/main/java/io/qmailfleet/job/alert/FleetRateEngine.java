@@ -46,7 +46,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
 
     /**
      * Accumulator: parts of windows that came after their window was judged (a host behind the
-     * watermark), each judged again; in summary.json.
+     * watermark; see {@link #judgeLate}); in summary.json.
      */
     public static final String ACC_LATE_PARTS = "alerts-fleet-late-parts";
 
