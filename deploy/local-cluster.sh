@@ -162,6 +162,17 @@ alive() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$2"
 }
 
+# while a process starts: alive, or its recorded PID is a process of less than 10 s that has not
+# yet become the JVM (the background job is a shell until it execs nohup and java; under load the
+# wait loop can look at it in between)
+starting() {
+  local pid age; pid="$(pid_of "$1")"
+  alive "$1" "$2" && return 0
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  age="$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')"
+  [[ -n "$age" ]] && (( age < 10 ))
+}
+
 JM_CLASS=org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
 TM_CLASS=org.apache.flink.runtime.taskexecutor.TaskManagerRunner
 
@@ -215,7 +226,7 @@ wait_slots() { # slots name...
     [[ -n "$t" ]] && (( t >= want )) && return 0
     for n in "$@"; do
       local c=$TM_CLASS; [[ $n == jobmanager ]] && c=$JM_CLASS
-      alive "$n" "$c" || { say "$n died while starting; last lines of its logs:"; tail -n 20 "$LOGS/$n.out" "$LOGS/$n.log" >&2 2>/dev/null || true; return 1; }
+      starting "$n" "$c" || { say "$n died while starting; last lines of its logs:"; tail -n 20 "$LOGS/$n.out" "$LOGS/$n.log" >&2 2>/dev/null || true; return 1; }
     done
     (( SECONDS > deadline )) && { say "no $want slots after $START_TIMEOUT s"; return 1; }
     sleep 0.3
@@ -229,7 +240,7 @@ wait_registered() { # name...
   while :; do
     pending=0
     for n in "$@"; do
-      alive "$n" "$TM_CLASS" || { say "$n died while starting; last lines of its logs:"; tail -n 20 "$LOGS/$n.out" "$LOGS/$n.log" >&2 2>/dev/null || true; return 1; }
+      starting "$n" "$TM_CLASS" || { say "$n died while starting; last lines of its logs:"; tail -n 20 "$LOGS/$n.out" "$LOGS/$n.log" >&2 2>/dev/null || true; return 1; }
       grep -q 'Successful registration at resource manager' "$LOGS/$n.log" 2>/dev/null || pending=1
     done
     (( pending == 0 )) && return 0
