@@ -174,11 +174,6 @@ public final class FleetPipeline {
         return idleTimeout == null ? w : w.withIdleness(idleTimeout);
     }
 
-    /** Lines written by qmail-send itself (as opposed to tcpserver's or another program's). */
-    public static boolean isQmailSend(QmailEvent e) {
-        return e.type.fromQmailSend();
-    }
-
     /** Wires the whole graph (the core and {@link Stages#ALL}) onto {@code lines} and hands every enabled output to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
         return build(lines, cfg, sinks, Stages.ALL, Outputs.ALL);
@@ -243,7 +238,7 @@ public final class FleetPipeline {
 
         s.events = parsed;
         s.hostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
-        s.qmailSendHostEvents = s.hostEvents.filter(FleetPipeline::isQmailSend).name("qmail-send host events");
+        s.qmailSendHostEvents = s.hostEvents.filter(e -> e.type.fromQmailSend()).name("qmail-send host events");
         s.late = sequenced.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages

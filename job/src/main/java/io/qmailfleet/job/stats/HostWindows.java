@@ -243,7 +243,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             ctx.output(LATE_FACTS, f);
             return;
         }
-        if (ts < ctx.timerService().currentWatermark() && (b.behindAt == null || ts > b.behindAt)) {
+        if (config.fireOnWatermark && ts < ctx.timerService().currentWatermark() && (b.behindAt == null || ts > b.behindAt)) {
             // behind the fleet's clock: the watermark does not fire this host's windows for now
             b.behindAt = ts;
             b.metaDirty = true;

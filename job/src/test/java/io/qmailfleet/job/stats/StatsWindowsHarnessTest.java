@@ -82,17 +82,7 @@ class StatsWindowsHarnessTest {
     }
 
     private static List<StatsRecord> drain(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
-        List<StatsRecord> out = new ArrayList<>();
-        Object o;
-        Queue<Object> q = h.getOutput();
-        while ((o = q.poll()) != null) {
-            if (o instanceof StreamRecord) {
-                @SuppressWarnings("unchecked")
-                StreamRecord<StatsRecord> r = (StreamRecord<StatsRecord>) o;
-                out.add(r.getValue());
-            }
-        }
-        return out;
+        return drainRecords(h).stream().map(StreamRecord::getValue).toList();
     }
 
     private static List<StatsRecord> of(List<StatsRecord> records, String dimension) {
