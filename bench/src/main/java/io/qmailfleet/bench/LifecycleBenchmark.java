@@ -7,7 +7,6 @@ import io.qmailfleet.job.lifecycle.HostStates.HostState;
 import io.qmailfleet.job.lifecycle.JoinedLineParser;
 import io.qmailfleet.job.lifecycle.LifecycleAssembler;
 import io.qmailfleet.job.lifecycle.LifecycleOutput;
-import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.EventType;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,7 +37,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Throughput of the two life-cycle stages (host sequencer, then lifecycle builder) on the heap
+ * Throughput of the two life-cycle stages (both in the host sequencer operator) on the heap
  * state backend (or RocksDB with {@code -p stateBackend=rocksdb}), in Flink's operator test harnesses (no network, no serialization between the
  * stages): the real capture's 4526 qmail-send lines, parsed once, replayed {@value #REPLAYS} times
  * back to back with shifted times (45,260 lines, 5,390 life cycles) per invocation. The score is
@@ -90,27 +88,23 @@ public class LifecycleBenchmark {
     @Benchmark
     @OperationsPerInvocation(LINES)
     public long hostSequencerAndLifecycleBuilder() throws Exception {
-        try (KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a =
+        // both stages run in the host sequencer's one operator
+        try (KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> a =
                      new KeyedOneInputStreamOperatorTestHarness<>(new HostSequencer(config),
-                             e -> e.host, Types.STRING);
-             KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b =
-                     new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LifecycleBuilder(config)),
-                             LifecycleBuilder.messageKey(), Types.STRING)) {
+                             e -> e.host, Types.STRING)) {
             if (stateBackend.equals("rocksdb")) {
                 a.setStateBackend(new EmbeddedRocksDBStateBackend());
-                b.setStateBackend(new EmbeddedRocksDBStateBackend());
             } else if (!stateBackend.equals("hashmap")) {
                 throw new IllegalArgumentException("stateBackend: hashmap or rocksdb, not " + stateBackend);
             }
             a.open();
-            b.open();
             long records = 0;
             for (QmailEvent e : events) {
                 a.processElement(e.copy(), e.tsNanos / 1_000_000L);
-                records += pump(a, b);
+                records += pump(a);
             }
             a.processWatermark(Long.MAX_VALUE);
-            records += pump(a, b);
+            records += pump(a);
             if (records != 539L * REPLAYS) throw new IllegalStateException("records: " + records);
             return records;
         }
@@ -151,28 +145,19 @@ public class LifecycleBenchmark {
         return records[0];
     }
 
-    private static long pump(KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a,
-                             KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b) throws Exception {
+    private static long pump(KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> a) {
         Object o;
-        while ((o = a.getOutput().poll()) != null) {
-            if (o instanceof StreamRecord) {
-                @SuppressWarnings("unchecked")
-                QmailEvent e = ((StreamRecord<QmailEvent>) o).getValue();
-                b.processElement(e, e.tsNanos / 1_000_000L);
-            }
-        }
         long n = 0;
-        while ((o = b.getOutput().poll()) != null) {
+        while ((o = a.getOutput().poll()) != null) {
             if (o instanceof StreamRecord) n++;
         }
         clear(a);
-        clear(b);
         return n;
     }
 
     private static void clear(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h) {
         // side outputs (host events, alerts) are not part of what is measured: drop them
         if (h.getSideOutput(HostSequencer.HOST_EVENTS) != null) h.getSideOutput(HostSequencer.HOST_EVENTS).clear();
-        if (h.getSideOutput(LifecycleBuilder.ALERTS) != null) h.getSideOutput(LifecycleBuilder.ALERTS).clear();
+        if (h.getSideOutput(HostSequencer.ALERTS) != null) h.getSideOutput(HostSequencer.ALERTS).clear();
     }
 }

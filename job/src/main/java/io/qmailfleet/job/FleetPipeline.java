@@ -1,10 +1,11 @@
 package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.HostSequencer;
-import io.qmailfleet.job.lifecycle.LifecycleBuilder;
 import io.qmailfleet.job.metrics.AlertMetrics;
 import io.qmailfleet.job.model.DeadLetter;
+import io.qmailfleet.job.model.FactKind;
 import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.LifecycleRecordTypeInfo;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.QmailEvent;
@@ -32,13 +33,13 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * <pre>
  * lines ─▶ parse ─┬─────────────────────────────────────────────▶ events
  *                 ├─ dead letters ───────────────────────────────▶ dead-letters
- *                 └─ keyBy(host) ─▶ host sequencer ─┬─ late ─────▶ late
- *                                                  ├─ dead letters ▶ dead-letters
- *                                                  ├─ host events (status, alert:, warning:, restarts;
- *                                                  │  tcpserver's and other programs' lines as they come) ▶ host-events
- *                                                  └─ keyBy(host, msg) ─▶ lifecycle builder ─┬─▶ lifecycles
- *                                                                                          ├─▶ message-alerts
- *                                                                                          └─ facts (for the stages)
+ *                 └─ keyBy(host) ─▶ host sequencer + life cycles ─┬─ late ─────▶ late
+ *                                                                ├─ dead letters ▶ dead-letters
+ *                                                                ├─ host events (status, alert:, warning:, restarts;
+ *                                                                │  tcpserver's and other programs' lines as they come) ▶ host-events
+ *                                                                ├─▶ lifecycles
+ *                                                                ├─▶ message-alerts
+ *                                                                └─ facts (for the stages)
  * </pre>
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
@@ -55,9 +56,10 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * in order; within the bound set by {@code --max-out-of-order} it even restores order from time
  * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
  * results carry no message id, delivery ids restart with qmail-send, bounces link by qp), so it does
- * all of that matching there and tags every line with its message id. The second keyBy, by
- * (host, message id), then needs order only within one message, and gets it: every event of one
- * message comes from the same host-sequencer subtask over one channel.
+ * all of that matching there, tags every line with its message id and builds each message's life
+ * cycle in the same call (the host's messages under their ids in its keyed state): no second
+ * shuffle of every event, and each host's facts leave one subtask in its log order, so the
+ * aggregates read the host's clock from them.
  */
 public final class FleetPipeline {
     private FleetPipeline() {}
@@ -66,7 +68,7 @@ public final class FleetPipeline {
      * The job runs with Flink's object reuse on: records pass between chained operators without a
      * copy. That is safe here because every operator emits records it does not change afterwards
      * (the parser makes a new event per line, the host sequencer's outputs leave it over a network
-     * channel or into a sink's encoder, the lifecycle builder writes a record when it drops it
+     * channel or into a sink's encoder, its life cycles are written when they leave its state
      * from its state) and no operator keeps a record it received beyond the call (the encoders
      * turn it into a string at once). Records that arrive over a network channel are always new
      * objects. {@code ObjectReuseTest} runs the whole graph on the real capture with reuse on and
@@ -98,18 +100,29 @@ public final class FleetPipeline {
         public DataStream<QmailEvent> late;
 
         private DataStream<MessageFact> facts;
-        private LifecycleBuilder builder;
+        private HostSequencer sequencer;
 
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
         private final Map<Key<?>, DataStream<?>> byKey = new LinkedHashMap<>();
 
         /**
-         * Per-message facts (accepted, attempt ended, ended), each host's in its log order per
-         * lifecycle-builder subtask ({@link MessageFact#producer}). The lifecycle builder writes
-         * them once a stage has asked for this stream (call it while wiring, before the job runs).
+         * Per-message facts (accepted, attempt ended, ended), each host's in its log order from
+         * the one subtask that holds the host. The host sequencer writes them once a stage has
+         * asked for this stream (call it while wiring, before the job runs). Without the
+         * {@link io.qmailfleet.job.model.FactKind#CLOCK} facts another stage may have asked for.
          */
         public DataStream<MessageFact> facts() {
-            builder.emitFacts();
+            sequencer.emitFacts();
+            return facts.filter(f -> f.kind != FactKind.CLOCK).name("message facts");
+        }
+
+        /**
+         * The same facts, and each host's clock as a {@link io.qmailfleet.job.model.FactKind#CLOCK}
+         * fact whenever it passes an instant {@code offsetMillis + k * periodMillis}
+         * ({@link HostSequencer#emitFacts(long, long)}).
+         */
+        public DataStream<MessageFact> factsWithClock(long periodMillis, long offsetMillis) {
+            sequencer.emitFacts(periodMillis, offsetMillis);
             return facts;
         }
 
@@ -208,7 +221,7 @@ public final class FleetPipeline {
         }
     }
 
-    /** The lifecycle core: parse, host sequencer, lifecycle builder, and their outputs. */
+    /** The lifecycle core: parse, host sequencer with its life cycles, and their outputs. */
     private static Streams core(DataStream<RawLine> lines, JobConfig cfg) {
         Streams s = new Streams();
         // the parser and the filter behind it run at the source's parallelism: forward channels
@@ -224,34 +237,29 @@ public final class FleetPipeline {
         // are a separate log stream of the host (another file, another order): the sequencer passes
         // them straight to its host-events output, so that all of that output leaves the
         // sequencer's task and its sink is chained there (no second shuffle of those records)
-        SingleOutputStreamOperator<QmailEvent> sequenced = parsed
+        HostSequencer sequencer = new HostSequencer(cfg.lifecycle);
+        SingleOutputStreamOperator<LifecycleRecord> lifecycles = parsed
                 .keyBy(e -> e.host)
                 // an operator, not a process function: it stamps every output with its line's log time
-                .transform("host sequencer", QmailEventTypeInfo.INSTANCE, new HostSequencer(cfg.lifecycle))
+                .transform("host sequencer + life cycles", LifecycleRecordTypeInfo.INSTANCE, sequencer)
                 .uid("host-sequencer");
 
-        LifecycleBuilder builder = new LifecycleBuilder(cfg.lifecycle);
-        SingleOutputStreamOperator<LifecycleRecord> lifecycles = sequenced
-                .keyBy(LifecycleBuilder.messageKey())
-                .process(builder)
-                .uid("lifecycle-builder").name("lifecycle builder");
-
         s.events = parsed;
-        s.hostEvents = sequenced.getSideOutput(HostSequencer.HOST_EVENTS);
+        s.hostEvents = lifecycles.getSideOutput(HostSequencer.HOST_EVENTS);
         s.qmailSendHostEvents = s.hostEvents.filter(e -> e.type.fromQmailSend()).name("qmail-send host events");
-        s.late = sequenced.getSideOutput(HostSequencer.LATE);
+        s.late = lifecycles.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
         s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
-                .union(sequenced.getSideOutput(HostSequencer.DEAD_LETTERS)
+                .union(lifecycles.getSideOutput(HostSequencer.DEAD_LETTERS)
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
                         .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
         s.lifecycles = lifecycles;
         // per-host alert metrics (raised, firing); the alerts pass through unchanged
-        s.alerts = lifecycles.getSideOutput(LifecycleBuilder.ALERTS)
+        s.alerts = lifecycles.getSideOutput(HostSequencer.ALERTS)
                 .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
-        s.builder = builder;
-        s.facts = lifecycles.getSideOutput(LifecycleBuilder.FACTS);
+        s.sequencer = sequencer;
+        s.facts = lifecycles.getSideOutput(HostSequencer.FACTS);
 
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);

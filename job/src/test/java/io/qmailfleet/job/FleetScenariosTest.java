@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Whole-graph scenarios from raw log text (parser, host sequencer and lifecycle builder together,
+ * Whole-graph scenarios from raw log text (parser and host sequencer with its life cycles,
  * at parallelism 2 on a MiniCluster): several hosts in one stream, disorder within and beyond the
  * bound, a qmail-send crash with a delivery in flight, and a log that ends with messages queued.
  */

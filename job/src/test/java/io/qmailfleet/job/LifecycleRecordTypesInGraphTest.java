@@ -41,8 +41,8 @@ class LifecycleRecordTypesInGraphTest {
         for (Transformation<?> t : PipelineRunner.transformations(env)) {
             if (check(t.getOutputType(), t.getName())) withLifeCycles.add(t.getName());
         }
-        // the lifecycle builder's output, the relay sides, the linker's matches, the updates
-        for (String name : new String[] {"lifecycle builder", "relay offers", "relay receptions", "relay linker",
+        // the host sequencer's life cycles, the relay sides, the linker's matches, the updates
+        for (String name : new String[] {"host sequencer + life cycles", "relay offers", "relay receptions", "relay linker",
                 "relay link updates", "relay updates"}) {
             assertTrue(withLifeCycles.contains(name), name + " in " + withLifeCycles);
         }
@@ -72,7 +72,7 @@ class LifecycleRecordTypesInGraphTest {
 
     @Test
     void stateDescriptorsOfTheClassGetTheCompactSerializer() {
-        // as RelayUpdates and the lifecycle builder declare their state
+        // as RelayUpdates and the host sequencer declare their state
         ValueStateDescriptor<LifecycleRecord> byClass = new ValueStateDescriptor<>("relay-merged", LifecycleRecord.class);
         byClass.initializeSerializerUnlessSet(new org.apache.flink.api.common.ExecutionConfig());
         assertInstanceOf(LifecycleRecordSerializer.class, byClass.getSerializer());

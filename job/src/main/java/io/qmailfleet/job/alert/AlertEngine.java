@@ -58,7 +58,7 @@ import org.apache.flink.util.Collector;
  *       processing-time watchdog per host. Resolved by the host's next line.</li>
  * </ol>
  * Input 1 is the host sequencer's host events (qmail-send status, warning and alert lines, in host
- * order); input 2 the lifecycle builder's message alerts. Each dedup key is decided by one input
+ * order); input 2 the host sequencer's message alerts. Each dedup key is decided by one input
  * only, in that input's host log time, so a backfill gives the same sequence as the live job
  * (except the silence rule, whose live form uses wall-clock time by design).
  *
@@ -298,8 +298,9 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     // input 2: message alerts (rule 7)
 
     /**
-     * Message alerts come from the lifecycle builder, keyed by message, over as many channels as it
-     * has subtasks: one host's alerts arrive in no fixed order. They are held until the watermark
+     * Message alerts come from the host sequencer, keyed by host, over as many channels as it has
+     * subtasks: each host's in its order, but hosts interleaved as the subtasks run, and their
+     * order is no contract of that operator. They are held until the watermark
      * passes their log time and then applied in (time, kind, message, delivery) order, all of one
      * millisecond together, so the same input always gives the same pages (and a delivery that is
      * reported hung and finishes at the same instant pages nothing).

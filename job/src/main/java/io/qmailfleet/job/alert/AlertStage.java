@@ -43,7 +43,7 @@ public final class AlertStage implements Stage<AlertConfig> {
 
     /**
      * @param hostEvents qmail-send status/warning/alert lines from the host sequencer, in host order
-     * @param messageAlerts stuck/hung alerts and their resolutions from the lifecycle builder
+     * @param messageAlerts stuck/hung alerts and their resolutions from the host sequencer
      */
     public static DataStream<PageEvent> build(DataStream<QmailEvent> hostEvents, DataStream<MessageAlert> messageAlerts,
                                               AlertConfig config) {

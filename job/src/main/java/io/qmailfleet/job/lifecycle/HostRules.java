@@ -182,8 +182,13 @@ public final class HostRules {
      * deadline is within the horizon then); -1 if none, or if it lies beyond the cap.
      */
     public long nextWallClockMillis(HostState st, long attemptStartMillis) {
+        return nextWallClockMillis(st, attemptStartMillis, Long.MAX_VALUE);
+    }
+
+    /** The same, with {@code alsoDueNanos} (host time) as something to do too (Long.MAX_VALUE: nothing). */
+    public long nextWallClockMillis(HostState st, long attemptStartMillis, long alsoDueNanos) {
         if (!paced(st, attemptStartMillis)) return -1;
-        long due = scanner.nextInstant(st);
+        long due = Math.min(scanner.nextInstant(st), alsoDueNanos);
         if (LineReorderer.hasBuffered(st)) due = Math.min(due, LineReorderer.earliestBufferedNanos(st));
         if (due == Long.MAX_VALUE) return -1;
         // horizon >= due  <=>  advance >= due + bound - newest

@@ -5,10 +5,15 @@ import io.qmailfleet.job.lifecycle.HostStates.InFlightDelivery;
 import io.qmailfleet.job.lifecycle.HostStates.OpenMessage;
 import io.qmailfleet.job.lifecycle.HostStates.PendingLink;
 import io.qmailfleet.job.lifecycle.HostStates.ReorderBuffer;
+import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.EventType;
+import io.qmailfleet.job.model.LifecycleRecord;
+import io.qmailfleet.job.model.MessageAlert;
+import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.QmailEventTypeInfo;
+import io.qmailfleet.job.model.Recipient;
 import io.qmailfleet.job.metrics.HostMetrics;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -32,8 +37,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Stage A of the life-cycle pipeline: everything that needs the exact per-host order of the
- * qmail-send log. Keyed by host; the rules are in {@link HostRules} (plain Java), this operator
+ * The life-cycle core: stage A, everything that needs the exact per-host order of the qmail-send
+ * log, and stage B, each message's life cycle built from what stage A releases. Keyed by host; the rules are in {@link HostRules} (plain Java), this operator
  * only loads the host's state, calls them, stores the state and keeps its timers.
  *
  * <h2>Why the order is exact here, and stays exact downstream</h2>
@@ -44,9 +49,10 @@ import org.apache.flink.util.OutputTag;
  * from that one upstream subtask over one network channel, and Flink keeps record order per
  * channel. What is left is disorder <em>within</em> the host's log itself (a shipper that
  * re-sends, merged rotated files, syslog relays), which the bounded reorder buffer
- * ({@link LineReorderer}) repairs. Downstream, the per-message stage {@link LifecycleBuilder} is
- * keyed by {@code host + " " + msgId}; all events of one (host, message) leave this single subtask
- * in release order over one channel, so they arrive there in host order too.
+ * ({@link LineReorderer}) repairs. Stage B, the life cycles ({@link LifecycleAssembler}), runs in
+ * the same call on each event the rules release, so it sees each message's events in host order;
+ * the message's record is kept under its id in the host's keyed state ({@code lifecycles}). No
+ * second shuffle of every event (it was an operator of its own, keyed by host and message id).
  *
  * <h2>Event time</h2>
  * Every record this operator emits, on every output, carries as its Flink timestamp the log time
@@ -75,11 +81,13 @@ import org.apache.flink.util.OutputTag;
  * idle TTL and, live, at most one processing-time timer for the next wall-clock tick.
  *
  * <h2>Outputs</h2>
- * Main output: message events (lines with a message id, enriched with {@code run},
+ * Stage A hands stage B message events (lines with a message id, enriched with {@code run},
  * {@code startNanos}, link fields) and the control events DELIVERY_INTERRUPTED, STUCK_CHECK,
- * HUNG_CHECK, FLUSH_OPEN, EVICT, LINK. Side outputs: {@link #HOST_EVENTS} (status, warning,
- * alert lines; and tcpserver's and other programs' lines, passed on as they come, untouched by
- * the rules), {@link #LATE}, {@link #DEAD_LETTERS}.
+ * HUNG_CHECK, FLUSH_OPEN, EVICT, LINK (copies on {@link #SEQUENCED} when asked, for tests). Main
+ * output: the life cycles. Side outputs: {@link #ALERTS} (stuck and hung messages),
+ * {@link #FACTS} (when asked), {@link #HOST_EVENTS} (status, warning, alert lines; and
+ * tcpserver's and other programs' lines, passed on as they come, untouched by the rules),
+ * {@link #LATE}, {@link #DEAD_LETTERS}.
  *
  * <h2>Gauges</h2>
  * {@value HostMetrics#OPEN_MESSAGES} per host (messages between their first line and
@@ -89,9 +97,9 @@ import org.apache.flink.util.OutputTag;
  * restore) both are recomputed from the keyed state once; when a host's state is cleared (end of
  * input, idle TTL) its gauge is removed and it leaves the host count.
  */
-public class HostSequencer extends AbstractStreamOperator<QmailEvent>
-        implements OneInputStreamOperator<QmailEvent, QmailEvent>, Triggerable<String, VoidNamespace> {
-    private static final long serialVersionUID = 2L;
+public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
+        implements OneInputStreamOperator<QmailEvent, LifecycleRecord>, Triggerable<String, VoidNamespace> {
+    private static final long serialVersionUID = 3L;
 
     /** Lines older than the reorder bound allows (or than the last released line of their host). */
     public static final OutputTag<QmailEvent> LATE =
@@ -103,10 +111,28 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("host-dead-letters", TypeInformation.of(DeadLetter.class));
 
+    /** stuck_message, stuck_resolved, hung_delivery and hung_resolved alerts. */
+    public static final OutputTag<MessageAlert> ALERTS =
+            new OutputTag<>("message-alerts", TypeInformation.of(MessageAlert.class));
+    /** Messages accepted, attempts ended, messages ended (see {@link MessageFact}); written after {@link #emitFacts()}. */
+    public static final OutputTag<MessageFact> FACTS =
+            new OutputTag<>("message-facts", TypeInformation.of(MessageFact.class));
+    /**
+     * The message and control events in the order the host rules release them, each as the life
+     * cycles saw it; written after {@link #emitSequenced()} only (tests and benchmarks look at them).
+     */
+    public static final OutputTag<QmailEvent> SEQUENCED =
+            new OutputTag<>("sequenced-events", QmailEventTypeInfo.INSTANCE);
+
     static final String STAGE = "host";
 
     private final LifecycleConfig config;
     private final JoinedLineParser.Factory parserFactory;
+    private boolean emitFacts;
+    private boolean emitSequenced;
+    /** CLOCK facts when the host's clock passes an instant {@code clockOffsetNanos + k * clockPeriodNanos}; 0: none. */
+    private long clockPeriodNanos;
+    private long clockOffsetNanos;
 
     private transient ValueState<HostState> hostState;
     private transient ValueState<ReorderBuffer> buffer;
@@ -115,9 +141,13 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     private transient MapState<Long, OpenMessage> openMessages;
     private transient MapState<Long, PendingLink> links;
     private transient MapState<Long, Long> openByQp;
+    /** The host's messages: msg id -> the life cycle being built. */
+    private transient MapState<Long, LifecycleRecord> lifecycles;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient HostRules rules;
+    private transient LifecycleAssembler assembler;
     private transient Emitter emitter;
+    private transient Builder builder;
     /** Processing time this instance started: after a restore a host needs a new line before the wall clock advances it. */
     private transient long attemptStartMillis;
     private transient HostMetrics hostMetrics;
@@ -137,6 +167,39 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         this.parserFactory = parserFactory;
     }
 
+    /**
+     * Write {@link #FACTS}. Called while the graph is wired, before the job runs (the operator is
+     * shipped with the flag set), by whoever reads the side output: facts cost an object per
+     * event otherwise.
+     */
+    public HostSequencer emitFacts() {
+        this.emitFacts = true;
+        return this;
+    }
+
+    /**
+     * Write {@link #FACTS}, and a {@link io.qmailfleet.job.model.FactKind#CLOCK} fact for a host
+     * whenever its clock passes an instant {@code offsetMillis + k * periodMillis} (epoch ms):
+     * a stage that closes windows in each host's clock gets the host's time even when the host
+     * has few messages. The clock is the host's last released line, or live, the wall-clock
+     * horizon of a quiet host ({@link HostRules#onWallClock}): no fact of the host before it is
+     * still to come (a split line still waiting for its rest holds it back). Live, a quiet host's
+     * wall-clock tick is armed for the next instant too.
+     */
+    public HostSequencer emitFacts(long periodMillis, long offsetMillis) {
+        if (periodMillis <= 0) throw new IllegalArgumentException("clock period must be positive: " + periodMillis);
+        emitFacts();
+        clockPeriodNanos = Sat.mul(periodMillis, 1_000_000L);
+        clockOffsetNanos = Sat.mul(Math.floorMod(offsetMillis, periodMillis), 1_000_000L);
+        return this;
+    }
+
+    /** Write {@link #SEQUENCED} (a copy of every message and control event, as the life cycles get it). */
+    public HostSequencer emitSequenced() {
+        this.emitSequenced = true;
+        return this;
+    }
+
     @Override
     public void open() throws Exception {
         super.open();
@@ -154,11 +217,16 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         openMessages = ctx.getMapState(openDescriptor);
         links = ctx.getMapState(new MapStateDescriptor<>("links", Types.LONG, TypeInformation.of(PendingLink.class)));
         openByQp = ctx.getMapState(new MapStateDescriptor<>("openByQp", Types.LONG, Types.LONG));
+        // LifecycleRecord names its compact serializer (@TypeInfo)
+        lifecycles = ctx.getMapState(new MapStateDescriptor<>(
+                "lifecycles", Types.LONG, TypeInformation.of(LifecycleRecord.class)));
         // the timer service name of KeyedProcessOperator, which ran this stage before
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
         rules = new HostRules(config, parserFactory.create(config.parser), table(fifo), slot(buffer),
                 table(deliveries), table(openMessages), table(links), table(openByQp));
         emitter = new Emitter();
+        assembler = new LifecycleAssembler(config);
+        builder = new Builder(emitFacts ? new MessageFacts() : null);
         attemptStartMillis = timers.currentProcessingTime();
         hostMetrics = new HostMetrics(getMetricGroup());
         openCounts = new HashMap<>();
@@ -243,6 +311,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (ev.host == null) ev.host = host;
         rules.onLine(st, host, ev, emitter);
         countOpen(host);
+        clockFact(st, host);
         syncReleaseTimer(st);
         syncWallTimer(st);
         hostState.update(st);
@@ -262,6 +331,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         if (t == st.bufferTimerMillis) st.bufferTimerMillis = -1;
         rules.onWatermark(st, timer.getKey(), wm, emitter);
         countOpen(timer.getKey());
+        clockFact(st, timer.getKey());
         syncReleaseTimer(st);
         syncWallTimer(st);
         hostState.update(st);
@@ -278,6 +348,7 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
             rules.onWallClock(st, timer.getKey(), Math.max(timer.getTimestamp(), timers.currentProcessingTime()),
                     attemptStartMillis, emitter);
             countOpen(timer.getKey());
+            clockFact(st, timer.getKey());
             syncReleaseTimer(st);
             syncWallTimer(st);
             hostState.update(st);
@@ -297,6 +368,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
     /** End of input or idle host: the rules close the host, then every state and timer of it goes. */
     private void close(HostState st, String host, EventType kind) throws Exception {
         rules.close(st, host, kind, emitter);
+        // every open message got its FLUSH_OPEN or EVICT and was written; nothing of the host stays
+        lifecycles.clear();
         if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
         if (st.idleTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.idleTimerMillis);
         if (st.bufferTimerMillis >= 0) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, st.bufferTimerMillis);
@@ -322,12 +395,36 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
      * Re-armed on every line, so a host that keeps logging never sees its tick fire.
      */
     private void syncWallTimer(HostState st) {
-        long want = rules.nextWallClockMillis(st, attemptStartMillis);
+        long want = rules.nextWallClockMillis(st, attemptStartMillis, nextClockInstant(st));
         if (want >= 0) want = Math.max(want, timers.currentProcessingTime() + 1);
         if (want == st.wallTimerMillis) return;
         if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
         if (want >= 0) timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, want);
         st.wallTimerMillis = want;
+    }
+
+    /** The host time up to which every fact of the host has been sent; Long.MIN_VALUE if none. */
+    private static long factClock(HostState st) {
+        long t = Math.max(st.clockNanos, st.horizonNanos);
+        // a split head's joined line is processed when its rest comes, with the head's time
+        if (st.splitHead != null && t != Long.MIN_VALUE) t = Math.min(t, st.splitHead.tsNanos - 1);
+        return t;
+    }
+
+    /** The next instant a CLOCK fact is due at (host time); Long.MAX_VALUE if none is asked for or none was sent yet. */
+    private long nextClockInstant(HostState st) {
+        if (clockPeriodNanos <= 0 || st.clockFactNanos == Long.MIN_VALUE) return Long.MAX_VALUE;
+        long k = Math.floorDiv(Sat.sub(st.clockFactNanos, clockOffsetNanos), clockPeriodNanos);
+        return Sat.add(Sat.mul(k + 1, clockPeriodNanos), clockOffsetNanos);
+    }
+
+    /** A CLOCK fact when the host's clock has passed the next instant (or for its first time). */
+    private void clockFact(HostState st, String host) {
+        if (clockPeriodNanos <= 0) return;
+        long t = factClock(st);
+        if (t == Long.MIN_VALUE || st.clockFactNanos != Long.MIN_VALUE && t < nextClockInstant(st)) return;
+        st.clockFactNanos = t;
+        output.collect(FACTS, new StreamRecord<>(builder.facts.clock(host, t), eventTimeMillis(t)));
     }
 
     /** The Flink timestamp of a record: the log time of its line, in ms. */
@@ -358,8 +455,8 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         public void message(QmailEvent e) {
             if (e.type == EventType.DELIVERY_INTERRUPTED) interruptedDeliveries.inc();
             else if (e.type == EventType.EVICT) evictedMessages.inc();
-            long ts = e.tsNanos;
-            output.collect(new StreamRecord<>(e, eventTimeMillis(ts)));
+            if (emitSequenced) output.collect(SEQUENCED, new StreamRecord<>(e.copy(), eventTimeMillis(e.tsNanos)));
+            builder.apply(e);
         }
 
         @Override
@@ -387,6 +484,73 @@ public class HostSequencer extends AbstractStreamOperator<QmailEvent>
         @Override
         public void joinedSplitLine() {
             joinedSplitLines.inc();
+        }
+    }
+
+    /**
+     * Stage B, in the same operator: the life cycle of each message of the host, built from the
+     * events the rules release ({@link LifecycleAssembler}), kept in {@link #lifecycles} under the
+     * message id until it is written. Records, alerts and facts carry the log time of the event
+     * that produced them as their timestamp.
+     */
+    private final class Builder implements LifecycleOutput {
+        private final Counter partialLifecycles;
+        private final Counter ignoredControlEvents;
+        /** Makes the facts of {@link #FACTS}; null when nobody reads them. */
+        private final MessageFacts facts;
+        /** Timestamp (ms) of the event being applied. */
+        private long ts;
+
+        Builder(MessageFacts facts) {
+            this.facts = facts;
+            partialLifecycles = getMetricGroup().counter("partialLifecycles");
+            ignoredControlEvents = getMetricGroup().counter("ignoredControlEvents");
+        }
+
+        void apply(QmailEvent e) {
+            ts = eventTimeMillis(e.tsNanos);
+            try {
+                LifecycleRecord r = lifecycles.get(e.msgId);
+                LifecycleRecord keep = assembler.apply(r, e, this);
+                if (keep != null) lifecycles.put(e.msgId, keep);
+                else if (r != null) lifecycles.remove(e.msgId);
+            } catch (Exception ex) {
+                throw StateAccessException.of(ex);
+            }
+        }
+
+        @Override
+        public void lifecycle(LifecycleRecord r) {
+            output.collect(new StreamRecord<>(r, ts));
+            if (facts != null) {
+                MessageFact f = facts.ended(r);
+                if (f != null) output.collect(FACTS, new StreamRecord<>(f, ts));
+            }
+        }
+
+        @Override
+        public void messageAccepted(LifecycleRecord r, long atNanos) {
+            if (facts != null) output.collect(FACTS, new StreamRecord<>(facts.accepted(r, atNanos), ts));
+        }
+
+        @Override
+        public void attemptEnded(LifecycleRecord r, Recipient rc, Attempt a) {
+            if (facts != null) output.collect(FACTS, new StreamRecord<>(facts.attemptEnded(r, rc, a), ts));
+        }
+
+        @Override
+        public void alert(MessageAlert a) {
+            output.collect(ALERTS, new StreamRecord<>(a, ts));
+        }
+
+        @Override
+        public void partialLifecycle() {
+            partialLifecycles.inc();
+        }
+
+        @Override
+        public void ignoredControlEvent() {
+            ignoredControlEvents.inc();
         }
     }
 

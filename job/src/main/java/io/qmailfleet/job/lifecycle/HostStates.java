@@ -102,6 +102,11 @@ public final class HostStates {
          * shipper, a restore). Long.MIN_VALUE if none.
          */
         public long paceBreakMillis = Long.MIN_VALUE;
+        /**
+         * The host time of the last CLOCK fact sent for the host (see {@link HostSequencer#emitFacts(long, long)});
+         * Long.MIN_VALUE before the first.
+         */
+        public long clockFactNanos = Long.MIN_VALUE;
 
         public HostState() {}
     }

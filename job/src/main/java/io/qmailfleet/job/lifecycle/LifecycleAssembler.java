@@ -15,7 +15,7 @@ import java.util.Locale;
 
 /**
  * Builds one {@link LifecycleRecord} from the events of one (host, message), in host order, in
- * plain Java: the rules of {@link LifecycleBuilder}, which only loads the record, calls
+ * plain Java: the rules of stage B of {@link HostSequencer}, which only loads the record, calls
  * {@link #apply} and stores what it returns. Alerts come from {@link MessageAlerts}.
  */
 public final class LifecycleAssembler {

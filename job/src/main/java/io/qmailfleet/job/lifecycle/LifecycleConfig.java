@@ -5,7 +5,7 @@ import java.io.Serializable;
 import java.time.Duration;
 
 /**
- * Settings of the life-cycle stages ({@link HostSequencer} and {@link LifecycleBuilder}). Every
+ * Settings of the life-cycle stages (both stages of {@link HostSequencer}). Every
  * duration is measured in the host's own log time except {@link #hostIdleTtlMillis}, which is
  * wall-clock (processing) time, and {@link #liveClockCapNanos}, which bounds how far wall-clock time may advance a quiet host's log clock in a live run.
  */

@@ -6,12 +6,12 @@ import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.Recipient;
 
 /**
- * Where {@link LifecycleAssembler} puts what it produces. {@link LifecycleBuilder} sends records
+ * Where {@link LifecycleAssembler} puts what it produces. {@link HostSequencer} sends records
  * and alerts to its outputs; unit tests collect them.
  *
  * <p>The two fact hooks report the moments a message is accepted and an attempt ends;
- * {@link LifecycleBuilder} turns them (and every complete {@link #lifecycle}) into the
- * {@link io.qmailfleet.job.model.MessageFact}s of its side output {@link LifecycleBuilder#FACTS},
+ * {@link HostSequencer} turns them (and every complete {@link #lifecycle}) into the
+ * {@link io.qmailfleet.job.model.MessageFact}s of its side output {@link HostSequencer#FACTS},
  * which any later stage may read. They are no-ops by default. The objects passed are the live
  * state: copy what you keep.
  */

@@ -9,25 +9,21 @@ import io.qmailfleet.job.model.Outcome;
 import io.qmailfleet.job.model.Recipient;
 
 /**
- * Makes the {@link MessageFact}s of {@link LifecycleBuilder}'s side output
- * {@link LifecycleBuilder#FACTS} from the record at the moment {@link LifecycleAssembler} reports
+ * Makes the {@link MessageFact}s of {@link HostSequencer}'s side output
+ * {@link HostSequencer#FACTS} from the record at the moment {@link LifecycleAssembler} reports
  * (plain Java). Each fact is a copy: it shares nothing with the record, which stays in state.
+ * A host's facts all come from the one subtask that holds the host, in its log order: producer 0
+ * of 1 ({@link MessageFact#producer}).
  */
 public final class MessageFacts {
-    private final int producer;
-    private final int producers;
-
-    /** Facts of lifecycle-builder subtask {@code producer} of {@code producers}. */
-    public MessageFacts(int producer, int producers) {
-        this.producer = producer;
-        this.producers = producers;
-    }
+    private static final int PRODUCER = 0;
+    private static final int PRODUCERS = 1;
 
     private MessageFact base(LifecycleRecord r, FactKind kind, long tsNanos) {
         MessageFact f = new MessageFact();
         f.kind = kind;
-        f.producer = producer;
-        f.producers = producers;
+        f.producer = PRODUCER;
+        f.producers = PRODUCERS;
         f.host = r.host;
         f.msgId = r.msgId;
         f.tsNanos = tsNanos;
@@ -35,6 +31,17 @@ public final class MessageFacts {
         f.uid = r.uid;
         f.bytes = r.bytes;
         f.infoNanos = r.infoNanos;
+        return f;
+    }
+
+    /** The host's clock reached {@code tsNanos}: no fact of the host before it is still to come. */
+    public MessageFact clock(String host, long tsNanos) {
+        MessageFact f = new MessageFact();
+        f.kind = FactKind.CLOCK;
+        f.producer = PRODUCER;
+        f.producers = PRODUCERS;
+        f.host = host;
+        f.tsNanos = tsNanos;
         return f;
     }
 

@@ -7,5 +7,11 @@ public enum FactKind {
     /** A delivery attempt got its outcome ({@code delivery <d>:} or an interruption). */
     ATTEMPT_END,
     /** The message ended ({@code end msg}). */
-    MESSAGE_END
+    MESSAGE_END,
+    /**
+     * No message: the host's log clock reached {@code tsNanos}, and every fact of the host before
+     * that time has been sent. Sent when the clock passes an instant a stage asked for, so that a
+     * host with few messages still has its windows closed on time.
+     */
+    CLOCK
 }

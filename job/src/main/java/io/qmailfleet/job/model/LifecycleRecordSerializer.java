@@ -17,7 +17,7 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * A hand-written serializer of {@link LifecycleRecord} and everything in it ({@link Recipient},
  * {@link Attempt}, {@link MessageRef}, {@link RelayRef}), used wherever Flink serializes or copies
- * a life cycle: the lifecycle builder's open record ({@code lifecycle} state), the channels to the
+ * a life cycle: the host sequencer's open records ({@code lifecycles} state; {@code lifecycle} in the operator of its own before), the channels to the
  * sinks and to the relay trace, the relay linker's and relay updates' state. Flink's POJO
  * serializer spent its time there in reflection over the nested lists. {@link LifecycleRecord}
  * names it through {@code @TypeInfo}, so every {@code TypeInformation.of(LifecycleRecord.class)} and

@@ -3,8 +3,8 @@ package io.qmailfleet.job.model;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * One fact of a message life cycle, emitted by the lifecycle builder on its side output
- * {@code LifecycleBuilder.FACTS} for any stage that counts or follows messages without keeping
+ * One fact of a message life cycle, emitted by the host sequencer's life-cycle builder on its side
+ * output {@code HostSequencer.FACTS} for any stage that counts or follows messages without keeping
  * their whole record: a message accepted ({@code info msg}), a delivery attempt ended
  * ({@code delivery <d>:} or an interruption) or a message ended ({@code end msg}; records written
  * {@code open} or {@code abandoned} are on the life-cycle stream only). Each fact carries the
@@ -15,12 +15,14 @@ public class MessageFact {
     public FactKind kind;
     public String host;
     /**
-     * Index of the lifecycle-builder subtask that produced the fact. Each subtask sends a host's
-     * facts in that host's log order, so a consumer keyed by host can take the host's clock as the
-     * minimum over the {@link #producers} subtasks' latest times.
+     * Index of the producer of the host's facts, of {@link #producers}. A consumer keyed by host
+     * takes the host's clock as the minimum over the producers' latest times, each producer
+     * sending the host's facts in its log order. Life cycles are built where the host's lines are
+     * sequenced, so a host has one producer (0 of 1); the fields stay so that a consumer's state
+     * and the facts' form need not change if that is ever spread again.
      */
     public int producer;
-    /** How many lifecycle-builder subtasks there are (every one of them may send facts of a host). */
+    /** How many producers send facts of the host. */
     public int producers = 1;
     public long msgId = -1;
     /** Log time of the line the fact comes from. */

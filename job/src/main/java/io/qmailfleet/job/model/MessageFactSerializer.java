@@ -7,7 +7,7 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * A hand-written serializer of {@link MessageFact} for the shuffle from the lifecycle builder to the
+ * A hand-written serializer of {@link MessageFact} for the shuffle from the host sequencer to the
  * stats stage's host windows (and the late facts beside it), where Flink's POJO serializer spent its
  * time in reflection on some twenty fields of which a fact sets a handful.
  *

@@ -10,7 +10,7 @@ import org.apache.flink.types.StringValue;
 
 /**
  * A hand-written serializer of {@link QmailEvent} for the channels between tasks (the shuffles to
- * the host sequencer and to the lifecycle builder), where Flink's POJO serializer spent most of its
+ * the host sequencer, and before, to the lifecycle builder), where Flink's POJO serializer spent most of its
  * time in reflection (field access, constructors) on some 35 fields of which a line sets a handful.
  *
  * <p>Format: the host and the time stamp, the type, then one bit per other field that differs from

@@ -1,5 +1,6 @@
 package io.qmailfleet.job.stats;
 
+import io.qmailfleet.job.model.FactKind;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
 import java.util.ArrayList;
@@ -28,34 +29,37 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>An operator-wide watermark is the minimum over all hosts, so one slow or backfilled host would
  * hold every other host's windows open (and a host whose clock runs a month ahead would have its
- * data held for a month). Here each host's clock is its own log time: the facts of a host reach this
- * stage from several lifecycle-builder subtasks, each in the host's log order, so the clock is the
- * minimum over those subtasks of the latest time each has sent (undefined until each has sent
- * one). A window
- * fires when that clock passes its end by the fire delay, and its state is dropped when the clock
- * passes the end by the fire delay plus the allowed lateness. A fact for a fired window within the
- * lateness updates the window and fires it again (the newer record replaces the older); a fact for
- * a dropped window is late and goes to {@link #LATE_FACTS}. The end of a bounded input fires and
- * drops every window. A host that stops logging has its open windows fired after
+ * data held for a month). Here each host's clock is its own log time: a host's facts come from the
+ * one host-sequencer subtask that holds the host, in its log order, so the clock is the latest time
+ * of its facts (the minimum over the {@link MessageFact#producers} producers' latest times: one).
+ * Besides the message facts the host sequencer sends the host's clock alone as a
+ * {@link FactKind#CLOCK} fact whenever it passes an instant a window fires at (its end plus the
+ * fire delay), so a host with few messages has its windows fired as soon as its log passes them.
+ * A window fires when the clock passes its end by the fire delay, and its state is dropped when the
+ * clock passes the end by the fire delay plus the allowed lateness. A fact for a fired window
+ * within the lateness updates the window and fires it again (the newer record replaces the older);
+ * a fact for a dropped window is late and goes to {@link #LATE_FACTS}. The end of a bounded input
+ * fires and drops every window. A host that stops logging has its open windows fired after
  * {@code --stats-idle-flush} of processing time without a fact (its clock did not pass them, so
  * they keep their state: a further fact fires them again, and the host's clock drops them).
  *
  * <p><b>The watermark fires a window too, for a host in step with it.</b> A host's clock moves
- * only with its facts, and with facts from several subtasks it is the slowest subtask's: a host
- * with few messages (one a minute, spread over the subtasks) passes a window's end minutes after
- * its lines did. The fleet-wide alert rules judge a window when the watermark passes it (plus the
- * fire delay), and a host's part that came later was judged late, so a page could resolve at
- * another time in a backfill than live. So a window also fires when the watermark passes its end
- * by the fire delay (an event-time timer), unless a fact of the host has arrived behind the
- * watermark since a window before it: a host whose clock is behind the fleet's (a skewed clock on
- * a shared partition, a partition that lagged) keeps to its own clock alone, as the watermark says
- * nothing of its lines. Every record of an in-step host's window is then out before the watermark
- * that passes it. Firing does not drop a window (only the host's clock does), so a fact that still
- * comes fires it again, as the lateness does. Only for a backfill of files
- * ({@link StatsConfig#fireOnWatermark}): its watermark is the slowest host's. Live or from Kafka, a
- * partition that goes idle lets the watermark past a host whose lines are only late (a lagging
- * partition, a restart after a failure), and its windows would fire before their facts came and
- * again for each of them; there windows fire on the host's clock alone.
+ * only with its lines: a host that logs nothing after a window's end (in a backfill: no wall clock
+ * stands in) has that window fired only at its next line or at the end of the input, while the
+ * fleet-wide alert rules judge the window when the watermark passes it (plus the fire delay); a
+ * host's part that came later was judged late, so a page could resolve at another time in a
+ * backfill than live. So a window also fires when the watermark passes its end by the fire delay
+ * (an event-time timer), unless a fact of the host has arrived behind the watermark since a window
+ * before it: a host whose clock is behind the fleet's (a skewed clock on a shared partition, a
+ * partition that lagged) keeps to its own clock alone, as the watermark says nothing of its lines.
+ * Every record of an in-step host's window is then out before the watermark that passes it. Firing
+ * does not drop a window (only the host's clock does), so a fact that still comes fires it again,
+ * as the lateness does. Only for a backfill of files ({@link StatsConfig#fireOnWatermark}): its
+ * watermark is the slowest host's. Live or from Kafka, a partition that goes idle lets the
+ * watermark past a host whose lines are only late (a lagging partition, a restart after a
+ * failure), and its windows would fire before their facts came and again for each of them; there
+ * windows fire on the host's clock alone (which, live, the wall clock moves for a quiet host:
+ * {@code --live-clock-cap}).
  *
  * <p>State per host: its clock, the time of its latest fact behind the watermark, the windows open,
  * and one partial record per (window, dimension, key).
@@ -233,6 +237,13 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         String host = ctx.getCurrentKey();
         Bundle b = bundle(host);
         long ts = Math.floorDiv(f.tsNanos, 1_000_000L);
+        if (f.kind == FactKind.CLOCK) {
+            // the host's clock alone: nothing to count, never late
+            idle(b, ctx.timerService());
+            producerClock(b, f, ts, out, ctx.timerService());
+            done(host, b);
+            return;
+        }
         long ws = config.windowStart(ts);
         long we = config.windowEnd(ws);
         long before = b.clock == null ? Long.MIN_VALUE : b.clock;
@@ -276,17 +287,29 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             // and the watermark fires it, if the host keeps step with it
             if (config.fireOnWatermark && !config.wholeInput() && inStep(b, ws)) ctx.timerService().registerEventTimeTimer(fireAt(we));
         }
+        idle(b, ctx.timerService());
+        producerClock(b, f, ts, out, ctx.timerService());
+        done(host, b);
+    }
+
+    /** A fact of the host came: its open windows fire after the idle flush's processing time without one. */
+    private void idle(Bundle b, TimerService timers) {
         if (config.idleFlushMillis > 0 && !config.wholeInput()) {
             // a host that stops logging: its open windows fire after this much processing time
-            long now = ctx.timerService().currentProcessingTime();
+            long now = timers.currentProcessingTime();
             b.lastFact = now;
             b.metaDirty = true;
             long at = (now + config.idleFlushMillis) / 1000L * 1000L + 1000L;
             if (at != b.idleTimer) {
-                ctx.timerService().registerProcessingTimeTimer(at);
+                timers.registerProcessingTimeTimer(at);
                 b.idleTimer = at;
             }
         }
+    }
+
+    /** The fact's producer has sent the host's facts up to {@code ts}: the host's clock may move, firing and dropping windows. */
+    private void producerClock(Bundle b, MessageFact f, long ts, Collector<StatsRecord> out, TimerService timers) throws Exception {
+        long before = b.clock == null ? Long.MIN_VALUE : b.clock;
         Long p = b.producers.get(f.producer);
         if (p == null || ts > p) {
             b.producers.put(f.producer, ts);
@@ -299,10 +322,9 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             }
             if (now > before) {
                 b.clock = now;
-                advance(b, now, false, out, ctx.timerService());
+                advance(b, now, false, out, timers);
             }
         }
-        done(host, b);
     }
 
     @Override

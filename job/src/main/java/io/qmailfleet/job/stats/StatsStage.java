@@ -14,7 +14,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * The stats stage: facts from the lifecycle builder ─ keyBy(host) ─▶ per-host windows in the host's
+ * The stats stage: facts from the host sequencer ─ keyBy(host) ─▶ per-host windows in the host's
  * own clock ─ keyBy(dimension, key, window) ─▶ fleet roll-up ─▶ one stream per output
  * ({@link StatsOutputs}), and every fleet record for later stages ({@link #FLEET}).
  */
@@ -40,7 +40,10 @@ public final class StatsStage implements Stage<StatsConfig> {
     @Override
     public void attach(FleetPipeline.Streams s, StatsConfig config) {
         if (!config.enabled) return;
-        Streams st = build(s.facts(), config);
+        // each host's clock comes with its facts at every instant a window of the host fires at
+        // (its end plus the fire delay), so a host with few messages has its windows fired on time
+        Streams st = build(config.wholeInput() ? s.facts()
+                : s.factsWithClock(config.windowMillis, config.fireDelayMillis), config);
         s.put(FLEET, st.fleet);
         StatsOutputs.put(s, st);
     }

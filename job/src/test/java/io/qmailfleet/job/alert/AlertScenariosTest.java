@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The paging rules on the whole graph (parser, host sequencer, lifecycle builder, alert engine) on
+ * The paging rules on the whole graph (parser, host sequencer with its life cycles, alert engine) on
  * a MiniCluster at parallelism 2: the real capture, and fleet scenarios built from the catalog's
  * line shapes.
  */

@@ -263,7 +263,7 @@ class HostSequencerTest {
                 QmailEvent.class)) {
             assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(c), c.getName());
         }
-        // the lifecycle builder's open record has its own serializer, named by the class
+        // the open life cycles (stage B) have their own serializer, named by the class
         assertInstanceOf(io.qmailfleet.job.model.LifecycleRecordTypeInfo.class, TypeInformation.of(LifecycleRecord.class));
     }
 }

@@ -88,10 +88,8 @@ class LifecyclePipelineTest {
             assertTrue(p.hostEvents.stream().allMatch(e -> e.type == EventType.STATUS && e.run == 1));
             assertTrue(p.stageA.stream().noneMatch(e -> e.type == EventType.STATUS));
 
-            // stage B: nothing left for the message key, no timers
-            assertEquals(0, p.b.numKeyedStateEntries());
-            assertEquals(0, p.b.numEventTimeTimers());
-            assertEquals(0, p.b.numProcessingTimeTimers());
+            // stage B: no life cycle left
+            assertEquals(0, p.openLifecycles());
             // stage A: only the per-host scalars are left; every per-message/delivery map is empty
             assertEquals(0, p.stageAKeysWith("deliveries"));
             assertEquals(0, p.stageAKeysWith("openMessages"));
@@ -143,7 +141,7 @@ class LifecyclePipelineTest {
             assertEquals("alice@example.com", second.recipients.get(0).address);
             assertEquals(19, second.recipients.get(0).attempts.get(0).deliveryId);
             assertNull(second.bounceOf);
-            assertEquals(0, p.b.numKeyedStateEntries());
+            assertEquals(0, p.openLifecycles());
             assertEquals(0, p.stageAKeysWith("openMessages"));
         }
     }
@@ -286,7 +284,7 @@ class LifecyclePipelineTest {
                 assertEquals(at(5000), rc.attempts.get(0).endNanos);
             }
             assertEquals(0, p.a.numKeyedStateEntries());
-            assertEquals(0, p.b.numKeyedStateEntries());
+            assertEquals(0, p.openLifecycles());
         }
     }
 

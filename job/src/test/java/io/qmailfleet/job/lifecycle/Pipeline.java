@@ -8,24 +8,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.function.Consumer;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Stage A ({@link HostSequencer}) and stage B ({@link LifecycleBuilder}) in operator test
- * harnesses, chained: every main output of A is fed into B as it appears. Collects every output.
+ * The {@link HostSequencer} in an operator test harness: stage A (the host rules: order, matching,
+ * deadlines) and stage B (the life cycles) run in its one operator. Collects every output, and
+ * stage A's events as stage B got them ({@link HostSequencer#SEQUENCED}).
  */
 final class Pipeline implements AutoCloseable {
-    KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> a;
-    final KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> b;
+    KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> a;
     private final LifecycleConfig config;
     private final JoinedLineParser.Factory parserFactory;
     /** State backend of both harnesses; null for the harness default (heap). */
@@ -48,8 +50,7 @@ final class Pipeline implements AutoCloseable {
     final List<Long> alertTimes = new ArrayList<>();
     /** Main-output records of either stage whose timestamp was at or behind a watermark that stage had already emitted. */
     final List<Object> behindWatermark = new ArrayList<>();
-    private long watermarkA = Long.MIN_VALUE;
-    private long watermarkB = Long.MIN_VALUE;
+    private long watermark = Long.MIN_VALUE;
 
     Pipeline(LifecycleConfig config) throws Exception {
         this(config, JoinedLineParser.qmailLineParser());
@@ -66,15 +67,11 @@ final class Pipeline implements AutoCloseable {
         this.backend = backend;
         a = newStageA();
         a.open();
-        b = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new LifecycleBuilder(config)), LifecycleBuilder.messageKey(), Types.STRING);
-        if (backend != null) b.setStateBackend(backend);
-        b.open();
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent> newStageA() throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, QmailEvent>(
-                new HostSequencer(config, parserFactory), e -> e.host, Types.STRING);
+    private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> newStageA() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord>(
+                new HostSequencer(config, parserFactory).emitSequenced(), e -> e.host, Types.STRING);
         if (backend != null) h.setStateBackend(backend);
         return h;
     }
@@ -132,7 +129,7 @@ final class Pipeline implements AutoCloseable {
         return this;
     }
 
-    /** Checkpoints stage A and replaces it with a fresh instance restored from the snapshot. */
+    /** Checkpoints the operator (both stages) and replaces it with a fresh instance restored from the snapshot. */
     Pipeline snapshotAndRestoreStageA() throws Exception {
         long pt = a.getProcessingTime();
         OperatorSubtaskState snap = a.snapshot(1L, pt);
@@ -145,40 +142,34 @@ final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Moves stage A's output into stage B as a job would: records with their timestamps, and
-     * watermarks, in the order A emitted them.
+     * Collects what the operator emitted, in order, after each call into it; notes records at or
+     * behind a watermark it had emitted before. A call emits its watermark last, so the side
+     * output's events (a queue of their own) are checked against the watermark of the calls before.
      */
     private void pump() throws Exception {
+        Queue<StreamRecord<QmailEvent>> q = a.getSideOutput(HostSequencer.SEQUENCED);
+        StreamRecord<QmailEvent> e;
+        while (q != null && (e = q.poll()) != null) {
+            stageA.add(e.getValue());
+            stageATimes.add(timestamp(e));
+            if (e.getTimestamp() <= watermark) behindWatermark.add(e.getValue());
+        }
         Object o;
         while ((o = a.getOutput().poll()) != null) {
-            if (o instanceof StreamRecord) {
-                @SuppressWarnings("unchecked")
-                StreamRecord<QmailEvent> r = (StreamRecord<QmailEvent>) o;
-                QmailEvent e = r.getValue();
-                stageA.add(e);
-                stageATimes.add(timestamp(r));
-                if (r.getTimestamp() <= watermarkA) behindWatermark.add(e);
-                b.processElement(new StreamRecord<>(e.copy(), r.getTimestamp()));
-            } else if (o instanceof Watermark) {
-                watermarkA = ((Watermark) o).getTimestamp();
-                b.processWatermark((Watermark) o);
-            }
-        }
-        drain(a, HostSequencer.HOST_EVENTS, hostEvents::add, hostEventTimes);
-        drain(a, HostSequencer.LATE, late::add, lateTimes);
-        drain(a, HostSequencer.DEAD_LETTERS, deadLetters::add, deadLetterTimes);
-        while ((o = b.getOutput().poll()) != null) {
             if (o instanceof StreamRecord) {
                 @SuppressWarnings("unchecked")
                 StreamRecord<LifecycleRecord> r = (StreamRecord<LifecycleRecord>) o;
                 records.add(r.getValue());
                 recordTimes.add(timestamp(r));
-                if (r.getTimestamp() <= watermarkB) behindWatermark.add(r.getValue());
+                if (r.getTimestamp() <= watermark) behindWatermark.add(r.getValue());
             } else if (o instanceof Watermark) {
-                watermarkB = ((Watermark) o).getTimestamp();
+                watermark = ((Watermark) o).getTimestamp();
             }
         }
-        drain(b, LifecycleBuilder.ALERTS, alerts::add, alertTimes);
+        drain(a, HostSequencer.HOST_EVENTS, hostEvents::add, hostEventTimes);
+        drain(a, HostSequencer.LATE, late::add, lateTimes);
+        drain(a, HostSequencer.DEAD_LETTERS, deadLetters::add, deadLetterTimes);
+        drain(a, HostSequencer.ALERTS, alerts::add, alertTimes);
     }
 
     /** The record's timestamp; null if it has none. */
@@ -202,9 +193,17 @@ final class Pipeline implements AutoCloseable {
         return keysWith(a, stateName);
     }
 
-    /** How many keys hold the named state of stage B. */
-    long stageBKeysWith(String stateName) {
-        return keysWith(b, stateName);
+    /** How many messages hold a life cycle being built (stage B's state), all hosts. */
+    long openLifecycles() throws Exception {
+        AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) a.getOperator();
+        var backend = op.<String>getKeyedStateBackend();
+        long[] n = {0};
+        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new MapStateDescriptor<>("lifecycles", Types.LONG, TypeInformation.of(LifecycleRecord.class)),
+                (host, state) -> {
+                    for (Object ignored : state.keys()) n[0]++;
+                });
+        return n[0];
     }
 
     /** The keyed state backend class of stage A (to check which backend a test really ran on). */
@@ -246,6 +245,5 @@ final class Pipeline implements AutoCloseable {
     @Override
     public void close() throws Exception {
         a.close();
-        b.close();
     }
 }

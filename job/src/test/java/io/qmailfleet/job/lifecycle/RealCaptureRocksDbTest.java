@@ -50,7 +50,7 @@ class RealCaptureRocksDbTest {
             for (String s : List.of("host", "fifo", "reorder", "deliveries", "openMessages", "links", "openByQp")) {
                 assertEquals(0, p.stageAKeysWith(s), "stage A state left: " + s);
             }
-            assertEquals(0, p.stageBKeysWith("lifecycle"));
+            assertEquals(0, p.stageAKeysWith("lifecycles"));
             List<String> out = new ArrayList<>();
             for (LifecycleRecord r : p.records) {
                 assertEquals(LifecycleStatus.COMPLETE, r.status);

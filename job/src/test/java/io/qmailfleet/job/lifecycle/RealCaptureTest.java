@@ -108,7 +108,7 @@ class RealCaptureTest {
             assertEquals(byIndex.get(4).msgId, byIndex.get(5).forwardOf.msgId);
             assertEquals("postmaster@example.com", byIndex.get(5).forwardOf.recipient);
             assertEquals(0, p.a.numKeyedStateEntries());
-            assertEquals(0, p.b.numKeyedStateEntries());
+            assertEquals(0, p.openLifecycles());
         }
     }
 

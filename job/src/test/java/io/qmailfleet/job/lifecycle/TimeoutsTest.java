@@ -165,7 +165,7 @@ class TimeoutsTest {
             assertEquals("deferral", r400.recipients.get(0).finalOutcome);
             assertTrue(p.alerts("stuck_resolved").stream().allMatch(a -> a.resolution == Resolution.OPEN));
             assertEquals(0, p.a.numKeyedStateEntries());
-            assertEquals(0, p.b.numKeyedStateEntries());
+            assertEquals(0, p.openLifecycles());
             assertEquals(0, p.a.numEventTimeTimers());
             assertEquals(0, p.a.numProcessingTimeTimers());
         }
@@ -204,7 +204,7 @@ class TimeoutsTest {
             assertEquals(0, p.stageAKeysWith("openMessages"));
             assertEquals(0, p.stageAKeysWith("deliveries"));
             assertEquals(0, p.stageAKeysWith("openByQp"));
-            assertEquals(0, p.b.numKeyedStateEntries());
+            assertEquals(0, p.openLifecycles());
         }
     }
 
@@ -234,7 +234,7 @@ class TimeoutsTest {
             assertEquals(0, p.a.numKeyedStateEntries());
             assertEquals(0, p.a.numEventTimeTimers());
             assertEquals(0, p.a.numProcessingTimeTimers());
-            assertEquals(0, p.b.numKeyedStateEntries());
+            assertEquals(0, p.openLifecycles());
         }
     }
 }

@@ -12,7 +12,7 @@ import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.alert.RateSample;
 import io.qmailfleet.job.alert.RateSampleTypeInfo;
-import io.qmailfleet.job.lifecycle.LifecycleBuilder;
+import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.sink.KeyedJson;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.stats.HostWindows;
@@ -70,7 +70,7 @@ class ModelTypesTest {
         assertSame(MessageFactSerializer.INSTANCE, TypeInformation.of(MessageFact.class).createSerializer(noKryo));
         assertSame(StatsRecordSerializer.INSTANCE, TypeInformation.of(StatsRecord.class).createSerializer(noKryo));
         // the output tags and the state of the stats stage
-        assertEquals(MessageFactTypeInfo.INSTANCE, LifecycleBuilder.FACTS.getTypeInfo());
+        assertEquals(MessageFactTypeInfo.INSTANCE, HostSequencer.FACTS.getTypeInfo());
         assertEquals(MessageFactTypeInfo.INSTANCE, HostWindows.LATE_FACTS.getTypeInfo());
         MapStateDescriptor<String, StatsRecord> d = new MapStateDescriptor<>("parts", String.class, StatsRecord.class);
         d.initializeSerializerUnlessSet(new org.apache.flink.api.common.ExecutionConfig());
@@ -116,7 +116,7 @@ class ModelTypesTest {
         assertTrue(names.contains("stats fleet roll-up"), stats.toString());
         assertTrue(names.contains("stats senders"), stats.toString());
         assertTrue(names.contains("alert rate samples"), stats.toString());
-        // the lifecycle builder's facts (a side output) and both shuffles
+        // the host sequencer's facts (a side output) and both shuffles
         assertTrue(stats.entrySet().stream().anyMatch(e -> e.getKey().startsWith("SideOutput#")
                 && e.getValue().equals(MessageFactTypeInfo.INSTANCE)), stats.toString());
         assertTrue(stats.entrySet().stream().anyMatch(e -> e.getKey().startsWith("Partition#")

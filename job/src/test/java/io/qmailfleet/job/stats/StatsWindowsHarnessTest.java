@@ -303,6 +303,53 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    private static MessageFact clock(String host, long tsMillis) {
+        MessageFact f = new MessageFact();
+        f.kind = FactKind.CLOCK;
+        f.host = host;
+        f.tsNanos = tsMillis * 1_000_000L;
+        return f;
+    }
+
+    /**
+     * The host's clock alone (a CLOCK fact from the host sequencer) fires the host's window, as a
+     * message fact at that time would, counting nothing; it opens no window and is never late, even
+     * behind the host's clock.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void aClockFactFiresTheHostsWindowsAndCountsNothing(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.fireOnWatermark = false;
+        c.allowedLatenessMillis = 0;
+        var h = hostHarness(c, rocksDb);
+        h.processElement(success("mx1", T + 10_000, "a@x.org"), T + 10_000);
+        h.processElement(clock("mx1", T + 61_999), T + 61_999);
+        assertTrue(drain(h).isEmpty(), "the window [T, T+1m) fires at its end plus the 2 s delay");
+        h.processElement(clock("mx1", T + 62_000), T + 62_000);
+        List<StatsRecord> out = drain(h);
+        List<StatsRecord> hosts = of(out, StatsRecord.HOST);
+        assertEquals(1, hosts.size(), out.toString());
+        assertEquals(1, hosts.get(0).successes);
+        assertEquals(T, hosts.get(0).windowStart);
+        assertEquals(0, windowsOf(h, "mx1"), "dropped: no lateness");
+        // clock facts open no window, behind the clock or ahead of it
+        h.processElement(clock("mx1", T + 30_000), T + 30_000);
+        h.processElement(clock("mx1", T + 300_000), T + 300_000);
+        assertTrue(drain(h).isEmpty());
+        assertEquals(0, windowsOf(h, "mx1"));
+        assertEquals(0, h.getSideOutput(HostWindows.LATE_FACTS) == null ? 0 : h.getSideOutput(HostWindows.LATE_FACTS).size(),
+                "a clock fact behind the clock is not late");
+        // the next window counts only its message facts
+        h.processElement(success("mx1", T + 301_000, "b@x.org"), T + 301_000);
+        h.processElement(clock("mx1", T + 362_000), T + 362_000);
+        hosts = of(drain(h), StatsRecord.HOST);
+        assertEquals(1, hosts.size());
+        assertEquals(1, hosts.get(0).successes);
+        assertEquals(T + 300_000, hosts.get(0).windowStart);
+        h.close();
+    }
+
     private static List<StreamRecord<StatsRecord>> drainRecords(KeyedOneInputStreamOperatorTestHarness<String, ?, StatsRecord> h) {
         List<StreamRecord<StatsRecord>> out = new ArrayList<>();
         Object o;
