@@ -202,7 +202,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         AlertKey k = key(st, "qmail_alert:" + host + ":" + slug(kind), "qmail_alert", "critical", host, null,
                 kind, HOST_STREAM);
         k.keepNanos = config.resolveAfterNanos;
-        activate(k, now, "alert: " + text);
+        activate(st, k, now, "alert: " + text);
         k.threshold = "any alert: line";
     }
 
@@ -213,7 +213,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         AlertKey k = key(st, "qmail_warning:" + host + ":" + slug(kind), "qmail_warning", "warning", host, null,
                 kind, HOST_STREAM);
         k.quietNanos = config.warningQuietNanos;
-        activate(k, now, "warning: " + text);
+        activate(st, k, now, "warning: " + text);
         k.threshold = "over after " + Duration.ofNanos(config.warningQuietNanos) + " without a repetition";
     }
 
@@ -225,7 +225,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 if ("qmail_alert".equals(k.alertClass) && k.active) {
                     k.active = false;
                     k.clearSinceNanos = now;
-                    keys.put(k.dedupKey, k);
+                    store(st, k);
                 }
             }
         }
@@ -233,7 +233,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         // rule 3: a start-up (the host sequencer counted a new run) without status: exiting before it
         if (ev.run > st.run && st.run >= 0 && !st.runEnded) {
             AlertKey k = key(st, "qmail_crash:" + host, "qmail_crash", "error", host, null, null, HOST_STREAM);
-            activate(k, now, "run " + st.run + " ended without status: exiting; run " + ev.run + " started at "
+            activate(st, k, now, "run " + st.run + " ended without status: exiting; run " + ev.run + " started at "
                     + JsonLines.iso(now));
             k.threshold = "a start-up not preceded by status: exiting";
             k.detail = "in flight at the old run's last status line: local " + st.lastLocalUsed + ", remote "
@@ -246,7 +246,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             if (k != null) {
                 k.active = false;
                 k.clearSinceNanos = now;
-                keys.put(k.dedupKey, k);
+                store(st, k);
             }
             st.crashOpen = false;
         }
@@ -270,7 +270,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             k.keepNanos = config.resolveAfterNanos;
             k.threshold = channel + " " + max + "/" + max + " for " + Duration.ofNanos(config.saturationForNanos)
                     + ", clear below " + (int) Math.ceil(max * config.saturationClearRatio);
-            activate(k, now, "status: " + channel + " " + usedN + "/" + max);
+            activate(st, k, now, "status: " + channel + " " + usedN + "/" + max);
             return now;
         }
         if (since >= 0 && usedN < max * config.saturationClearRatio) {
@@ -279,7 +279,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 k.active = false;
                 k.clearSinceNanos = now;
                 k.lastSeenNanos = now;
-                keys.put(dk, k);
+                store(st, k);
             }
             return -1;
         }
@@ -288,7 +288,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             if (k != null) {
                 k.lastSeenNanos = now;
                 k.detail = "saturated since " + JsonLines.iso(since) + "; last " + channel + " " + usedN + "/" + max;
-                keys.put(dk, k);
+                store(st, k);
             }
         }
         return since;
@@ -392,7 +392,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 k.active = true;
                 k.activeSinceNanos = now;
             }
-            keys.put(dk, k);
+            store(st, k);
             dks.add(dk);
         }
         members.put(member, String.join(" ", dks));
@@ -411,7 +411,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
                 k.active = false;
                 k.clearSinceNanos = now;
             }
-            keys.put(dk, k);
+            store(st, k);
         }
     }
 
@@ -535,7 +535,7 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         k.count = st.backlog;
         k.detail = st.backlog + " messages open longer than " + k.kind + " at " + JsonLines.iso(now) + ", " + before
                 + " at " + JsonLines.iso(start) + "; the messages are in the stuck_messages pages of the host";
-        keys.put(dk, k);
+        store(st, k);
         return k;
     }
 
@@ -624,12 +624,12 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             k.kind = kind;
             k.stream = stream;
             st.keys++;
-            keys.put(dk, k);
+            store(st, k);
         }
         return k;
     }
 
-    private void activate(AlertKey k, long now, String text) throws Exception {
+    private void activate(HostAlertState st, AlertKey k, long now, String text) throws Exception {
         if (!k.active) {
             k.active = true;
             if (!k.firing) k.activeSinceNanos = now;
@@ -639,19 +639,44 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         k.lastSeenNanos = now;
         k.lastText = text;
         if (k.examples.size() < config.maxExamples && !k.examples.contains(text)) k.examples.add(text);
-        keys.put(k.dedupKey, k);
+        store(st, k);
     }
 
     /** Evaluates every key of one stream at host time {@code now}; drops keys with nothing left to do. */
+    /**
+     * A rule changed key {@code k} (or made it): it is written, and the next line of its stream
+     * sweeps every key of the stream again.
+     */
+    private void store(HostAlertState st, AlertKey k) throws Exception {
+        keys.put(k.dedupKey, k);
+        if (MESSAGE_STREAM.equals(k.stream)) st.messageSweepDueNanos = Long.MIN_VALUE;
+        else st.hostSweepDueNanos = Long.MIN_VALUE;
+    }
+
+    /**
+     * Steps every key of {@code stream} to {@code now}. Skipped, without reading the keys, while
+     * {@code now} is before the earliest instant at which any of them can change
+     * ({@link #nextChange(AlertKey, int)}) and no rule has changed one since the last sweep: a status line, a
+     * third of all lines, then costs no read of the keys. A key is written back only if the step
+     * changed it.
+     */
     private void sweep(HostAlertState st, String stream, long now, Collector<PageEvent> out) throws Exception {
         if (st.keys == 0) return;
+        boolean messages = MESSAGE_STREAM.equals(stream);
+        if (now < (messages ? st.messageSweepDueNanos : st.hostSweepDueNanos)) return;
         List<AlertKey> touched = new ArrayList<>();
         for (AlertKey k : keys.values()) {
             if (stream.equals(k.stream)) touched.add(k);
         }
-        for (AlertKey k : touched) evaluate(st, k, now, out);
+        long due = Long.MAX_VALUE;
+        for (AlertKey k : touched) {
+            if (sweepKey(st, k, now, out)) due = Math.min(due, nextChange(k, config.maxTriggersPerHour));
+        }
+        if (messages) st.messageSweepDueNanos = due;
+        else st.hostSweepDueNanos = due;
     }
 
+    /** A rule changed key {@code k}: it is stepped to {@code now} and written (or dropped). */
     private void evaluate(HostAlertState st, AlertKey k, long now, Collector<PageEvent> out) throws Exception {
         String action = step(k, now, config.maxTriggersPerHour);
         if (action != null) out.collect(page(k, action, now));
@@ -659,8 +684,63 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
             keys.remove(k.dedupKey);
             st.keys--;
         } else {
+            store(st, k);
+        }
+    }
+
+    /**
+     * A sweep steps key {@code k} to {@code now}, writing it only if that changed it; returns
+     * whether it is kept (false: dropped, nothing left of it).
+     */
+    private boolean sweepKey(HostAlertState st, AlertKey k, long now, Collector<PageEvent> out) throws Exception {
+        boolean active = k.active;
+        boolean firing = k.firing;
+        long clearSince = k.clearSinceNanos;
+        int triggers = k.triggerTimes.size();
+        String action = step(k, now, config.maxTriggersPerHour);
+        if (action != null) out.collect(page(k, action, now));
+        if (idle(k, now)) {
+            keys.remove(k.dedupKey);
+            st.keys--;
+            return false;
+        }
+        if (action != null || active != k.active || firing != k.firing || clearSince != k.clearSinceNanos
+                || triggers != k.triggerTimes.size()) {
             keys.put(k.dedupKey, k);
         }
+        return true;
+    }
+
+    private static long satAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+    }
+
+    /**
+     * The earliest host time at which {@link #step} or {@link #idle} can change key {@code k}
+     * without a rule touching it (never later than that: an earlier one only costs a sweep): the
+     * end of its quiet time; its {@code for} time (if triggers within the hour are at the cap, when
+     * enough of them have left the hour); its keep time; for a key with nothing else left, the hour
+     * after its last trigger. Triggers that leave the hour are dropped from the key when it is next
+     * stepped, which changes nothing it does.
+     */
+    static long nextChange(AlertKey k, int maxTriggersPerHour) {
+        long due = Long.MAX_VALUE;
+        List<Long> triggers = k.triggerTimes;
+        if (k.active) {
+            if (k.quietNanos > 0) due = Math.min(due, satAdd(k.lastSeenNanos, k.quietNanos));
+            if (!k.firing) {
+                long at = satAdd(k.activeSinceNanos, k.forNanos);
+                int capped = triggers.size() - maxTriggersPerHour;
+                if (capped >= 0) at = Math.max(at, satAdd(triggers.get(capped), HOUR));
+                due = Math.min(due, at);
+            }
+        } else if (k.firing) {
+            due = Math.min(due, satAdd(k.clearSinceNanos, k.keepNanos));
+        } else if (k.openMembers <= 0 && !triggers.isEmpty()) {
+            due = Math.min(due, satAdd(triggers.get(triggers.size() - 1), HOUR));
+        }
+        return due;
     }
 
     /**

@@ -27,6 +27,14 @@ public class HostAlertState {
     public boolean backlogHistory;
     /** Number of entries in the key map (to skip sweeps when there is nothing to evaluate). */
     public int keys;
+    /**
+     * Host time before which no key of the host stream (status, alert and warning lines) can change
+     * without a rule touching it, so a line before it does not sweep them; Long.MIN_VALUE: sweep at
+     * the next line (the default, also for state written before this field).
+     */
+    public long hostSweepDueNanos = Long.MIN_VALUE;
+    /** The same for the keys of the message stream (stuck and hung messages). */
+    public long messageSweepDueNanos = Long.MIN_VALUE;
 
     public HostAlertState() {}
 }
