@@ -202,8 +202,9 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         AlertKey k = key(st, "qmail_alert:" + host + ":" + slug(kind), "qmail_alert", "critical", host, null,
                 kind, HOST_STREAM);
         k.keepNanos = config.resolveAfterNanos;
-        activate(st, k, now, "alert: " + text);
         k.threshold = "any alert: line";
+        activate(st, k, now, "alert: " + text);
+        st.qmailAlertsQuiet = false;
     }
 
     /** Rule 2. */
@@ -213,32 +214,35 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         AlertKey k = key(st, "qmail_warning:" + host + ":" + slug(kind), "qmail_warning", "warning", host, null,
                 kind, HOST_STREAM);
         k.quietNanos = config.warningQuietNanos;
-        activate(st, k, now, "warning: " + text);
         k.threshold = "over after " + Duration.ofNanos(config.warningQuietNanos) + " without a repetition";
+        activate(st, k, now, "warning: " + text);
     }
 
     /** Rules 1 (resolution), 3 and 6. */
     private void status(HostAlertState st, String host, QmailEvent ev, long now) throws Exception {
-        // rule 1: qmail-send is working again
-        if (!ev.exitasap && st.keys > 0) {
+        // rule 1: qmail-send is working again (the keys are read only while an alert: line may be active)
+        if (!ev.exitasap && st.keys > 0 && !st.qmailAlertsQuiet) {
+            List<AlertKey> working = new ArrayList<>();
             for (AlertKey k : keys.values()) {
-                if ("qmail_alert".equals(k.alertClass) && k.active) {
-                    k.active = false;
-                    k.clearSinceNanos = now;
-                    store(st, k);
-                }
+                if ("qmail_alert".equals(k.alertClass) && k.active) working.add(k);
             }
+            for (AlertKey k : working) {
+                k.active = false;
+                k.clearSinceNanos = now;
+                store(st, k);
+            }
+            st.qmailAlertsQuiet = true;
         }
         int used = Math.max(0, ev.localUsed) + Math.max(0, ev.remoteUsed);
         // rule 3: a start-up (the host sequencer counted a new run) without status: exiting before it
         if (ev.run > st.run && st.run >= 0 && !st.runEnded) {
             AlertKey k = key(st, "qmail_crash:" + host, "qmail_crash", "error", host, null, null, HOST_STREAM);
-            activate(st, k, now, "run " + st.run + " ended without status: exiting; run " + ev.run + " started at "
-                    + JsonLines.iso(now));
             k.threshold = "a start-up not preceded by status: exiting";
             k.detail = "in flight at the old run's last status line: local " + st.lastLocalUsed + ", remote "
                     + st.lastRemoteUsed + " (closed as interrupted in lifecycles/); old run's last line at "
                     + JsonLines.iso(st.lastLineNanos);
+            activate(st, k, now, "run " + st.run + " ended without status: exiting; run " + ev.run + " started at "
+                    + JsonLines.iso(now));
             st.crashOpen = true;
             st.lastUsed = 0;
         } else if (st.crashOpen && used < st.lastUsed) {

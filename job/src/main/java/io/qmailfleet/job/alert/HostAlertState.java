@@ -33,6 +33,12 @@ public class HostAlertState {
      * the next line (the default, also for state written before this field).
      */
     public long hostSweepDueNanos = Long.MIN_VALUE;
+    /**
+     * No {@code alert:} key of the host is active (a status line then reads no key to resolve
+     * one); false, the default also for state written before this field, makes the next status
+     * line look.
+     */
+    public boolean qmailAlertsQuiet;
     /** The same for the keys of the message stream (stuck and hung messages). */
     public long messageSweepDueNanos = Long.MIN_VALUE;
 

@@ -20,6 +20,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -50,9 +52,12 @@ class AlertScenariosTest {
         }
     }
 
-    @Test
-    void theCapturesThreeAlertLinesPageCriticalAndNothingElsePages() throws Exception {
-        JobConfig cfg = Fleet.config("--input", Capture.multilogDir().toString(), "--host", "mail");
+    /** On both state backends: a key's fields set with its activation are in its pages (RocksDB keeps no object). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void theCapturesThreeAlertLinesPageCriticalAndNothingElsePages(String backend) throws Exception {
+        JobConfig cfg = Fleet.config("--input", Capture.multilogDir().toString(), "--host", "mail",
+                "--state-backend", backend);
         Run r = Fleet.runFiles(cfg, 2);
         List<PageEvent> triggers = of(r, PageEvent.TRIGGER);
         assertEquals(Set.of("qmail_alert:mail:unable-to-reread-control-locals",
@@ -66,6 +71,7 @@ class AlertScenariosTest {
             assertEquals("mail", p.source);
             assertTrue(p.summary.startsWith("mail: qmail-send alert: "), p.summary);
             assertEquals(1, p.count);
+            assertEquals("any alert: line", p.threshold, p.toString());
         }
         assertTrue(r.pages().stream().allMatch(p -> p.alertClass.equals("qmail_alert")), r.pages().toString());
         resolvedOnceOrOpen(r);
