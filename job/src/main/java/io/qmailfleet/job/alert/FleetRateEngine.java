@@ -53,8 +53,13 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private final AlertConfig config;
     private transient MapState<Long, RateSample> windows;
     private transient MapState<Long, Boolean> spikeWindows;
-    /** Domain: "windowStart|address" -> that recipient's aggregate, for the distinct recipients in trouble. */
+    /**
+     * Domain: "windowStart|address" -> that recipient's aggregate, for the distinct recipients in
+     * trouble; only recipients with a deferral (or a counted failure) are kept.
+     */
     private transient MapState<String, RateSample> rcpts;
+    /** Domain: the latest window end of any recipient's aggregate (kept or not); null if none came. */
+    private transient ValueState<Long> rcptsEnd;
     private transient ValueState<AlertKey> alert;
     private transient ValueState<Long> lastJudged;
     /** Sender: start of the first window seen; no spike is judged before a whole baseline exists. */
@@ -74,6 +79,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
                 new MapStateDescriptor<>("rate-spikes", Types.LONG, Types.BOOLEAN));
         rcpts = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("rate-recipients", Types.STRING, TypeInformation.of(RateSample.class)));
+        rcptsEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-recipients-end", Types.LONG));
         alert = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class)));
         lastJudged = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-judged", Types.LONG));
         firstWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-first", Types.LONG));
@@ -86,10 +92,17 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     @Override
     public void processElement(RateSample s, Context ctx, Collector<PageEvent> out) throws Exception {
         if (RateSample.RECIPIENT.equals(s.dimension)) {
-            // one recipient of this domain: only counted into the domain's windows, judged with them
-            String rk = s.windowStart + "|" + s.key;
-            RateSample prevR = rcpts.get(rk);
-            if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
+            // one recipient of this domain: only counted into the domain's windows, judged with them.
+            // Only a recipient with a deferral (or a counted failure) is kept: the others count for
+            // nothing, and a later revision of the same window only adds attempts, so it is kept
+            // when it has one (a domain's normal day keeps no recipient state and scans none)
+            if (s.deferrals + (config.domainCountFailures ? s.failures : 0) > 0) {
+                String rk = s.windowStart + "|" + s.key;
+                RateSample prevR = rcpts.get(rk);
+                if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
+            }
+            Long end = rcptsEnd.value();
+            if (end == null || s.windowEnd > end) rcptsEnd.update(s.windowEnd);
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             Long judged = lastJudged.value();
             if (judged != null && s.windowEnd <= judged) judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
@@ -122,6 +135,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             windows.clear();
             spikeWindows.clear();
             rcpts.clear();
+            rcptsEnd.clear();
             alert.clear();
             lastJudged.clear();
             firstWindow.clear();
@@ -187,6 +201,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         if (AlertEngine.idle(k, now) && windows.isEmpty() && rcpts.isEmpty()) {
             alert.clear();
             firstWindow.clear();
+            rcptsEnd.clear();
         }
         else alert.update(k);
     }
@@ -223,7 +238,9 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             if (s.attempts > 0) hosts.addAll(s.hosts);
         }
         for (Long o : old) windows.remove(o);
-        if (rcpts.iterator().hasNext()) {
+        Long rcptEnd = rcptsEnd.value();
+        // (state written before rcptsEnd existed has recipients without it)
+        if (rcptEnd != null ? rcptEnd > from : rcpts.iterator().hasNext()) {
             // the recipients' records of the same windows: how many distinct addresses were deferred or failed
             TreeSet<String> inTrouble = new TreeSet<>();
             List<String> gone = new ArrayList<>();

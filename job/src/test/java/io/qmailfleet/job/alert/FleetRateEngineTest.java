@@ -140,6 +140,65 @@ class FleetRateEngineTest {
         h.close();
     }
 
+    private static RateSample recipient(String address, int i, long attempts, long bad) {
+        RateSample s = new RateSample();
+        s.dimension = RateSample.RECIPIENT;
+        s.key = address;
+        s.windowStart = T0 + i * W;
+        s.windowEnd = s.windowStart + W;
+        s.revision = 1;
+        s.hosts = List.of("mx1");
+        s.attempts = attempts;
+        s.deferrals = bad;
+        return s;
+    }
+
+    /** Recipient state of the domain's key in the harness: how many recipients' aggregates it keeps. */
+    private static long keptRecipients(KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent> h, String domain)
+            throws Exception {
+        var backend = ((org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) h.getOperator())
+                .<String>getKeyedStateBackend();
+        backend.setCurrentKey(RateSample.DOMAIN + ":" + domain);
+        org.apache.flink.api.common.state.MapState<String, RateSample> m = backend.getPartitionedState(
+                org.apache.flink.runtime.state.VoidNamespace.INSTANCE, org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
+                new org.apache.flink.api.common.state.MapStateDescriptor<>("rate-recipients", Types.STRING,
+                        org.apache.flink.api.common.typeinfo.TypeInformation.of(RateSample.class)));
+        long n = 0;
+        for (String ignored : m.keys()) n++;
+        return n;
+    }
+
+    /**
+     * With recipients' aggregates (keyed with their domain, as the job keys them): a domain whose
+     * deferrals are spread over many addresses pages, one whose deferrals are all one address does
+     * not (its own count of recipients would let it); only the recipients that deferred are kept.
+     */
+    @Test
+    void distinctRecipientsInTroubleFromTheRecipientsThatDeferredAlone() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent>(
+                new KeyedProcessOperator<>(new FleetRateEngine(new AlertConfig())), RateSample::engineKey, Types.STRING);
+        h.open();
+        for (int i = 0; i < 6; i++) {
+            // down.example: 10 addresses, every attempt deferred; one.example: 18 of 20 attempts
+            // deferred, all to one address (its domain's own count says 3 recipients)
+            h.processElement(new StreamRecord<>(domain("down.example", i, "mx1", 20, 20, 10)));
+            h.processElement(new StreamRecord<>(domain("one.example", i, "mx1", 20, 18, 3)));
+            for (int r = 0; r < 10; r++) h.processElement(new StreamRecord<>(recipient("u" + r + "@down.example", i, 2, 2)));
+            h.processElement(new StreamRecord<>(recipient("full@one.example", i, 18, 18)));
+            h.processElement(new StreamRecord<>(recipient("a@one.example", i, 1, 0)));
+            h.processElement(new StreamRecord<>(recipient("b@One.Example", i, 1, 0)));
+            h.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        // the sliding window is 15 minutes, three windows: the one address that deferred, in those
+        long kept = keptRecipients(h, "one.example");
+        assertTrue(kept >= 1 && kept <= 4, "kept " + kept);
+        List<String> p = pages(h);
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("trigger domain_trouble:fleet:down.example")), p.toString());
+        assertTrue(p.stream().noneMatch(x -> x.contains("one.example")), p.toString());
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        h.close();
+    }
+
     @Test
     void oneAddressThatAlwaysDefersDoesNotPage() throws Exception {
         var h = harness();
