@@ -21,14 +21,20 @@ class FleetRateEngineTest {
     private static final long W = 5 * 60_000L;
     private static final long T0 = 1795551000_000L; // window-aligned epoch millis
 
-    private static RateSample domain(String d, int i, String host, long attempts, long bad, long recipients) {
+    /** A first revision of window {@code i} of {@code key} in {@code dimension}, from {@code host}. */
+    private static RateSample sample(String dimension, String key, int i, String host) {
         RateSample s = new RateSample();
-        s.dimension = RateSample.DOMAIN;
-        s.key = d;
+        s.dimension = dimension;
+        s.key = key;
         s.windowStart = T0 + i * W;
         s.windowEnd = s.windowStart + W;
         s.revision = 1;
         s.hosts = List.of(host);
+        return s;
+    }
+
+    private static RateSample domain(String d, int i, String host, long attempts, long bad, long recipients) {
+        RateSample s = sample(RateSample.DOMAIN, d, i, host);
         s.attempts = attempts;
         s.deferrals = bad;
         s.recipients = recipients;
@@ -36,13 +42,7 @@ class FleetRateEngineTest {
     }
 
     private static RateSample sender(String from, int i, long accepted) {
-        RateSample s = new RateSample();
-        s.dimension = RateSample.SENDER;
-        s.key = from;
-        s.windowStart = T0 + i * W;
-        s.windowEnd = s.windowStart + W;
-        s.revision = 1;
-        s.hosts = List.of("mx1");
+        RateSample s = sample(RateSample.SENDER, from, i, "mx1");
         s.accepted = accepted;
         return s;
     }
@@ -141,13 +141,7 @@ class FleetRateEngineTest {
     }
 
     private static RateSample recipient(String address, int i, long attempts, long bad) {
-        RateSample s = new RateSample();
-        s.dimension = RateSample.RECIPIENT;
-        s.key = address;
-        s.windowStart = T0 + i * W;
-        s.windowEnd = s.windowStart + W;
-        s.revision = 1;
-        s.hosts = List.of("mx1");
+        RateSample s = sample(RateSample.RECIPIENT, address, i, "mx1");
         s.attempts = attempts;
         s.deferrals = bad;
         return s;
