@@ -28,6 +28,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
@@ -137,6 +138,10 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     private transient ValueState<HostState> hostState;
     private transient ValueState<ReorderBuffer> buffer;
     private transient MapState<Long, QmailEvent> fifo;
+    /** The FIFO as the rules see it: its lines kept in memory, written to {@link #fifo} before each checkpoint barrier. */
+    private transient WriteBackTable<Long, QmailEvent> fifoTable;
+    /** Whether this instance's state was restored from a checkpoint or savepoint. */
+    private transient boolean restored;
     private transient MapState<Long, InFlightDelivery> deliveries;
     private transient MapState<Long, OpenMessage> openMessages;
     private transient MapState<Long, PendingLink> links;
@@ -222,7 +227,8 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
                 "lifecycles", Types.LONG, TypeInformation.of(LifecycleRecord.class)));
         // the timer service name of KeyedProcessOperator, which ran this stage before
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
-        rules = new HostRules(config, parserFactory.create(config.parser), table(fifo), slot(buffer),
+        fifoTable = new WriteBackTable<>(table(fifo), () -> (String) getCurrentKey(), restored);
+        rules = new HostRules(config, parserFactory.create(config.parser), fifoTable, slot(buffer),
                 table(deliveries), table(openMessages), table(links), table(openByQp));
         emitter = new Emitter();
         assembler = new LifecycleAssembler(config);
@@ -232,6 +238,24 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         openCounts = new HashMap<>();
         getMetricGroup().gauge(HostMetrics.HOSTS_WITH_STATE, (Gauge<Integer>) () -> openCounts.size());
         recount(hostDescriptor, openDescriptor);
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        restored = context.isRestored();
+    }
+
+    /** The FIFO's lines held in memory go to keyed state before the barrier, so the checkpoint has them. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        fifoTable.flush(this::setCurrentKey);
+    }
+
+    /** Lines of the FIFO held in memory, all hosts (not yet in keyed state). */
+    int fifoLinesInMemory() {
+        return fifoTable.held();
     }
 
     /**

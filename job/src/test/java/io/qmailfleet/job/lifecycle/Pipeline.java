@@ -132,6 +132,8 @@ final class Pipeline implements AutoCloseable {
     /** Checkpoints the operator (both stages) and replaces it with a fresh instance restored from the snapshot. */
     Pipeline snapshotAndRestoreStageA() throws Exception {
         long pt = a.getProcessingTime();
+        // as a task does before the barrier (the harness's snapshot does not): the FIFO's lines held in memory go to state
+        a.prepareSnapshotPreBarrier(1L);
         OperatorSubtaskState snap = a.snapshot(1L, pt);
         a.close();
         a = newStageA();
@@ -188,9 +190,18 @@ final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** How many keys hold the named state of stage A (a MapState counts while non-empty). */
-    long stageAKeysWith(String stateName) {
+    /**
+     * How many keys hold the named state of stage A (a MapState counts while non-empty), as a
+     * checkpoint would see it: what the operator holds in memory (the FIFO's lines) is written first.
+     */
+    long stageAKeysWith(String stateName) throws Exception {
+        a.prepareSnapshotPreBarrier(0L);
         return keysWith(a, stateName);
+    }
+
+    /** Lines of stage A's FIFO held in memory, not yet in keyed state. */
+    int fifoLinesInMemory() {
+        return ((HostSequencer) a.getOperator()).fifoLinesInMemory();
     }
 
     /** How many messages hold a life cycle being built (stage B's state), all hosts. */

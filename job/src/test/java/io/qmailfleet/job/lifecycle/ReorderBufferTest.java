@@ -53,7 +53,7 @@ class ReorderBufferTest {
         return p.hostEvents.stream().map(e -> e.text).toList();
     }
 
-    private static void assertNoBufferState(Pipeline p) {
+    private static void assertNoBufferState(Pipeline p) throws Exception {
         assertEquals(0, p.stageAKeysWith("fifo"), "FIFO map state left behind");
         assertEquals(0, p.stageAKeysWith("reorder"), "stragglers state left behind");
     }
