@@ -103,7 +103,10 @@ class ReorderBufferTest {
                     info(1005, 1, 10, "a@example.com", 3, 4), // straggler
                     mark(1100, "y1100"), // straggler, after x1100 by arrival
                     newMsg(1600, 2));
+            // the FIFO's lines are in memory until a checkpoint writes them
+            assertEquals(5, p.fifoLinesInMemory());
             assertEquals(1, p.stageAKeysWith("fifo"));
+            assertEquals(0, p.fifoLinesInMemory());
             assertEquals(1, p.stageAKeysWith("reorder"));
             assertTrue(p.stageA.isEmpty());
 
