@@ -67,6 +67,16 @@ public final class TraceCommand {
         return host + "|" + msgId + "|" + newTime;
     }
 
+    /** A life cycle's {@code new} time; Instant.MIN when it has none (or none that parses). */
+    private static Instant newTime(Node n) {
+        String t = text(n.rec, "new");
+        try {
+            return t == null ? Instant.MIN : Instant.parse(t);
+        } catch (DateTimeParseException e) {
+            return Instant.MIN;
+        }
+    }
+
     static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() ? null : v.asText();
@@ -148,6 +158,11 @@ public final class TraceCommand {
             Node r = root(s);
             if (seen.add(r.id)) roots.add(r);
         }
+        // the same order whatever order the output files list them in: by the first life cycle's
+        // new msg time (its host's clock), then host and message id
+        roots.sort(java.util.Comparator.comparing((Node n) -> newTime(n))
+                .thenComparing(n -> { String h = text(n.rec, "host"); return h == null ? "" : h; })
+                .thenComparingLong(n -> n.rec.path("msg_id").asLong()));
         Set<String> marked = new HashSet<>();
         for (Node s : starts) marked.add(s.id);
         if (a.has("json")) {
