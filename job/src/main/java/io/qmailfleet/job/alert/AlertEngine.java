@@ -1,5 +1,6 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.lifecycle.Sat;
 import io.qmailfleet.job.model.AlertKind;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.MessageAlert;
@@ -715,11 +716,6 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         return true;
     }
 
-    private static long satAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
-    }
-
     /**
      * The earliest host time at which {@link #step} or {@link #idle} can change key {@code k}
      * without a rule touching it (never later than that: an earlier one only costs a sweep): the
@@ -732,17 +728,17 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         long due = Long.MAX_VALUE;
         List<Long> triggers = k.triggerTimes;
         if (k.active) {
-            if (k.quietNanos > 0) due = Math.min(due, satAdd(k.lastSeenNanos, k.quietNanos));
+            if (k.quietNanos > 0) due = Math.min(due, Sat.add(k.lastSeenNanos, k.quietNanos));
             if (!k.firing) {
-                long at = satAdd(k.activeSinceNanos, k.forNanos);
+                long at = Sat.add(k.activeSinceNanos, k.forNanos);
                 int capped = triggers.size() - maxTriggersPerHour;
-                if (capped >= 0) at = Math.max(at, satAdd(triggers.get(capped), HOUR));
+                if (capped >= 0) at = Math.max(at, Sat.add(triggers.get(capped), HOUR));
                 due = Math.min(due, at);
             }
         } else if (k.firing) {
-            due = Math.min(due, satAdd(k.clearSinceNanos, k.keepNanos));
+            due = Math.min(due, Sat.add(k.clearSinceNanos, k.keepNanos));
         } else if (k.openMembers <= 0 && !triggers.isEmpty()) {
-            due = Math.min(due, satAdd(triggers.get(triggers.size() - 1), HOUR));
+            due = Math.min(due, Sat.add(triggers.get(triggers.size() - 1), HOUR));
         }
         return due;
     }
