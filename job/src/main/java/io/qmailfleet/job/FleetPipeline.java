@@ -22,7 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
@@ -113,7 +117,8 @@ public final class FleetPipeline {
          */
         public DataStream<MessageFact> facts() {
             sequencer.emitFacts();
-            return facts.filter(f -> f.kind != FactKind.CLOCK).name("message facts");
+            return facts.filter(f -> f.kind != FactKind.CLOCK).name("message facts")
+                    .setParallelism(facts.getParallelism());
         }
 
         /**
@@ -124,6 +129,36 @@ public final class FleetPipeline {
         public DataStream<MessageFact> factsWithClock(long periodMillis, long offsetMillis) {
             sequencer.emitFacts(periodMillis, offsetMillis);
             return facts;
+        }
+
+        /**
+         * {@link #facts()} keyed by host, as {@code keyBy(host)} would key them, without a shuffle:
+         * the host sequencer is keyed by host, so each of its subtasks writes the facts of the
+         * hosts whose key groups it holds, which are the facts that subtask would receive from a
+         * {@code keyBy(host)}. A keyed operator on this stream at the sequencer's parallelism
+         * ({@link #sequencerParallelism()}) is chained to the sequencer: the facts reach it as
+         * objects in the same thread, never serialised.
+         */
+        public KeyedStream<MessageFact, String> factsByHost() {
+            return byHost(facts());
+        }
+
+        /** {@link #factsWithClock(long, long)} keyed by host without a shuffle, as {@link #factsByHost()}. */
+        public KeyedStream<MessageFact, String> factsWithClockByHost(long periodMillis, long offsetMillis) {
+            return byHost(factsWithClock(periodMillis, offsetMillis));
+        }
+
+        /** The parallelism of the host sequencer: a keyed operator on {@link #factsByHost()} runs at it. */
+        public int sequencerParallelism() {
+            return facts.getParallelism();
+        }
+
+        private KeyedStream<MessageFact, String> byHost(DataStream<MessageFact> fromSequencer) {
+            if (fromSequencer.getParallelism() != facts.getParallelism()) {
+                throw new IllegalStateException("facts at parallelism " + fromSequencer.getParallelism()
+                        + ", the host sequencer at " + facts.getParallelism() + ": not keyed by host as they come");
+            }
+            return DataStreamUtils.reinterpretAsKeyedStream(fromSequencer, new FactHost(), Types.STRING);
         }
 
         /** Makes {@code stream} the stream of {@code output}; an output gets one stream ({@link #add} joins more). */
@@ -154,6 +189,16 @@ public final class FleetPipeline {
         @SuppressWarnings("unchecked")
         public <T> DataStream<T> get(Key<T> key) {
             return (DataStream<T>) byKey.get(key);
+        }
+    }
+
+    /** A fact's host: the key the host sequencer and the keyed operators on its facts share. */
+    static final class FactHost implements KeySelector<MessageFact, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(MessageFact f) {
+            return f.host;
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
@@ -42,8 +43,9 @@ public final class StatsStage implements Stage<StatsConfig> {
         if (!config.enabled) return;
         // each host's clock comes with its facts at every instant a window of the host fires at
         // (its end plus the fire delay), so a host with few messages has its windows fired on time
-        Streams st = build(config.wholeInput() ? s.facts()
-                : s.factsWithClock(config.windowMillis, config.fireDelayMillis), config);
+        // keyed by host as the sequencer writes them: the host windows are chained to it
+        Streams st = build(config.wholeInput() ? s.factsByHost()
+                : s.factsWithClockByHost(config.windowMillis, config.fireDelayMillis), s.sequencerParallelism(), config);
         s.put(FLEET, st.fleet);
         StatsOutputs.put(s, st);
     }
@@ -71,12 +73,22 @@ public final class StatsStage implements Stage<StatsConfig> {
         public DataStream<MessageFact> lateFacts;
     }
 
+    /** The stage on {@code facts} from anywhere: they are keyed by host here (a shuffle). */
     public static Streams build(DataStream<MessageFact> facts, StatsConfig config) {
+        return build(facts.keyBy(f -> f.host), -1, config);
+    }
+
+    /**
+     * The stage on facts keyed by host; the host windows run at {@code parallelism} (that of the
+     * operator the keyed stream comes from when it was keyed without a shuffle; 0 or less: the
+     * default).
+     */
+    public static Streams build(KeyedStream<MessageFact, String> facts, int parallelism, StatsConfig config) {
         Streams s = new Streams();
         SingleOutputStreamOperator<StatsRecord> hostParts = facts
-                .keyBy(f -> f.host)
                 .transform("stats host windows", TypeInformation.of(StatsRecord.class), HostWindows.operator(config))
                 .uid("stats-host-windows").name("stats host windows");
+        if (parallelism > 0) hostParts.setParallelism(parallelism);
         SingleOutputStreamOperator<StatsRecord> fleet = hostParts
                 .keyBy(new FleetRollup.RollupKey())
                 .process(new FleetRollup(config))
