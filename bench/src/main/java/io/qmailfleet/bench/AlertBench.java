@@ -5,6 +5,7 @@ import io.qmailfleet.job.alert.AlertEngine;
 import io.qmailfleet.job.alert.FleetRateEngine;
 import io.qmailfleet.job.alert.PageEvent;
 import io.qmailfleet.job.alert.RateSample;
+import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.model.AlertKind;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.MessageAlert;
@@ -16,11 +17,10 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 
 /**
  * Throughput of the paging stage's two operators in Flink's operator harnesses (one thread, no
@@ -218,25 +218,25 @@ public final class AlertBench {
     }
 
     long runHostRules() throws Exception {
-        var h = new KeyedTwoInputStreamOperatorTestHarness<String, QmailEvent, MessageAlert, PageEvent>(
-                new KeyedCoProcessOperator<>(new AlertEngine(new AlertConfig())), e -> e.host, a -> a.host, Types.STRING);
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, Either<QmailEvent, MessageAlert>, PageEvent>(
+                new KeyedProcessOperator<>(new AlertEngine(new AlertConfig())), new HostSequencer.PagingHost(), Types.STRING);
         if (stateBackend.equals("rocksdb")) h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.open();
         long last = Long.MIN_VALUE;
         for (Object o : hostInput) {
             if (o == null) {
-                if (last != Long.MIN_VALUE) h.processBothWatermarks(new Watermark(Math.floorDiv(last, 1_000_000L)));
+                if (last != Long.MIN_VALUE) h.processWatermark(new Watermark(Math.floorDiv(last, 1_000_000L)));
             } else if (o instanceof QmailEvent) {
                 QmailEvent e = (QmailEvent) o;
                 last = Math.max(last, e.tsNanos);
-                h.processElement1(new StreamRecord<>(e, Math.floorDiv(e.tsNanos, 1_000_000L)));
+                h.processElement(new StreamRecord<>(Either.Left(e), Math.floorDiv(e.tsNanos, 1_000_000L)));
             } else {
                 MessageAlert a = (MessageAlert) o;
                 last = Math.max(last, a.atNanos);
-                h.processElement2(new StreamRecord<>(a, Math.floorDiv(a.atNanos, 1_000_000L)));
+                h.processElement(new StreamRecord<>(Either.Right(a), Math.floorDiv(a.atNanos, 1_000_000L)));
             }
         }
-        h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
         java.util.Map<String, Integer> byClass = new java.util.TreeMap<>();
         for (PageEvent p : h.extractOutputValues()) byClass.merge(p.alertClass + " " + p.eventAction, 1, Integer::sum);
         hostPages = byClass.toString();

@@ -28,6 +28,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.types.Either;
 
 /**
  * The dataflow, and nothing else: sources and sinks are passed in, so the same graph runs on files,
@@ -43,12 +44,16 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *                                                                │  tcpserver's and other programs' lines as they come) ▶ host-events
  *                                                                ├─▶ lifecycles
  *                                                                ├─▶ message-alerts
- *                                                                └─ facts (for the stages)
+ *                                                                ├─ facts (for the stages)
+ *                                                                └─ paging signals: qmail-send host events and
+ *                                                                   message alerts (for the alert stage)
  * </pre>
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
- * (hops, and life cycles written again with links), paging ({@code alert}) on the qmail-send host
- * events, the message alerts and the aggregates' fleet records.
+ * (hops, and life cycles written again with links), paging ({@code alert}) on the paging signals
+ * and the aggregates' fleet records. The facts and the paging signals are keyed by host as the
+ * sequencer writes them ({@link Streams#factsByHost()}, {@link Streams#pagingByHost()}): the keyed
+ * operators that read them run in the sequencer's task, with no shuffle.
  *
  * <p><b>Why per-host order survives the re-keying.</b> A host's lines enter in the order qmail-send
  * wrote them: all of a host's files are read by one file reader, in rotation order (a backfill of
@@ -92,10 +97,8 @@ public final class FleetPipeline {
     public static final class Streams {
         /** Every parsed line. */
         public DataStream<QmailEvent> events;
-        /** The {@code host-events} output: qmail-send's {@link #qmailSendHostEvents} and tcpserver's and other programs' lines. */
+        /** The {@code host-events} output: qmail-send's status, {@code alert:} and {@code warning:} lines and restarts, and tcpserver's and other programs' lines. */
         public DataStream<QmailEvent> hostEvents;
-        /** qmail-send's status, {@code alert:} and {@code warning:} lines and restarts, each host's in its log order. */
-        public DataStream<QmailEvent> qmailSendHostEvents;
         public DataStream<DeadLetter> deadLetters;
         /** Every life cycle, once (the {@code lifecycles} output may carry later versions too). */
         public DataStream<LifecycleRecord> lifecycles;
@@ -104,6 +107,7 @@ public final class FleetPipeline {
         public DataStream<QmailEvent> late;
 
         private DataStream<MessageFact> facts;
+        private DataStream<Either<QmailEvent, MessageAlert>> paging;
         private HostSequencer sequencer;
 
         private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
@@ -146,6 +150,17 @@ public final class FleetPipeline {
         /** {@link #factsWithClock(long, long)} keyed by host without a shuffle, as {@link #factsByHost()}. */
         public KeyedStream<MessageFact, String> factsWithClockByHost(long periodMillis, long offsetMillis) {
             return byHost(factsWithClock(periodMillis, offsetMillis));
+        }
+
+        /**
+         * What the paging rules read ({@link HostSequencer#PAGING}): the qmail-send host events
+         * (left) and the message alerts (right), each host's in the order the sequencer wrote
+         * them, keyed by host without a shuffle as {@link #factsByHost()}; the sequencer writes
+         * them once this is called (while wiring).
+         */
+        public KeyedStream<Either<QmailEvent, MessageAlert>, String> pagingByHost() {
+            sequencer.emitPaging();
+            return DataStreamUtils.reinterpretAsKeyedStream(paging, new HostSequencer.PagingHost(), Types.STRING);
         }
 
         /** The parallelism of the host sequencer: a keyed operator on {@link #factsByHost()} runs at it. */
@@ -291,7 +306,6 @@ public final class FleetPipeline {
 
         s.events = parsed;
         s.hostEvents = lifecycles.getSideOutput(HostSequencer.HOST_EVENTS);
-        s.qmailSendHostEvents = s.hostEvents.filter(e -> e.type.fromQmailSend()).name("qmail-send host events");
         s.late = lifecycles.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
@@ -305,6 +319,7 @@ public final class FleetPipeline {
                 .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
         s.sequencer = sequencer;
         s.facts = lifecycles.getSideOutput(HostSequencer.FACTS);
+        s.paging = lifecycles.getSideOutput(HostSequencer.PAGING);
 
         s.put(Outputs.EVENTS, s.events);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);

@@ -18,9 +18,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Which operators share a task in the job's graph as {@link FleetPipeline} wires it with every
- * stage: the stats stage's host windows read the host sequencer's facts keyed by host without a
- * shuffle ({@link FleetPipeline.Streams#factsByHost()}), so they run in the sequencer's task, at
- * its parallelism; the parser still sits before a {@code keyBy(host)}, in the source's task.
+ * stage: the stats stage's host windows and the paging stage's alert engine read the host
+ * sequencer's facts and paging signals keyed by host without a shuffle
+ * ({@link FleetPipeline.Streams#factsByHost()}, {@link FleetPipeline.Streams#pagingByHost()}), so
+ * they run in the sequencer's task, at its parallelism; the parser still sits before a
+ * {@code keyBy(host)}, in the source's task.
  * That the records are the same as with the shuffle is what the stats truth tests check
  * (qmailanalog's figures, the fleet scenarios); {@code ObjectReuseTest} runs this graph with and
  * without copies between chained operators.
@@ -29,7 +31,7 @@ class OperatorChainsTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3})
-    void theHostWindowsRunInTheHostSequencersTask(int parallelism) {
+    void theHostWindowsAndTheAlertEngineRunInTheHostSequencersTask(int parallelism) {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.repo().resolve("samples/fleet").toString()}));
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism);
         FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
@@ -42,10 +44,12 @@ class OperatorChainsTest {
             if (v.getName().startsWith("host sequencer + life cycles")) sequencer = v;
         }
         assertTrue(sequencer != null, "a task headed by the host sequencer in " + names);
-        assertTrue(sequencer.getName().contains("stats host windows"), sequencer.getName());
         assertEquals(parallelism, sequencer.getParallelism());
-        for (String n : names) {
-            if (!n.equals(sequencer.getName())) assertFalse(n.contains("stats host windows"), n);
+        for (String op : new String[] {"stats host windows", "alert engine"}) {
+            assertTrue(sequencer.getName().contains(op), op + " in " + sequencer.getName());
+            for (String n : names) {
+                if (!n.equals(sequencer.getName())) assertFalse(n.contains(op), n);
+            }
         }
         // the roll-up is keyed by window and key: it stays behind a shuffle
         assertFalse(sequencer.getName().contains("stats fleet roll-up"), sequencer.getName());

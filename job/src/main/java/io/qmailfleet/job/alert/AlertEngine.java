@@ -29,7 +29,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
-import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 
 /**
@@ -58,16 +59,17 @@ import org.apache.flink.util.Collector;
  *       gap in the host's own log time (never compared with another host's clock); live, a
  *       processing-time watchdog per host. Resolved by the host's next line.</li>
  * </ol>
- * Input 1 is the host sequencer's host events (qmail-send status, warning and alert lines, in host
- * order); input 2 the host sequencer's message alerts. Each dedup key is decided by one input
- * only, in that input's host log time, so a backfill gives the same sequence as the live job
- * (except the silence rule, whose live form uses wall-clock time by design).
+ * The input is the host sequencer's paging signals ({@link io.qmailfleet.job.lifecycle.HostSequencer#PAGING}):
+ * left, its qmail-send host events (status, warning and alert lines, and restarts); right, its
+ * message alerts; each host's in the order the sequencer wrote them. Each dedup key is decided
+ * by one kind of signal only, in the host's log time, so a backfill gives the same sequence as
+ * the live job (except the silence rule, whose live form uses wall-clock time by design).
  *
  * <p>At most {@link AlertConfig#maxTriggersPerHour} triggers per dedup key per hour of host time;
  * every trigger gets exactly one resolve, or is counted in the {@value #ACC_OPEN} accumulator at the
  * end of a bounded input (listed in summary.json).
  */
-public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, MessageAlert, PageEvent> {
+public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent, MessageAlert>, PageEvent> {
     private static final long serialVersionUID = 1L;
 
     /** Accumulator: dedup keys still firing when a bounded input ended. */
@@ -129,11 +131,16 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
         return st;
     }
 
-    // =====================================================================================
-    // input 1: host events
-
     @Override
-    public void processElement1(QmailEvent ev, Context ctx, Collector<PageEvent> out) throws Exception {
+    public void processElement(Either<QmailEvent, MessageAlert> signal, Context ctx, Collector<PageEvent> out) throws Exception {
+        if (signal.isLeft()) hostEvent(signal.left(), ctx, out);
+        else messageAlert(signal.right(), ctx);
+    }
+
+    // =====================================================================================
+    // host events
+
+    private void hostEvent(QmailEvent ev, Context ctx, Collector<PageEvent> out) throws Exception {
         HostAlertState st = load(ctx);
         String host = ctx.getCurrentKey();
         long now = ev.tsNanos;
@@ -300,18 +307,15 @@ public class AlertEngine extends KeyedCoProcessFunction<String, QmailEvent, Mess
     }
 
     // =====================================================================================
-    // input 2: message alerts (rule 7)
+    // message alerts (rule 7)
 
     /**
-     * Message alerts come from the host sequencer, keyed by host, over as many channels as it has
-     * subtasks: each host's in its order, but hosts interleaved as the subtasks run, and their
-     * order is no contract of that operator. They are held until the watermark
-     * passes their log time and then applied in (time, kind, message, delivery) order, all of one
-     * millisecond together, so the same input always gives the same pages (and a delivery that is
+     * Message alerts are held until the watermark passes their log time and then applied in
+     * (time, kind, message, delivery) order, all of one millisecond together, so the pages depend
+     * on the alerts alone, not on the order the sequencer found them in (and a delivery that is
      * reported hung and finishes at the same instant pages nothing).
      */
-    @Override
-    public void processElement2(MessageAlert a, Context ctx, Collector<PageEvent> out) throws Exception {
+    private void messageAlert(MessageAlert a, Context ctx) throws Exception {
         HostAlertState st = load(ctx);
         long ms = Math.floorDiv(a.atNanos, 1_000_000L);
         List<MessageAlert> held = pending.get(ms);

@@ -10,6 +10,8 @@ import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.stats.StatsStage;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.types.Either;
 
 /**
  * The paging alert stage: qmail-send's own host events (one host's lines in order; tcpserver lines
@@ -35,22 +37,22 @@ public final class AlertStage implements Stage<AlertConfig> {
 
     @Override
     public void attach(FleetPipeline.Streams s, AlertConfig config) {
-        DataStream<PageEvent> pages = build(s.qmailSendHostEvents, s.alerts, config);
+        DataStream<PageEvent> pages = build(s.pagingByHost(), s.sequencerParallelism(), config);
         DataStream<io.qmailfleet.job.model.StatsRecord> fleet = s.get(StatsStage.FLEET);
         if (fleet != null) pages = pages.union(fleetRatesOnStats(fleet, config));
         s.put(Outputs.ALERTS, pages);
     }
 
     /**
-     * @param hostEvents qmail-send status/warning/alert lines from the host sequencer, in host order
-     * @param messageAlerts stuck/hung alerts and their resolutions from the host sequencer
+     * @param signals the host sequencer's qmail-send host events and message alerts
+     *                ({@link io.qmailfleet.job.lifecycle.HostSequencer#PAGING}), keyed by host as it
+     *                writes them: the engine runs in the sequencer's task, at its parallelism
      */
-    public static DataStream<PageEvent> build(DataStream<QmailEvent> hostEvents, DataStream<MessageAlert> messageAlerts,
+    public static DataStream<PageEvent> build(KeyedStream<Either<QmailEvent, MessageAlert>, String> signals, int parallelism,
                                               AlertConfig config) {
-        return hostEvents.keyBy(e -> e.host)
-                .connect(messageAlerts.keyBy(a -> a.host))
+        return signals
                 .process(new AlertEngine(config), TypeInformation.of(PageEvent.class))
-                .uid("alert-engine").name("alert engine");
+                .uid("alert-engine").name("alert engine").setParallelism(parallelism);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.qmailfleet.job.lifecycle.HostStates.InFlightDelivery;
 import io.qmailfleet.job.lifecycle.HostStates.OpenMessage;
 import io.qmailfleet.job.lifecycle.HostStates.PendingLink;
 import io.qmailfleet.job.lifecycle.HostStates.ReorderBuffer;
+import io.qmailfleet.job.metrics.HostMetrics;
 import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.EventType;
@@ -14,7 +15,6 @@ import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.QmailEventTypeInfo;
 import io.qmailfleet.job.model.Recipient;
-import io.qmailfleet.job.metrics.HostMetrics;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -24,17 +24,19 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -119,6 +121,23 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     public static final OutputTag<MessageFact> FACTS =
             new OutputTag<>("message-facts", TypeInformation.of(MessageFact.class));
     /**
+     * What the paging rules read, each host's in the order written here: left, the qmail-send host
+     * events of {@link #HOST_EVENTS} (not other programs' lines); right, the alerts of
+     * {@link #ALERTS}. Written after {@link #emitPaging()} only.
+     */
+    public static final OutputTag<Either<QmailEvent, MessageAlert>> PAGING = new OutputTag<>("paging-signals",
+            Types.EITHER(QmailEventTypeInfo.INSTANCE, TypeInformation.of(MessageAlert.class)));
+    /** The host of a {@link #PAGING} signal: the key that stream is partitioned by. */
+    public static final class PagingHost implements KeySelector<Either<QmailEvent, MessageAlert>, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Either<QmailEvent, MessageAlert> s) {
+            return s.isLeft() ? s.left().host : s.right().host;
+        }
+    }
+
+    /**
      * The message and control events in the order the host rules release them, each as the life
      * cycles saw it; written after {@link #emitSequenced()} only (tests and benchmarks look at them).
      */
@@ -131,6 +150,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     private final JoinedLineParser.Factory parserFactory;
     private boolean emitFacts;
     private boolean emitSequenced;
+    private boolean emitPaging;
     /** CLOCK facts when the host's clock passes an instant {@code clockOffsetNanos + k * clockPeriodNanos}; 0: none. */
     private long clockPeriodNanos;
     private long clockOffsetNanos;
@@ -196,6 +216,12 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         emitFacts();
         clockPeriodNanos = Sat.mul(periodMillis, 1_000_000L);
         clockOffsetNanos = Sat.mul(Math.floorMod(offsetMillis, periodMillis), 1_000_000L);
+        return this;
+    }
+
+    /** Write {@link #PAGING}. Called while the graph is wired, by whoever reads it. */
+    public HostSequencer emitPaging() {
+        this.emitPaging = true;
         return this;
     }
 
@@ -485,7 +511,9 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
 
         @Override
         public void hostEvent(QmailEvent e) {
-            output.collect(HOST_EVENTS, new StreamRecord<>(e, eventTimeMillis(e.tsNanos)));
+            long ts = eventTimeMillis(e.tsNanos);
+            output.collect(HOST_EVENTS, new StreamRecord<>(e, ts));
+            if (emitPaging && e.type.fromQmailSend()) output.collect(PAGING, new StreamRecord<>(Either.Left(e), ts));
         }
 
         @Override
@@ -565,6 +593,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         @Override
         public void alert(MessageAlert a) {
             output.collect(ALERTS, new StreamRecord<>(a, ts));
+            if (emitPaging) output.collect(PAGING, new StreamRecord<>(Either.Right(a), ts));
         }
 
         @Override

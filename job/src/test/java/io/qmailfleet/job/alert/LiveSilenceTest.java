@@ -1,8 +1,6 @@
 package io.qmailfleet.job.alert;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
@@ -10,10 +8,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The live silence watchdog on the alert engine's operator harness, with the harness's processing
@@ -34,15 +35,15 @@ class LiveSilenceTest {
         return e;
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, QmailEvent, MessageAlert, PageEvent> harness(AlertConfig cfg)
+    private static KeyedOneInputStreamOperatorTestHarness<String, Either<QmailEvent, MessageAlert>, PageEvent> harness(AlertConfig cfg)
             throws Exception {
-        var h = new KeyedTwoInputStreamOperatorTestHarness<String, QmailEvent, MessageAlert, PageEvent>(
-                new KeyedCoProcessOperator<>(new AlertEngine(cfg)), e -> e.host, a -> a.host, Types.STRING);
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, Either<QmailEvent, MessageAlert>, PageEvent>(
+                new KeyedProcessOperator<>(new AlertEngine(cfg)), new HostSequencer.PagingHost(), Types.STRING);
         h.open();
         return h;
     }
 
-    private static List<String> pages(KeyedTwoInputStreamOperatorTestHarness<String, QmailEvent, MessageAlert, PageEvent> h) {
+    private static List<String> pages(KeyedOneInputStreamOperatorTestHarness<String, Either<QmailEvent, MessageAlert>, PageEvent> h) {
         return h.extractOutputValues().stream().map(p -> p.eventAction + " " + p.dedupKey + " @" + p.timestampNanos)
                 .collect(Collectors.toList());
     }
@@ -57,13 +58,13 @@ class LiveSilenceTest {
         h.setProcessingTime(0);
         for (long t = 0; t <= 200; t += 10) {
             h.setProcessingTime(t * s);
-            h.processElement1(new StreamRecord<>(status("mx1", T0 + t * 1_000_000_000L)));
-            h.processElement1(new StreamRecord<>(status("mx2", T0 + MONTH + t * 1_000_000_000L)));
+            h.processElement(new StreamRecord<>(Either.Left(status("mx1", T0 + t * 1_000_000_000L))));
+            h.processElement(new StreamRecord<>(Either.Left(status("mx2", T0 + MONTH + t * 1_000_000_000L))));
         }
         // mx1 goes quiet at 200 s; mx2 (a month ahead) goes on
         for (long t = 210; t <= 600; t += 10) {
             h.setProcessingTime(t * s);
-            h.processElement1(new StreamRecord<>(status("mx2", T0 + MONTH + t * 1_000_000_000L)));
+            h.processElement(new StreamRecord<>(Either.Left(status("mx2", T0 + MONTH + t * 1_000_000_000L))));
         }
         assertEquals(List.of("trigger host_silent:mx1 @" + (T0 + 500 * 1_000_000_000L)), pages(h));
         PageEvent first = h.extractOutputValues().get(0);
@@ -72,11 +73,11 @@ class LiveSilenceTest {
         // more silence: no second trigger
         for (long t = 610; t < 2000; t += 10) {
             h.setProcessingTime(t * s);
-            h.processElement1(new StreamRecord<>(status("mx2", T0 + MONTH + t * 1_000_000_000L)));
+            h.processElement(new StreamRecord<>(Either.Left(status("mx2", T0 + MONTH + t * 1_000_000_000L))));
         }
         assertEquals(1, pages(h).size());
         // back
-        h.processElement1(new StreamRecord<>(status("mx1", T0 + 2000 * 1_000_000_000L)));
+        h.processElement(new StreamRecord<>(Either.Left(status("mx1", T0 + 2000 * 1_000_000_000L))));
         assertEquals(List.of("trigger host_silent:mx1 @" + (T0 + 500 * 1_000_000_000L),
                 "resolve host_silent:mx1 @" + (T0 + 2000 * 1_000_000_000L)), pages(h));
         h.close();

@@ -1,14 +1,9 @@
 package io.qmailfleet.job.alert;
 
-import static io.qmailfleet.job.alert.Fleet.DEFER;
-import static io.qmailfleet.job.alert.Fleet.OK;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.alert.Fleet.Host;
 import io.qmailfleet.job.alert.Fleet.Run;
+import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.model.MessageAlert;
 import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.testutil.PipelineRunner;
@@ -19,13 +14,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import static io.qmailfleet.job.alert.Fleet.DEFER;
+import static io.qmailfleet.job.alert.Fleet.OK;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The queue backlog rule ({@code queue_backlog}): messages open on a host longer than
@@ -121,8 +122,8 @@ class QueueBacklogTest {
      */
     private static List<String> harness(List<MessageAlert> alerts, int chunk) throws Exception {
         AlertConfig cfg = new AlertStage().config(Fleet.config(ARGS));
-        var h = new KeyedTwoInputStreamOperatorTestHarness<String, QmailEvent, MessageAlert, PageEvent>(
-                new KeyedCoProcessOperator<>(new AlertEngine(cfg)), e -> e.host, a -> a.host, Types.STRING);
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, Either<QmailEvent, MessageAlert>, PageEvent>(
+                new KeyedProcessOperator<>(new AlertEngine(cfg)), new HostSequencer.PagingHost(), Types.STRING);
         h.open();
         List<MessageAlert> sorted = new ArrayList<>(alerts);
         sorted.sort(Comparator.comparingLong(a -> a.atNanos));
@@ -130,13 +131,13 @@ class QueueBacklogTest {
             List<MessageAlert> part = new ArrayList<>(sorted.subList(i, Math.min(sorted.size(), i + chunk)));
             long newest = part.get(part.size() - 1).atNanos;
             java.util.Collections.reverse(part);
-            for (MessageAlert a : part) h.processElement2(new StreamRecord<>(a, Math.floorDiv(a.atNanos, 1_000_000L)));
+            for (MessageAlert a : part) h.processElement(new StreamRecord<>(Either.Right(a), Math.floorDiv(a.atNanos, 1_000_000L)));
             if (chunk < sorted.size()) {
                 // live: the watermark trails the newest alert by a little
-                h.processBothWatermarks(new Watermark(Math.floorDiv(newest, 1_000_000L) - 1));
+                h.processWatermark(new Watermark(Math.floorDiv(newest, 1_000_000L) - 1));
             }
         }
-        h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
         List<String> pages = h.extractOutputValues().stream()
                 .map(p -> p.dedupKey + " " + p.eventAction + "@" + p.timestampNanos).collect(Collectors.toList());
         h.close();
