@@ -21,8 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * run of at most {@link #QUICK_MAX_BYTES} of input (compressed files counted {@link #COMPRESSED_FACTOR}
  * times their size) starts the job in a second JVM with the same options plus {@link #QUICK_OPTIONS}
  * (the quick C1 compiler only, the serial collector), passes its console through and exits with its
- * exit code. Everything else (a live or Kafka run, {@code --watch}, a large backfill, {@code trace},
- * {@code report}, {@code --help}, options Main rejects) runs in this JVM as it was started. A JVM
+ * exit code. A larger bounded file run (a backfill) gets {@link #BACKFILL_OPTIONS} the same way (the
+ * throughput collector, and the optimising compiler kept for code that runs longer: less CPU per
+ * line than the JVM's defaults, which favour short pauses, for a run where only its end counts).
+ * Everything else (a live or Kafka run, {@code --watch}, {@code trace}, {@code report},
+ * {@code --help}, options Main rejects) runs in this JVM as it was started. A JVM
  * started with a compiler or collector option of its own ({@link #choosesOwnJvm}), or with
  * {@code -Dqmail.fleet.relaunch=false}, is never replaced. BENCHMARKS.md has the measured crossing
  * point.
@@ -36,6 +39,11 @@ public final class LocalLauncher {
     static final int COMPRESSED_FACTOR = 10;
     /** The options added for a small input: C1 only, the serial collector. */
     public static final List<String> QUICK_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    /**
+     * The options added for a bounded file input larger than {@link #QUICK_MAX_BYTES}: the parallel
+     * (throughput) collector, and C2 compiling methods after three times the usual invocations.
+     */
+    public static final List<String> BACKFILL_OPTIONS = List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3");
     /** {@code -Dqmail.fleet.relaunch=false}: always run in the JVM as started. */
     public static final String RELAUNCH_PROPERTY = "qmail.fleet.relaunch";
     // the names of JobOptions' options, as strings: this JVM only looks at the arguments and does
@@ -52,7 +60,8 @@ public final class LocalLauncher {
 
     /**
      * The JVM options a run of {@code args} is best started with: {@link #QUICK_OPTIONS} for a
-     * bounded file input of at most {@link #QUICK_MAX_BYTES}, else none.
+     * bounded file input of at most {@link #QUICK_MAX_BYTES}, {@link #BACKFILL_OPTIONS} for a
+     * larger one, else none.
      */
     public static List<String> optionsFor(String[] args) {
         if (args.length > 0 && !args[0].startsWith("--")) return List.of(); // trace, report
@@ -69,19 +78,22 @@ public final class LocalLauncher {
         for (String in : inputs) {
             if (!Files.exists(Path.of(in))) return List.of(); // Main reports it, in this JVM
         }
-        return inputBytes(inputs) <= QUICK_MAX_BYTES ? QUICK_OPTIONS : List.of();
+        long bytes = inputBytes(inputs);
+        if (bytes < 0) return List.of(); // unreadable: Main reports it, in this JVM
+        return bytes <= QUICK_MAX_BYTES ? QUICK_OPTIONS : BACKFILL_OPTIONS;
     }
 
     /**
      * The bytes of the log files the source will read below {@code inputs} ({@link FileLines#list}),
-     * compressed files ({@link FileLines#isCompressed}) weighed by {@link #COMPRESSED_FACTOR}.
+     * compressed files ({@link FileLines#isCompressed}) weighed by {@link #COMPRESSED_FACTOR};
+     * -1 when they cannot be listed or read.
      */
     static long inputBytes(List<String> inputs) {
         long sum = 0;
         try {
             for (Path f : FileLines.list(inputs)) sum += Files.size(f) * (FileLines.isCompressed(f) ? COMPRESSED_FACTOR : 1);
         } catch (IOException | UncheckedIOException e) {
-            return Long.MAX_VALUE; // unreadable: Main reports it, in this JVM
+            return -1;
         }
         return sum;
     }

@@ -44,19 +44,23 @@ class LocalLauncherTest {
     }
 
     @Test
-    void aLargeInputKeepsTheJvmAsStarted(@TempDir Path tmp) throws Exception {
+    void aLargeFileInputRunsOnTheBackfillJvm(@TempDir Path tmp) throws Exception {
+        List<String> backfill = List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3");
+        assertEquals(backfill, LocalLauncher.BACKFILL_OPTIONS);
         Path dir = Files.createDirectories(tmp.resolve("mail01"));
         sparse(dir.resolve("@4000000065a1b2c3d4e5f607.s"), LocalLauncher.QUICK_MAX_BYTES / 2);
         sparse(dir.resolve("current"), LocalLauncher.QUICK_MAX_BYTES / 2 + 1);
-        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", dir.toString()}));
+        assertEquals(backfill, LocalLauncher.optionsFor(new String[] {"--input", dir.toString()}));
         // two inputs add up
         Path a = sparse(tmp.resolve("a"), LocalLauncher.QUICK_MAX_BYTES / 2 + 1);
         Path b = sparse(tmp.resolve("b"), LocalLauncher.QUICK_MAX_BYTES / 2);
-        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", a + "," + b}));
-        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", a.toString(), "--input", b.toString()}));
+        assertEquals(backfill, LocalLauncher.optionsFor(new String[] {"--input", a + "," + b}));
+        assertEquals(backfill, LocalLauncher.optionsFor(new String[] {"--input", a.toString(), "--input", b.toString()}));
         // a compressed file counts ten times its size
         Path gz = sparse(tmp.resolve("maillog.1.gz"), LocalLauncher.QUICK_MAX_BYTES / 10 + 1);
-        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", gz.toString()}));
+        assertEquals(backfill, LocalLauncher.optionsFor(new String[] {"--input", gz.toString()}));
+        // but a large input followed as it grows is a live run
+        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--input", dir.toString(), "--watch", "10s"}));
     }
 
     @Test
