@@ -1,5 +1,6 @@
 package io.qmailfleet.job.stats;
 
+import io.qmailfleet.job.lifecycle.Sat;
 import io.qmailfleet.job.model.FactKind;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
@@ -162,17 +163,14 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         bundled = 0;
     }
 
-    private static long satAdd(long a, long b) {
-        long s = a + b;
-        return ((a ^ s) & (b ^ s)) < 0 ? Long.MAX_VALUE : s;
-    }
-
     private long fireAt(long windowEnd) {
-        return satAdd(windowEnd, config.fireDelayMillis);
+        // the delay and the lateness are never negative (StatsConfig.validate): only a window at
+        // the end of time overflows, and saturates there
+        return Sat.add(windowEnd, config.fireDelayMillis);
     }
 
     private long dropAt(long windowEnd) {
-        return satAdd(fireAt(windowEnd), config.allowedLatenessMillis);
+        return Sat.add(fireAt(windowEnd), config.allowedLatenessMillis);
     }
 
     /** The current host's bundle; its clock and windows are read from keyed state the first time. */
