@@ -52,9 +52,8 @@ public final class LocalLauncher {
 
     public static void main(String[] args) throws Exception {
         List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        if (!"false".equals(System.getProperty(RELAUNCH_PROPERTY)) && !choosesOwnJvm(jvm) && !optionsFor(args).isEmpty()) {
-            System.exit(relaunch(jvm, args));
-        }
+        List<String> chosen = "false".equals(System.getProperty(RELAUNCH_PROPERTY)) || choosesOwnJvm(jvm) ? List.of() : optionsFor(args);
+        if (!chosen.isEmpty()) System.exit(relaunch(jvm, chosen, args));
         Main.main(args);
     }
 
@@ -113,12 +112,12 @@ public final class LocalLauncher {
         return false;
     }
 
-    /** Runs {@code args} in a new JVM with this one's options and {@link #QUICK_OPTIONS}; its exit code. */
-    private static int relaunch(List<String> jvmOptions, String[] args) throws Exception {
+    /** Runs {@code args} in a new JVM with this one's options and {@code chosen} ({@link #optionsFor}); its exit code. */
+    private static int relaunch(List<String> jvmOptions, List<String> chosen, String[] args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.addAll(QUICK_OPTIONS);
+        cmd.addAll(chosen);
         String cp = System.getProperty("java.class.path");
         if (cp.endsWith(".jar") && !cp.contains(File.pathSeparator)) cmd.addAll(List.of("-jar", cp));
         else cmd.addAll(List.of("-cp", cp, LocalLauncher.class.getName()));

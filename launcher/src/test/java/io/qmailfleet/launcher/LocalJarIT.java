@@ -141,9 +141,13 @@ class LocalJarIT {
         assertEquals(List.of(), filesStarting(tmpDir, "flink-rpc-akka"), "and Flink deleted it at the end");
     }
 
-    /** The JVMs below {@code p} whose command line has {@code option}, once one exists (or none when {@code p} ends first). */
+    /**
+     * The JVMs below {@code p} whose command line has {@code option}, once one exists (or none when
+     * {@code p} ends first, or after two minutes).
+     */
     private static List<ProcessHandle> childrenWith(Process p, String option) throws InterruptedException {
-        while (p.isAlive()) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (p.isAlive() && System.nanoTime() < deadline) {
             List<ProcessHandle> found = p.descendants()
                     .filter(h -> h.info().arguments().map(a -> List.of(a).contains(option)).orElse(false)).toList();
             if (!found.isEmpty()) return found;
@@ -192,6 +196,29 @@ class LocalJarIT {
         assertTrue(own.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, own.exitValue(), Files.readString(tmp3.resolve("console.txt")));
         assertEquals(539, count(tmp3.resolve("o/lifecycles")));
+    }
+
+    @Test
+    void aLargeInputRunsInAJvmWithTheThroughputCollector(@TempDir Path tmp) throws Exception {
+        // a backfill over 128 MB: the launcher starts the job in a second JVM with the parallel
+        // collector and the optimising compiler later, and this JVM's own options (only the JVM's
+        // command line is looked at here: the launcher is stopped before the job reads anything)
+        Path big = Files.createDirectories(tmp.resolve("in/mail01")).resolve("current");
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength((128L << 20) + 1); // sparse: no disk used
+        }
+        Process p = start(tmp, List.of("-XX:SharedArchiveFile=" + ARCHIVE), "--input", tmp.resolve("in").toString(),
+                "--output", tmp.resolve("o").toString());
+        List<ProcessHandle> job = childrenWith(p, "-XX:+UseParallelGC");
+        if (job.size() != 1) p.destroyForcibly();
+        assertEquals(1, job.size(), "one job JVM below the launcher with -XX:+UseParallelGC: " + p.descendants()
+                .map(h -> String.join(" ", h.info().arguments().orElse(new String[0]))).toList());
+        List<String> args = List.of(job.get(0).info().arguments().orElseThrow());
+        assertTrue(args.containsAll(List.of("-XX:CompileThresholdScaling=3", "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE)), args.toString());
+        assertTrue(!args.contains("-XX:TieredStopAtLevel=1") && !args.contains("-XX:+UseSerialGC"), args.toString());
+        p.destroy();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertTrue(job.get(0).onExit().get(2, TimeUnit.MINUTES) != null && !job.get(0).isAlive(), "the job's JVM stopped");
     }
 
     @Test
