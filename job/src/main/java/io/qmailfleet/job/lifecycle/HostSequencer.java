@@ -90,7 +90,10 @@ import org.apache.flink.util.OutputTag;
  * output: the life cycles. Side outputs: {@link #ALERTS} (stuck and hung messages),
  * {@link #FACTS} (when asked), {@link #HOST_EVENTS} (status, warning, alert lines; and
  * tcpserver's and other programs' lines, passed on as they come, untouched by the rules),
- * {@link #LATE}, {@link #DEAD_LETTERS}.
+ * {@link #PAGING} (when asked: qmail-send's host events and the alerts in one stream),
+ * {@link #LATE}, {@link #DEAD_LETTERS}. Facts and paging signals leave the subtask that holds
+ * their host, so a keyed operator downstream reads them without a {@code keyBy}
+ * ({@code FleetPipeline.Streams#factsByHost}).
  *
  * <h2>Gauges</h2>
  * {@value HostMetrics#OPEN_MESSAGES} per host (messages between their first line and
