@@ -203,12 +203,18 @@ public final class Main {
             conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, beat.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : beat);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        if (env instanceof LocalStreamEnvironment && cfg.checkpointDir == null) {
+        if (env instanceof LocalStreamEnvironment) {
+            Configuration local = new Configuration();
             // an embedded run without --checkpoint-dir: checkpoints in a temporary folder, not in
             // the JobManager's memory, whose 5 MB per operator state a large backfill's aggregates
             // outgrow (the job would then fail at every checkpoint)
-            Configuration local = new Configuration();
-            local.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, temporaryCheckpointDir().toUri().toString());
+            if (cfg.checkpointDir == null) {
+                local.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, temporaryCheckpointDir().toUri().toString());
+            }
+            // the heap backend writes its whole state at every checkpoint through this buffer: with
+            // Flink's 4 KB, a large backfill's snapshots were a write call per 4 KB (a cluster
+            // keeps its own setting)
+            local.set(CheckpointingOptions.FS_WRITE_BUFFER_SIZE, CHECKPOINT_WRITE_BUFFER);
             env.configure(local);
         }
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
@@ -218,6 +224,9 @@ public final class Main {
         }
         return env;
     }
+
+    /** The write buffer of an embedded run's checkpoint files (bytes). */
+    static final int CHECKPOINT_WRITE_BUFFER = 1 << 20;
 
     /** A folder for an embedded run's checkpoints, removed when the JVM exits. */
     private static Path temporaryCheckpointDir() {

@@ -59,6 +59,10 @@ class EnvironmentTest {
         assertTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of(java.net.URI.create(dir))), dir);
         assertEquals("file:///mine", Main.environment(cfg("--quiet", "--checkpoint-dir", "file:///mine"))
                 .getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+        // its checkpoint files are written through a 1 MB buffer, with or without --checkpoint-dir
+        assertEquals(1 << 20, env.getConfiguration().get(CheckpointingOptions.FS_WRITE_BUFFER_SIZE));
+        assertEquals(1 << 20, Main.environment(cfg("--quiet", "--checkpoint-dir", "file:///mine"))
+                .getConfiguration().get(CheckpointingOptions.FS_WRITE_BUFFER_SIZE));
     }
 
     @Test
@@ -68,6 +72,8 @@ class EnvironmentTest {
         assertEquals(60_000L, env.getCheckpointInterval());
         assertEquals("rocksdb", env.getConfiguration().get(StateBackendOptions.STATE_BACKEND));
         assertEquals("file:///cluster/checkpoints", env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+        assertEquals(CheckpointingOptions.FS_WRITE_BUFFER_SIZE.defaultValue(),
+                env.getConfiguration().get(CheckpointingOptions.FS_WRITE_BUFFER_SIZE), "the cluster's write buffer");
         assertFalse(env.getConfiguration().get(PipelineOptions.GENERIC_TYPES), "Kryo is always off");
     }
 
