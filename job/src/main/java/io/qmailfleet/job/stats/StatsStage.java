@@ -73,11 +73,6 @@ public final class StatsStage implements Stage<StatsConfig> {
         public DataStream<MessageFact> lateFacts;
     }
 
-    /** The stage on {@code facts} from anywhere: they are keyed by host here (a shuffle). */
-    public static Streams build(DataStream<MessageFact> facts, StatsConfig config) {
-        return build(facts.keyBy(f -> f.host), -1, config);
-    }
-
     /**
      * The stage on facts keyed by host; the host windows run at {@code parallelism} (that of the
      * operator the keyed stream comes from when it was keyed without a shuffle; 0 or less: the
