@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -173,7 +172,7 @@ public final class FleetPipeline {
                 throw new IllegalStateException("facts at parallelism " + fromSequencer.getParallelism()
                         + ", the host sequencer at " + facts.getParallelism() + ": not keyed by host as they come");
             }
-            return DataStreamUtils.reinterpretAsKeyedStream(fromSequencer, new FactHost(), Types.STRING);
+            return DataStreamUtils.reinterpretAsKeyedStream(fromSequencer, new HostSequencer.FactHost(), Types.STRING);
         }
 
         /** Makes {@code stream} the stream of {@code output}; an output gets one stream ({@link #add} joins more). */
@@ -204,16 +203,6 @@ public final class FleetPipeline {
         @SuppressWarnings("unchecked")
         public <T> DataStream<T> get(Key<T> key) {
             return (DataStream<T>) byKey.get(key);
-        }
-    }
-
-    /** A fact's host: the key the host sequencer and the keyed operators on its facts share. */
-    static final class FactHost implements KeySelector<MessageFact, String> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public String getKey(MessageFact f) {
-            return f.host;
         }
     }
 

@@ -130,6 +130,16 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
      */
     public static final OutputTag<Either<QmailEvent, MessageAlert>> PAGING = new OutputTag<>("paging-signals",
             Types.EITHER(QmailEventTypeInfo.INSTANCE, TypeInformation.of(MessageAlert.class)));
+    /** The host of a {@link #FACTS} fact: the key that stream is partitioned by. */
+    public static final class FactHost implements KeySelector<MessageFact, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(MessageFact f) {
+            return f.host;
+        }
+    }
+
     /** The host of a {@link #PAGING} signal: the key that stream is partitioned by. */
     public static final class PagingHost implements KeySelector<Either<QmailEvent, MessageAlert>, String> {
         private static final long serialVersionUID = 1L;

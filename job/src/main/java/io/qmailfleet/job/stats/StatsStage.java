@@ -74,16 +74,14 @@ public final class StatsStage implements Stage<StatsConfig> {
     }
 
     /**
-     * The stage on facts keyed by host; the host windows run at {@code parallelism} (that of the
-     * operator the keyed stream comes from when it was keyed without a shuffle; 0 or less: the
-     * default).
+     * The stage on facts keyed by host; the host windows run at {@code parallelism}, that of the
+     * operator the keyed stream comes from (it was keyed without a shuffle).
      */
     public static Streams build(KeyedStream<MessageFact, String> facts, int parallelism, StatsConfig config) {
         Streams s = new Streams();
         SingleOutputStreamOperator<StatsRecord> hostParts = facts
                 .transform("stats host windows", TypeInformation.of(StatsRecord.class), HostWindows.operator(config))
-                .uid("stats-host-windows").name("stats host windows");
-        if (parallelism > 0) hostParts.setParallelism(parallelism);
+                .uid("stats-host-windows").name("stats host windows").setParallelism(parallelism);
         SingleOutputStreamOperator<StatsRecord> fleet = hostParts
                 .keyBy(new FleetRollup.RollupKey())
                 .process(new FleetRollup(config))

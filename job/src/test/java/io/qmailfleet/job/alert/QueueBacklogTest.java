@@ -117,7 +117,7 @@ class QueueBacklogTest {
 
     /**
      * The engine on its harness, fed the alerts in log-time order {@code chunk} at a time, each
-     * chunk in reverse (as the host sequencer's subtasks interleave hosts), the watermark moved to
+     * chunk in reverse (an arrival order the pages must not depend on), the watermark moved to
      * the chunk's newest alert after it; then the end of input. Pages as {@code key action@nanos}.
      */
     private static List<String> harness(List<MessageAlert> alerts, int chunk) throws Exception {
