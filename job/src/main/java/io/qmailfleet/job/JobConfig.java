@@ -36,6 +36,7 @@ public final class JobConfig implements Serializable {
     public int parallelism = -1;
     public Duration checkpointInterval = JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
     public String stateBackend = "hashmap";
+    /** Source split idleness for watermarks; null for bounded input (no split is ever idle). */
     public Duration idleTimeout = JobOptions.IDLE_TIMEOUT.defaultValue();
     public String kafkaBootstrap;
     public String inputTopic = JobOptions.INPUT_TOPIC.defaultValue();
@@ -119,7 +120,13 @@ public final class JobConfig implements Serializable {
                 : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
         c.stateBackend = c.given(JobOptions.STATE_BACKEND) ? c.get(JobOptions.STATE_BACKEND) : "hashmap";
-        c.idleTimeout = c.get(JobOptions.IDLE_TIMEOUT);
+        // a bounded input's partitions and files end and release the watermark; none is ever idle, so
+        // the watermark never passes lines that are only still unread (the stats windows and the
+        // fleet rules fire on it in a backfill)
+        if (!unbounded && c.given(JobOptions.IDLE_TIMEOUT)) {
+            throw new IllegalArgumentException("--idle-timeout is for unbounded input (live Kafka, --watch): a bounded input's partitions and files end, none is idle");
+        }
+        c.idleTimeout = unbounded ? c.get(JobOptions.IDLE_TIMEOUT) : null;
         c.quiet = c.get(JobOptions.QUIET);
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
         c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();

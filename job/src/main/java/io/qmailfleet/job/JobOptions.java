@@ -114,7 +114,7 @@ public final class JobOptions {
             .check(d -> d.toMillis() > 0, "must be at least 1ms")
             .help("processing time after which a silent host's state is dropped");
     public static final JobOption<Duration> IDLE_TIMEOUT = JobOption.duration("idle-timeout", Duration.ofSeconds(30))
-            .help("source split idleness for watermarks");
+            .help("source split idleness for watermarks (unbounded input only)");
     public static final JobOption<Duration> LIVE_CLOCK_CAP = JobOption.duration("live-clock-cap", null)
             .check(d -> !d.isNegative(), "must not be negative")
             .defaultText(DEFAULT_LIVE_CLOCK_CAP.toSeconds() / 60 + "m for live Kafka input, 0 (off) for bounded input")

@@ -93,7 +93,7 @@ class CliTest {
         assertEquals(unparsed.inputTopic, c.inputTopic);
         assertEquals(unparsed.groupId, c.groupId);
         assertEquals(unparsed.topicPrefix, c.topicPrefix);
-        assertEquals(unparsed.idleTimeout, c.idleTimeout);
+        assertEquals(unparsed.idleTimeout, JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092"})).idleTimeout);
         assertEquals(unparsed.output, c.output);
         assertEquals(unparsed.checkpointInterval, c.checkpointInterval);
     }
@@ -112,6 +112,15 @@ class CliTest {
         assertEquals(1048576, live.kafkaMaxRecordBytes);
         JobConfig backfill = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092", "--bounded", "true"}));
         assertEquals(Duration.ofSeconds(30), backfill.checkpointInterval);
+        // live, a quiet partition goes idle after 30 s; a bounded read's partitions end instead
+        assertEquals(Duration.ofSeconds(30), live.idleTimeout);
+        assertEquals(null, backfill.idleTimeout);
+        assertEquals(null, JobConfig.from(CliArgs.parse(new String[0])).idleTimeout);
+        assertEquals(Duration.ofSeconds(5), JobConfig.from(CliArgs.parse(new String[] {"--input", "x", "--watch", "10s",
+                "--idle-timeout", "5s"})).idleTimeout);
+        assertEquals("--idle-timeout is for unbounded input (live Kafka, --watch): a bounded input's partitions and files end, none is idle",
+                assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
+                        "--kafka-bootstrap", "k:9092", "--bounded", "true", "--idle-timeout", "5s"}))).getMessage());
         assertEquals(Duration.ofSeconds(30), JobConfig.from(CliArgs.parse(new String[0])).checkpointInterval);
         assertEquals(200000, JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092",
                 "--kafka-max-record-bytes", "200000"})).kafkaMaxRecordBytes);

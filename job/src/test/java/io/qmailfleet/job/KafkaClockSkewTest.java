@@ -11,6 +11,7 @@ import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.source.LineTimestamps;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.BrokerExtension;
 import io.qmailfleet.job.testutil.TestBroker;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.Schemas;
@@ -37,9 +38,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,6 +54,9 @@ class KafkaClockSkewTest {
     @RegisterExtension
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration MONTH = Duration.ofDays(30);
     private static final String PREFIX = "skew.";
@@ -64,20 +65,6 @@ class KafkaClockSkewTest {
     private static final int MAX_RECORD_BYTES = 65536;
     private static final int BIG_RECIPIENTS = 400;
     private static final int LONG_LINE_CHARS = 2_000_000;
-
-    private static KafkaClusterTestKit kafka;
-    private static String bootstrap;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestBroker.start();
-        bootstrap = kafka.bootstrapServers();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) kafka.close();
-    }
 
     /** A multilog line stamped at {@code t}. */
     private static String ml(Instant t, String text) {
@@ -107,7 +94,7 @@ class KafkaClockSkewTest {
     /** The topic configs deploy/create-topics.sh sets, read from its dry run (the real script, run by bash). */
     private static Map<String, Map<String, String>> createTopicsConfigs() throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", Capture.repo().resolve("deploy/create-topics.sh").toString(),
-                bootstrap, "2", "1");
+                BROKER.bootstrap(), "2", "1");
         pb.environment().put("DRY_RUN", "1");
         pb.environment().put("TOPIC_PREFIX", PREFIX);
         pb.redirectErrorStream(true);
@@ -140,7 +127,7 @@ class KafkaClockSkewTest {
         assertEquals(expected, configs.keySet());
         assertEquals("LogAppendTime", configs.get(INPUT).get("message.timestamp.type"));
         assertEquals("CreateTime", configs.get(PREFIX + "lifecycles").get("message.timestamp.type"));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
             List<NewTopic> topics = new ArrayList<>();
             configs.forEach((t, c) -> topics.add(new NewTopic(t, 2, (short) 1).configs(c)));
             admin.createTopics(topics).all().get();
@@ -180,7 +167,7 @@ class KafkaClockSkewTest {
         }
 
         JobExecutionResult result = Main.run(JobConfig.from(CliArgs.parse(new String[] {
-                "--kafka-bootstrap", bootstrap, "--input-topic", INPUT, "--starting-offsets", "earliest",
+                "--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", INPUT, "--starting-offsets", "earliest",
                 "--bounded", "true", "--sink", "kafka", "--topic-prefix", PREFIX, "--exactly-once", "true",
                 "--checkpoint-interval", "1s", "--kafka-max-record-bytes", Integer.toString(MAX_RECORD_BYTES)})));
         Instant end = Instant.now();
@@ -253,13 +240,13 @@ class KafkaClockSkewTest {
 
     @Test
     void outputTopicsThatTakeSmallerRecordsThanTheLimitAreOneClearErrorAtSubmission() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic("small.lines", 1, (short) 1),
                     new NewTopic("small.lifecycles", 1, (short) 1).configs(Map.of("max.message.bytes", "100000")))).all().get();
         }
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> Main.run(JobConfig.from(CliArgs.parse(new String[] {
-                        "--kafka-bootstrap", bootstrap, "--input-topic", "small.lines", "--bounded", "true",
+                        "--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", "small.lines", "--bounded", "true",
                         "--sink", "kafka", "--topic-prefix", "small."}))));
         assertEquals("Kafka output topics take smaller records than --kafka-max-record-bytes 1048576: "
                 + "small.lifecycles has max.message.bytes 100000; lower --kafka-max-record-bytes or raise the"
@@ -272,7 +259,7 @@ class KafkaClockSkewTest {
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         TestBroker.patient(p);
@@ -284,7 +271,7 @@ class KafkaClockSkewTest {
 
     /** Every record a read_committed consumer sees, once at least {@code expected} came and it is at the end. */
     private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, long expected) {
-        return TestBroker.readCommitted(bootstrap, topic, expected, Duration.ofSeconds(30));
+        return TestBroker.readCommitted(BROKER.bootstrap(), topic, expected, Duration.ofSeconds(30));
     }
 
     private static String value(ConsumerRecord<byte[], byte[]> r) {

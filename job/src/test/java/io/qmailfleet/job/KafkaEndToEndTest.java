@@ -12,6 +12,7 @@ import com.networknt.schema.JsonSchema;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.BrokerExtension;
 import io.qmailfleet.job.testutil.TestBroker;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.Schemas;
@@ -43,9 +44,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -59,6 +57,9 @@ class KafkaEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
     private static final List<String> OUTPUTS = Outputs.ALL.stream().map(Output::name).toList();
@@ -67,20 +68,6 @@ class KafkaEndToEndTest {
     private static final int MULTILOG_LINES = 4526;
     private static final int SYSLOG_LINES = 4527;
     private static final int MESSAGES = 539;
-
-    private static KafkaClusterTestKit kafka;
-    private static String bootstrap;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestBroker.start();
-        bootstrap = kafka.bootstrapServers();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) kafka.close();
-    }
 
     // =============================================================================================
     // exactly-once, bounded: the whole capture through Main.run
@@ -130,7 +117,7 @@ class KafkaEndToEndTest {
         assertEquals(1, partitionsOfHost.get("mail").size(), "keyed by host: one partition per host");
 
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
-                "--kafka-bootstrap", bootstrap, "--input-topic", input, "--starting-offsets", "earliest",
+                "--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", input, "--starting-offsets", "earliest",
                 "--bounded", "true", "--sink", "kafka", "--topic-prefix", prefix, "--exactly-once", "true",
                 "--checkpoint-interval", "1s", "--transactional-id-prefix", "e2e-" + prefix}));
         JobExecutionResult result = Main.run(cfg);
@@ -288,7 +275,7 @@ class KafkaEndToEndTest {
         List<String> multilog = multilogLines();
         int cut = 3000;
         String[] args = {
-                "--kafka-bootstrap", bootstrap, "--input-topic", input, "--group-id", "resume-test",
+                "--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", input, "--group-id", "resume-test",
                 "--starting-offsets", "committed", "--bounded", "true", "--sink", "kafka",
                 // the source's own offset commit at checkpoints is asynchronous and often lost when
                 // a bounded run ends (committed offset 2427 of 3000, or none): the job commits where
@@ -334,14 +321,14 @@ class KafkaEndToEndTest {
         List<NewTopic> topics = new ArrayList<>();
         inputs.forEach((t, p) -> topics.add(new NewTopic(t, p, (short) 1)));
         for (String name : OUTPUTS) topics.add(new NewTopic(prefix + name, outputPartitions, (short) 1));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
             admin.createTopics(topics).all().get();
         }
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         TestBroker.patient(p);
@@ -364,7 +351,7 @@ class KafkaEndToEndTest {
     }
 
     private static long committedOffset(String topic, String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
             var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
             var om = offsets.get(new TopicPartition(topic, 0));
             return om == null ? -1 : om.offset();
@@ -377,7 +364,7 @@ class KafkaEndToEndTest {
      * records beyond the expected count are seen too), or until the timeout.
      */
     private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, long expected) {
-        return TestBroker.readCommitted(bootstrap, topic, expected, READ_TIMEOUT);
+        return TestBroker.readCommitted(BROKER.bootstrap(), topic, expected, READ_TIMEOUT);
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {

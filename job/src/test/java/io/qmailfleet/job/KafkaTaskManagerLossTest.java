@@ -10,6 +10,7 @@ import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import io.qmailfleet.job.source.KafkaLines;
 import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.BrokerExtension;
 import io.qmailfleet.job.testutil.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,9 +44,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,22 +61,11 @@ class KafkaTaskManagerLossTest {
     static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(2).setNumberSlotsPerTaskManager(1).build());
 
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration AWAIT = Duration.ofSeconds(120);
-
-    private static KafkaClusterTestKit kafka;
-    private static String bootstrap;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestBroker.start();
-        bootstrap = kafka.bootstrapServers();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) kafka.close();
-    }
 
     @Test
     void aLostTaskManagerChangesNothingInTheCommittedOutputAndTheCountsAddUp(
@@ -101,10 +88,10 @@ class KafkaTaskManagerLossTest {
         env.setParallelism(2);
         env.enableCheckpointing(500);
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
-                "--kafka-bootstrap", bootstrap, "--input-topic", input, "--starting-offsets", "earliest",
+                "--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", input, "--starting-offsets", "earliest",
                 "--group-id", "loss-live", "--sink", "kafka", "--topic-prefix", "live.", "--exactly-once", "true"}));
         DataStream<RawLine> source = KafkaLines.stream(env, cfg, null);
-        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, "live.", true, cfg.transactionalIdPrefix, cfg.kafkaMaxRecordBytes));
+        FleetPipeline.build(source, cfg, new KafkaOutputs(BROKER.bootstrap(), "live.", true, cfg.transactionalIdPrefix, cfg.kafkaMaxRecordBytes));
         JobClient job = env.executeAsync("task manager loss");
 
         produce(input, "mail", lines.subList(0, half));
@@ -129,7 +116,7 @@ class KafkaTaskManagerLossTest {
 
         // the baseline: the same input, bounded, no failure
         JobExecutionResult base = Main.run(JobConfig.from(CliArgs.parse(new String[] {
-                "--kafka-bootstrap", bootstrap, "--input-topic", input, "--starting-offsets", "earliest",
+                "--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", input, "--starting-offsets", "earliest",
                 "--group-id", "loss-base", "--bounded", "true", "--sink", "kafka", "--topic-prefix", "base.",
                 "--exactly-once", "true", "--checkpoint-interval", "1s"})));
         assertEquals(lines.size(), acc(base, ParseFunction.ACC_READ));
@@ -164,14 +151,14 @@ class KafkaTaskManagerLossTest {
                 topics.add(new NewTopic(p + name, 2, (short) 1));
             }
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
             admin.createTopics(topics).all().get();
         }
     }
 
     private static void produce(String topic, String key, List<String> lines) throws Exception {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         TestBroker.patient(p);
@@ -191,7 +178,7 @@ class KafkaTaskManagerLossTest {
      * committed and it has reached the end of every partition; fails if they never come.
      */
     private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String topic, int expected) {
-        return TestBroker.awaitCommitted(bootstrap, topic, expected, AWAIT);
+        return TestBroker.awaitCommitted(BROKER.bootstrap(), topic, expected, AWAIT);
     }
 
     private static long acc(JobExecutionResult r, String name) {

@@ -35,9 +35,10 @@ import org.apache.flink.util.Collector;
  * A window is judged when the watermark passes its end by {@link AlertConfig#rateJudgeDelayMillis}
  * (the stats stage's fire delay: a host's window fires when the watermark passes its end by that
  * much, if its own clock has not fired it before, see {@link io.qmailfleet.job.stats.HostWindows}),
- * with the latest revision of every window that arrived by then: in a backfill of files every host
- * in step with the watermark has its part in by then (live and from Kafka, a host's window fires on
- * its own clock only, see {@link io.qmailfleet.job.stats.StatsConfig#fireOnWatermark}). The page's timestamp is the
+ * with the latest revision of every window that arrived by then: in a backfill (files or a bounded
+ * Kafka read) every host in step with the watermark has its part in by then (live, a host's window
+ * fires on its own clock only, which the wall clock moves for a quiet host, see
+ * {@link io.qmailfleet.job.stats.StatsConfig#fireOnWatermark}). The page's timestamp is the
  * window's end. A part that comes later (a host behind the watermark) has its window judged again
  * when it comes, if that can raise a page that was missed ({@link #judgeLate}). Same trigger limit, resolve-once and end-of-input listing as {@link AlertEngine}.
  */

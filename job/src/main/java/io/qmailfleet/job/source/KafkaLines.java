@@ -14,7 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The Kafka source: one record per line; producers key records by host so each host's lines stay
- * in one partition, in order. Watermarks per partition, with idleness.
+ * in one partition, in order. Watermarks per partition; live, with idleness (a bounded read's
+ * partitions end instead, see {@link JobConfig#idleTimeout}).
  */
 public final class KafkaLines {
     private KafkaLines() {}

@@ -55,12 +55,12 @@ import org.apache.flink.util.OutputTag;
  * partition that lagged) keeps to its own clock alone, as the watermark says nothing of its lines.
  * Every record of an in-step host's window is then out before the watermark that passes it. Firing
  * does not drop a window (only the host's clock does), so a fact that still comes fires it again,
- * as the lateness does. Only for a backfill of files ({@link StatsConfig#fireOnWatermark}): its
- * watermark is the slowest host's. Live or from Kafka, a partition that goes idle lets the
- * watermark past a host whose lines are only late (a lagging partition, a restart after a
- * failure), and its windows would fire before their facts came and again for each of them; there
- * windows fire on the host's clock alone (which, live, the wall clock moves for a quiet host:
- * {@code --live-clock-cap}).
+ * as the lateness does. Only for bounded input, a backfill of files or of a Kafka topic
+ * ({@link StatsConfig#fireOnWatermark}): its watermark is the slowest split's (no split is idle).
+ * Live, a partition that goes idle lets the watermark past a host whose lines are only late (a
+ * lagging partition, a restart after a failure), and its windows would fire before their facts
+ * came and again for each of them; there windows fire on the host's clock alone (which the wall
+ * clock moves for a quiet host: {@code --live-clock-cap}).
  *
  * <p>State per host: its clock, the time of its latest fact behind the watermark, the windows open,
  * and one partial record per (window, dimension, key).

@@ -21,11 +21,11 @@ public final class StatsConfig implements Serializable {
     public long fireDelayMillis = 2_000L;
     /**
      * A host's window also fires when the watermark passes its end by the fire delay, for a host in
-     * step with it ({@link HostWindows}). On for a backfill of files, whose watermark is the slowest
-     * host's (its readers have no idleness); off live and for Kafka input, where a partition that
-     * goes idle (or a reader held back by backpressure for the idle timeout) lets the watermark run
-     * ahead of a host whose lines are only late, which would fire its windows before their facts
-     * came.
+     * step with it ({@link HostWindows}). On for bounded input (a backfill of files or of a Kafka
+     * topic), whose watermark is the slowest split's (no split is idle: each ends); off for
+     * unbounded input, where a partition that goes idle (or a reader held back by backpressure for
+     * the idle timeout) lets the watermark run ahead of a host whose lines are only late, which
+     * would fire its windows before their facts came.
      */
     public boolean fireOnWatermark = true;
     /** A fired window keeps its state this much longer; facts within it re-fire (replace) the window. */

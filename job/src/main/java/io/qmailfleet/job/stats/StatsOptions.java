@@ -48,10 +48,10 @@ public final class StatsOptions {
         s.idleFlushMillis = c.get(IDLE_FLUSH).toMillis();
         // a host's facts reach the stage from parallel per-message subtasks: wait the reorder bound
         s.fireDelayMillis = c.lifecycle.maxOutOfOrderNanos / 1_000_000L;
-        // the watermark of a file backfill is the slowest host's (its readers have no idleness); live
-        // or from Kafka, an idle partition (or a reader held back for --idle-timeout) can take it
+        // the watermark of a bounded input (files or Kafka) is the slowest split's: no split is idle
+        // (JobConfig). Live, an idle partition (or a reader held back for --idle-timeout) can take it
         // past a host whose lines are only late
-        s.fireOnWatermark = !c.unbounded && !c.readsKafka();
+        s.fireOnWatermark = !c.unbounded;
         return s.validate();
     }
 }

@@ -63,7 +63,7 @@ class FleetRateScenariosTest {
     }
 
     /** Each host's lines as a multilog file of its own, {@code dir/<host>/current}, as a backfill reads them. */
-    private static Path files(Path dir, Host... hosts) throws Exception {
+    static Path files(Path dir, Host... hosts) throws Exception {
         for (Host h : hosts) {
             Files.createDirectories(dir.resolve(h.name));
             Files.write(dir.resolve(h.name).resolve("current"), h.lines);
@@ -99,7 +99,7 @@ class FleetRateScenariosTest {
      * the host's own clock, its facts, passes it later: every host's part is in when a window is
      * judged, whatever order the lines came in.)
      */
-    private static void assertSamePages(Run live, Run backfill) {
+    static void assertSamePages(Run live, Run backfill) {
         assertEquals(new TreeMap<>(live.byKey()), new TreeMap<>(backfill.byKey()));
     }
 
@@ -187,7 +187,24 @@ class FleetRateScenariosTest {
         assertSamePages(live, backfill);
     }
 
-    private static long lateParts(Run r) {
+    /**
+     * An hour of mx1 logging every 10 s and mx2 once every two and a half minutes; down.example
+     * defers every attempt from minute 5 to 15 on both.
+     */
+    static Host[] fewMessages() {
+        Host a = new Host("mx1", 0).startup(0);
+        Host b = new Host("mx2", 0).startup(0);
+        int n = 0, m = 0;
+        for (long t = MIN; t <= 60 * MIN; t += 10_000) {
+            boolean down = t >= 5 * MIN && t < 15 * MIN;
+            a.message(t, "ok@up.example", OK);
+            if (down) a.message(t + 100, "user" + (n++ % 5) + "@down.example", DEFER);
+            if (t % 150_000 == 0) b.message(t + 200, "other" + (m++ % 5) + "@down.example", down ? DEFER : OK);
+        }
+        return new Host[] {a, b};
+    }
+
+    static long lateParts(Run r) {
         Object v = r.result.getAllAccumulatorResults().get(FleetRateEngine.ACC_LATE_PARTS);
         return v == null ? -1 : ((Number) v).longValue();
     }
@@ -200,15 +217,8 @@ class FleetRateScenariosTest {
      */
     @Test
     void aHostWithFewMessagesHasItsPartJudgedWithTheOthers(@TempDir Path tmp) throws Exception {
-        Host a = new Host("mx1", 0).startup(0);
-        Host b = new Host("mx2", 0).startup(0);
-        int n = 0, m = 0;
-        for (long t = MIN; t <= 60 * MIN; t += 10_000) {
-            boolean down = t >= 5 * MIN && t < 15 * MIN;
-            a.message(t, "ok@up.example", OK);
-            if (down) a.message(t + 100, "user" + (n++ % 5) + "@down.example", DEFER);
-            if (t % 150_000 == 0) b.message(t + 200, "other" + (m++ % 5) + "@down.example", down ? DEFER : OK);
-        }
+        Host[] fleet = fewMessages();
+        Host a = fleet[0], b = fleet[1];
         Run live = Fleet.runWatermarkEveryLine(Fleet.config(), 2, Fleet.live(a, b));
         Run backfill = Fleet.runFiles(Fleet.config("--input", files(tmp, a, b).toString()), 2);
         for (Run r : List.of(live, backfill)) {

@@ -9,6 +9,7 @@ import io.qmailfleet.job.Main;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.PipelineRunner;
+import io.qmailfleet.job.testutil.BrokerExtension;
 import io.qmailfleet.job.testutil.TestBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +20,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,20 +32,11 @@ class KafkaReportTest {
     @RegisterExtension
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
+
     @TempDir
     static Path tmp;
-
-    private static KafkaClusterTestKit kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) kafka.close();
-    }
 
     @Test
     void outputTopicsGiveTheReportOfTheOutputFolder() throws Exception {
@@ -56,7 +45,7 @@ class KafkaReportTest {
                 "--input", Capture.multilogDir().toString(), "--host", "mail", "--output", out.toString(),
                 "--stats-window", "1m", "--stuck-after", "60s", "--events", "false", "--quiet"})));
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -75,7 +64,7 @@ class KafkaReportTest {
 
         ReportCommandTest.Result files = ReportCommandTest.report("--output", out.toString());
         Path html = tmp.resolve("kafka.html");
-        ReportCommandTest.Result topics = ReportCommandTest.report("--kafka-bootstrap", kafka.bootstrapServers(),
+        ReportCommandTest.Result topics = ReportCommandTest.report("--kafka-bootstrap", BROKER.bootstrap(),
                 "--topic-prefix", "rep.", "--html", html.toString());
         assertEquals(0, topics.code(), topics.err());
         assertTrue(topics.out().startsWith("qmail fleet report of topics rep.* at "), topics.out());
@@ -83,9 +72,9 @@ class KafkaReportTest {
         assertTrue(Files.readString(html).contains("data-chart=\"alert-timeline\""));
 
         // a prefix without topics: nothing to report
-        ReportCommandTest.Result none = ReportCommandTest.report("--kafka-bootstrap", kafka.bootstrapServers(), "--topic-prefix", "nope.");
+        ReportCommandTest.Result none = ReportCommandTest.report("--kafka-bootstrap", BROKER.bootstrap(), "--topic-prefix", "nope.");
         assertEquals(1, none.code(), none.err());
-        assertEquals(2, ReportCommandTest.report("--kafka-bootstrap", kafka.bootstrapServers(), "--output", out.toString()).code());
+        assertEquals(2, ReportCommandTest.report("--kafka-bootstrap", BROKER.bootstrap(), "--output", out.toString()).code());
     }
 
     /** The report without its first line (which names the source). */

@@ -275,8 +275,9 @@ class StatsWindowsHarnessTest {
     }
 
     /**
-     * Live (and from Kafka), the watermark fires nothing: an idle partition can take it past a host
-     * whose lines are only late. The host's own clock fires the window, once.
+     * Live, the watermark fires nothing: an idle partition can take it past a host whose lines are
+     * only late. The host's own clock fires the window, once. A bounded input (files or Kafka) has
+     * no idle split, and fires on the watermark too.
      */
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
@@ -286,9 +287,11 @@ class StatsWindowsHarnessTest {
         assertTrue(!c.fireOnWatermark, "live input: no firing on the watermark");
         assertTrue(StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
                 "--input", "samples/fleet"}))).fireOnWatermark, "a backfill of files fires on the watermark");
-        assertTrue(!StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
+        assertTrue(StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
                 "--kafka-bootstrap", "localhost:9092", "--bounded", "true"}))).fireOnWatermark,
-                "a bounded read of Kafka does not: its partitions can go idle");
+                "a bounded read of Kafka too: its partitions end, none goes idle");
+        assertTrue(!StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(new String[] {
+                "--input", "samples/fleet", "--watch", "10s"}))).fireOnWatermark, "watched files are live input");
         var h = hostHarness(c, rocksDb);
         h.processWatermark(T);
         h.processElement(success("mx1", T + 10_000, "a@x.org"), T + 10_000);
