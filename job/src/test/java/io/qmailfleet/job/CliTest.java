@@ -111,7 +111,7 @@ class CliTest {
         assertEquals(Duration.ofSeconds(10), live.checkpointInterval);
         assertEquals(1048576, live.kafkaMaxRecordBytes);
         JobConfig backfill = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092", "--bounded", "true"}));
-        assertEquals(Duration.ofSeconds(30), backfill.checkpointInterval);
+        assertEquals(Duration.ofMinutes(2), backfill.checkpointInterval);
         // live, a quiet partition goes idle after 30 s; a bounded read's partitions end instead
         assertEquals(Duration.ofSeconds(30), live.idleTimeout);
         assertEquals(null, backfill.idleTimeout);
@@ -121,7 +121,7 @@ class CliTest {
         assertEquals("--idle-timeout is for unbounded input (live Kafka, --watch): a bounded input's partitions and files end, none is idle",
                 assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
                         "--kafka-bootstrap", "k:9092", "--bounded", "true", "--idle-timeout", "5s"}))).getMessage());
-        assertEquals(Duration.ofSeconds(30), JobConfig.from(CliArgs.parse(new String[0])).checkpointInterval);
+        assertEquals(Duration.ofMinutes(2), JobConfig.from(CliArgs.parse(new String[0])).checkpointInterval);
         assertEquals(200000, JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092",
                 "--kafka-max-record-bytes", "200000"})).kafkaMaxRecordBytes);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(
@@ -168,7 +168,7 @@ class CliTest {
             }
         }
         assertTrue(Options.line(JobOptions.CHECKPOINT_INTERVAL)
-                .endsWith("(default the cluster's, else 30s for bounded input and 10s for live Kafka input)"));
+                .endsWith("(default the cluster's, else 2m for bounded input and 10s for live Kafka input)"));
         assertTrue(Options.line(JobOptions.STUCK_AFTER).endsWith("(default 1h)"));
     }
 

@@ -92,10 +92,10 @@ class EnvironmentTest {
     @Test
     void withoutAClusterConfigurationTheJobsDefaultsApply() {
         ClusterContext.install(new Configuration());
-        assertEquals(30_000L, Main.environment(cfg("--quiet")).getCheckpointInterval(), "files: 30s, as --help says");
+        assertEquals(120_000L, Main.environment(cfg("--quiet")).getCheckpointInterval(), "files: 2m, as --help says");
         assertEquals(10_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--quiet")).getCheckpointInterval(),
                 "unbounded Kafka input: 10s, as --help says");
-        assertEquals(30_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--bounded", "true", "--quiet"))
-                .getCheckpointInterval(), "a bounded Kafka backfill: 30s");
+        assertEquals(120_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--bounded", "true", "--quiet"))
+                .getCheckpointInterval(), "a bounded Kafka backfill: 2m");
     }
 }
