@@ -1,5 +1,6 @@
 package io.qmailfleet.job.stats;
 
+import io.qmailfleet.job.lifecycle.Sat;
 import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.model.StatsRecordSerializer;
 import java.io.IOException;
@@ -26,6 +27,15 @@ import org.apache.flink.util.Collector;
  * The fleet roll-up, keyed by (dimension, key, window start): keeps each host's latest part of the
  * window and emits the fleet-wide sum every time a part arrives, so the fleet record is updated
  * when a later host's part (or a re-fired part) comes in.
+ *
+ * <p><b>Bounded input: one record per window</b> ({@link StatsConfig#holdUntilWatermark}). There
+ * every host in step with the watermark has its part in when the watermark passes the window's end
+ * by the fire delay ({@link HostWindows} fires it then at the latest), so the fleet record is held
+ * until then (an event-time timer at that instant) and sent once, with every part, instead of once
+ * per part: a record every host's part made obsolete was encoded, written and judged by the fleet
+ * rules for nothing. A part that comes after that instant (a host behind the watermark, a window
+ * fired again) is sent at once as the next revision. A held record is sent before its window is
+ * dropped (the TTL, the end of the input).
  *
  * <p><b>How long a window is kept.</b> Hosts' clocks disagree and one host may be read long after
  * another (a backfill reads the hosts' files one after the other), so no event time can say that
@@ -55,7 +65,10 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     private transient ValueState<byte[]> partBytes;
     /** host -> part, as a savepoint of the version before {@link #partBytes} holds them. */
     private transient MapState<String, StatsRecord> recordParts;
+    /** Records sent for the window ({@link StatsConfig#holdUntilWatermark}: parts received otherwise, the same count). */
     private transient ValueState<Integer> revision;
+    /** True while the window's fleet record waits for the watermark ({@link StatsConfig#holdUntilWatermark}). */
+    private transient ValueState<Boolean> held;
     /** Processing time after which the window is dropped (its last part + the TTL). */
     private transient ValueState<Long> expiresAt;
     private transient DataOutputSerializer buffer;
@@ -84,6 +97,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         recordParts = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("rollup-parts", Types.STRING, TypeInformation.of(StatsRecord.class)));
         revision = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-revision", Types.INT));
+        held = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-held", Types.BOOLEAN));
         expiresAt = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-expires", Types.LONG));
         buffer = new DataOutputSerializer(256);
     }
@@ -183,9 +197,10 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     public void processElement(StatsRecord part, Context ctx, Collector<StatsRecord> out) throws Exception {
         String host = hostOf(part);
         Integer n = revision.value();
+        boolean wasHeld = held.value() != null;
         Kept kept;
         StatsRecord fleet;
-        if (n == null) {
+        if (n == null && !wasHeld) {
             // the first part of this window (for most keys the only one): the fleet record is the
             // part itself, once its bytes are kept
             kept = new Kept();
@@ -225,8 +240,16 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 kept.parts.set(mine, bytes(part));
             }
         }
-        fleet.revision = n == null ? 1 : n + 1;
-        revision.update(fleet.revision);
+        long fireAt = Sat.add(part.windowEnd, config.fireDelayMillis);
+        boolean hold = config.holdUntilWatermark && ctx.timerService().currentWatermark() < fireAt;
+        if (!hold) {
+            fleet.revision = n == null ? 1 : n + 1;
+            revision.update(fleet.revision);
+            if (wasHeld) held.clear();
+        } else if (!wasHeld) {
+            held.update(true);
+            ctx.timerService().registerEventTimeTimer(fireAt);
+        }
         long now = ctx.timerService().currentProcessingTime();
         long at = roundUp(now + config.rollupTtlMillis);
         Long old = expiresAt.value();
@@ -238,6 +261,24 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         Measures.finish(fleet);
         if (kept.parts.size() >= 2) kept.fleet = bytes(fleet);
         partBytes.update(kept.write(buffer));
+        if (!hold) out.collect(fleet);
+    }
+
+    /** Sends the window's held fleet record (the sum of its parts so far) as its next revision. */
+    private void sendHeld(Collector<StatsRecord> out) throws IOException {
+        if (held.value() == null) return;
+        Kept k = Kept.read(partBytes.value());
+        StatsRecord fleet;
+        if (k.fleet != null) {
+            fleet = record(k.fleet);
+        } else {
+            // one part: kept as it came, so finished here as it would have been when it came
+            fleet = Measures.finish(record(k.parts.get(0)));
+        }
+        Integer n = revision.value();
+        fleet.revision = n == null ? 1 : n + 1;
+        revision.update(fleet.revision);
+        held.clear();
         out.collect(fleet);
     }
 
@@ -251,13 +292,18 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
             // an earlier part's timer: the window's expiry has moved on since
             if (at == null || at > timestamp) return;
+            sendHeld(out);
             ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
-        } else if (at != null) {
-            ctx.timerService().deleteProcessingTimeTimer(at);
+        } else {
+            // the watermark passed the window's end by the fire delay (or the input ended)
+            sendHeld(out);
+            if (timestamp != END_OF_INPUT) return;
+            if (at != null) ctx.timerService().deleteProcessingTimeTimer(at);
         }
         partBytes.clear();
         recordParts.clear();
         revision.clear();
+        held.clear();
         expiresAt.clear();
     }
 }

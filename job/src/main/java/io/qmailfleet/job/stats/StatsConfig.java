@@ -28,6 +28,14 @@ public final class StatsConfig implements Serializable {
      * would fire its windows before their facts came.
      */
     public boolean fireOnWatermark = true;
+    /**
+     * The fleet roll-up holds a window's fleet record until the watermark passes the window's end
+     * by the fire delay, and sends it once with every part that came by then, instead of once per
+     * part ({@link FleetRollup}); a part that comes later is sent at once, as a new revision. On
+     * for bounded input, where every in-step host's part is in by then ({@link #fireOnWatermark});
+     * off live, where each part is sent as it comes.
+     */
+    public boolean holdUntilWatermark = false;
     /** A fired window keeps its state this much longer; facts within it re-fire (replace) the window. */
     public long allowedLatenessMillis = 0L;
     /** Processing time without a fact after which a host's open windows fire and are dropped (0: never). */

@@ -52,6 +52,7 @@ public final class StatsOptions {
         // (JobConfig). Live, an idle partition (or a reader held back for --idle-timeout) can take it
         // past a host whose lines are only late
         s.fireOnWatermark = !c.unbounded;
+        s.holdUntilWatermark = !c.unbounded;
         return s.validate();
     }
 }

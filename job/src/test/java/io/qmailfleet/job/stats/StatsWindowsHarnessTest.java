@@ -510,18 +510,90 @@ class StatsWindowsHarnessTest {
         h.close();
     }
 
+    /**
+     * Bounded input: the roll-up holds a window's fleet record until the watermark passes the
+     * window's end by the fire delay and sends it once, with every part that came by then, stamped
+     * with that instant; a part that comes after it is sent at once as the next revision. A record
+     * still held is sent before its window is dropped: at the end of the input, or after the TTL.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void boundedTheRollupSendsAWindowOnceWhenTheWatermarkPassesIt(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.holdUntilWatermark = true;
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
+                new KeyedProcessOperator<>(new FleetRollup(c)), new FleetRollup.RollupKey(), Types.STRING);
+        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        h.open();
+        h.setProcessingTime(10_000);
+        h.processWatermark(T);
+        h.processElement(part("mx1", 1), T + MIN);
+        h.processElement(part("mx2", 2), T + MIN);
+        StatsRecord again = part("mx2", 3); // mx2's window fired again before the watermark came
+        again.revision = 2;
+        h.processElement(again, T + MIN);
+        assertEquals(List.of(), drain(h), "held until the watermark passes the window");
+        assertEquals(2, h.numEventTimeTimers(), "the window's fire instant and the end of input");
+        long fireAt = T + MIN + c.fireDelayMillis;
+        h.processWatermark(fireAt - 1);
+        assertEquals(List.of(), drain(h));
+        h.processWatermark(fireAt);
+        List<StreamRecord<StatsRecord>> sent = drainRecords(h);
+        assertEquals(1, sent.size(), sent.toString());
+        StatsRecord fleet = sent.get(0).getValue();
+        assertEquals(fireAt, sent.get(0).getTimestamp());
+        assertEquals(List.of("mx1", "mx2"), fleet.hosts);
+        assertEquals(4, fleet.deferrals, "mx1's part and mx2's latest");
+        assertEquals(1, fleet.revision);
+        assertEquals(4, fleet.deferralReasons.get(0).count, "finished as a record sent at once is");
+        // a host behind the watermark: its part is sent at once, summed with the others
+        h.processElement(part("mx3", 5), T + MIN);
+        StatsRecord late = drain(h).get(0);
+        assertEquals(List.of("mx1", "mx2", "mx3"), late.hosts);
+        assertEquals(9, late.deferrals);
+        assertEquals(2, late.revision);
+        // one part alone, held, then the TTL: sent, then dropped
+        h.processElement(part("mx1", 1, "lone.example.net", 10), T + 11 * MIN);
+        assertEquals(List.of(), drain(h));
+        h.setProcessingTime(10_000 + c.rollupTtlMillis + 1_000);
+        StatsRecord expired = drain(h).get(0);
+        assertEquals("lone.example.net", expired.key);
+        assertEquals(1, expired.deferrals);
+        assertEquals(1, expired.revision);
+        assertEquals(1, expired.deferralReasons.get(0).count);
+        // another, held at the end of the input: sent, then every window is dropped
+        h.processElement(part("mx2", 2, "last.example.net", 20), T + 21 * MIN);
+        assertEquals(List.of(), drain(h));
+        h.processWatermark(Long.MAX_VALUE);
+        List<StatsRecord> atEnd = drain(h);
+        assertEquals(List.of("last.example.net"), atEnd.stream().map(r -> r.key).toList());
+        assertEquals(1, atEnd.get(0).revision);
+        assertEquals(0, rollupKeys(h), "nothing left for the final checkpoint");
+        assertEquals(0, h.numEventTimeTimers());
+        h.close();
+    }
+
     /** Keys (windows) that hold roll-up state, as a checkpoint would see them: each of its states counted. */
     private static int rollupKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h)
             throws Exception {
         AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
         KeyedStateBackend<String> kb = op.getKeyedStateBackend();
         java.util.Set<String> keys = new java.util.HashSet<>();
-        for (String state : List.of("rollup-part-bytes", "rollup-parts", "rollup-revision", "rollup-expires")) {
+        for (String state : List.of("rollup-part-bytes", "rollup-parts", "rollup-revision", "rollup-held", "rollup-expires")) {
             try (var ks = kb.getKeys(state, VoidNamespace.INSTANCE)) {
                 ks.forEach(keys::add);
             }
         }
         return keys.size();
+    }
+
+    /** {@link #part} of another domain's window, {@code minutes} after the first. */
+    private static StatsRecord part(String host, int deferrals, String domain, int minutes) {
+        StatsRecord r = part(host, deferrals);
+        r.key = domain;
+        r.windowStart += minutes * MIN;
+        r.windowEnd += minutes * MIN;
+        return r;
     }
 
     private static StatsRecord part(String host, int deferrals) {
