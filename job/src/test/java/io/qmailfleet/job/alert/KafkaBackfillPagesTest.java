@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.qmailfleet.job.alert.Fleet.Host;
 import io.qmailfleet.job.alert.Fleet.Run;
 import io.qmailfleet.job.model.RawLine;
-import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.BrokerExtension;
+import io.qmailfleet.job.testutil.PipelineRunner;
 import io.qmailfleet.job.testutil.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -57,11 +57,14 @@ class KafkaBackfillPagesTest {
         Host c = new Host("mx3", 0).startup(0);
         for (long t = MIN; t <= 60 * MIN; t += 20_000) c.message(t + 300, "ok@up.example", OK);
         String topic = "backfill.lines";
-        produce(topic, 3, Fleet.live(a, b, c), Map.of("mx1", 0, "mx2", 1, "mx3", 1));
+        List<RawLine> lines = Fleet.live(a, b, c);
+        produce(topic, 3, lines, Map.of("mx1", 0, "mx2", 1, "mx3", 1));
 
         Run files = Fleet.runFiles(Fleet.config("--input", FleetRateScenariosTest.files(tmp, a, b, c).toString()), 2);
         Run fromKafka = Fleet.runKafka(Fleet.config("--kafka-bootstrap", BROKER.bootstrap(), "--input-topic", topic,
                 "--starting-offsets", "earliest", "--bounded", "true"), 2);
+        assertEquals((long) lines.size(), ((Number) fromKafka.result.getAllAccumulatorResults().get(io.qmailfleet.job.parse.ParseFunction.ACC_READ)).longValue(),
+                "the bounded read took every line produced");
         for (Run r : List.of(files, fromKafka)) {
             assertEquals(0, FleetRateScenariosTest.lateParts(r), (r == files ? "files" : "kafka") + ": every host's part came before its window was judged");
             List<String> seq = r.byKey().get("domain_trouble:fleet:down.example");
