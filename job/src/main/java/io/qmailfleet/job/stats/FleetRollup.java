@@ -1,6 +1,5 @@
 package io.qmailfleet.job.stats;
 
-import io.qmailfleet.job.lifecycle.Sat;
 import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.model.StatsRecordSerializer;
 import java.io.IOException;
@@ -240,7 +239,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 kept.parts.set(mine, bytes(part));
             }
         }
-        long fireAt = Sat.add(part.windowEnd, config.fireDelayMillis);
+        long fireAt = config.fireAt(part.windowEnd);
         boolean hold = config.holdUntilWatermark && ctx.timerService().currentWatermark() < fireAt;
         if (!hold) {
             fleet.revision = n == null ? 1 : n + 1;

@@ -164,12 +164,11 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     }
 
     private long fireAt(long windowEnd) {
-        // the delay and the lateness are never negative (StatsConfig.validate): only a window at
-        // the end of time overflows, and saturates there
-        return Sat.add(windowEnd, config.fireDelayMillis);
+        return config.fireAt(windowEnd);
     }
 
     private long dropAt(long windowEnd) {
+        // the lateness is never negative either (StatsConfig.validate)
         return Sat.add(fireAt(windowEnd), config.allowedLatenessMillis);
     }
 

@@ -65,6 +65,15 @@ public final class StatsConfig implements Serializable {
         return wholeInput() ? Long.MAX_VALUE : windowStart + windowMillis;
     }
 
+    /**
+     * The instant a window ending at {@code windowEnd} fires at: its end plus the fire delay. The
+     * delay is never negative ({@link #validate}), so only a window at the end of time overflows,
+     * and saturates there.
+     */
+    public long fireAt(long windowEnd) {
+        return io.qmailfleet.job.lifecycle.Sat.add(windowEnd, fireDelayMillis);
+    }
+
     public StatsConfig validate() {
         if (windowMillis <= 0) throw new IllegalArgumentException("--stats-window must be positive");
         if (allowedLatenessMillis < 0) throw new IllegalArgumentException("--allowed-lateness must not be negative");

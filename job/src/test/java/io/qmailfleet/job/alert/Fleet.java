@@ -130,10 +130,15 @@ final class Fleet {
     private static Run run(JobConfig cfg, int parallelism, List<RawLine> lines, WatermarkStrategy<RawLine> watermarks,
                            String name) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
-        Run r = new Run();
-        r.sinks = new CollectingSinks();
         DataStream<RawLine> in = env.fromData(lines, TypeInformation.of(RawLine.class)).setParallelism(1)
                 .assignTimestampsAndWatermarks(watermarks).setParallelism(1);
+        return run(env, in, cfg, name);
+    }
+
+    /** The whole graph on {@code in}, its outputs collected. */
+    private static Run run(StreamExecutionEnvironment env, DataStream<RawLine> in, JobConfig cfg, String name) throws Exception {
+        Run r = new Run();
+        r.sinks = new CollectingSinks();
         FleetPipeline.build(in, cfg, r.sinks);
         r.result = env.execute(name);
         return r;
@@ -142,11 +147,7 @@ final class Fleet {
     /** The job's own file source over {@code cfg.inputs}. */
     static Run runFiles(JobConfig cfg, int parallelism) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
-        Run r = new Run();
-        r.sinks = new CollectingSinks();
-        FleetPipeline.build(io.qmailfleet.job.source.FileLines.stream(env, cfg), cfg, r.sinks);
-        r.result = env.execute("alert files");
-        return r;
+        return run(env, io.qmailfleet.job.source.FileLines.stream(env, cfg), cfg, "alert files");
     }
 
     /**
@@ -157,11 +158,7 @@ final class Fleet {
     static Run runKafka(JobConfig cfg, int parallelism) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
         env.getConfig().setAutoWatermarkInterval(1);
-        Run r = new Run();
-        r.sinks = new CollectingSinks();
-        FleetPipeline.build(io.qmailfleet.job.source.KafkaLines.stream(env, cfg, null), cfg, r.sinks);
-        r.result = env.execute("alert kafka");
-        return r;
+        return run(env, io.qmailfleet.job.source.KafkaLines.stream(env, cfg, null), cfg, "alert kafka");
     }
 
     /** The hosts' lines interleaved one by one (as in one syslog stream), each host in its own order. */
