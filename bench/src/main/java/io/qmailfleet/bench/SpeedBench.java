@@ -57,6 +57,14 @@ import org.apache.flink.api.common.JobExecutionResult;
  * outputs to Kafka topics of its own ({@code --kafka-sink files} writes JSON files instead, so only
  * the source differs from a files case). The broker's CPU is its own process's, so it is not in a
  * run's CPU time; producing the input is not part of any run.
+ *
+ * <p>{@code --matchup "CMD"} also runs, for each size, a shell pipeline that reads the same raw
+ * multilog lines on its standard input, e.g. a TAI64N-to-seconds converter and qmailanalog's
+ * {@code matchup} ({@code "tai64n-to-seconds | matchup"}; neither is part of this repository), once
+ * per host over that host's files in name order, its standard output to a file and its descriptor 5
+ * to another, as {@code matchup} is run. The row {@code matchup} gives its wall time, lines/s and CPU
+ * per line (user + system time of the whole pipeline, {@code cat} included, from bash's {@code time})
+ * and, as its life cycles, the {@code m} lines it wrote (one per message that left the queue).
  */
 public final class SpeedBench {
     private static final int CAPTURE_LINES = 4526;
@@ -95,6 +103,7 @@ public final class SpeedBench {
                         Integer.parseInt(a.get("partitions", "2")))
                 : null;
         String kafkaSink = a.get("kafka-sink", "kafka");
+        String matchup = a.get("matchup", null);
         try {
             if (cds) jvmOpts.add("-XX:SharedArchiveFile=" + classDataSharingArchive(work, heap));
             for (int size : sizes) {
@@ -113,6 +122,15 @@ public final class SpeedBench {
                             produced, topic, (System.nanoTime() - t0) / 1e9);
                 }
                 String label = (kafka != null ? "kafka-x" : "x") + size + (hosts > 1 ? "x" + hosts + "hosts" : "");
+                if (matchup != null) {
+                    Map<String, String> m = runMatchup(matchup, fleet, work);
+                    long lines = (long) size * hosts * CAPTURE_LINES;
+                    m.put("lines", Long.toString(lines));
+                    print("x" + size + (hosts > 1 ? "x" + hosts + "hosts" : ""), "matchup", "-", "1", m);
+                    if (Long.parseLong(m.get("lifecycles")) != 539L * size * hosts) {
+                        System.out.println("# NOT EXACT: expected " + 539L * size * hosts + " m lines");
+                    }
+                }
                 for (String backend : backends) {
                     for (String ev : events) {
                         List<Map<String, String>> results = new ArrayList<>();
@@ -218,6 +236,56 @@ public final class SpeedBench {
         return archive;
     }
 
+    /**
+     * {@code --matchup}: {@code cmd} over each host's raw files of {@code fleet}, one after the other;
+     * wall and CPU time summed over the hosts, the {@code m} lines counted as life cycles.
+     */
+    private static Map<String, String> runMatchup(String cmd, Path fleet, Path work) throws IOException, InterruptedException {
+        List<Path> hostDirs;
+        try (Stream<Path> l = Files.list(fleet)) {
+            hostDirs = l.filter(Files::isDirectory).sorted().toList();
+        }
+        double wall = 0, cpu = 0;
+        long messages = 0;
+        String load = loadAverage();
+        Path out = work.resolve("matchup.out");
+        for (Path host : hostDirs) {
+            List<String> files;
+            try (Stream<Path> l = Files.list(host)) {
+                files = l.filter(Files::isRegularFile).map(Path::toString).sorted().toList();
+            }
+            StringBuilder script = new StringBuilder("TIMEFORMAT='%R %U %S'; time ( cat");
+            for (String f : files) script.append(' ').append(shellQuote(f));
+            script.append(" | ").append(cmd).append(" > ").append(shellQuote(out.toString()))
+                    .append(" 5> ").append(shellQuote(out + ".fd5")).append(" )");
+            Process p = new ProcessBuilder("bash", "-c", script.toString()).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            int code = p.waitFor();
+            String[] last = text.substring(text.lastIndexOf('\n') + 1).split(" ");
+            if (code != 0 || last.length != 3) throw new IllegalStateException("--matchup failed (exit " + code + "): " + text);
+            wall += Double.parseDouble(last[0]);
+            cpu += Double.parseDouble(last[1]) + Double.parseDouble(last[2]);
+            try (Stream<String> l = Files.lines(out, StandardCharsets.ISO_8859_1)) {
+                messages += l.filter(x -> x.startsWith("m ")).count();
+            }
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(Path.of(out + ".fd5"));
+        }
+        Map<String, String> m = new HashMap<>();
+        m.put("lifecycles", Long.toString(messages));
+        m.put("dead", "-");
+        m.put("wall_ms", Long.toString(Math.round(wall * 1000)));
+        m.put("net_ms", Long.toString(Math.round(wall * 1000)));
+        m.put("cpu_ns", Long.toString(Math.round(cpu * 1e9)));
+        m.put("load_before", load);
+        m.put("load_after", loadAverage());
+        return m;
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
     private static Map<String, String> runChild(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Map<String, String> m = new HashMap<>();
@@ -245,9 +313,10 @@ public final class SpeedBench {
         double wall = Long.parseLong(m.get("wall_ms")) / 1e3;
         double cpu = Long.parseLong(m.get("cpu_ns")) / 1e9;
         double net = Long.parseLong(m.get("net_ms")) / 1e3;
-        System.out.printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%.3f\t%.2f\t%.2f\t%.0f\t%d\t%s\t%s%n",
+        System.out.printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%.3f\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s%n",
                 input, lines, backend, events, run, m.get("lifecycles"), m.get("dead"), wall, lines / wall,
-                cpu * 1e6 / lines, cpu, net, lines / net, Long.parseLong(m.get("peak_rss_kb")) / 1024,
+                cpu * 1e6 / lines, cpu, net, lines / net,
+                m.containsKey("peak_rss_kb") ? Long.toString(Long.parseLong(m.get("peak_rss_kb")) / 1024) : "-",
                 m.get("load_before"), m.get("load_after"));
     }
 

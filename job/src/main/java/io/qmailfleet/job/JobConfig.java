@@ -61,6 +61,12 @@ public final class JobConfig implements Serializable {
     public LifecycleConfig lifecycle = new LifecycleConfig();
     /** Lines keep coming (Kafka without --bounded, or files with --watch): a live run. */
     public boolean unbounded;
+    /**
+     * A backfill of files that reads each host's files with a reader of its own
+     * ({@link io.qmailfleet.job.source.FileLines#readerPerHost}): the watermark is then the slowest
+     * host's, so what waits for other hosts can be dropped by log time.
+     */
+    public boolean readerPerHost;
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -127,6 +133,8 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException("--idle-timeout is for unbounded input (live Kafka, --watch): a bounded input's partitions and files end, none is idle");
         }
         c.idleTimeout = unbounded ? c.get(JobOptions.IDLE_TIMEOUT) : null;
+        c.readerPerHost = !unbounded && !c.readsKafka()
+                && io.qmailfleet.job.source.FileLines.readerPerHost(c.inputs, c.host);
         c.quiet = c.get(JobOptions.QUIET);
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
         c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();

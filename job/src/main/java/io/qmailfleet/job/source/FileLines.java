@@ -82,6 +82,29 @@ public final class FileLines {
      * {@link #MAX_READERS} hosts, else the hosts dealt round the readers; a host's files always go
      * to one reader.
      */
+    /**
+     * True when a backfill of {@code inputs} reads every host's files with a reader of its own
+     * ({@link #stream} without {@code --watch}, at most {@link #MAX_READERS} hosts): then the
+     * watermark is the slowest host's, and every host in step with it has sent what it has for a
+     * time before the watermark passes it. False when the files cannot be listed (the source says
+     * why).
+     */
+    public static boolean readerPerHost(List<String> inputs, String fixedHost) {
+        List<String> dirs = new ArrayList<>();
+        for (String in : inputs) {
+            String abs = absolute(in);
+            if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
+        }
+        HostRule hosts = new HostRule(fixedHost, dirs);
+        try {
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (Path f : list(inputs)) distinct.add(hosts.hostFor(f.toString()));
+            return distinct.size() <= MAX_READERS;
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
     static List<List<org.apache.flink.core.fs.Path>> readers(List<Path> files, HostRule hosts) {
         TreeMap<String, List<org.apache.flink.core.fs.Path>> byHost = new TreeMap<>();
         for (Path f : files) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -41,7 +42,18 @@ import org.apache.flink.util.Collector;
  * every host's part has arrived. A window is kept {@code --stats-rollup-ttl} of processing time
  * after its last part (a processing-time timer, rounded up to the second so that one timer serves
  * many keys) and dropped at the end of a bounded input (an event-time timer at the end of time),
- * so nothing is left for the final checkpoint. Plain state with timers, not state TTL: TTL'd heap
+ * so nothing is left for the final checkpoint.
+ *
+ * <p><b>A backfill of files with a reader per host</b> ({@link StatsConfig#rollupLogTtlMillis}) is
+ * the exception: its watermark is the slowest host's, so by the window's fire instant every host in
+ * step has sent its part, and the window is dropped when the watermark passes that instant by the
+ * allowed lateness and {@code --stats-rollup-ttl} of log time (an event-time timer, which the end of
+ * the input fires too), with no processing-time timer. Such a backfill keeps a bounded span of log
+ * time, not every window to its end. A part that comes after its window was dropped (a host whose
+ * clock stepped back by more than that) is sent on its own, as revision 1, and counted
+ * ({@value #ACC_PARTS_AFTER_DROP}).
+ *
+ * <p>Plain state with timers, not state TTL: TTL'd heap
  * state copies entries on every access while a checkpoint is being written, which made this the
  * job's most expensive operator.
  *
@@ -58,6 +70,8 @@ import org.apache.flink.util.Collector;
 public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, StatsRecord> {
     private static final long serialVersionUID = 1L;
     private static final long END_OF_INPUT = Long.MAX_VALUE;
+    /** Accumulator: parts that came after the watermark had passed their window's drop instant ({@link StatsConfig#rollupLogTtlMillis}). */
+    public static final String ACC_PARTS_AFTER_DROP = "stats-rollup-parts-after-drop";
 
     private final StatsConfig config;
     /** The window's parts, each host's latest (see {@link #readParts}). */
@@ -71,6 +85,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     /** Processing time after which the window is dropped (its last part + the TTL). */
     private transient ValueState<Long> expiresAt;
     private transient DataOutputSerializer buffer;
+    private transient LongCounter partsAfterDrop;
 
     /** Version of the {@code rollup-part-bytes} layout (its first byte). */
     static final int PARTS_FORMAT = 1;
@@ -99,6 +114,15 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         held = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-held", Types.BOOLEAN));
         expiresAt = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-expires", Types.LONG));
         buffer = new DataOutputSerializer(256);
+        partsAfterDrop = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_PARTS_AFTER_DROP, partsAfterDrop);
+    }
+
+    /** The end of the window a key ({@link RollupKey}) names. */
+    private long windowEndOf(String key) {
+        int a = key.indexOf('|');
+        int b = key.indexOf('|', a + 1);
+        return config.windowEnd(Long.parseLong(key, a + 1, b, 10));
     }
 
     /** One part of a window as kept: its host and its record. */
@@ -206,7 +230,14 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             kept.hosts.add(host);
             kept.parts.add(bytes(part));
             fleet = part;
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+            if (config.rollupLogTtlMillis >= 0) {
+                long dropAt = config.rollupDropAt(part.windowEnd);
+                ctx.timerService().registerEventTimeTimer(dropAt);
+                // dropped already (or no host's part came while it was kept): sent on its own
+                if (ctx.timerService().currentWatermark() >= dropAt) partsAfterDrop.add(1);
+            } else {
+                ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+            }
         } else {
             kept = Kept.read(partBytes.value());
             // parts kept as records by the version before (restored from its savepoint): to the bytes
@@ -249,13 +280,15 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             held.update(true);
             ctx.timerService().registerEventTimeTimer(fireAt);
         }
-        long now = ctx.timerService().currentProcessingTime();
-        long at = roundUp(now + config.rollupTtlMillis);
-        Long old = expiresAt.value();
-        if (old == null || old != at) {
-            expiresAt.update(at);
-            // one timer per key: the old one is left to find a later expiry and do nothing
-            ctx.timerService().registerProcessingTimeTimer(at);
+        if (config.rollupLogTtlMillis < 0) {
+            long now = ctx.timerService().currentProcessingTime();
+            long at = roundUp(now + config.rollupTtlMillis);
+            Long old = expiresAt.value();
+            if (old == null || old != at) {
+                expiresAt.update(at);
+                // one timer per key: the old one is left to find a later expiry and do nothing
+                ctx.timerService().registerProcessingTimeTimer(at);
+            }
         }
         Measures.finish(fleet);
         if (kept.parts.size() >= 2) kept.fleet = bytes(fleet);
@@ -296,8 +329,24 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         } else {
             // the watermark passed the window's end by the fire delay (or the input ended)
             sendHeld(out);
-            if (timestamp != END_OF_INPUT) return;
-            if (at != null) ctx.timerService().deleteProcessingTimeTimer(at);
+            boolean drop = timestamp == END_OF_INPUT
+                    || config.rollupLogTtlMillis >= 0 && timestamp >= config.rollupDropAt(windowEndOf(ctx.getCurrentKey()));
+            if (!drop) {
+                if (at == null && config.rollupLogTtlMillis < 0) {
+                    // kept by log time before (restored from a savepoint of a backfill of files): from
+                    // now on by processing time, and to the end of a bounded input
+                    long expiry = roundUp(ctx.timerService().currentProcessingTime() + config.rollupTtlMillis);
+                    expiresAt.update(expiry);
+                    ctx.timerService().registerProcessingTimeTimer(expiry);
+                    ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+                }
+                return;
+            }
+            if (at != null) {
+                // kept by processing time before (a savepoint of a run without the log-time bound)
+                ctx.timerService().deleteProcessingTimeTimer(at);
+                if (timestamp != END_OF_INPUT) ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
+            }
         }
         partBytes.clear();
         recordParts.clear();

@@ -42,6 +42,15 @@ public final class StatsConfig implements Serializable {
     public long idleFlushMillis = Duration.ofMinutes(5).toMillis();
     /** Processing time the fleet roll-up keeps a (key, window) for parts of further hosts. */
     public long rollupTtlMillis = Duration.ofHours(2).toMillis();
+    /**
+     * Log time: the fleet roll-up drops a (key, window) once the watermark passes the window's fire
+     * instant by {@link #allowedLatenessMillis} and this much, and keeps no processing-time bound;
+     * -1 (off) keeps the processing-time bound ({@link #rollupTtlMillis}) only. On, at
+     * {@code --stats-rollup-ttl}, for a backfill of files with a reader per host, whose watermark
+     * is the slowest host's: every in-step host's part of a window is in by its fire instant, so a
+     * backfill keeps a bounded span of log time instead of every window to its end.
+     */
+    public long rollupLogTtlMillis = -1L;
 
     /**
      * Part records the per-host windows keep in memory before writing them to keyed state (they are
@@ -74,6 +83,16 @@ public final class StatsConfig implements Serializable {
         return io.qmailfleet.job.lifecycle.Sat.add(windowEnd, fireDelayMillis);
     }
 
+    /**
+     * With {@link #rollupLogTtlMillis} on, the watermark at which the roll-up drops a window ending
+     * at {@code windowEnd}: its fire instant plus the allowed lateness and the log-time TTL
+     * (saturating at the end of time).
+     */
+    public long rollupDropAt(long windowEnd) {
+        return io.qmailfleet.job.lifecycle.Sat.add(fireAt(windowEnd),
+                io.qmailfleet.job.lifecycle.Sat.add(allowedLatenessMillis, rollupLogTtlMillis));
+    }
+
     public StatsConfig validate() {
         if (windowMillis <= 0) throw new IllegalArgumentException("--stats-window must be positive");
         if (allowedLatenessMillis < 0) throw new IllegalArgumentException("--allowed-lateness must not be negative");
@@ -81,6 +100,7 @@ public final class StatsConfig implements Serializable {
         if (idleFlushMillis < 0) throw new IllegalArgumentException("--stats-idle-flush must not be negative");
         if (bundleMax < 0) throw new IllegalArgumentException("bundle size must not be negative");
         if (rollupTtlMillis <= 0) throw new IllegalArgumentException("--stats-rollup-ttl must be positive");
+        if (rollupLogTtlMillis < -1) throw new IllegalArgumentException("the roll-up's log-time TTL must be -1 (off) or >= 0");
         return this;
     }
 }

@@ -20,7 +20,7 @@ public final class StatsOptions {
             .help("a fired window keeps its state this long; a later line re-fires it and the newer record replaces the older");
     public static final JobOption<Duration> ROLLUP_TTL = JobOption.duration("stats-rollup-ttl", Duration.ofHours(2))
             .check(JobOption.positive(), "must be > 0")
-            .help("processing time the fleet roll-up keeps a window for other hosts' parts");
+            .help("how long the fleet roll-up keeps a window for other hosts' parts: processing time; in a backfill of files (a reader per host), log time past the window's end");
     public static final JobOption<Duration> IDLE_FLUSH = JobOption.duration("stats-idle-flush", Duration.ofMinutes(5))
             .check(d -> !d.isNegative(), "must not be negative")
             .help("a host silent this long (processing time) has its open windows fired (0 = never)");
@@ -53,6 +53,9 @@ public final class StatsOptions {
         // past a host whose lines are only late
         s.fireOnWatermark = !c.unbounded;
         s.holdUntilWatermark = !c.unbounded;
+        // a backfill of files with a reader per host: the watermark is the slowest host's, so a
+        // window every in-step host has sent its part of can be dropped by log time
+        s.rollupLogTtlMillis = c.readerPerHost ? s.rollupTtlMillis : -1L;
         return s.validate();
     }
 }

@@ -204,6 +204,55 @@ class FleetRateScenariosTest {
         return new Host[] {a, b};
     }
 
+    /**
+     * A backfill of two hosts whose clocks are three hours apart, longer than the roll-up's
+     * log-time bound ({@code --stats-rollup-ttl 10m}): the roll-up drops windows as the watermark
+     * (the slowest host's) passes them, yet every fleet record, and every page, is what a run that
+     * keeps every window to the end gives. No part comes after its window was dropped.
+     */
+    @Test
+    void aBackfillDropsRollupWindowsByLogTimeAndSumsSkewedHostsAsIfItKeptThemAll(@TempDir Path tmp) throws Exception {
+        Host a = new Host("mx1", 0).startup(0);
+        Host b = new Host("mx2", -3 * 3600).startup(0);
+        for (long t = MIN; t <= 6 * 60 * MIN; t += 30_000) {
+            a.message(t, "ok@up.example", OK);
+            b.message(t + 100, "other@up.example", OK);
+            boolean down = t >= 200 * MIN && t < 215 * MIN;
+            if (down) {
+                a.message(t + 200, "user@down.example", DEFER);
+                b.message(t + 300, "user@down.example", DEFER);
+            }
+        }
+        Path in = files(tmp, a, b);
+        Run dropped = Fleet.runFiles(Fleet.config("--input", in.toString(), "--stats-rollup-ttl", "10m"), 2);
+        Run keptAll = Fleet.runFiles(Fleet.config("--input", in.toString(), "--stats-rollup-ttl", "1000h"), 2);
+        assertEquals(0L, ((Number) dropped.result.getAllAccumulatorResults()
+                .get(io.qmailfleet.job.stats.FleetRollup.ACC_PARTS_AFTER_DROP)).longValue());
+        for (String output : List.of("senders", "recipients", "domains", "hosts")) {
+            Map<String, String> x = latest(dropped, output), y = latest(keptAll, output);
+            assertEquals(y, x, output);
+            assertTrue(x.size() > 100, output + ": " + x.size());
+        }
+        // both hosts' parts of a window where their clocks overlap are summed in one fleet record
+        long both = latest(dropped, "domains").values().stream().filter(v -> v.contains("hosts=[mx1, mx2]")).count();
+        assertTrue(both > 100, "windows with both hosts: " + both);
+        assertSamePages(keptAll, dropped);
+        assertTrue(!dropped.pages().isEmpty(), "the deferred messages page as stuck on each host");
+    }
+
+    /** The latest revision of each (dimension, key, window) of a stats output, its counts as text. */
+    private static Map<String, String> latest(Run r, String output) {
+        Map<String, io.qmailfleet.job.model.StatsRecord> m = new TreeMap<>();
+        for (io.qmailfleet.job.model.StatsRecord s : r.sinks.stats(output)) {
+            m.merge(s.dimension + "|" + s.key + "|" + s.windowStart, s, (o, n) -> n.revision > o.revision ? n : o);
+        }
+        Map<String, String> text = new TreeMap<>();
+        m.forEach((k, s) -> text.put(k, "revision=" + s.revision + " hosts=" + s.hosts + " messages=" + s.messages
+                + " attempts=" + s.attempts + " successes=" + s.successes + " deferrals=" + s.deferrals
+                + " failures=" + s.failures + " bytes=" + s.bytes + " first=" + s.firstNanos + " last=" + s.lastNanos));
+        return text;
+    }
+
     static long lateParts(Run r) {
         Object v = r.result.getAllAccumulatorResults().get(FleetRateEngine.ACC_LATE_PARTS);
         return v == null ? -1 : ((Number) v).longValue();

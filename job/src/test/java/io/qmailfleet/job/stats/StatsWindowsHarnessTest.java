@@ -443,9 +443,7 @@ class StatsWindowsHarnessTest {
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void fleetRecordUpdatesWhenAnotherHostsPartArrives(boolean rocksDb) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
-                new KeyedProcessOperator<>(new FleetRollup(config())), new FleetRollup.RollupKey(), Types.STRING);
-        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        var h = rollupHarness(config(), rocksDb);
         h.open();
         StatsRecord a = part("mx1", 1);
         StatsRecord b = part("mx2", 2);
@@ -474,9 +472,7 @@ class StatsWindowsHarnessTest {
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void rollupDropsAWindowAfterItsTtlAndAtTheEndOfInput(boolean rocksDb) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
-                new KeyedProcessOperator<>(new FleetRollup(config())), new FleetRollup.RollupKey(), Types.STRING);
-        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        var h = rollupHarness(config(), rocksDb);
         h.open();
         long ttl = config().rollupTtlMillis;
         h.setProcessingTime(10_000);
@@ -521,9 +517,7 @@ class StatsWindowsHarnessTest {
     void boundedTheRollupSendsAWindowOnceWhenTheWatermarkPassesIt(boolean rocksDb) throws Exception {
         StatsConfig c = config();
         c.holdUntilWatermark = true;
-        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
-                new KeyedProcessOperator<>(new FleetRollup(c)), new FleetRollup.RollupKey(), Types.STRING);
-        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        var h = rollupHarness(c, rocksDb);
         h.open();
         h.setProcessingTime(10_000);
         h.processWatermark(T);
@@ -562,6 +556,145 @@ class StatsWindowsHarnessTest {
         assertEquals(1, expired.revision);
         assertEquals(1, expired.deferralReasons.get(0).count);
         // another, held at the end of the input: sent, then every window is dropped
+        assertAWindowHeldAtTheEndIsSentAndNothingIsLeft(h);
+        h.close();
+    }
+
+    /**
+     * A backfill of files with a reader per host: a window is dropped when the watermark passes its
+     * fire instant by the allowed lateness and the log-time TTL, with no processing-time timer, so
+     * the roll-up keeps a bounded span of log time. A part after the drop is sent alone and counted.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void backfillWithAReaderPerHostTheRollupDropsAWindowByLogTime(boolean rocksDb) throws Exception {
+        StatsConfig c = logTimeConfig();
+        var h = rollupHarness(c, rocksDb);
+        h.open();
+        h.setProcessingTime(10_000);
+        h.processWatermark(T);
+        h.processElement(part("mx1", 1), T + MIN);
+        h.processElement(part("mx2", 2), T + MIN);
+        assertEquals(0, h.numProcessingTimeTimers(), "no processing-time bound");
+        assertEquals(2, h.numEventTimeTimers(), "the window's fire instant and its drop instant");
+        long fireAt = T + MIN + c.fireDelayMillis;
+        long dropAt = fireAt + c.allowedLatenessMillis + c.rollupLogTtlMillis;
+        assertEquals(dropAt, c.rollupDropAt(T + MIN));
+        h.processWatermark(fireAt);
+        List<StreamRecord<StatsRecord>> sent = drainRecords(h);
+        assertEquals(1, sent.size(), sent.toString());
+        assertEquals(fireAt, sent.get(0).getTimestamp());
+        assertEquals(List.of("mx1", "mx2"), sent.get(0).getValue().hosts);
+        assertEquals(3, sent.get(0).getValue().deferrals);
+        // processing time alone drops nothing: a backfill that takes longer than the TTL keeps its window
+        h.setProcessingTime(10_000 + 2 * c.rollupTtlMillis);
+        assertEquals(List.of(), drain(h));
+        assertEquals(1, rollupKeys(h));
+        // a part behind the watermark, before the drop: summed with the others, the next revision
+        h.processWatermark(dropAt - 1);
+        h.processElement(part("mx3", 5), T + MIN);
+        StatsRecord late = drain(h).get(0);
+        assertEquals(List.of("mx1", "mx2", "mx3"), late.hosts);
+        assertEquals(8, late.deferrals);
+        assertEquals(2, late.revision);
+        assertEquals(1, h.numEventTimeTimers(), "the drop instant");
+        h.processWatermark(dropAt);
+        assertEquals(List.of(), drain(h), "nothing held: nothing sent");
+        assertEquals(0, rollupKeys(h), "dropped by log time");
+        assertEquals(0, h.numEventTimeTimers());
+        assertEquals(0L, partsAfterDrop(h));
+        // a part after the drop: sent alone at once, counted, and dropped at the next watermark
+        h.processElement(part("mx4", 1), T + MIN);
+        StatsRecord alone = drain(h).get(0);
+        assertEquals(List.of("mx4"), alone.hosts);
+        assertEquals(1, alone.revision);
+        assertEquals(1L, partsAfterDrop(h));
+        h.processWatermark(dropAt + 1);
+        assertEquals(0, rollupKeys(h));
+        // a window still held at the end of the input: sent, then nothing is left
+        assertAWindowHeldAtTheEndIsSentAndNothingIsLeft(h);
+        assertEquals(0, h.numProcessingTimeTimers());
+        h.close();
+    }
+
+    /**
+     * A window kept by log time, restored from a savepoint into a run bound by processing time: it
+     * is sent when the watermark passes it, then kept by processing time and dropped at the TTL.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void aWindowKeptByLogTimeIsKeptByProcessingTimeAfterARestoreWithout(boolean rocksDb) throws Exception {
+        StatsConfig logTime = logTimeConfig();
+        var h = rollupHarness(logTime, rocksDb);
+        h.open();
+        h.processWatermark(T);
+        h.processElement(part("mx1", 1), T + MIN);
+        assertEquals(List.of(), drain(h));
+        OperatorSubtaskState snap = h.snapshot(1L, 1L);
+        h.close();
+
+        StatsConfig processingTime = config();
+        processingTime.holdUntilWatermark = true;
+        var r = rollupHarness(processingTime, rocksDb);
+        r.setProcessingTime(10_000);
+        r.initializeState(snap);
+        r.open();
+        long fireAt = T + MIN + processingTime.fireDelayMillis;
+        r.processWatermark(fireAt);
+        StatsRecord sent = drain(r).get(0);
+        assertEquals(List.of("mx1"), sent.hosts);
+        assertEquals(1, r.numProcessingTimeTimers(), "kept by processing time from now on");
+        r.processWatermark(logTime.rollupDropAt(T + MIN));
+        assertEquals(1, rollupKeys(r), "the log-time drop instant no longer drops it");
+        r.setProcessingTime(10_000 + processingTime.rollupTtlMillis + 1_000);
+        assertEquals(0, rollupKeys(r), "dropped at the processing-time TTL");
+        assertEquals(0, r.numProcessingTimeTimers());
+        assertEquals(0, r.numEventTimeTimers());
+        r.close();
+    }
+
+    /** The log-time bound is on for a backfill of files that reads every host with a reader of its own, and only then. */
+    @org.junit.jupiter.api.Test
+    void theRollupsLogTimeBoundIsForABackfillOfFilesWithAReaderPerHost(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        assertEquals(Duration.ofHours(2).toMillis(), statsOf("--input", "samples/fleet").rollupLogTtlMillis);
+        assertEquals(Duration.ofMinutes(30).toMillis(),
+                statsOf("--input", "samples/fleet", "--stats-rollup-ttl", "30m").rollupLogTtlMillis);
+        assertEquals(-1L, statsOf("--input", "samples/fleet", "--watch", "10s").rollupLogTtlMillis, "live files");
+        assertEquals(-1L, statsOf("--kafka-bootstrap", "localhost:9092", "--bounded", "true").rollupLogTtlMillis,
+                "a bounded Kafka read: a partition may hold hosts one after the other");
+        assertEquals(-1L, statsOf("--kafka-bootstrap", "localhost:9092").rollupLogTtlMillis, "live Kafka");
+        // one directory per host: 64 hosts have a reader each, a 65th shares one
+        for (int i = 1; i <= io.qmailfleet.job.source.FileLines.MAX_READERS; i++) {
+            java.nio.file.Path host = java.nio.file.Files.createDirectories(dir.resolve(String.format("mx%03d", i)));
+            java.nio.file.Files.writeString(host.resolve("current"), "@400000006b05ee591fde16b4 status: local 0/10 remote 0/20\n");
+        }
+        assertTrue(statsOf("--input", dir.toString()).rollupLogTtlMillis > 0, "64 hosts, 64 readers");
+        java.nio.file.Path extra = java.nio.file.Files.createDirectories(dir.resolve("mx065"));
+        java.nio.file.Files.writeString(extra.resolve("current"), "@400000006b05ee591fde16b4 status: local 0/10 remote 0/20\n");
+        assertEquals(-1L, statsOf("--input", dir.toString()).rollupLogTtlMillis, "65 hosts: a reader reads two hosts one after the other");
+    }
+
+    private static StatsConfig statsOf(String... args) {
+        return StatsOptions.config(io.qmailfleet.job.JobConfig.from(io.qmailfleet.job.CliArgs.parse(args)));
+    }
+
+    private static long partsAfterDrop(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h) {
+        return (Long) h.getEnvironment().getAccumulatorRegistry().getUserMap()
+                .get(FleetRollup.ACC_PARTS_AFTER_DROP).getLocalValue();
+    }
+
+    /** A backfill's roll-up with a reader per host: held until the watermark, dropped 10 minutes of log time after. */
+    private static StatsConfig logTimeConfig() {
+        StatsConfig c = config();
+        c.holdUntilWatermark = true;
+        c.rollupLogTtlMillis = 10 * MIN;
+        return c;
+    }
+
+    /** A part held for the watermark when the input ends: sent as revision 1, then no window and no event timer is left. */
+    private static void assertAWindowHeldAtTheEndIsSentAndNothingIsLeft(
+            KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h) throws Exception {
         h.processElement(part("mx2", 2, "last.example.net", 20), T + 21 * MIN);
         assertEquals(List.of(), drain(h));
         h.processWatermark(Long.MAX_VALUE);
@@ -570,7 +703,15 @@ class StatsWindowsHarnessTest {
         assertEquals(1, atEnd.get(0).revision);
         assertEquals(0, rollupKeys(h), "nothing left for the final checkpoint");
         assertEquals(0, h.numEventTimeTimers());
-        h.close();
+    }
+
+    /** A harness of the roll-up with {@code c}, not yet opened. */
+    private static KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> rollupHarness(StatsConfig c, boolean rocksDb)
+            throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
+                new KeyedProcessOperator<>(new FleetRollup(c)), new FleetRollup.RollupKey(), Types.STRING);
+        if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        return h;
     }
 
     /** Keys (windows) that hold roll-up state, as a checkpoint would see them: each of its states counted. */
