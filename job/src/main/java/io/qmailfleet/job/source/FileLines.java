@@ -86,8 +86,8 @@ public final class FileLines {
      * True when a backfill of {@code inputs} reads every host's files with a reader of its own
      * ({@link #stream} without {@code --watch}, at most {@link #MAX_READERS} hosts): then the
      * watermark is the slowest host's, and every host in step with it has sent what it has for a
-     * time before the watermark passes it. False when the files cannot be listed (the source says
-     * why).
+     * time before the watermark passes it. False when no file can be listed (the source then reads
+     * the inputs as given, with one reader, or says why it cannot).
      */
     public static boolean readerPerHost(List<String> inputs, String fixedHost) {
         List<String> dirs = new ArrayList<>();
@@ -99,7 +99,8 @@ public final class FileLines {
         try {
             java.util.Set<String> distinct = new java.util.HashSet<>();
             for (Path f : list(inputs)) distinct.add(hosts.hostFor(f.toString()));
-            return distinct.size() <= MAX_READERS;
+            // none listed here: the source reads the inputs as given, with one reader
+            return !distinct.isEmpty() && distinct.size() <= MAX_READERS;
         } catch (UncheckedIOException e) {
             return false;
         }

@@ -657,10 +657,11 @@ class StatsWindowsHarnessTest {
     @org.junit.jupiter.api.Test
     void theRollupsLogTimeBoundIsForABackfillOfFilesWithAReaderPerHost(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        assertEquals(Duration.ofHours(2).toMillis(), statsOf("--input", "samples/fleet").rollupLogTtlMillis);
+        String sample = io.qmailfleet.job.testutil.Capture.repo().resolve("samples/fleet").toString();
+        assertEquals(Duration.ofHours(2).toMillis(), statsOf("--input", sample).rollupLogTtlMillis);
         assertEquals(Duration.ofMinutes(30).toMillis(),
-                statsOf("--input", "samples/fleet", "--stats-rollup-ttl", "30m").rollupLogTtlMillis);
-        assertEquals(-1L, statsOf("--input", "samples/fleet", "--watch", "10s").rollupLogTtlMillis, "live files");
+                statsOf("--input", sample, "--stats-rollup-ttl", "30m").rollupLogTtlMillis);
+        assertEquals(-1L, statsOf("--input", sample, "--watch", "10s").rollupLogTtlMillis, "live files");
         assertEquals(-1L, statsOf("--kafka-bootstrap", "localhost:9092", "--bounded", "true").rollupLogTtlMillis,
                 "a bounded Kafka read: a partition may hold hosts one after the other");
         assertEquals(-1L, statsOf("--kafka-bootstrap", "localhost:9092").rollupLogTtlMillis, "live Kafka");
@@ -673,6 +674,8 @@ class StatsWindowsHarnessTest {
         java.nio.file.Path extra = java.nio.file.Files.createDirectories(dir.resolve("mx065"));
         java.nio.file.Files.writeString(extra.resolve("current"), "@400000006b05ee591fde16b4 status: local 0/10 remote 0/20\n");
         assertEquals(-1L, statsOf("--input", dir.toString()).rollupLogTtlMillis, "65 hosts: a reader reads two hosts one after the other");
+        assertEquals(-1L, statsOf("--input", dir.resolve("none").toString()).rollupLogTtlMillis,
+                "nothing listed here: the source reads the input as given, with one reader");
     }
 
     private static StatsConfig statsOf(String... args) {
