@@ -151,6 +151,17 @@ final class Fleet {
     }
 
     /**
+     * {@link #runFiles} with the readers' watermarks emitted every millisecond: a small input is
+     * read in less than the default 200 ms, so the fleet's clock follows the read as closely as it
+     * follows a long backfill.
+     */
+    static Run runFilesWatermarkEveryMs(JobConfig cfg, int parallelism) throws Exception {
+        StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
+        env.getConfig().setAutoWatermarkInterval(1);
+        return run(env, io.qmailfleet.job.source.FileLines.stream(env, cfg), cfg, "alert files, a watermark every ms");
+    }
+
+    /**
      * The job's Kafka source over {@code cfg.inputTopic} (a bounded read when {@code --bounded true}),
      * its watermarks emitted every millisecond: a small topic is read in less than the default 200
      * ms, so the fleet's clock follows the read as closely as it follows a long backfill.

@@ -224,8 +224,8 @@ class FleetRateScenariosTest {
             }
         }
         Path in = files(tmp, a, b);
-        Run dropped = Fleet.runFiles(Fleet.config("--input", in.toString(), "--stats-rollup-ttl", "10m"), 2);
-        Run keptAll = Fleet.runFiles(Fleet.config("--input", in.toString(), "--stats-rollup-ttl", "1000h"), 2);
+        Run dropped = Fleet.runFilesWatermarkEveryMs(Fleet.config("--input", in.toString(), "--stats-rollup-ttl", "10m"), 2);
+        Run keptAll = Fleet.runFilesWatermarkEveryMs(Fleet.config("--input", in.toString(), "--stats-rollup-ttl", "1000h"), 2);
         assertEquals(0L, ((Number) dropped.result.getAllAccumulatorResults()
                 .get(io.qmailfleet.job.stats.FleetRollup.ACC_PARTS_AFTER_DROP)).longValue());
         for (String output : List.of("senders", "recipients", "domains", "hosts")) {
