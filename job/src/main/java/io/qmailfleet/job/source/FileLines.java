@@ -39,14 +39,9 @@ public final class FileLines {
     public static final int MAX_READERS = 64;
 
     public static DataStream<RawLine> stream(StreamExecutionEnvironment env, JobConfig cfg) {
-        List<String> dirs = new ArrayList<>();
         List<org.apache.flink.core.fs.Path> paths = new ArrayList<>();
-        for (String in : cfg.inputs) {
-            String abs = absolute(in);
-            if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
-            paths.add(new org.apache.flink.core.fs.Path(abs));
-        }
-        HostRule hosts = new HostRule(cfg.host, dirs);
+        for (String in : cfg.inputs) paths.add(new org.apache.flink.core.fs.Path(absolute(in)));
+        HostRule hosts = hostRule(cfg.inputs, cfg.host);
         if (cfg.watch == null) {
             List<List<org.apache.flink.core.fs.Path>> readers = readers(list(cfg.inputs), hosts);
             if (readers.size() > 1) {
@@ -77,11 +72,16 @@ public final class FileLines {
         return builder.build();
     }
 
-    /**
-     * The files of each reader: one reader per host (in host order) while there are at most
-     * {@link #MAX_READERS} hosts, else the hosts dealt round the readers; a host's files always go
-     * to one reader.
-     */
+    /** The rule that names each file's host: {@code --host}, else the input directory it is under. */
+    private static HostRule hostRule(List<String> inputs, String fixedHost) {
+        List<String> dirs = new ArrayList<>();
+        for (String in : inputs) {
+            String abs = absolute(in);
+            if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
+        }
+        return new HostRule(fixedHost, dirs);
+    }
+
     /**
      * True when a backfill of {@code inputs} reads every host's files with a reader of its own
      * ({@link #stream} without {@code --watch}, at most {@link #MAX_READERS} hosts): then the
@@ -90,31 +90,34 @@ public final class FileLines {
      * the inputs as given, with one reader, or says why it cannot).
      */
     public static boolean readerPerHost(List<String> inputs, String fixedHost) {
-        List<String> dirs = new ArrayList<>();
-        for (String in : inputs) {
-            String abs = absolute(in);
-            if (Files.isDirectory(Path.of(abs))) dirs.add(abs);
-        }
-        HostRule hosts = new HostRule(fixedHost, dirs);
         try {
-            java.util.Set<String> distinct = new java.util.HashSet<>();
-            for (Path f : list(inputs)) distinct.add(hosts.hostFor(f.toString()));
+            int hosts = byHost(list(inputs), hostRule(inputs, fixedHost)).size();
             // none listed here: the source reads the inputs as given, with one reader
-            return !distinct.isEmpty() && distinct.size() <= MAX_READERS;
+            return hosts > 0 && hosts <= MAX_READERS;
         } catch (UncheckedIOException e) {
             return false;
         }
     }
 
-    static List<List<org.apache.flink.core.fs.Path>> readers(List<Path> files, HostRule hosts) {
+    /** Each host's files, in host order. */
+    private static TreeMap<String, List<org.apache.flink.core.fs.Path>> byHost(List<Path> files, HostRule hosts) {
         TreeMap<String, List<org.apache.flink.core.fs.Path>> byHost = new TreeMap<>();
         for (Path f : files) {
             byHost.computeIfAbsent(hosts.hostFor(f.toString()), h -> new ArrayList<>())
                     .add(new org.apache.flink.core.fs.Path(f.toString()));
         }
+        return byHost;
+    }
+
+    /**
+     * The files of each reader: one reader per host (in host order) while there are at most
+     * {@link #MAX_READERS} hosts, else the hosts dealt round the readers; a host's files always go
+     * to one reader.
+     */
+    static List<List<org.apache.flink.core.fs.Path>> readers(List<Path> files, HostRule hosts) {
         List<List<org.apache.flink.core.fs.Path>> readers = new ArrayList<>();
         int i = 0;
-        for (List<org.apache.flink.core.fs.Path> hostFiles : byHost.values()) {
+        for (List<org.apache.flink.core.fs.Path> hostFiles : byHost(files, hosts).values()) {
             if (readers.size() < MAX_READERS) readers.add(new ArrayList<>());
             readers.get(i++ % MAX_READERS).addAll(hostFiles);
         }

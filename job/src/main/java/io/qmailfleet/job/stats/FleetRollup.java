@@ -230,7 +230,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             kept.hosts.add(host);
             kept.parts.add(bytes(part));
             fleet = part;
-            if (config.rollupLogTtlMillis >= 0) {
+            if (config.rollupByLogTime()) {
                 long dropAt = config.rollupDropAt(part.windowEnd);
                 ctx.timerService().registerEventTimeTimer(dropAt);
                 // dropped already (or no host's part came while it was kept): sent on its own
@@ -280,7 +280,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             held.update(true);
             ctx.timerService().registerEventTimeTimer(fireAt);
         }
-        if (config.rollupLogTtlMillis < 0) {
+        if (!config.rollupByLogTime()) {
             long now = ctx.timerService().currentProcessingTime();
             long at = roundUp(now + config.rollupTtlMillis);
             Long old = expiresAt.value();
@@ -330,9 +330,9 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             // the watermark passed the window's end by the fire delay (or the input ended)
             sendHeld(out);
             boolean drop = timestamp == END_OF_INPUT
-                    || config.rollupLogTtlMillis >= 0 && timestamp >= config.rollupDropAt(windowEndOf(ctx.getCurrentKey()));
+                    || config.rollupByLogTime() && timestamp >= config.rollupDropAt(windowEndOf(ctx.getCurrentKey()));
             if (!drop) {
-                if (at == null && config.rollupLogTtlMillis < 0) {
+                if (at == null && !config.rollupByLogTime()) {
                     // kept by log time before (restored from a savepoint of a backfill of files): from
                     // now on by processing time, and to the end of a bounded input
                     long expiry = roundUp(ctx.timerService().currentProcessingTime() + config.rollupTtlMillis);

@@ -52,6 +52,11 @@ public final class StatsConfig implements Serializable {
      */
     public long rollupLogTtlMillis = -1L;
 
+    /** True when the roll-up drops windows by log time ({@link #rollupLogTtlMillis} on). */
+    public boolean rollupByLogTime() {
+        return rollupLogTtlMillis >= 0;
+    }
+
     /**
      * Part records the per-host windows keep in memory before writing them to keyed state (they are
      * also written before every checkpoint and before a window fires).
