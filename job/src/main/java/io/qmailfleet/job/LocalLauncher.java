@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code --help}, options Main rejects) runs in this JVM as it was started. A JVM
  * started with a compiler or collector option of its own ({@link #choosesOwnJvm}), or with
  * {@code -Dqmail.fleet.relaunch=false}, is never replaced. BENCHMARKS.md has the measured crossing
- * point.
+ * point. A run in this JVM ends it once {@link Main} returns (see {@link #main}).
  */
 public final class LocalLauncher {
     private LocalLauncher() {}
@@ -55,6 +55,36 @@ public final class LocalLauncher {
         List<String> chosen = "false".equals(System.getProperty(RELAUNCH_PROPERTY)) || choosesOwnJvm(jvm) ? List.of() : optionsFor(args);
         if (!chosen.isEmpty()) System.exit(relaunch(jvm, chosen, args));
         Main.main(args);
+        // the run is over and its outputs are committed; the embedded cluster shuts down on other
+        // threads, and then a thread it leaves (Netty's global event executor, not a daemon) would
+        // keep the JVM up for its one-second quiet period: most of a second of every short run.
+        // So the shutdown is waited for, and the JVM ended. Only this local main does it: Main's
+        // own main, which a cluster runs, never ends its JVM on success.
+        awaitShutdown(Thread.currentThread());
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** The thread name prefix of Netty's global event executor, which ends a second after its last task. */
+    static final String NETTY_GLOBAL_EXECUTOR = "globalEventExecutor-";
+
+    /**
+     * Waits until every thread that would keep the JVM up has ended, except {@code self} and
+     * Netty's global event executor (threads started meanwhile are waited for too).
+     */
+    static void awaitShutdown(Thread self) throws InterruptedException {
+        while (true) {
+            Thread next = null;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t != self && t.isAlive() && !t.isDaemon() && !t.getName().startsWith(NETTY_GLOBAL_EXECUTOR)
+                        && !t.getName().equals("DestroyJavaVM")) {
+                    next = t;
+                    break;
+                }
+            }
+            if (next == null) return;
+            next.join();
+        }
     }
 
     /**

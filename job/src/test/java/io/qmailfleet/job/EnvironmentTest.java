@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,29 @@ class EnvironmentTest {
         assertEquals(1 << 20, env.getConfiguration().get(CheckpointingOptions.FS_WRITE_BUFFER_SIZE));
         assertEquals(1 << 20, Main.environment(cfg("--quiet", "--checkpoint-dir", "file:///mine"))
                 .getConfiguration().get(CheckpointingOptions.FS_WRITE_BUFFER_SIZE));
+    }
+
+    @Test
+    void anEmbeddedRunHasEightMegabytesOfNetworkBuffersPerParallelInstance() {
+        // Flink's embedded default is 64 MB, allocated and zeroed at start (LocalJarIT runs the
+        // sample at 1, 3 and 8 with these)
+        assertEquals(MemorySize.ofMebiBytes(16), Main.environment(cfg("--quiet", "--parallelism", "2"))
+                .getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX));
+        assertEquals(MemorySize.ofMebiBytes(24), Main.environment(cfg("--quiet", "--parallelism", "3"))
+                .getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MIN));
+        StreamExecutionEnvironment cores = Main.environment(cfg("--quiet"));
+        assertEquals(Main.localNetworkMemory(cores.getParallelism()), cores.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX),
+                "without --parallelism: the embedded cluster's, one per core");
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(8));
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(32), "never more than Flink's own default");
+        assertEquals(MemorySize.ofMebiBytes(8), Main.localNetworkMemory(1));
+    }
+
+    @Test
+    void aClustersNetworkMemoryIsItsOwn() {
+        ClusterContext.install(cluster());
+        assertFalse(Main.environment(cfg("--quiet", "--parallelism", "2")).getConfiguration()
+                .getOptional(TaskManagerOptions.NETWORK_MEMORY_MAX).isPresent());
     }
 
     @Test

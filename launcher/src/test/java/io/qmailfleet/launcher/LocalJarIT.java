@@ -1,6 +1,7 @@
 package io.qmailfleet.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -229,6 +230,20 @@ class LocalJarIT {
         assertEquals(539, count(tmp.resolve("o/lifecycles")));
         assertTrue(count(tmp.resolve("o/message-alerts")) > 0, "stuck alerts for the queue-lifetime messages");
         assertTrue(!Files.exists(tmp.resolve("o/events")) || count(tmp.resolve("o/events")) == 0);
+    }
+
+    @Test
+    void theEmbeddedClustersNetworkBuffersAreEnoughAtEveryParallelism(@TempDir Path tmp) throws Exception {
+        // an embedded run gets 8 MB of network buffers per parallel instance (Flink's 64 MB at 8
+        // and more): the whole graph runs to the end at 1, 3 and 8, with the same results
+        for (String p : List.of("1", "3", "8")) {
+            Path out = tmp.resolve("o" + p);
+            String printed = run(tmp, "--input", REPO.resolve("samples/fleet").toString(), "--output", out.toString(),
+                    "--parallelism", p);
+            assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), p + ": " + printed);
+            assertFalse(printed.contains("Insufficient number of network buffers"), p + ": " + printed);
+            assertEquals(539, count(out.resolve("lifecycles")), "parallelism " + p);
+        }
     }
 
     @Test
