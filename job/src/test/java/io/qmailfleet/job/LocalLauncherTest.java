@@ -86,4 +86,18 @@ class LocalLauncherTest {
         assertFalse(LocalLauncher.choosesOwnJvm(List.of("-Xmx1g", "-XX:SharedArchiveFile=app.jsa", "-Dfoo=bar")));
         assertFalse(LocalLauncher.choosesOwnJvm(List.of()));
     }
+
+    @Test
+    void theJobsJvmGetsTheArchiveBesideTheJarUnlessThisOneChoseItsOwn(@TempDir Path dir) throws Exception {
+        Path jar = Files.writeString(dir.resolve("qmail-fleet-local.jar"), "");
+        String cp = jar.toString();
+        assertEquals(List.of(), LocalLauncher.archiveOptions(List.of(), cp), "no archive beside the jar");
+        Path archive = Files.writeString(dir.resolve("qmail-fleet-local.jsa"), "");
+        assertEquals(List.of("-XX:SharedArchiveFile=" + archive.toAbsolutePath(), "-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
+                LocalLauncher.archiveOptions(List.of("-Xmx1g"), cp));
+        assertEquals(List.of(), LocalLauncher.archiveOptions(List.of("-XX:SharedArchiveFile=other.jsa"), cp), "its own archive");
+        assertEquals(List.of(), LocalLauncher.archiveOptions(List.of("-Xshare:off"), cp), "no sharing, as asked");
+        assertEquals(List.of(), LocalLauncher.archiveOptions(List.of(), cp + java.io.File.pathSeparator + "other.jar"), "not one jar");
+        assertEquals(List.of(), LocalLauncher.archiveOptions(List.of(), dir.resolve("classes").toString()), "not a jar");
+    }
 }

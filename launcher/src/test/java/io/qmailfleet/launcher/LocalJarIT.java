@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's run command, as a user types it: {@code java -XX:SharedArchiveFile=qmail-fleet-local.jsa -jar qmail-fleet-local.jar} on the bundled sample. */
+/** The README's run command, as a user types it: {@code java -jar qmail-fleet-local.jar} on the bundled sample (and with {@code -XX:SharedArchiveFile=qmail-fleet-local.jsa}). */
 class LocalJarIT {
     private static final Path REPO = Path.of(System.getProperty("qmail.repo.dir", "..")).toAbsolutePath().normalize();
     private static final Path JAR = Path.of(System.getProperty("launcher.jar", "target/qmail-fleet-local.jar"));
@@ -69,7 +69,7 @@ class LocalJarIT {
         // repository root (its samples/), so the test never touches the user's own out/
         copyTree(REPO.resolve("samples"), tmp.resolve("samples"));
         Path out = tmp.resolve("out");
-        String printed = run(tmp);
+        String printed = run(tmp, List.of());
         assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), printed);
         assertEquals(539, count(out.resolve("lifecycles")));
         assertEquals(4547, count(out.resolve("events")));
@@ -197,6 +197,20 @@ class LocalJarIT {
         assertTrue(own.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, own.exitValue(), Files.readString(tmp3.resolve("console.txt")));
         assertEquals(539, count(tmp3.resolve("o/lifecycles")));
+
+        // plain `java -jar`, as the README says: the job's JVM gets the archive beside the jar
+        Path tmp4 = Files.createDirectories(tmp.resolve("plain"));
+        Process plain = start(tmp4, List.of(), "--input", REPO.resolve("samples/fleet").toString(),
+                "--output", tmp4.resolve("o").toString(), "--quiet");
+        List<ProcessHandle> job4 = childrenWith(plain, "-XX:TieredStopAtLevel=1");
+        assertEquals(1, job4.size());
+        assertTrue(List.of(job4.get(0).info().arguments().orElseThrow()).contains("-XX:SharedArchiveFile=" + ARCHIVE),
+                job4.get(0).info().commandLine().orElse("?"));
+        assertTrue(plain.waitFor(5, TimeUnit.MINUTES));
+        String console = Files.readString(tmp4.resolve("console.txt"));
+        assertEquals(0, plain.exitValue(), console);
+        assertFalse(console.contains("shared archive"), "no word about the archive: " + console);
+        assertEquals(539, count(tmp4.resolve("o/lifecycles")));
     }
 
     @Test
