@@ -38,8 +38,7 @@ public final class JsonLines {
     /** ISO 8601 UTC text of an epoch-nanosecond time; null for -1 (unknown). */
     public static String iso(long epochNanos) {
         if (epochNanos < 0) return null;
-        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
-                Math.floorMod(epochNanos, 1_000_000_000L)).toString();
+        return JsonText.isoString(epochNanos);
     }
 
     private interface Body {

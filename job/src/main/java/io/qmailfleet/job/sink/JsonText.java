@@ -183,6 +183,29 @@ public final class JsonText {
     }
 
     /** yyyy-MM-ddTHH:mm:ss of a non-negative epoch second up to year 9999. */
+    /**
+     * {@code Instant.ofEpochSecond(s, n).toString()} of an epoch-nanosecond time, without
+     * {@code java.time}'s formatter (which took 1.6 % of a backfill's CPU where times are made into
+     * text outside a JSON writer).
+     */
+    public static String isoString(long epochNanos) {
+        long second = Math.floorDiv(epochNanos, 1_000_000_000L);
+        int nano = (int) Math.floorMod(epochNanos, 1_000_000_000L);
+        if (second < 0 || second > MAX_FAST_SECOND) return Instant.ofEpochSecond(second, nano).toString();
+        char[] out = new char[19 + 10 + 1];
+        dateTime(second, out);
+        int at = 19;
+        if (nano != 0) {
+            out[at++] = '.';
+            int width = nano % 1_000_000 == 0 ? 3 : nano % 1000 == 0 ? 6 : 9;
+            int v = width == 3 ? nano / 1_000_000 : width == 6 ? nano / 1000 : nano;
+            for (int i = at + width - 1; i >= at; i--, v /= 10) out[i] = (char) ('0' + v % 10);
+            at += width;
+        }
+        out[at++] = 'Z';
+        return new String(out, 0, at);
+    }
+
     static void dateTime(long epochSecond, char[] out) {
         long days = epochSecond / 86_400;
         int secOfDay = (int) (epochSecond % 86_400);

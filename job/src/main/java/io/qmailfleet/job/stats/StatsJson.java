@@ -32,7 +32,10 @@ public final class StatsJson {
     }
 
     private static String iso(long millis) {
-        return millis == Long.MAX_VALUE ? null : Instant.ofEpochMilli(millis).toString();
+        if (millis == Long.MAX_VALUE) return null;
+        // as Instant.ofEpochMilli(millis).toString() writes it
+        return millis >= 0 && millis <= Long.MAX_VALUE / 1_000_000L ? JsonText.isoString(millis * 1_000_000L)
+                : Instant.ofEpochMilli(millis).toString();
     }
 
     private static void optString(JsonText g, String name, String v) {

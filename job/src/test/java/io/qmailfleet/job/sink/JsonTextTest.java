@@ -135,6 +135,7 @@ class JsonTextTest {
             t.iso(n);
             String expected = Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L)).toString();
             assertEquals(expected + " " + expected, t.toString(), Long.toString(n));
+            assertEquals(expected, JsonText.isoString(n), Long.toString(n));
         }
     }
 }
