@@ -11,7 +11,6 @@ import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.model.Recipient;
 import io.qmailfleet.job.model.RelayRef;
 import io.qmailfleet.job.trace.RelayHop;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
