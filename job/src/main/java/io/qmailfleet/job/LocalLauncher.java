@@ -160,10 +160,15 @@ public final class LocalLauncher {
         for (String o : jvmOptions) {
             if (o.startsWith("-XX:SharedArchiveFile") || o.startsWith("-Xshare")) return List.of();
         }
-        if (!classPath.endsWith(".jar") || classPath.contains(File.pathSeparator)) return List.of();
+        if (!oneJar(classPath)) return List.of();
         Path archive = Path.of(classPath.substring(0, classPath.length() - ".jar".length()) + ".jsa").toAbsolutePath();
         if (!Files.isRegularFile(archive)) return List.of();
         return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    }
+
+    /** Whether a class path is one jar (as {@code java -jar} gives it). */
+    private static boolean oneJar(String classPath) {
+        return classPath.endsWith(".jar") && !classPath.contains(File.pathSeparator);
     }
 
     /**
@@ -177,7 +182,7 @@ public final class LocalLauncher {
         cmd.addAll(chosen);
         String cp = System.getProperty("java.class.path");
         cmd.addAll(archiveOptions(jvmOptions, cp));
-        if (cp.endsWith(".jar") && !cp.contains(File.pathSeparator)) cmd.addAll(List.of("-jar", cp));
+        if (oneJar(cp)) cmd.addAll(List.of("-jar", cp));
         else cmd.addAll(List.of("-cp", cp, LocalLauncher.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();

@@ -161,16 +161,21 @@ public final class JsonText {
             cachedSecond = second;
         }
         b.append(cachedDateTime);
+        fractionAndZone(b, nano);
+    }
+
+    /** What follows the seconds in {@link Instant#toString()}: the fraction in groups of three digits, if any, and 'Z'. */
+    private static void fractionAndZone(StringBuilder b, int nano) {
         if (nano != 0) {
             b.append('.');
-            if (nano % 1_000_000 == 0) digits(nano / 1_000_000, 3);
-            else if (nano % 1000 == 0) digits(nano / 1000, 6);
-            else digits(nano, 9);
+            if (nano % 1_000_000 == 0) digits(b, nano / 1_000_000, 3);
+            else if (nano % 1000 == 0) digits(b, nano / 1000, 6);
+            else digits(b, nano, 9);
         }
         b.append('Z');
     }
 
-    private void digits(int v, int width) {
+    private static void digits(StringBuilder b, int v, int width) {
         for (int div = pow10(width - 1); div > 0; div /= 10) {
             b.append((char) ('0' + (v / div) % 10));
         }
@@ -191,18 +196,11 @@ public final class JsonText {
         long second = Math.floorDiv(epochNanos, 1_000_000_000L);
         int nano = (int) Math.floorMod(epochNanos, 1_000_000_000L);
         if (second < 0 || second > MAX_FAST_SECOND) return Instant.ofEpochSecond(second, nano).toString();
-        char[] out = new char[19 + 10 + 1];
-        dateTime(second, out);
-        int at = 19;
-        if (nano != 0) {
-            out[at++] = '.';
-            int width = nano % 1_000_000 == 0 ? 3 : nano % 1000 == 0 ? 6 : 9;
-            int v = width == 3 ? nano / 1_000_000 : width == 6 ? nano / 1000 : nano;
-            for (int i = at + width - 1; i >= at; i--, v /= 10) out[i] = (char) ('0' + v % 10);
-            at += width;
-        }
-        out[at++] = 'Z';
-        return new String(out, 0, at);
+        char[] date = new char[19];
+        dateTime(second, date);
+        StringBuilder text = new StringBuilder(30).append(date);
+        fractionAndZone(text, nano);
+        return text.toString();
     }
 
     /** yyyy-MM-ddTHH:mm:ss of a non-negative epoch second up to year 9999. */
