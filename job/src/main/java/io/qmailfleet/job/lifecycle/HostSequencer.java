@@ -18,6 +18,7 @@ import io.qmailfleet.job.model.Recipient;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -173,6 +174,21 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     private transient MapState<Long, QmailEvent> fifo;
     /** The FIFO as the rules see it: its lines kept in memory, written to {@link #fifo} before each checkpoint barrier. */
     private transient WriteBackTable<Long, QmailEvent> fifoTable;
+    /**
+     * The other tables and the host's state as the rules and the builder see them, kept in memory
+     * the same way ({@link WriteBackTable}, {@link WriteBackSlot}); {@link #flushHeld} writes them all.
+     */
+    private transient WriteBackTable<Long, InFlightDelivery> deliveriesTable;
+    private transient WriteBackTable<Long, OpenMessage> openTable;
+    private transient WriteBackTable<Long, PendingLink> linksTable;
+    private transient WriteBackTable<Long, Long> openByQpTable;
+    private transient WriteBackTable<Long, LifecycleRecord> lifecycleTable;
+    private transient WriteBackSlot<HostState> hostSlot;
+    /** Lines since the size of what is held in memory was last looked at. */
+    private transient int linesSinceHeldCheck;
+    /** See {@link #holdAtMost}. */
+    private int maxHeld = 200_000;
+    private int heldCheckLines = 4096;
     /** Whether this instance's state was restored from a checkpoint or savepoint. */
     private transient boolean restored;
     private transient MapState<Long, InFlightDelivery> deliveries;
@@ -266,9 +282,16 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
                 "lifecycles", Types.LONG, TypeInformation.of(LifecycleRecord.class)));
         // the timer service name of KeyedProcessOperator, which ran this stage before
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
-        fifoTable = new WriteBackTable<>(table(fifo), () -> (String) getCurrentKey(), restored);
+        Supplier<String> key = () -> (String) getCurrentKey();
+        fifoTable = new WriteBackTable<>(table(fifo), key, restored);
+        deliveriesTable = new WriteBackTable<>(table(deliveries), key, restored);
+        openTable = new WriteBackTable<>(table(openMessages), key, restored);
+        linksTable = new WriteBackTable<>(table(links), key, restored);
+        openByQpTable = new WriteBackTable<>(table(openByQp), key, restored);
+        lifecycleTable = new WriteBackTable<>(table(lifecycles), key, restored);
+        hostSlot = new WriteBackSlot<>(slot(hostState), key);
         rules = new HostRules(config, parserFactory.create(config.parser), fifoTable, slot(buffer),
-                table(deliveries), table(openMessages), table(links), table(openByQp));
+                deliveriesTable, openTable, linksTable, openByQpTable);
         emitter = new Emitter();
         assembler = new LifecycleAssembler(config);
         builder = new Builder(emitFacts ? new MessageFacts() : null);
@@ -285,11 +308,40 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         restored = context.isRestored();
     }
 
-    /** The FIFO's lines held in memory go to keyed state before the barrier, so the checkpoint has them. */
+    /** What is held in memory goes to keyed state before the barrier, so the checkpoint has it. */
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
+        flushHeld();
+    }
+
+    /** Writes every host's tables and state held in memory to keyed state; the current key is then any host's. */
+    private void flushHeld() {
         fifoTable.flush(this::setCurrentKey);
+        deliveriesTable.flush(this::setCurrentKey);
+        openTable.flush(this::setCurrentKey);
+        linksTable.flush(this::setCurrentKey);
+        openByQpTable.flush(this::setCurrentKey);
+        lifecycleTable.flush(this::setCurrentKey);
+        hostSlot.flush(this::setCurrentKey);
+    }
+
+    /**
+     * Sets how much is held in memory between checkpoints: past {@code entries} entries (all tables
+     * and hosts, looked at every {@code everyLines} lines) they are written to keyed state before
+     * the next line, so that between two checkpoints far apart a busy subtask holds no more.
+     */
+    HostSequencer holdAtMost(int entries, int everyLines) {
+        if (entries < 0 || everyLines < 1) throw new IllegalArgumentException(entries + " entries every " + everyLines + " lines");
+        this.maxHeld = entries;
+        this.heldCheckLines = everyLines;
+        return this;
+    }
+
+    /** Entries held in memory, all tables and hosts (not yet in keyed state). */
+    int entriesInMemory() {
+        return fifoTable.held() + deliveriesTable.held() + openTable.held() + linksTable.held()
+                + openByQpTable.held() + lifecycleTable.held() + hostSlot.held();
     }
 
     /** Lines of the FIFO held in memory, all hosts (not yet in keyed state). */
@@ -356,7 +408,14 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
             return;
         }
         String host = (String) getCurrentKey();
-        HostState st = hostState.value();
+        if (++linesSinceHeldCheck >= heldCheckLines) {
+            linesSinceHeldCheck = 0;
+            if (entriesInMemory() > maxHeld) {
+                flushHeld();
+                setCurrentKey(host);
+            }
+        }
+        HostState st = hostSlot.get();
         if (st == null) {
             st = new HostState();
             track(host);
@@ -377,12 +436,12 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         clockFact(st, host);
         syncReleaseTimer(st);
         syncWallTimer(st);
-        hostState.update(st);
+        hostSlot.set(st);
     }
 
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        HostState st = hostState.value();
+        HostState st = hostSlot.get();
         if (st == null) return;
         long t = timer.getTimestamp();
         long wm = timers.currentWatermark();
@@ -397,12 +456,12 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         clockFact(st, timer.getKey());
         syncReleaseTimer(st);
         syncWallTimer(st);
-        hostState.update(st);
+        hostSlot.set(st);
     }
 
     @Override
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        HostState st = hostState.value();
+        HostState st = hostSlot.get();
         if (st == null) return;
         if (timer.getTimestamp() == st.wallTimerMillis) {
             // a quiet live host: its clock advances with the wall time since its last line
@@ -414,7 +473,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
             clockFact(st, timer.getKey());
             syncReleaseTimer(st);
             syncWallTimer(st);
-            hostState.update(st);
+            hostSlot.set(st);
         }
         if (timer.getTimestamp() != st.idleTimerMillis) return;
         long again = HostEviction.idleCheck(st, timer.getTimestamp(), config.hostIdleTtlMillis);
@@ -424,7 +483,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         } else {
             st.idleTimerMillis = again;
             timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, again);
-            hostState.update(st);
+            hostSlot.set(st);
         }
     }
 
@@ -432,12 +491,12 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     private void close(HostState st, String host, EventType kind) throws Exception {
         rules.close(st, host, kind, emitter);
         // every open message got its FLUSH_OPEN or EVICT and was written; nothing of the host stays
-        lifecycles.clear();
+        lifecycleTable.clear();
         if (st.wallTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.wallTimerMillis);
         if (st.idleTimerMillis >= 0) timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, st.idleTimerMillis);
         if (st.bufferTimerMillis >= 0) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, st.bufferTimerMillis);
         if (st.flushTimerSet) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, Long.MAX_VALUE);
-        hostState.clear();
+        hostSlot.clear();
         rules.messages.takeDelta();
         openCounts.remove(host);
         hostMetrics.drop(host);
@@ -574,14 +633,10 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
 
         void apply(QmailEvent e) {
             ts = eventTimeMillis(e.tsNanos);
-            try {
-                LifecycleRecord r = lifecycles.get(e.msgId);
-                LifecycleRecord keep = assembler.apply(r, e, this);
-                if (keep != null) lifecycles.put(e.msgId, keep);
-                else if (r != null) lifecycles.remove(e.msgId);
-            } catch (Exception ex) {
-                throw StateAccessException.of(ex);
-            }
+            LifecycleRecord r = lifecycleTable.get(e.msgId);
+            LifecycleRecord keep = assembler.apply(r, e, this);
+            if (keep != null) lifecycleTable.put(e.msgId, keep);
+            else if (r != null) lifecycleTable.remove(e.msgId);
         }
 
         @Override

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -11,16 +12,23 @@ import java.util.function.Supplier;
 /**
  * A {@link StateTable} of the current key that keeps its changes in memory and writes them to the
  * table behind it ({@code backing}, a Flink {@code MapState}) only when {@link #flush} is called:
- * before every checkpoint barrier. For the reorder buffer's FIFO, whose lines are put, read and
- * removed within {@code --max-out-of-order} of log time, most entries then never reach the state
- * backend (on RocksDB a put, a get and a delete per line). What a checkpoint holds is exactly what
- * the backing table would have held without the cache.
+ * before every checkpoint barrier, and when the operator holds too much. For the reorder buffer's
+ * FIFO, whose lines are put, read and removed within {@code --max-out-of-order} of log time, and for
+ * a host's open messages, deliveries in flight, pending links and life cycles being built, which
+ * mostly come and go between two checkpoints, most entries then never reach the state backend (on
+ * RocksDB a put, a get and a delete each, with their serialization). What a checkpoint holds is
+ * exactly what the backing table would have held without the cache.
  *
  * <p>Per key: the entries put since the last flush, and which keys are in the backing table (those
  * flushed; after a restore, those the checkpoint held, listed once when the key is first used), so
- * that a read or a removal reaches it only when the entry is there.
- * Supports get, put, remove and clear; not {@link #isEmpty} or {@link #iterator} (it would have to
- * merge both sides), which the FIFO does not use.
+ * that a read or a removal reaches it only when the entry is there. {@link #iterator} merges both
+ * sides: the entries in memory, then those of the backing table not changed since the flush (read
+ * from it only when it has any); its {@code remove()} and {@code setValue} are a {@link #remove} and
+ * a {@link #put}, so they stay in memory too.
+ *
+ * <p>After a flush nothing of the values is held, so that on the heap backend, whose snapshot keeps
+ * references to the objects in state while it is written, a value is next read through the backend
+ * (which copies it while a snapshot is running) and never changed behind the snapshot's back.
  */
 final class WriteBackTable<K, V> implements StateTable<K, V> {
     private final StateTable<K, V> backing;
@@ -38,6 +46,9 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
     }
 
     private final Map<String, Changes<K, V>> byKey = new HashMap<>();
+    /** The key of the last call and its changes (a host's lines come in runs). */
+    private String lastKey;
+    private Changes<K, V> lastChanges;
 
     /**
      * @param restored whether the operator's state was restored; if not, the backing table holds
@@ -51,6 +62,7 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
 
     private Changes<K, V> changes() {
         String key = currentKey.get();
+        if (key == lastKey && lastChanges != null) return lastChanges;
         Changes<K, V> c = byKey.get(key);
         if (c == null) {
             c = new Changes<>();
@@ -60,6 +72,8 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
             }
             byKey.put(key, c);
         }
+        lastKey = key;
+        lastChanges = c;
         return c;
     }
 
@@ -80,7 +94,10 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
 
     @Override
     public void remove(K key) {
-        Changes<K, V> c = changes();
+        remove(changes(), key);
+    }
+
+    private void remove(Changes<K, V> c, K key) {
         c.puts.remove(key);
         if (c.inBacking.contains(key)) c.removed.add(key);
     }
@@ -99,12 +116,94 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
 
     @Override
     public boolean isEmpty() {
-        throw new UnsupportedOperationException("WriteBackTable.isEmpty");
+        Changes<K, V> c = changes();
+        // removed is a subset of inBacking
+        return c.puts.isEmpty() && c.inBacking.size() == c.removed.size();
     }
 
     @Override
     public Iterator<Map.Entry<K, V>> iterator() {
-        throw new UnsupportedOperationException("WriteBackTable.iterator");
+        return new Merged(changes());
+    }
+
+    /** The entries in memory, then those of the backing table neither put nor removed since the flush. */
+    private final class Merged implements Iterator<Map.Entry<K, V>> {
+        private final Changes<K, V> c;
+        /** The keys in memory when the iteration began (the map may change while it runs). */
+        private final Object[] inMemory;
+        private int i;
+        /** Null until the entries in memory are done (and when the backing table holds nothing of the key). */
+        private Iterator<Map.Entry<K, V>> inBacking;
+        private Map.Entry<K, V> next;
+        private K last;
+
+        Merged(Changes<K, V> c) {
+            this.c = c;
+            this.inMemory = c.puts.keySet().toArray();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public boolean hasNext() {
+            if (next != null) return true;
+            while (i < inMemory.length) {
+                K k = (K) inMemory[i++];
+                V v = c.puts.get(k);
+                if (v == null) continue; // removed since
+                next = new Entry(k, v);
+                return true;
+            }
+            if (inBacking == null) {
+                if (c.inBacking.size() == c.removed.size()) return false;
+                inBacking = backing.iterator();
+            }
+            while (inBacking.hasNext()) {
+                Map.Entry<K, V> e = inBacking.next();
+                K k = e.getKey();
+                if (c.puts.containsKey(k) || c.removed.contains(k)) continue;
+                next = new Entry(k, e.getValue());
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public Map.Entry<K, V> next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            Map.Entry<K, V> e = next;
+            next = null;
+            last = e.getKey();
+            return e;
+        }
+
+        @Override
+        public void remove() {
+            if (last == null) throw new IllegalStateException();
+            WriteBackTable.this.remove(c, last);
+            last = null;
+        }
+    }
+
+    /** An entry of {@link #iterator}: setting its value puts it. */
+    private final class Entry implements Map.Entry<K, V> {
+        private final K key;
+        private V value;
+
+        Entry(K key, V value) {
+            this.key = key;
+            this.value = value;
+        }
+
+        @Override public K getKey() { return key; }
+        @Override public V getValue() { return value; }
+
+        @Override
+        public V setValue(V v) {
+            V old = value;
+            value = v;
+            put(key, v);
+            return old;
+        }
     }
 
     /**
@@ -112,6 +211,8 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
      * of the backing table first. Afterwards nothing is held in memory but which keys are there.
      */
     void flush(Consumer<String> setKey) {
+        lastKey = null;
+        lastChanges = null;
         for (Iterator<Map.Entry<String, Changes<K, V>>> it = byKey.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Changes<K, V>> e = it.next();
             Changes<K, V> c = e.getValue();

@@ -4,8 +4,12 @@ import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.model.StatsRecordSerializer;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -16,11 +20,13 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.types.StringValue;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.util.Collector;
 
 /**
@@ -66,6 +72,16 @@ import org.apache.flink.util.Collector;
  * comes again (its window fired again) is summed anew with the others. A savepoint of the version that kept each host's part as a
  * record ({@code rollup-parts}, a map state by host) restores: such a window's parts are moved to
  * the bytes when its next part arrives, and dropped with the window.
+ *
+ * <p><b>Held in memory between checkpoints.</b> Run in {@link #operator}, a window's state is read
+ * from the state backend once and kept in memory ({@link Held}) until the next checkpoint barrier,
+ * when what changed is written to keyed state and memory is emptied; it is written earlier when
+ * more than {@value #MAX_HELD_BYTES} bytes of parts are held. A window whose first part and drop
+ * both come between two checkpoints (most, in a backfill) never reaches the state backend: on
+ * RocksDB each window cost some ten reads, writes and deletes, with their serialization. Which
+ * windows have state in the backend (written by a flush and not dropped since) is kept as their
+ * keys, so that a new window reads nothing; after a restore every window not yet held is read. In
+ * a plain {@link KeyedProcessOperator} (no checkpoint hook) every call writes through.
  */
 public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, StatsRecord> {
     private static final long serialVersionUID = 1L;
@@ -86,6 +102,70 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     private transient ValueState<Long> expiresAt;
     private transient DataOutputSerializer buffer;
     private transient LongCounter partsAfterDrop;
+    /** key -> the window's state held in memory (see the class comment). */
+    private transient Map<String, Held> heldWindows;
+    /** Bytes of parts held in {@link #heldWindows}. */
+    private transient long heldBytes;
+    /** Keys whose state is in the backend (written by a flush and not dropped since); see {@link #mayBeInBackend}. */
+    private transient Set<String> inBackend;
+    /** Sets the operator's current key (null outside {@link Operator}: every call writes through). */
+    private transient Consumer<String> keySetter;
+    /** The operator's state was restored: any window may have state in the backend. */
+    private transient boolean restored;
+
+    /** Bytes of parts held in memory past which every window held is written to keyed state. */
+    static final long MAX_HELD_BYTES = 64L << 20;
+
+    /** One window's state as held in memory: the values of its four value states, and whether they changed. */
+    static final class Held {
+        byte[] partBytes;
+        Integer revision;
+        boolean held;
+        Long expiresAt;
+        /** Its state may be in the backend (read from it, or written by a flush): a drop clears it there. */
+        boolean inBackend;
+        boolean dirty;
+    }
+
+    /** {@link KeyedProcessOperator} with the held windows' flush before the checkpoint barrier. */
+    public static final class Operator extends KeyedProcessOperator<String, StatsRecord, StatsRecord> {
+        private static final long serialVersionUID = 1L;
+        private transient boolean wasRestored;
+
+        Operator(FleetRollup function) {
+            super(function);
+        }
+
+        @Override
+        public void initializeState(StateInitializationContext context) throws Exception {
+            super.initializeState(context);
+            wasRestored = context.isRestored();
+        }
+
+        @Override
+        public void open() throws Exception {
+            super.open();
+            FleetRollup f = (FleetRollup) userFunction;
+            f.keySetter = this::setCurrentKey;
+            f.restored = wasRestored;
+        }
+
+        @Override
+        public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+            super.prepareSnapshotPreBarrier(checkpointId);
+            ((FleetRollup) userFunction).flushAll();
+        }
+    }
+
+    /** The operator to run this function in: it holds windows in memory between checkpoints. */
+    public static Operator operator(StatsConfig config) {
+        return operatorOf(new FleetRollup(config));
+    }
+
+    /** The operator around {@code function}. */
+    public static Operator operatorOf(FleetRollup function) {
+        return new Operator(function);
+    }
 
     /** Version of the {@code rollup-part-bytes} layout (its first byte). */
     static final int PARTS_FORMAT = 1;
@@ -114,6 +194,9 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         held = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-held", Types.BOOLEAN));
         expiresAt = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-expires", Types.LONG));
         buffer = new DataOutputSerializer(256);
+        heldWindows = new HashMap<>();
+        heldBytes = 0;
+        inBackend = new HashSet<>();
         partsAfterDrop = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_PARTS_AFTER_DROP, partsAfterDrop);
     }
@@ -216,11 +299,95 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         return buffer.getCopyOfBuffer();
     }
 
+    /** Whether the window may have state in the backend (and must be read from it, and cleared there when dropped). */
+    private boolean mayBeInBackend(String key) {
+        return keySetter == null || restored || inBackend.contains(key);
+    }
+
+    /** The current window's state: held in memory, or read from keyed state (a new window's is empty). */
+    private Held load(String key) throws IOException {
+        Held h = heldWindows.get(key);
+        if (h != null) return h;
+        h = new Held();
+        if (mayBeInBackend(key)) {
+            h.inBackend = true;
+            h.partBytes = partBytes.value();
+            h.revision = revision.value();
+            h.held = held.value() != null;
+            h.expiresAt = expiresAt.value();
+            heldBytes += size(h);
+        }
+        heldWindows.put(key, h);
+        return h;
+    }
+
+    private static long size(Held h) {
+        return h.partBytes == null ? 0 : h.partBytes.length;
+    }
+
+    /** Writes a window's state to keyed state if it changed (the window must be the current key); it leaves memory. */
+    private void flush(String key, Held h) throws IOException {
+        if (h.dirty) {
+            if (h.partBytes == null) partBytes.clear(); else partBytes.update(h.partBytes);
+            if (h.revision == null) revision.clear(); else revision.update(h.revision);
+            if (h.held) held.update(true); else held.clear();
+            if (h.expiresAt == null) expiresAt.clear(); else expiresAt.update(h.expiresAt);
+            if (keySetter != null) inBackend.add(key);
+        }
+        heldBytes -= size(h);
+    }
+
+    /** Writes every held window to keyed state (before a checkpoint barrier, or when too much is held); memory is emptied. */
+    void flushAll() throws IOException {
+        if (keySetter == null) return;
+        for (Map.Entry<String, Held> e : heldWindows.entrySet()) {
+            if (!e.getValue().dirty) continue;
+            keySetter.accept(e.getKey());
+            flush(e.getKey(), e.getValue());
+        }
+        heldWindows.clear();
+        heldBytes = 0;
+    }
+
+    /** After an element or a timer of {@code key}: write through without the operator, everything when too much is held. */
+    private void done(String key, Held h) throws IOException {
+        if (keySetter == null) {
+            flush(key, h);
+            heldWindows.remove(key);
+        } else if (heldBytes > MAX_HELD_BYTES) {
+            flushAll();
+            keySetter.accept(key);
+        }
+    }
+
+    /** The window is dropped: its state goes, from the backend too if it may be there. */
+    private void drop(String key, Held h) {
+        if (h.inBackend) {
+            partBytes.clear();
+            recordParts.clear();
+            revision.clear();
+            held.clear();
+            expiresAt.clear();
+            inBackend.remove(key);
+        }
+        heldBytes -= size(h);
+        heldWindows.remove(key);
+    }
+
+    /** Sets the window's parts, keeping {@link #heldBytes}. */
+    private void setParts(Held h, byte[] bytes) {
+        heldBytes += bytes.length - size(h);
+        h.partBytes = bytes;
+        h.dirty = true;
+    }
+
     @Override
     public void processElement(StatsRecord part, Context ctx, Collector<StatsRecord> out) throws Exception {
         String host = hostOf(part);
-        Integer n = revision.value();
-        boolean wasHeld = held.value() != null;
+        String key = ctx.getCurrentKey();
+        Held h = load(key);
+        Integer n = h.revision;
+        boolean wasHeld = h.held;
         Kept kept;
         StatsRecord fleet;
         if (n == null && !wasHeld) {
@@ -239,10 +406,10 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             }
         } else {
-            kept = Kept.read(partBytes.value());
+            kept = Kept.read(h.partBytes);
             // parts kept as records by the version before (restored from its savepoint): to the bytes
             boolean migrated = false;
-            if (!recordParts.isEmpty()) {
+            if (h.inBackend && !recordParts.isEmpty()) {
                 for (Map.Entry<String, StatsRecord> e : recordParts.entries()) {
                     kept.hosts.add(hostOf(e.getValue()));
                     kept.parts.add(bytes(e.getValue()));
@@ -274,32 +441,33 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         boolean hold = config.holdUntilWatermark && ctx.timerService().currentWatermark() < fireAt;
         if (!hold) {
             fleet.revision = n == null ? 1 : n + 1;
-            revision.update(fleet.revision);
-            if (wasHeld) held.clear();
+            h.revision = fleet.revision;
+            h.held = false;
         } else if (!wasHeld) {
-            held.update(true);
+            h.held = true;
             ctx.timerService().registerEventTimeTimer(fireAt);
         }
         if (!config.rollupByLogTime()) {
             long now = ctx.timerService().currentProcessingTime();
             long at = roundUp(now + config.rollupTtlMillis);
-            Long old = expiresAt.value();
+            Long old = h.expiresAt;
             if (old == null || old != at) {
-                expiresAt.update(at);
+                h.expiresAt = at;
                 // one timer per key: the old one is left to find a later expiry and do nothing
                 ctx.timerService().registerProcessingTimeTimer(at);
             }
         }
         Measures.finish(fleet);
         if (kept.parts.size() >= 2) kept.fleet = bytes(fleet);
-        partBytes.update(kept.write(buffer));
+        setParts(h, kept.write(buffer));
         if (!hold) out.collect(fleet);
+        done(key, h);
     }
 
     /** Sends the window's held fleet record (the sum of its parts so far) as its next revision. */
-    private void sendHeld(Collector<StatsRecord> out) throws IOException {
-        if (held.value() == null) return;
-        Kept k = Kept.read(partBytes.value());
+    private void sendHeld(Held h, Collector<StatsRecord> out) throws IOException {
+        if (!h.held) return;
+        Kept k = Kept.read(h.partBytes);
         StatsRecord fleet;
         if (k.fleet != null) {
             fleet = record(k.fleet);
@@ -307,10 +475,11 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             // one part: kept as it came, so finished here as it would have been when it came
             fleet = Measures.finish(record(k.parts.get(0)));
         }
-        Integer n = revision.value();
+        Integer n = h.revision;
         fleet.revision = n == null ? 1 : n + 1;
-        revision.update(fleet.revision);
-        held.clear();
+        h.revision = fleet.revision;
+        h.held = false;
+        h.dirty = true;
         out.collect(fleet);
     }
 
@@ -320,26 +489,33 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StatsRecord> out) throws Exception {
-        Long at = expiresAt.value();
+        String key = ctx.getCurrentKey();
+        Held h = load(key);
+        Long at = h.expiresAt;
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
             // an earlier part's timer: the window's expiry has moved on since
-            if (at == null || at > timestamp) return;
-            sendHeld(out);
+            if (at == null || at > timestamp) {
+                done(key, h);
+                return;
+            }
+            sendHeld(h, out);
             ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         } else {
             // the watermark passed the window's end by the fire delay (or the input ended)
-            sendHeld(out);
+            sendHeld(h, out);
             boolean drop = timestamp == END_OF_INPUT
-                    || config.rollupByLogTime() && timestamp >= config.rollupDropAt(windowEndOf(ctx.getCurrentKey()));
+                    || config.rollupByLogTime() && timestamp >= config.rollupDropAt(windowEndOf(key));
             if (!drop) {
                 if (at == null && !config.rollupByLogTime()) {
                     // kept by log time before (restored from a savepoint of a backfill of files): from
                     // now on by processing time, and to the end of a bounded input
                     long expiry = roundUp(ctx.timerService().currentProcessingTime() + config.rollupTtlMillis);
-                    expiresAt.update(expiry);
+                    h.expiresAt = expiry;
+                    h.dirty = true;
                     ctx.timerService().registerProcessingTimeTimer(expiry);
                     ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
                 }
+                done(key, h);
                 return;
             }
             if (at != null) {
@@ -348,10 +524,6 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 if (timestamp != END_OF_INPUT) ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
             }
         }
-        partBytes.clear();
-        recordParts.clear();
-        revision.clear();
-        held.clear();
-        expiresAt.clear();
+        drop(key, h);
     }
 }

@@ -84,7 +84,7 @@ public final class StatsStage implements Stage<StatsConfig> {
                 .uid("stats-host-windows").name("stats host windows").setParallelism(parallelism);
         SingleOutputStreamOperator<StatsRecord> fleet = hostParts
                 .keyBy(new FleetRollup.RollupKey())
-                .process(new FleetRollup(config))
+                .transform("stats fleet roll-up", TypeInformation.of(StatsRecord.class), FleetRollup.operator(config))
                 .uid("stats-fleet-rollup").name("stats fleet roll-up");
         s.fleet = fleet;
         s.lateFacts = hostParts.getSideOutput(HostWindows.LATE_FACTS);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -32,6 +33,7 @@ final class Pipeline implements AutoCloseable {
     private final JoinedLineParser.Factory parserFactory;
     /** State backend of both harnesses; null for the harness default (heap). */
     private final StateBackend backend;
+    private final UnaryOperator<HostSequencer> setUp;
 
     /** Stage A's main output, in emission order. */
     final List<QmailEvent> stageA = new ArrayList<>();
@@ -62,16 +64,23 @@ final class Pipeline implements AutoCloseable {
 
     /** Both stages on the given state backend (e.g. RocksDB); null for the heap default. */
     Pipeline(LifecycleConfig config, JoinedLineParser.Factory parserFactory, StateBackend backend) throws Exception {
+        this(config, parserFactory, backend, UnaryOperator.identity());
+    }
+
+    /** As above, the operator set up by {@code setUp} (e.g. {@link HostSequencer#holdAtMost}) each time it is made. */
+    Pipeline(LifecycleConfig config, JoinedLineParser.Factory parserFactory, StateBackend backend,
+             UnaryOperator<HostSequencer> setUp) throws Exception {
         this.config = config;
         this.parserFactory = parserFactory;
         this.backend = backend;
+        this.setUp = setUp;
         a = newStageA();
         a.open();
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord> newStageA() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, QmailEvent, LifecycleRecord>(
-                new HostSequencer(config, parserFactory).emitSequenced(), e -> e.host, Types.STRING);
+                setUp.apply(new HostSequencer(config, parserFactory).emitSequenced()), e -> e.host, Types.STRING);
         if (backend != null) h.setStateBackend(backend);
         return h;
     }
@@ -199,13 +208,19 @@ final class Pipeline implements AutoCloseable {
         return keysWith(a, stateName);
     }
 
+    /** Entries of stage A's tables and host states held in memory, not yet in keyed state. */
+    int entriesInMemory() {
+        return ((HostSequencer) a.getOperator()).entriesInMemory();
+    }
+
     /** Lines of stage A's FIFO held in memory, not yet in keyed state. */
     int fifoLinesInMemory() {
         return ((HostSequencer) a.getOperator()).fifoLinesInMemory();
     }
 
-    /** How many messages hold a life cycle being built (stage B's state), all hosts. */
+    /** How many messages hold a life cycle being built (stage B's state), all hosts, as a checkpoint would see it. */
     long openLifecycles() throws Exception {
+        a.prepareSnapshotPreBarrier(0L);
         AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) a.getOperator();
         var backend = op.<String>getKeyedStateBackend();
         long[] n = {0};

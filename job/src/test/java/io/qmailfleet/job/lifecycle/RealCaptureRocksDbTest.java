@@ -11,8 +11,10 @@ import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.QmailEvent;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -109,5 +111,46 @@ class RealCaptureRocksDbTest {
         }
         assertTrue(swaps > 500, "swaps: " + swaps);
         assertEquals(heapInOrder, run(shuffled, true));
+    }
+
+    /**
+     * The capture on RocksDB with a checkpoint and a restore every 500 lines (what the operator
+     * holds in memory is written before each barrier, then a fresh instance reads the checkpoint),
+     * and with so small a limit on what it holds that it is written in between too: the records of
+     * the heap run, and nothing held in memory after a checkpoint.
+     */
+    @Test
+    void checkpointsAndTheMemoryLimitOnRocksDbGiveTheHeapRecords() throws Exception {
+        List<QmailEvent> events = captureEvents();
+        List<String> heap = run(copies(events), false);
+        Map<Integer, Integer> mostHeld = new HashMap<>();
+        for (int limit : new int[] {0, 40, 1_000_000}) {
+            int[] most = {0};
+            try (Pipeline p = new Pipeline(new LifecycleConfig(), JoinedLineParser.qmailLineParser(),
+                    new EmbeddedRocksDBStateBackend(), s -> s.holdAtMost(limit, 8))) {
+                List<QmailEvent> lines = copies(events);
+                for (int i = 0; i < lines.size(); i++) {
+                    p.feed(lines.get(i));
+                    most[0] = Math.max(most[0], p.entriesInMemory());
+                    if (i % 500 == 499) {
+                        p.snapshotAndRestoreStageA();
+                        assertEquals(0, p.entriesInMemory(), "held after a checkpoint at line " + i);
+                    }
+                }
+                p.endOfInput();
+                assertTrue(p.deadLetters.isEmpty(), () -> "dead letters: " + p.deadLetters);
+                List<String> out = new ArrayList<>();
+                for (LifecycleRecord r : p.records) out.add(JSON.writeValueAsString(r));
+                out.sort(null);
+                assertEquals(heap, out, "records with the limit at " + limit);
+                assertEquals(0, p.stageAKeysWith("lifecycles"));
+                assertEquals(0, p.stageAKeysWith("openMessages"));
+            }
+            mostHeld.put(limit, most[0]);
+        }
+        // the limit writes what is held between checkpoints (a line that releases a burst of new
+        // messages from the reorder buffer adds hundreds of entries at once, so it is not a hard cap)
+        assertTrue(mostHeld.get(0) < mostHeld.get(1_000_000), mostHeld::toString);
+        assertTrue(mostHeld.get(40) < mostHeld.get(1_000_000), mostHeld::toString);
     }
 }

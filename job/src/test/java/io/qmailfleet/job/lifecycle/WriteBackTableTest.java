@@ -9,11 +9,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link WriteBackTable} against a plain map, on random gets, puts, removes and clears of several
- * keys, with flushes (checkpoints) and restores (a new table over what the last flush wrote, the
- * changes since then lost, as after a failure): every read gives what the plain map gives, and
- * after each flush the backing table holds exactly the plain map. A FIFO's pattern (put, read,
- * remove within a few entries) touches the backing table only at flushes.
+ * {@link WriteBackTable} against a plain map, on random gets, puts, removes, clears, emptiness
+ * checks and iterations (removing and replacing entries through the iterator) of several keys,
+ * with flushes (checkpoints) and restores (a new table over what the last flush wrote, the changes
+ * since then lost, as after a failure): every read gives what the plain map gives, and after each
+ * flush the backing table holds exactly the plain map. A FIFO's pattern (put, read, remove within
+ * a few entries) touches the backing table only at flushes; so does a scan of entries that came
+ * after the last flush.
  */
 class WriteBackTableTest {
     /** A backing table per key, counting the calls that reach it. */
@@ -64,9 +66,30 @@ class WriteBackTableTest {
                 String v = "v" + i;
                 t.put(k, v);
                 m.put(k, v);
-            } else if (op < 95) {
+            } else if (op < 90) {
                 t.remove(k);
                 m.remove(k);
+            } else if (op < 93) {
+                assertEquals(m.isEmpty(), t.isEmpty(), "isEmpty of " + backing.current + " at " + i);
+            } else if (op < 95) {
+                // a scan: every entry once, some removed, some replaced, as the deadline scans do
+                Map<Long, String> atStart = new HashMap<>(m);
+                Map<Long, String> seen = new HashMap<>();
+                for (Iterator<Map.Entry<Long, String>> it = t.iterator(); it.hasNext(); ) {
+                    Map.Entry<Long, String> e = it.next();
+                    assertEquals(null, seen.put(e.getKey(), e.getValue()), "entry " + e.getKey() + " twice at " + i);
+                    int what = r.nextInt(4);
+                    if (what == 0) {
+                        it.remove();
+                        m.remove(e.getKey());
+                    } else if (what == 1) {
+                        String v = "s" + i;
+                        assertEquals(seen.get(e.getKey()), e.setValue(v));
+                        assertEquals(v, e.getValue());
+                        m.put(e.getKey(), v);
+                    }
+                }
+                assertEquals(atStart, seen, "entries iterated of " + backing.current + " at " + i);
             } else if (op < 96) {
                 t.clear();
                 m.clear();
@@ -116,5 +139,35 @@ class WriteBackTableTest {
         t.flush(key -> backing.current = key);
         assertEquals(5, backing.byKey.get("mx1").size());
         assertEquals("line 10009", backing.byKey.get("mx1").get(10_009L));
+    }
+
+    @Test
+    void aScanOfEntriesPutSinceTheFlushReadsNothingFromTheBackingTable() {
+        Backing backing = new Backing();
+        backing.current = "mx1";
+        WriteBackTable<Long, String> t = new WriteBackTable<>(backing.table(), () -> backing.current, false);
+        for (long k = 0; k < 100; k++) t.put(k, "open " + k);
+        int n = 0;
+        for (Iterator<Map.Entry<Long, String>> it = t.iterator(); it.hasNext(); n++) {
+            Map.Entry<Long, String> e = it.next();
+            if (e.getKey() % 2 == 0) it.remove(); else e.setValue("seen " + e.getKey());
+        }
+        assertEquals(100, n);
+        assertEquals(false, t.isEmpty());
+        assertEquals(0, backing.calls, "no call reached the backing table");
+        t.flush(key -> backing.current = key);
+        assertEquals(50, backing.byKey.get("mx1").size());
+        assertEquals("seen 7", backing.byKey.get("mx1").get(7L));
+        // after the flush a scan reads the backing table, and a removal through it stays in memory until the next
+        int calls = backing.calls;
+        for (Iterator<Map.Entry<Long, String>> it = t.iterator(); it.hasNext(); ) {
+            if (it.next().getKey() < 50) it.remove();
+        }
+        assertEquals(calls + 1, backing.calls, "one iteration of the backing table");
+        assertEquals(50, backing.byKey.get("mx1").size());
+        assertEquals(null, t.get(7L));
+        assertEquals("seen 51", t.get(51L));
+        t.flush(key -> backing.current = key);
+        assertEquals(25, backing.byKey.get("mx1").size());
     }
 }

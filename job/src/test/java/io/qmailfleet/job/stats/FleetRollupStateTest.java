@@ -113,8 +113,10 @@ class FleetRollupStateTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> harness(
             KeyedProcessFunction<String, StatsRecord, StatsRecord> f, boolean rocksDb) throws Exception {
+        // the roll-up in its own operator (windows held in memory between checkpoints), the old version in Flink's
         var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
-                new KeyedProcessOperator<>(f), new FleetRollup.RollupKey(), Types.STRING);
+                f instanceof FleetRollup r ? FleetRollup.operatorOf(r) : new KeyedProcessOperator<>(f),
+                new FleetRollup.RollupKey(), Types.STRING);
         if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
         return h;
     }
@@ -137,9 +139,10 @@ class FleetRollupStateTest {
         return new FleetRollup.RollupKey().getKey(r);
     }
 
-    /** The roll-up's value for the window of {@code r}, from its state as a checkpoint holds it. */
+    /** The roll-up's value for the window of {@code r}, from its state as a checkpoint holds it (what it holds in memory written first). */
     private static byte[] value(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h,
                                 StatsRecord r) throws Exception {
+        h.prepareSnapshotPreBarrier(0L);
         KeyedStateBackend<String> kb = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
         kb.setCurrentKey(key(r));
         ValueState<byte[]> bytes = kb.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
@@ -153,12 +156,19 @@ class FleetRollupStateTest {
         return FleetRollup.readParts(value(h, r));
     }
 
-    /** Keys (windows) with any roll-up state. */
+    /** Keys (windows) with any roll-up state, as a checkpoint would see them. */
     private static Set<String> keys(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h)
+            throws Exception {
+        h.prepareSnapshotPreBarrier(0L);
+        return keysInBackend(h);
+    }
+
+    /** Keys (windows) with any roll-up state in the state backend, not counting what the operator holds in memory. */
+    private static Set<String> keysInBackend(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h)
             throws Exception {
         KeyedStateBackend<String> kb = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
         Set<String> keys = new HashSet<>();
-        for (String state : List.of("rollup-part-bytes", "rollup-parts", "rollup-revision", "rollup-expires")) {
+        for (String state : List.of("rollup-part-bytes", "rollup-parts", "rollup-revision", "rollup-held", "rollup-expires")) {
             try (var ks = kb.getKeys(state, VoidNamespace.INSTANCE)) {
                 ks.forEach(keys::add);
             }
@@ -253,5 +263,56 @@ class FleetRollupStateTest {
             assertTrue(parts(after, untouched).isEmpty());
             assertEquals(0, after.numEventTimeTimers());
         }
+    }
+
+    /**
+     * Windows whose parts come and go between two checkpoints never reach the state backend; a
+     * window held across a checkpoint is written before the barrier, restores from it, and a run
+     * with a checkpoint gives the records of a run without.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void windowsAreHeldInMemoryBetweenCheckpoints(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        StatsRecord a = part("mx1", "a.example.net", 1);
+        StatsRecord b = part("mx1", "b.example.net", 2);
+        List<StatsRecord> uninterrupted;
+        try (var h = harness(new FleetRollup(c), rocksDb)) {
+            h.open();
+            h.processElement(a, 0);
+            h.processElement(part("mx2", "a.example.net", 3), 0);
+            h.processElement(b, 0);
+            assertTrue(keysInBackend(h).isEmpty(), "held in memory");
+            h.processElement(part("mx3", "b.example.net", 4), 0);
+            h.processWatermark(Long.MAX_VALUE);
+            uninterrupted = drain(h);
+            h.prepareSnapshotPreBarrier(1L);
+            assertTrue(keysInBackend(h).isEmpty(), "dropped before any checkpoint: never written");
+        }
+        assertEquals(List.of(1L, 4L, 2L, 6L), uninterrupted.stream().map(r -> r.deferrals).toList());
+
+        OperatorSubtaskState snapshot;
+        List<StatsRecord> out = new ArrayList<>();
+        try (var h = harness(new FleetRollup(c), rocksDb)) {
+            h.open();
+            h.processElement(part("mx1", "a.example.net", 1), 0);
+            h.processElement(part("mx2", "a.example.net", 3), 0);
+            h.processElement(part("mx1", "b.example.net", 2), 0);
+            assertTrue(keysInBackend(h).isEmpty(), "held in memory");
+            h.prepareSnapshotPreBarrier(1L);
+            assertEquals(Set.of(key(a), key(b)), keysInBackend(h), "written before the barrier");
+            snapshot = h.snapshot(1L, 0L);
+            out.addAll(drain(h));
+        }
+        try (var h = harness(new FleetRollup(c), rocksDb)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(part("mx3", "b.example.net", 4), 0);
+            h.processWatermark(Long.MAX_VALUE);
+            out.addAll(drain(h));
+            assertTrue(keys(h).isEmpty(), "nothing left at the end of the input");
+        }
+        assertEquals(uninterrupted.stream().map(r -> r.deferrals + "/" + r.revision + "/" + r.hosts).toList(),
+                out.stream().map(r -> r.deferrals + "/" + r.revision + "/" + r.hosts).toList());
     }
 }

@@ -630,6 +630,7 @@ class StatsWindowsHarnessTest {
         h.processWatermark(T);
         h.processElement(part("mx1", 1), T + MIN);
         assertEquals(List.of(), drain(h));
+        h.prepareSnapshotPreBarrier(1L); // as the task does before the barrier (the harness's snapshot does not)
         OperatorSubtaskState snap = h.snapshot(1L, 1L);
         h.close();
 
@@ -712,7 +713,7 @@ class StatsWindowsHarnessTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> rollupHarness(StatsConfig c, boolean rocksDb)
             throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord>(
-                new KeyedProcessOperator<>(new FleetRollup(c)), new FleetRollup.RollupKey(), Types.STRING);
+                FleetRollup.operator(c), new FleetRollup.RollupKey(), Types.STRING);
         if (rocksDb) h.setStateBackend(new EmbeddedRocksDBStateBackend());
         return h;
     }
@@ -720,6 +721,7 @@ class StatsWindowsHarnessTest {
     /** Keys (windows) that hold roll-up state, as a checkpoint would see them: each of its states counted. */
     private static int rollupKeys(KeyedOneInputStreamOperatorTestHarness<String, StatsRecord, StatsRecord> h)
             throws Exception {
+        h.prepareSnapshotPreBarrier(0L);
         AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
         KeyedStateBackend<String> kb = op.getKeyedStateBackend();
         java.util.Set<String> keys = new java.util.HashSet<>();
