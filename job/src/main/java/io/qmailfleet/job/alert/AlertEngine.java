@@ -1,6 +1,10 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.lifecycle.HeldState;
 import io.qmailfleet.job.lifecycle.Sat;
+import io.qmailfleet.job.lifecycle.StateSlot;
+import io.qmailfleet.job.lifecycle.StateTable;
+import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import io.qmailfleet.job.model.AlertKind;
 import io.qmailfleet.job.model.EventType;
 import io.qmailfleet.job.model.MessageAlert;
@@ -21,9 +25,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -69,7 +71,8 @@ import org.apache.flink.util.Collector;
  * every trigger gets exactly one resolve, or is counted in the {@value #ACC_OPEN} accumulator at the
  * end of a bounded input (listed in summary.json).
  */
-public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent, MessageAlert>, PageEvent> {
+public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent, MessageAlert>, PageEvent>
+        implements WriteBackOperator.Function {
     private static final long serialVersionUID = 1L;
 
     /** Accumulator: dedup keys still firing when a bounded input ended. */
@@ -82,19 +85,21 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
     private static final Pattern NUMBER = Pattern.compile("[0-9]+");
 
     private final AlertConfig config;
-    private transient ValueState<HostAlertState> hostState;
-    private transient MapState<String, AlertKey> keys;
+    private transient StateSlot<HostAlertState> hostState;
+    private transient StateTable<String, AlertKey> keys;
     /** stuck/hung member ({@code s<msg>} or {@code h<msg>/<delivery>}) to its dedup keys, space-separated. */
-    private transient MapState<String, String> members;
+    private transient StateTable<String, String> members;
     /** Message alerts held until the watermark passes them, by log time in milliseconds. */
-    private transient MapState<Long, List<MessageAlert>> pending;
+    private transient StateTable<Long, List<MessageAlert>> pending;
     /**
      * Queue backlog: each stuck message (by id) with the time (ms) it reaches the queue age, or
      * {@value #COUNTED} once it counts; and the messages that reach it later, by that time.
      */
-    private transient MapState<Long, Long> queued;
-    private transient MapState<Long, List<Long>> aging;
-    private transient ValueState<BacklogHistory> history;
+    private transient StateTable<Long, Long> queued;
+    private transient StateTable<Long, List<Long>> aging;
+    private transient StateSlot<BacklogHistory> history;
+    /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
+    private transient HeldState held;
     private static final long COUNTED = -1L;
     private transient ListAccumulator<String> openAtEnd;
 
@@ -102,27 +107,39 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
         this.config = config.validate();
     }
 
+    /** The operator to run this function in: it holds each host's state in memory between checkpoints. */
+    public static WriteBackOperator<Either<QmailEvent, MessageAlert>, PageEvent> operator(AlertConfig config) {
+        return new WriteBackOperator<>(new AlertEngine(config));
+    }
+
+    @Override
+    public void holdWith(HeldState held) {
+        this.held = held;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
-        hostState = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("alert-host", TypeInformation.of(HostAlertState.class)));
-        keys = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("alert-keys", Types.STRING, TypeInformation.of(AlertKey.class)));
-        members = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("alert-members", Types.STRING, Types.STRING));
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-pending", Types.LONG,
-                Types.LIST(TypeInformation.of(MessageAlert.class))));
-        queued = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-queued", Types.LONG, Types.LONG));
-        aging = getRuntimeContext().getMapState(new MapStateDescriptor<>("alert-aging", Types.LONG,
-                Types.LIST(Types.LONG)));
-        history = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("alert-backlog", TypeInformation.of(BacklogHistory.class)));
+        if (held == null) held = HeldState.writeThrough();
+        var ctx = getRuntimeContext();
+        hostState = held.slot(ctx.getState(
+                new ValueStateDescriptor<>("alert-host", TypeInformation.of(HostAlertState.class))));
+        keys = held.table(ctx.getMapState(
+                new MapStateDescriptor<>("alert-keys", Types.STRING, TypeInformation.of(AlertKey.class))));
+        members = held.table(ctx.getMapState(
+                new MapStateDescriptor<>("alert-members", Types.STRING, Types.STRING)));
+        pending = held.table(ctx.getMapState(new MapStateDescriptor<>("alert-pending", Types.LONG,
+                Types.LIST(TypeInformation.of(MessageAlert.class)))));
+        queued = held.table(ctx.getMapState(new MapStateDescriptor<>("alert-queued", Types.LONG, Types.LONG)));
+        aging = held.table(ctx.getMapState(new MapStateDescriptor<>("alert-aging", Types.LONG,
+                Types.LIST(Types.LONG))));
+        history = held.slot(ctx.getState(
+                new ValueStateDescriptor<>("alert-backlog", TypeInformation.of(BacklogHistory.class))));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(ACC_OPEN, openAtEnd);
     }
 
     private HostAlertState load(Context ctx) throws Exception {
-        HostAlertState st = hostState.value();
+        HostAlertState st = hostState.get();
         if (st == null) st = new HostAlertState();
         if (!st.endTimerSet) {
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
@@ -133,6 +150,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
 
     @Override
     public void processElement(Either<QmailEvent, MessageAlert> signal, Context ctx, Collector<PageEvent> out) throws Exception {
+        held.bound();
         if (signal.isLeft()) hostEvent(signal.left(), ctx, out);
         else messageAlert(signal.right(), ctx);
     }
@@ -164,7 +182,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
                 break;
         }
         sweep(st, HOST_STREAM, now, out);
-        hostState.update(st);
+        hostState.set(st);
     }
 
     /** Rule 8: a gap in host time (backfill), or the live watchdog's alert ended by this line. */
@@ -330,7 +348,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
         }
         held.add(a);
         pending.put(ms, held);
-        hostState.update(st);
+        hostState.set(st);
     }
 
     private static int rank(MessageAlert a) {
@@ -487,7 +505,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
         long start = now - config.queueAgeWindowNanos;
         long before = 0;
         if (st.backlogHistory || st.backlog != 0) {
-            BacklogHistory h = st.backlogHistory ? history.value() : null;
+            BacklogHistory h = st.backlogHistory ? history.get() : null;
             if (h == null) h = new BacklogHistory();
             List<Long> times = h.times;
             List<Long> counts = h.counts;
@@ -511,7 +529,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
                 counts.clear();
             }
             st.backlogHistory = !times.isEmpty();
-            if (st.backlogHistory) history.update(h);
+            if (st.backlogHistory) history.set(h);
             else history.clear();
         }
         boolean raise = st.backlog >= config.queueAgeMinCount && st.backlog > before;
@@ -558,7 +576,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<PageEvent> out) throws Exception {
-        HostAlertState st = hostState.value();
+        HostAlertState st = hostState.get();
         if (st == null) return;
         String host = ctx.getCurrentKey();
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
@@ -580,7 +598,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
                 st.watchdogTimerMillis = st.lastArrivalMillis + silentMillis;
                 ctx.timerService().registerProcessingTimeTimer(st.watchdogTimerMillis);
             }
-            hostState.update(st);
+            hostState.set(st);
             return;
         }
         List<MessageAlert> due = new ArrayList<>();
@@ -604,7 +622,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
                 queueBacklog(st, host, now, ctx.timerService());
                 sweep(st, MESSAGE_STREAM, now, out);
             }
-            hostState.update(st);
+            hostState.set(st);
             return;
         }
         if (!due.isEmpty()) sweep(st, MESSAGE_STREAM, applyMessageAlerts(st, host, due, ctx.timerService()), out);

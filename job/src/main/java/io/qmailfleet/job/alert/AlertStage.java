@@ -51,7 +51,7 @@ public final class AlertStage implements Stage<AlertConfig> {
     public static DataStream<PageEvent> build(KeyedStream<Either<QmailEvent, MessageAlert>, String> signals, int parallelism,
                                               AlertConfig config) {
         return signals
-                .process(new AlertEngine(config), TypeInformation.of(PageEvent.class))
+                .transform("alert engine", TypeInformation.of(PageEvent.class), AlertEngine.operator(config))
                 .uid("alert-engine").name("alert engine").setParallelism(parallelism);
     }
 
@@ -76,7 +76,7 @@ public final class AlertStage implements Stage<AlertConfig> {
      */
     public static DataStream<PageEvent> fleetRates(DataStream<RateSample> samples, AlertConfig config) {
         return samples.keyBy(RateSample::engineKey)
-                .process(new FleetRateEngine(config), TypeInformation.of(PageEvent.class))
+                .transform("alert fleet rates", TypeInformation.of(PageEvent.class), FleetRateEngine.operator(config))
                 .uid("alert-fleet-rates").name("alert fleet rates");
     }
 }

@@ -1,5 +1,9 @@
 package io.qmailfleet.job.alert;
 
+import io.qmailfleet.job.lifecycle.HeldState;
+import io.qmailfleet.job.lifecycle.StateSlot;
+import io.qmailfleet.job.lifecycle.StateTable;
+import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,9 +11,7 @@ import java.util.TreeSet;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -42,7 +44,8 @@ import org.apache.flink.util.Collector;
  * window's end. A part that comes later (a host behind the watermark) has its window judged again
  * when it comes, if that can raise a page that was missed ({@link #judgeLate}). Same trigger limit, resolve-once and end-of-input listing as {@link AlertEngine}.
  */
-public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, PageEvent> {
+public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, PageEvent>
+        implements WriteBackOperator.Function {
     private static final long serialVersionUID = 1L;
 
     /**
@@ -52,19 +55,21 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     public static final String ACC_LATE_PARTS = "alerts-fleet-late-parts";
 
     private final AlertConfig config;
-    private transient MapState<Long, RateSample> windows;
-    private transient MapState<Long, Boolean> spikeWindows;
+    private transient StateTable<Long, RateSample> windows;
+    private transient StateTable<Long, Boolean> spikeWindows;
     /**
      * Domain: "windowStart|address" -> that recipient's aggregate, for the distinct recipients in
      * trouble; only recipients with a deferral (or a counted failure) are kept.
      */
-    private transient MapState<String, RateSample> rcpts;
+    private transient StateTable<String, RateSample> rcpts;
     /** Domain: the latest window end of any recipient's aggregate (kept or not); null if none came. */
-    private transient ValueState<Long> rcptsEnd;
-    private transient ValueState<AlertKey> alert;
-    private transient ValueState<Long> lastJudged;
+    private transient StateSlot<Long> rcptsEnd;
+    private transient StateSlot<AlertKey> alert;
+    private transient StateSlot<Long> lastJudged;
     /** Sender: start of the first window seen; no spike is judged before a whole baseline exists. */
-    private transient ValueState<Long> firstWindow;
+    private transient StateSlot<Long> firstWindow;
+    /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
+    private transient HeldState held;
     private transient ListAccumulator<String> openAtEnd;
     private transient LongCounter lateParts;
 
@@ -72,18 +77,31 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         this.config = config.validate();
     }
 
+    /** The operator to run this function in: it holds each key's state in memory between checkpoints. */
+    public static WriteBackOperator<RateSample, PageEvent> operator(AlertConfig config) {
+        return new WriteBackOperator<>(new FleetRateEngine(config));
+    }
+
+    @Override
+    public void holdWith(HeldState held) {
+        this.held = held;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
-        windows = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("rate-windows", Types.LONG, TypeInformation.of(RateSample.class)));
-        spikeWindows = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("rate-spikes", Types.LONG, Types.BOOLEAN));
-        rcpts = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("rate-recipients", Types.STRING, TypeInformation.of(RateSample.class)));
-        rcptsEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-recipients-end", Types.LONG));
-        alert = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class)));
-        lastJudged = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-judged", Types.LONG));
-        firstWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("rate-first", Types.LONG));
+        if (held == null) held = HeldState.writeThrough();
+        HeldState h = held;
+        var ctx = getRuntimeContext();
+        windows = h.table(ctx.getMapState(
+                new MapStateDescriptor<>("rate-windows", Types.LONG, TypeInformation.of(RateSample.class))));
+        spikeWindows = h.table(ctx.getMapState(
+                new MapStateDescriptor<>("rate-spikes", Types.LONG, Types.BOOLEAN)));
+        rcpts = h.table(ctx.getMapState(
+                new MapStateDescriptor<>("rate-recipients", Types.STRING, TypeInformation.of(RateSample.class))));
+        rcptsEnd = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-recipients-end", Types.LONG)));
+        alert = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class))));
+        lastJudged = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-judged", Types.LONG)));
+        firstWindow = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-first", Types.LONG)));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(AlertEngine.ACC_OPEN, openAtEnd);
         lateParts = new LongCounter();
@@ -92,6 +110,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
 
     @Override
     public void processElement(RateSample s, Context ctx, Collector<PageEvent> out) throws Exception {
+        held.bound();
         if (RateSample.RECIPIENT.equals(s.dimension)) {
             // one recipient of this domain: only counted into the domain's windows, judged with them.
             // Only a recipient with a deferral (or a counted failure) is kept: the others count for
@@ -102,19 +121,19 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
                 RateSample prevR = rcpts.get(rk);
                 if (prevR == null || prevR.revision <= s.revision) rcpts.put(rk, s);
             }
-            Long end = rcptsEnd.value();
-            if (end == null || s.windowEnd > end) rcptsEnd.update(s.windowEnd);
+            Long end = rcptsEnd.get();
+            if (end == null || s.windowEnd > end) rcptsEnd.set(s.windowEnd);
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-            Long judged = lastJudged.value();
+            Long judged = lastJudged.get();
             if (judged != null && s.windowEnd <= judged) judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
             return;
         }
         RateSample prev = windows.get(s.windowStart);
         if (prev != null && prev.revision > s.revision) return;
         windows.put(s.windowStart, s);
-        Long first = firstWindow.value();
-        if (first == null || s.windowStart < first) firstWindow.update(s.windowStart);
-        Long judged = lastJudged.value();
+        Long first = firstWindow.get();
+        if (first == null || s.windowStart < first) firstWindow.set(s.windowStart);
+        Long judged = lastJudged.get();
         if (judged != null && s.windowEnd <= judged) {
             // a revision of a window judged already: the watermark passed it before this host's
             // part came (a host behind the watermark)
@@ -130,7 +149,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<PageEvent> out) throws Exception {
-        AlertKey k = alert.value();
+        AlertKey k = alert.get();
         if (timestamp == Long.MAX_VALUE) {
             if (k != null && k.firing) openAtEnd.add(k.dedupKey);
             windows.clear();
@@ -143,9 +162,9 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             return;
         }
         long end = timestamp - config.rateJudgeDelayMillis; // the log time judged
-        Long last = lastJudged.value();
+        Long last = lastJudged.get();
         if (last != null && end <= last) return; // judged already (a late revision is judged when it comes)
-        lastJudged.update(end);
+        lastJudged.set(end);
         judge(end, ctx.getCurrentKey(), ctx.timerService(), out);
     }
 
@@ -161,7 +180,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private void judgeLate(long end, String key, org.apache.flink.streaming.api.TimerService timers,
                            Collector<PageEvent> out) throws Exception {
         lateParts.add(1L);
-        AlertKey k = alert.value();
+        AlertKey k = alert.get();
         if (k != null) {
             if (k.firing || k.active) return;
             if (!k.triggerTimes.isEmpty() && k.triggerTimes.get(k.triggerTimes.size() - 1) >= end * 1_000_000L) return;
@@ -181,7 +200,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
      */
     private void judge(long timestamp, String key, org.apache.flink.streaming.api.TimerService timers,
                        Collector<PageEvent> out) throws Exception {
-        AlertKey k = alert.value();
+        AlertKey k = alert.get();
         String[] dk = key.split(":", 2);
         if (k == null) k = newKey(dk[0], dk[1]);
         long now = timestamp * 1_000_000L;
@@ -204,7 +223,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             firstWindow.clear();
             rcptsEnd.clear();
         }
-        else alert.update(k);
+        else alert.set(k);
     }
 
     private AlertKey newKey(String dimension, String key) {
@@ -239,9 +258,9 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             if (s.attempts > 0) hosts.addAll(s.hosts);
         }
         for (Long o : old) windows.remove(o);
-        Long rcptEnd = rcptsEnd.value();
+        Long rcptEnd = rcptsEnd.get();
         // (state written before rcptsEnd existed has recipients without it)
-        if (rcptEnd != null ? rcptEnd > from : rcpts.iterator().hasNext()) {
+        if (rcptEnd != null ? rcptEnd > from : !rcpts.isEmpty()) {
             // the recipients' records of the same windows: how many distinct addresses were deferred or failed
             TreeSet<String> inTrouble = new TreeSet<>();
             List<String> gone = new ArrayList<>();
@@ -315,7 +334,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         }
         double baseline = slots <= 0 ? 0 : (double) sum / slots;
         long a = cur.accepted;
-        Long first = firstWindow.value();
+        Long first = firstWindow.get();
         boolean history = first != null && cur.windowStart - first >= config.senderBaselineWindows * len;
         boolean spike = history && a >= config.senderFloor && a >= config.senderFactor * baseline;
         if (spike) spikeWindows.put(cur.windowStart, true);

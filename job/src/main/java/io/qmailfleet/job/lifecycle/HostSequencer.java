@@ -18,7 +18,6 @@ import io.qmailfleet.job.model.Recipient;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -172,20 +171,14 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     private transient ValueState<HostState> hostState;
     private transient ValueState<ReorderBuffer> buffer;
     private transient MapState<Long, QmailEvent> fifo;
-    /** The FIFO as the rules see it: its lines kept in memory, written to {@link #fifo} before each checkpoint barrier. */
-    private transient WriteBackTable<Long, QmailEvent> fifoTable;
     /**
-     * The other tables and the host's state as the rules and the builder see them, kept in memory
-     * the same way ({@link WriteBackTable}, {@link WriteBackSlot}); {@link #flushHeld} writes them all.
+     * The tables and the host's state as the rules and the builder see them: held in memory between
+     * checkpoints, written to keyed state before each barrier ({@link HeldState}).
      */
-    private transient WriteBackTable<Long, InFlightDelivery> deliveriesTable;
-    private transient WriteBackTable<Long, OpenMessage> openTable;
-    private transient WriteBackTable<Long, PendingLink> linksTable;
-    private transient WriteBackTable<Long, Long> openByQpTable;
-    private transient WriteBackTable<Long, LifecycleRecord> lifecycleTable;
-    private transient WriteBackSlot<HostState> hostSlot;
-    /** Lines since the size of what is held in memory was last looked at. */
-    private transient int linesSinceHeldCheck;
+    private transient HeldState held;
+    private transient WriteBackTable<Long, QmailEvent> fifoTable;
+    private transient StateTable<Long, LifecycleRecord> lifecycleTable;
+    private transient StateSlot<HostState> hostSlot;
     /** See {@link #holdAtMost}. */
     private int maxHeld = 200_000;
     private int heldCheckLines = 4096;
@@ -282,16 +275,14 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
                 "lifecycles", Types.LONG, TypeInformation.of(LifecycleRecord.class)));
         // the timer service name of KeyedProcessOperator, which ran this stage before
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
-        Supplier<String> key = () -> (String) getCurrentKey();
-        fifoTable = new WriteBackTable<>(table(fifo), key, restored);
-        deliveriesTable = new WriteBackTable<>(table(deliveries), key, restored);
-        openTable = new WriteBackTable<>(table(openMessages), key, restored);
-        linksTable = new WriteBackTable<>(table(links), key, restored);
-        openByQpTable = new WriteBackTable<>(table(openByQp), key, restored);
-        lifecycleTable = new WriteBackTable<>(table(lifecycles), key, restored);
-        hostSlot = new WriteBackSlot<>(slot(hostState), key);
-        rules = new HostRules(config, parserFactory.create(config.parser), fifoTable, slot(buffer),
-                deliveriesTable, openTable, linksTable, openByQpTable);
+        held = new HeldState(this::setCurrentKey, () -> (String) getCurrentKey(), restored).limit(maxHeld, heldCheckLines);
+        // the FIFO's own, so that its lines in memory can be counted (fifoLinesInMemory)
+        fifoTable = new WriteBackTable<>(HeldState.direct(fifo), () -> (String) getCurrentKey(), restored);
+        held.add(fifoTable);
+        lifecycleTable = held.table(lifecycles);
+        hostSlot = held.slot(hostState);
+        rules = new HostRules(config, parserFactory.create(config.parser), fifoTable, HeldState.direct(buffer),
+                held.table(deliveries), held.table(openMessages), held.table(links), held.table(openByQp));
         emitter = new Emitter();
         assembler = new LifecycleAssembler(config);
         builder = new Builder(emitFacts ? new MessageFacts() : null);
@@ -312,19 +303,9 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        flushHeld();
+        held.flush();
     }
 
-    /** Writes every host's tables and state held in memory to keyed state; the current key is then any host's. */
-    private void flushHeld() {
-        fifoTable.flush(this::setCurrentKey);
-        deliveriesTable.flush(this::setCurrentKey);
-        openTable.flush(this::setCurrentKey);
-        linksTable.flush(this::setCurrentKey);
-        openByQpTable.flush(this::setCurrentKey);
-        lifecycleTable.flush(this::setCurrentKey);
-        hostSlot.flush(this::setCurrentKey);
-    }
 
     /**
      * Sets how much is held in memory between checkpoints: past {@code entries} entries (all tables
@@ -340,8 +321,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
 
     /** Entries held in memory, all tables and hosts (not yet in keyed state). */
     int entriesInMemory() {
-        return fifoTable.held() + deliveriesTable.held() + openTable.held() + linksTable.held()
-                + openByQpTable.held() + lifecycleTable.held() + hostSlot.held();
+        return held.held();
     }
 
     /** Lines of the FIFO held in memory, all hosts (not yet in keyed state). */
@@ -408,13 +388,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
             return;
         }
         String host = (String) getCurrentKey();
-        if (++linesSinceHeldCheck >= heldCheckLines) {
-            linesSinceHeldCheck = 0;
-            if (entriesInMemory() > maxHeld) {
-                flushHeld();
-                setCurrentKey(host);
-            }
-        }
+        held.bound();
         HostState st = hostSlot.get();
         if (st == null) {
             st = new HostState();
@@ -672,102 +646,6 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         @Override
         public void ignoredControlEvent() {
             ignoredControlEvents.inc();
-        }
-    }
-
-    // ---- the keyed state of the current host, as the plain rules see it (no allocation per call)
-
-    private static <K, V> StateTable<K, V> table(MapState<K, V> s) {
-        return new StateTable<>() {
-            @Override
-            public V get(K key) {
-                try {
-                    return s.get(key);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void put(K key, V value) {
-                try {
-                    s.put(key, value);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void remove(K key) {
-                try {
-                    s.remove(key);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public boolean isEmpty() {
-                try {
-                    return s.isEmpty();
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public Iterator<Map.Entry<K, V>> iterator() {
-                try {
-                    return s.iterator();
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void clear() {
-                s.clear();
-            }
-        };
-    }
-
-    private static <V> StateSlot<V> slot(ValueState<V> s) {
-        return new StateSlot<>() {
-            @Override
-            public V get() {
-                try {
-                    return s.value();
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void set(V value) {
-                try {
-                    s.update(value);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void clear() {
-                s.clear();
-            }
-        };
-    }
-
-    /** A keyed-state access failed (the backend threw a checked exception). */
-    static final class StateAccessException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        private StateAccessException(Exception cause) {
-            super("keyed state access failed: " + cause, cause);
-        }
-
-        static RuntimeException of(Exception e) {
-            return e instanceof RuntimeException ? (RuntimeException) e : new StateAccessException(e);
         }
     }
 }

@@ -24,6 +24,28 @@ public interface StateTable<K, V> {
 
     void clear();
 
+    /** Whether the key has an entry (values are never null). */
+    default boolean contains(K key) {
+        return get(key) != null;
+    }
+
+    /** Every entry, as {@link #iterator} gives them. */
+    default Iterable<Map.Entry<K, V>> entries() {
+        return this::iterator;
+    }
+
+    /** Every value. */
+    default Iterable<V> values() {
+        return () -> {
+            Iterator<Map.Entry<K, V>> it = iterator();
+            return new Iterator<>() {
+                @Override public boolean hasNext() { return it.hasNext(); }
+                @Override public V next() { return it.next().getValue(); }
+                @Override public void remove() { it.remove(); }
+            };
+        };
+    }
+
     /** A table in a plain {@link HashMap} (tests, benchmarks). */
     static <K, V> StateTable<K, V> inMemory() {
         Map<K, V> m = new HashMap<>();

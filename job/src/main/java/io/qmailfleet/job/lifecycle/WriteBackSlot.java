@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * <p>After a flush nothing is held (as {@link WriteBackTable}): on the heap backend a value is next
  * read through the backend, which copies it while a snapshot is running.
  */
-final class WriteBackSlot<V> implements StateSlot<V> {
+final class WriteBackSlot<V> implements StateSlot<V>, HeldState.Holder {
     private final StateSlot<V> backing;
     private final Supplier<String> currentKey;
 
@@ -75,7 +75,8 @@ final class WriteBackSlot<V> implements StateSlot<V> {
     }
 
     /** Writes every key's value set since the last flush ({@code setKey} makes a key the current one first); then holds nothing. */
-    void flush(Consumer<String> setKey) {
+    @Override
+    public void flush(Consumer<String> setKey) {
         for (Map.Entry<String, Held<V>> e : byKey.entrySet()) {
             Held<V> h = e.getValue();
             if (!h.dirty) continue;
@@ -88,7 +89,8 @@ final class WriteBackSlot<V> implements StateSlot<V> {
     }
 
     /** Values set and not yet written, all keys. */
-    int held() {
+    @Override
+    public int held() {
         int n = 0;
         for (Held<V> h : byKey.values()) if (h.dirty) n++;
         return n;

@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * references to the objects in state while it is written, a value is next read through the backend
  * (which copies it while a snapshot is running) and never changed behind the snapshot's back.
  */
-final class WriteBackTable<K, V> implements StateTable<K, V> {
+final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
     private final StateTable<K, V> backing;
     private final Supplier<String> currentKey;
     /** State was restored: a key's entries in the backing table are listed when the key is first used. */
@@ -210,7 +210,8 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
      * Writes every key's changes to the backing table; {@code setKey} makes a key the current one
      * of the backing table first. Afterwards nothing is held in memory but which keys are there.
      */
-    void flush(Consumer<String> setKey) {
+    @Override
+    public void flush(Consumer<String> setKey) {
         lastKey = null;
         lastChanges = null;
         for (Iterator<Map.Entry<String, Changes<K, V>>> it = byKey.entrySet().iterator(); it.hasNext(); ) {
@@ -232,7 +233,8 @@ final class WriteBackTable<K, V> implements StateTable<K, V> {
     }
 
     /** Entries held in memory for every key (not yet in the backing table). */
-    int held() {
+    @Override
+    public int held() {
         int n = 0;
         for (Changes<K, V> c : byKey.values()) n += c.puts.size();
         return n;

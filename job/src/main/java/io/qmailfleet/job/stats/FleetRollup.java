@@ -1,5 +1,7 @@
 package io.qmailfleet.job.stats;
 
+import io.qmailfleet.job.lifecycle.HeldState;
+import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.model.StatsRecordSerializer;
 import java.io.IOException;
@@ -20,13 +22,11 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.types.StringValue;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.util.Collector;
 
 /**
@@ -73,7 +73,7 @@ import org.apache.flink.util.Collector;
  * record ({@code rollup-parts}, a map state by host) restores: such a window's parts are moved to
  * the bytes when its next part arrives, and dropped with the window.
  *
- * <p><b>Held in memory between checkpoints.</b> Run in {@link #operator}, a window's state is read
+ * <p><b>Held in memory between checkpoints.</b> Run in {@link #operator} ({@link WriteBackOperator}), a window's state is read
  * from the state backend once and kept in memory ({@link Held}) until the next checkpoint barrier,
  * when what changed is written to keyed state and memory is emptied; it is written earlier when
  * more than {@value #MAX_HELD_BYTES} bytes of parts are held. A window whose first part and drop
@@ -81,9 +81,10 @@ import org.apache.flink.util.Collector;
  * RocksDB each window cost some ten reads, writes and deletes, with their serialization. Which
  * windows have state in the backend (written by a flush and not dropped since) is kept as their
  * keys, so that a new window reads nothing; after a restore every window not yet held is read. In
- * a plain {@link KeyedProcessOperator} (no checkpoint hook) every call writes through.
+ * a plain {@code KeyedProcessOperator} (no checkpoint hook) every call writes through.
  */
-public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, StatsRecord> {
+public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, StatsRecord>
+        implements WriteBackOperator.Function, HeldState.Holder {
     private static final long serialVersionUID = 1L;
     private static final long END_OF_INPUT = Long.MAX_VALUE;
     /** Accumulator: parts that came after the watermark had passed their window's drop instant ({@link StatsConfig#rollupLogTtlMillis}). */
@@ -108,10 +109,8 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     private transient long heldBytes;
     /** Keys whose state is in the backend (written by a flush and not dropped since); see {@link #mayBeInBackend}. */
     private transient Set<String> inBackend;
-    /** Sets the operator's current key (null outside {@link Operator}: every call writes through). */
-    private transient Consumer<String> keySetter;
-    /** The operator's state was restored: any window may have state in the backend. */
-    private transient boolean restored;
+    /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
+    private transient HeldState heldState;
 
     /** Bytes of parts held in memory past which every window held is written to keyed state. */
     static final long MAX_HELD_BYTES = 64L << 20;
@@ -127,44 +126,19 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         boolean dirty;
     }
 
-    /** {@link KeyedProcessOperator} with the held windows' flush before the checkpoint barrier. */
-    public static final class Operator extends KeyedProcessOperator<String, StatsRecord, StatsRecord> {
-        private static final long serialVersionUID = 1L;
-        private transient boolean wasRestored;
-
-        Operator(FleetRollup function) {
-            super(function);
-        }
-
-        @Override
-        public void initializeState(StateInitializationContext context) throws Exception {
-            super.initializeState(context);
-            wasRestored = context.isRestored();
-        }
-
-        @Override
-        public void open() throws Exception {
-            super.open();
-            FleetRollup f = (FleetRollup) userFunction;
-            f.keySetter = this::setCurrentKey;
-            f.restored = wasRestored;
-        }
-
-        @Override
-        public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-            super.prepareSnapshotPreBarrier(checkpointId);
-            ((FleetRollup) userFunction).flushAll();
-        }
-    }
-
     /** The operator to run this function in: it holds windows in memory between checkpoints. */
-    public static Operator operator(StatsConfig config) {
+    public static WriteBackOperator<StatsRecord, StatsRecord> operator(StatsConfig config) {
         return operatorOf(new FleetRollup(config));
     }
 
     /** The operator around {@code function}. */
-    public static Operator operatorOf(FleetRollup function) {
-        return new Operator(function);
+    public static WriteBackOperator<StatsRecord, StatsRecord> operatorOf(FleetRollup function) {
+        return new WriteBackOperator<>(function);
+    }
+
+    @Override
+    public void holdWith(HeldState held) {
+        this.heldState = held;
     }
 
     /** Version of the {@code rollup-part-bytes} layout (its first byte). */
@@ -194,6 +168,8 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         held = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-held", Types.BOOLEAN));
         expiresAt = getRuntimeContext().getState(new ValueStateDescriptor<>("rollup-expires", Types.LONG));
         buffer = new DataOutputSerializer(256);
+        if (heldState == null) heldState = HeldState.writeThrough();
+        heldState.add(this);
         heldWindows = new HashMap<>();
         heldBytes = 0;
         inBackend = new HashSet<>();
@@ -301,7 +277,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
 
     /** Whether the window may have state in the backend (and must be read from it, and cleared there when dropped). */
     private boolean mayBeInBackend(String key) {
-        return keySetter == null || restored || inBackend.contains(key);
+        return !heldState.writesBack() || heldState.restored() || inBackend.contains(key);
     }
 
     /** The current window's state: held in memory, or read from keyed state (a new window's is empty). */
@@ -332,31 +308,38 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             if (h.revision == null) revision.clear(); else revision.update(h.revision);
             if (h.held) held.update(true); else held.clear();
             if (h.expiresAt == null) expiresAt.clear(); else expiresAt.update(h.expiresAt);
-            if (keySetter != null) inBackend.add(key);
+            if (heldState.writesBack()) inBackend.add(key);
         }
         heldBytes -= size(h);
     }
 
     /** Writes every held window to keyed state (before a checkpoint barrier, or when too much is held); memory is emptied. */
-    void flushAll() throws IOException {
-        if (keySetter == null) return;
+    @Override
+    public void flush(Consumer<String> setKey) throws IOException {
         for (Map.Entry<String, Held> e : heldWindows.entrySet()) {
             if (!e.getValue().dirty) continue;
-            keySetter.accept(e.getKey());
+            setKey.accept(e.getKey());
             flush(e.getKey(), e.getValue());
         }
         heldWindows.clear();
         heldBytes = 0;
     }
 
+    /** Windows held in memory whose state changed since it was read or written. */
+    @Override
+    public int held() {
+        int n = 0;
+        for (Held h : heldWindows.values()) if (h.dirty) n++;
+        return n;
+    }
+
     /** After an element or a timer of {@code key}: write through without the operator, everything when too much is held. */
-    private void done(String key, Held h) throws IOException {
-        if (keySetter == null) {
+    private void done(String key, Held h) throws Exception {
+        if (!heldState.writesBack()) {
             flush(key, h);
             heldWindows.remove(key);
         } else if (heldBytes > MAX_HELD_BYTES) {
-            flushAll();
-            keySetter.accept(key);
+            heldState.flushKeepingKey();
         }
     }
 

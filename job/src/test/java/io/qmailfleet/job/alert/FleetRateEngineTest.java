@@ -271,4 +271,66 @@ class FleetRateEngineTest {
         assertEquals(List.of(), pages(h));
         h.close();
     }
+
+    /**
+     * The engine as the job runs it ({@link FleetRateEngine#operator}: each key's state held in
+     * memory between checkpoints) on RocksDB, with a checkpoint and a restore into a new instance
+     * after every second window: the pages of the plain run, a domain outage's and a sender
+     * spike's, and nothing reaches the state backend before the first checkpoint.
+     */
+    @Test
+    void heldBetweenCheckpointsOnRocksDbItPagesAsThePlainOperator() throws Exception {
+        long[] accepted = {10, 12, 9, 11, 10, 10, 12, 10, 9, 11, 10, 12, 900, 1200, 800, 10, 11, 9};
+        List<List<RateSample>> windows = new java.util.ArrayList<>();
+        for (int i = 0; i < accepted.length; i++) {
+            boolean down = i >= 3 && i < 8;
+            windows.add(List.of(sender("alice@example.com", i, accepted[i]),
+                    fleet(domain("down.example", i, "mx1", 15, down ? 14 : 0, 10), domain("down.example", i, "mx2", 12, down ? 12 : 1, 8))));
+        }
+        var plain = harness();
+        for (int i = 0; i < windows.size(); i++) {
+            for (RateSample s : windows.get(i)) plain.processElement(new StreamRecord<>(s));
+            plain.processWatermark(new Watermark(T0 + (i + 1) * W));
+        }
+        plain.processWatermark(new Watermark(Long.MAX_VALUE));
+        List<String> expected = pages(plain);
+        plain.close();
+        assertEquals(4, expected.size(), expected.toString());
+
+        List<String> got = new java.util.ArrayList<>();
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snap = null;
+        for (int i = 0; i <= windows.size(); i += 2) {
+            var h = new KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent>(
+                    FleetRateEngine.operator(new AlertConfig()), RateSample::engineKey, Types.STRING);
+            h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+            if (snap != null) h.initializeState(snap);
+            h.open();
+            if (i < windows.size()) {
+                for (int j = i; j < i + 2; j++) {
+                    for (RateSample s : windows.get(j)) h.processElement(new StreamRecord<>(s));
+                    h.processWatermark(new Watermark(T0 + (j + 1) * W));
+                }
+                var op = (io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?>) h.getOperator();
+                assertTrue(op.held() > 0, "held in memory");
+                if (i == 0) assertEquals(0, windowsInBackend(op), "nothing in the state backend before the first checkpoint");
+                h.prepareSnapshotPreBarrier(i);
+                assertEquals(0, op.held());
+                assertEquals(2, windowsInBackend(op), "both keys' windows written before the barrier");
+                snap = h.snapshot(i, 0L);
+            } else {
+                h.processWatermark(new Watermark(Long.MAX_VALUE));
+            }
+            got.addAll(pages(h));
+            h.close();
+        }
+        assertEquals(expected, got);
+    }
+
+    /** Keys with a {@code rate-windows} entry in the operator's state backend. */
+    private static long windowsInBackend(io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?> op) {
+        try (var keys = op.<String>getKeyedStateBackend().getKeys("rate-windows",
+                org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+            return keys.distinct().count();
+        }
+    }
 }

@@ -86,6 +86,9 @@ class QueueBacklogTest {
         List<String> backfill = harness(alerts, alerts.size());
         List<String> live = harness(alerts, 3);
         assertEquals(backfill, live);
+        // the engine as the job runs it (its state held in memory between checkpoints), on RocksDB,
+        // with a checkpoint and a restore after every few alerts
+        assertEquals(live, heldOnRocksDb(alerts, 3));
         assertEquals(r.pages().stream().filter(p -> p.dedupKey.startsWith("queue_backlog"))
                 .map(p -> p.eventAction + "@" + p.timestampNanos).collect(Collectors.toList()),
                 backfill.stream().filter(s -> s.contains("queue_backlog")).map(s -> s.substring(s.indexOf(' ') + 1))
@@ -141,6 +144,44 @@ class QueueBacklogTest {
         List<String> pages = h.extractOutputValues().stream()
                 .map(p -> p.dedupKey + " " + p.eventAction + "@" + p.timestampNanos).collect(Collectors.toList());
         h.close();
+        return pages;
+    }
+
+    /**
+     * As {@link #harness}, with the engine in its {@link AlertEngine#operator} on RocksDB: after each
+     * chunk its state is written before the barrier, checkpointed, and restored into a new instance.
+     */
+    private static List<String> heldOnRocksDb(List<MessageAlert> alerts, int chunk) throws Exception {
+        AlertConfig cfg = new AlertStage().config(Fleet.config(ARGS));
+        List<MessageAlert> sorted = new ArrayList<>(alerts);
+        sorted.sort(Comparator.comparingLong(a -> a.atNanos));
+        List<String> pages = new ArrayList<>();
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snap = null;
+        for (int i = 0; i <= sorted.size(); i += chunk) {
+            var h = new KeyedOneInputStreamOperatorTestHarness<String, Either<QmailEvent, MessageAlert>, PageEvent>(
+                    AlertEngine.operator(cfg), new HostSequencer.PagingHost(), Types.STRING);
+            h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+            if (snap != null) h.initializeState(snap);
+            h.open();
+            if (i == sorted.size()) {
+                h.processWatermark(new Watermark(Long.MAX_VALUE));
+            } else {
+                List<MessageAlert> part = new ArrayList<>(sorted.subList(i, Math.min(sorted.size(), i + chunk)));
+                long newest = part.get(part.size() - 1).atNanos;
+                java.util.Collections.reverse(part);
+                for (MessageAlert a : part) h.processElement(new StreamRecord<>(Either.Right(a), Math.floorDiv(a.atNanos, 1_000_000L)));
+                h.processWatermark(new Watermark(Math.floorDiv(newest, 1_000_000L) - 1));
+                assertTrue(((io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?>) h.getOperator()).held() > 0,
+                        "the host's state is held in memory");
+                h.prepareSnapshotPreBarrier(i);
+                assertEquals(0, ((io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?>) h.getOperator()).held());
+                snap = h.snapshot(i, 0L);
+            }
+            h.extractOutputValues().forEach(p -> pages.add(p.dedupKey + " " + p.eventAction + "@" + p.timestampNanos));
+            h.close();
+            if (i == sorted.size()) break;
+            if (i + chunk > sorted.size()) i = sorted.size() - chunk; // the last round ends the input
+        }
         return pages;
     }
 
