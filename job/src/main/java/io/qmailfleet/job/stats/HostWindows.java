@@ -1,6 +1,8 @@
 package io.qmailfleet.job.stats;
 
+import io.qmailfleet.job.lifecycle.HeldState;
 import io.qmailfleet.job.lifecycle.Sat;
+import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import io.qmailfleet.job.model.FactKind;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
@@ -68,13 +70,17 @@ import org.apache.flink.util.OutputTag;
  * <p>Facts are counted in memory first (a write-back bundle per subtask, as Flink's mini-batch
  * aggregation does): a host's, a busy sender's or a busy domain's record, with its KLL sketch
  * items, is read from the state backend once per bundle instead of once per fact, and written back
- * once. The bundle goes to keyed state before every checkpoint barrier ({@link Operator}), before
- * one of the host's windows fires or is dropped, and when it holds {@link StatsConfig#bundleMax}
- * records. The host's clock, producers and open windows are kept in memory as well (a few entries
- * per host) and written back at the same moments. Run it with {@link #operator}: in a plain
- * {@link KeyedProcessOperator} (no checkpoint hook) every element is written through.
+ * once. The bundle goes to keyed state before every checkpoint barrier ({@link WriteBackOperator})
+ * and when it holds {@link StatsConfig#bundleMax} records. While no part of a host has gone to keyed
+ * state (none since the last of its windows was dropped; after a restore, any may have), a new
+ * part is not looked up there and a window fires and is dropped from the bundle alone; otherwise
+ * the bundle joins keyed state first and the window's parts are read from it. The host's clock,
+ * producers and open windows are kept in memory as well (a few entries per host) and written back
+ * at the same moments. Run it with {@link #operator}: in a plain {@link KeyedProcessOperator} (no
+ * checkpoint hook) every element is written through.
  */
-public class HostWindows extends KeyedProcessFunction<String, MessageFact, StatsRecord> {
+public class HostWindows extends KeyedProcessFunction<String, MessageFact, StatsRecord>
+        implements WriteBackOperator.Function, HeldState.Holder {
     private static final long serialVersionUID = 1L;
 
     /** Facts for windows already dropped (later than the allowed lateness). */
@@ -101,8 +107,8 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     private transient Map<String, Bundle> bundles;
     /** Part records held in all bundles. */
     private transient int bundled;
-    /** Sets the operator's current key (null outside {@link Operator}: every element is written through). */
-    private transient Consumer<String> keySetter;
+    /** How state is held: given by {@link WriteBackOperator}; in a plain operator every element is written through. */
+    private transient HeldState heldState;
 
     /** One host's state in memory: its clock and windows (always), its parts touched since the last flush. */
     static final class Bundle {
@@ -116,6 +122,12 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         final Map<String, StatsRecord> parts = new HashMap<>();
         /** The idle-flush timer last registered (processing time), so it is registered once per second. */
         long idleTimer = Long.MIN_VALUE;
+        /**
+         * Keyed state may hold parts of the host (written by a flush, or restored): false while every
+         * part of the host is in {@link #parts}, so a new part is not looked up there and a window fires
+         * from memory.
+         */
+        boolean partsInBackend;
     }
 
     public HostWindows(StatsConfig config) {
@@ -123,29 +135,13 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     }
 
     /** The operator to run this function in: it writes the bundle to keyed state before each checkpoint. */
-    public static Operator operator(StatsConfig config) {
-        return new Operator(new HostWindows(config));
+    public static WriteBackOperator<MessageFact, StatsRecord> operator(StatsConfig config) {
+        return new WriteBackOperator<>(new HostWindows(config));
     }
 
-    /** {@link KeyedProcessOperator} with the bundle's flush before the checkpoint barrier. */
-    public static final class Operator extends KeyedProcessOperator<String, MessageFact, StatsRecord> {
-        private static final long serialVersionUID = 1L;
-
-        Operator(HostWindows function) {
-            super(function);
-        }
-
-        @Override
-        public void open() throws Exception {
-            super.open();
-            ((HostWindows) userFunction).keySetter = this::setCurrentKey;
-        }
-
-        @Override
-        public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-            super.prepareSnapshotPreBarrier(checkpointId);
-            ((HostWindows) userFunction).flushAll();
-        }
+    @Override
+    public void holdWith(HeldState held) {
+        this.heldState = held;
     }
 
     @Override
@@ -161,6 +157,8 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         lateFacts = getRuntimeContext().getMetricGroup().counter("statsLateFacts");
         bundles = new HashMap<>();
         bundled = 0;
+        if (heldState == null) heldState = HeldState.writeThrough();
+        heldState.add(this);
     }
 
     private long fireAt(long windowEnd) {
@@ -183,6 +181,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b.behindAt = behindAt.value();
             for (Map.Entry<Integer, Long> e : producers.entries()) b.producers.put(e.getKey(), e.getValue());
             for (Map.Entry<Long, Boolean> e : windows.entries()) b.windows.put(e.getKey(), e.getValue());
+            b.partsInBackend = !heldState.writesBack() || heldState.restored();
             bundles.put(host, b);
         }
         return b;
@@ -194,6 +193,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             parts.putAll(b.parts);
             bundled -= b.parts.size();
             b.parts.clear();
+            b.partsInBackend = true;
         }
         if (b.metaDirty) {
             if (b.clock == null) clock.clear(); else clock.update(b.clock);
@@ -209,23 +209,28 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     }
 
     /** Writes every host's bundle to keyed state (before a checkpoint barrier, or when the bundle is full). */
-    void flushAll() throws Exception {
-        if (keySetter == null) return;
+    @Override
+    public void flush(Consumer<String> setKey) throws Exception {
         for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
             Bundle b = e.getValue();
             if (b.parts.isEmpty() && !b.metaDirty) continue;
-            keySetter.accept(e.getKey());
+            setKey.accept(e.getKey());
             flush(b);
         }
     }
 
+    /** Part records held in memory (not yet in keyed state), all hosts. */
+    @Override
+    public int held() {
+        return bundled;
+    }
+
     /** After an element or a timer of {@code host}: write through without the operator, flush a full bundle. */
     private void done(String host, Bundle b) throws Exception {
-        if (keySetter == null) {
+        if (!heldState.writesBack()) {
             flush(b);
         } else if (bundled > config.bundleMax) {
-            flushAll();
-            keySetter.accept(host);
+            heldState.flushKeepingKey();
         }
     }
 
@@ -260,7 +265,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             String k = ws + "|" + t[0] + "|" + t[1];
             StatsRecord r = b.parts.get(k);
             if (r == null) {
-                r = parts.get(k);
+                r = b.partsInBackend ? parts.get(k) : null;
                 if (r == null) {
                     r = Measures.empty(t[0], t[1], ws, we);
                     r.hosts.add(f.host);
@@ -383,12 +388,36 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     private void fire(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out, TimerService timers)
             throws Exception {
         if (toFire.isEmpty() && toDrop.isEmpty()) return;
+        if (b.partsInBackend) fireFromState(b, toFire, toDrop, out);
+        else fireFromMemory(b, toFire, toDrop, out);
+        windowsFired(b, toFire, toDrop, timers);
+    }
+
+    /** Every part of the host is in its bundle: the windows fire from it, nothing is read from or written to keyed state. */
+    private void fireFromMemory(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out) {
+        for (java.util.Iterator<StatsRecord> it = b.parts.values().iterator(); it.hasNext(); ) {
+            StatsRecord r = it.next();
+            if (toFire.contains(r.windowStart)) {
+                r.revision++;
+                out.collect(Measures.copy(r));
+            }
+            if (toDrop.contains(r.windowStart)) {
+                it.remove();
+                bundled--;
+            }
+        }
+    }
+
+    /** Keyed state may hold parts of the host: the bundle joins it first, then the windows fire from it. */
+    private void fireFromState(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out) throws Exception {
         // the host's bundled parts join its state first (the current key is the host)
         flush(b);
+        int seen = 0;
         List<String> remove = new ArrayList<>();
         List<StatsRecord> keep = new ArrayList<>();
         List<String> keepKeys = new ArrayList<>();
         for (Map.Entry<String, StatsRecord> e : parts.entries()) {
+            seen++;
             StatsRecord r = e.getValue();
             boolean fire = toFire.contains(r.windowStart);
             boolean drop = toDrop.contains(r.windowStart);
@@ -405,6 +434,12 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         }
         for (String k : remove) parts.remove(k);
         for (int i = 0; i < keep.size(); i++) parts.put(keepKeys.get(i), keep.get(i));
+        // every part of the host dropped: from now on they are all in memory again
+        if (seen == remove.size() && heldState.writesBack()) b.partsInBackend = false;
+    }
+
+    /** The windows fired and dropped, in the host's windows. */
+    private void windowsFired(Bundle b, List<Long> toFire, List<Long> toDrop, TimerService timers) {
         long maxDropped = Long.MIN_VALUE;
         for (Long ws : toDrop) {
             b.windows.remove(ws);

@@ -408,7 +408,7 @@ class StatsWindowsHarnessTest {
         h.processElement(success("mx1", T + 3_000, "c@y.org"), 0);
         h.processElement(success("mx1", T + 4_000, "a@x.org"), 0);
         assertTrue(drain(h).isEmpty());
-        HostWindows fn = (HostWindows) ((HostWindows.Operator) h.getOperator()).getUserFunction();
+        HostWindows fn = (HostWindows) ((io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?>) h.getOperator()).getUserFunction();
         if (bundleMax == 2) assertTrue(fn.bundledParts() <= 2, "a full bundle is written out");
         else assertTrue(fn.bundledParts() > 0, "the facts are counted in memory");
         h.prepareSnapshotPreBarrier(1L);
