@@ -90,18 +90,17 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     @Override
     public void open(OpenContext openContext) throws Exception {
         if (held == null) held = HeldState.writeThrough();
-        HeldState h = held;
         var ctx = getRuntimeContext();
-        windows = h.table(ctx.getMapState(
+        windows = held.table(ctx.getMapState(
                 new MapStateDescriptor<>("rate-windows", Types.LONG, TypeInformation.of(RateSample.class))));
-        spikeWindows = h.table(ctx.getMapState(
+        spikeWindows = held.table(ctx.getMapState(
                 new MapStateDescriptor<>("rate-spikes", Types.LONG, Types.BOOLEAN)));
-        rcpts = h.table(ctx.getMapState(
+        rcpts = held.table(ctx.getMapState(
                 new MapStateDescriptor<>("rate-recipients", Types.STRING, TypeInformation.of(RateSample.class))));
-        rcptsEnd = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-recipients-end", Types.LONG)));
-        alert = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class))));
-        lastJudged = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-judged", Types.LONG)));
-        firstWindow = h.slot(ctx.getState(new ValueStateDescriptor<>("rate-first", Types.LONG)));
+        rcptsEnd = held.slot(ctx.getState(new ValueStateDescriptor<>("rate-recipients-end", Types.LONG)));
+        alert = held.slot(ctx.getState(new ValueStateDescriptor<>("rate-alert", TypeInformation.of(AlertKey.class))));
+        lastJudged = held.slot(ctx.getState(new ValueStateDescriptor<>("rate-judged", Types.LONG)));
+        firstWindow = held.slot(ctx.getState(new ValueStateDescriptor<>("rate-first", Types.LONG)));
         openAtEnd = new ListAccumulator<>();
         getRuntimeContext().addAccumulator(AlertEngine.ACC_OPEN, openAtEnd);
         lateParts = new LongCounter();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.state.MapState;
@@ -106,10 +107,15 @@ public final class HeldState {
      * between two checkpoints far apart a busy operator holds no more (200,000 every 4,096 unless set).
      */
     public HeldState limit(int entries, int everyCalls) {
-        if (entries < 0 || everyCalls < 1) throw new IllegalArgumentException(entries + " entries every " + everyCalls + " calls");
+        checkLimit(entries, everyCalls);
         this.maxHeld = entries;
         this.checkEvery = everyCalls;
         return this;
+    }
+
+    /** Refuses a {@link #limit} that is not one: a negative number of entries, or looking less than every call. */
+    static void checkLimit(int entries, int everyCalls) {
+        if (entries < 0 || everyCalls < 1) throw new IllegalArgumentException(entries + " entries every " + everyCalls + " calls");
     }
 
     /** Called once per element (before its state is used): applies the {@link #limit}. */
@@ -135,84 +141,31 @@ public final class HeldState {
     /** A map state of the current key as a table, every call written through. */
     static <K, V> StateTable<K, V> direct(MapState<K, V> s) {
         return new StateTable<>() {
-            @Override
-            public V get(K key) {
-                try {
-                    return s.get(key);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void put(K key, V value) {
-                try {
-                    s.put(key, value);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void remove(K key) {
-                try {
-                    s.remove(key);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public boolean isEmpty() {
-                try {
-                    return s.isEmpty();
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public Iterator<Map.Entry<K, V>> iterator() {
-                try {
-                    return s.iterator();
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void clear() {
-                s.clear();
-            }
+            @Override public V get(K key) { return access(() -> s.get(key)); }
+            @Override public void put(K key, V value) { access(() -> { s.put(key, value); return null; }); }
+            @Override public void remove(K key) { access(() -> { s.remove(key); return null; }); }
+            @Override public boolean isEmpty() { return access(s::isEmpty); }
+            @Override public Iterator<Map.Entry<K, V>> iterator() { return access(s::iterator); }
+            @Override public void clear() { s.clear(); }
         };
     }
 
     /** A value state of the current key as a slot, every call written through. */
     static <V> StateSlot<V> direct(ValueState<V> s) {
         return new StateSlot<>() {
-            @Override
-            public V get() {
-                try {
-                    return s.value();
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void set(V value) {
-                try {
-                    s.update(value);
-                } catch (Exception e) {
-                    throw StateAccessException.of(e);
-                }
-            }
-
-            @Override
-            public void clear() {
-                s.clear();
-            }
+            @Override public V get() { return access(s::value); }
+            @Override public void set(V value) { access(() -> { s.update(value); return null; }); }
+            @Override public void clear() { s.clear(); }
         };
+    }
+
+    /** A call into keyed state, its checked exception (the backend's) rethrown unchecked. */
+    private static <T> T access(Callable<T> call) {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            throw StateAccessException.of(e);
+        }
     }
 
     /** A keyed-state access failed (the backend threw a checked exception). */

@@ -321,7 +321,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
      * the next line, so that between two checkpoints far apart a busy subtask holds no more.
      */
     HostSequencer holdAtMost(int entries, int everyLines) {
-        if (entries < 0 || everyLines < 1) throw new IllegalArgumentException(entries + " entries every " + everyLines + " lines");
+        HeldState.checkLimit(entries, everyLines); // when the graph is wired, not when it runs
         this.maxHeld = entries;
         this.heldCheckLines = everyLines;
         return this;
