@@ -32,6 +32,16 @@ public final class RelayConfig implements Serializable {
      */
     public long settleMillis = 5_000L;
     /**
+     * On the heap backend, at most this many offers and receptions wait in one relay-linker
+     * subtask; past it those that arrived first are dropped unlinked and counted (down to a fifth
+     * below it; {@link RelayLinker.Operator}). It bounds the heap of a backfill that reads faster
+     * than {@link #bufferMillis} lets anything leave (about 350 bytes per waiting reception of the
+     * bundled capture). Live, a side waits for the seconds between the two hosts' lines, so a fleet
+     * meets the bound only when one side's lines come far behind the other's. On RocksDB what waits
+     * is on disk and only {@link #bufferMillis} bounds it.
+     */
+    public long maxWaiting = 250_000L;
+    /**
      * Optional map from the remote IP a sender connected to (or a recipient domain) to the fleet host
      * that owns it. When non-empty, an offer only matches receptions on the mapped host, and an offer
      * whose IP and domain are both unmapped left the fleet: it is not linked.

@@ -2,18 +2,26 @@ package io.qmailfleet.job.trace;
 
 import io.qmailfleet.job.model.LifecycleRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.SimpleTimerService;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
 
 /**
@@ -43,12 +51,14 @@ import org.apache.flink.util.Collector;
  * {@value #ACC_RECEPTIONS_EXPIRED}): a receiver outside the job, mail from outside the fleet. At the
  * end of a bounded input (an event-time timer at the end of time) pairs are written and the rest is
  * dropped and counted. State per key: the waiting offers and receptions; timers: one per distinct
- * expiry or settle time, and the end-of-input timer while the key holds anything.
+ * expiry second or settle time, and the end-of-input timer while the key holds anything.
  *
  * <p><b>Memory.</b> A waiting element is kept in its compact form ({@link RelayOffer#pack},
  * {@link RelayReception#pack}): what matching reads (qp, identities, times) as fields and its life
- * cycle as serialized bytes, decoded only when a link is written. A heap backfill keeps every
- * unmatched reception for the bound, so this is what its memory grows by.
+ * cycle as serialized bytes, decoded only when a link is written. A backfill reads faster than the
+ * processing-time bound lets anything go, so on the heap backend {@link Operator} also bounds how
+ * many wait ({@link RelayConfig#maxWaiting}): past it, those that arrived first are dropped
+ * ({@value #ACC_OVER_BOUND}).
  */
 public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayReception, RelayMatch> {
     private static final long serialVersionUID = 1L;
@@ -57,6 +67,8 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     public static final String ACC_AMBIGUOUS = "relay-ambiguous";
     public static final String ACC_OFFERS_EXPIRED = "relay-offers-unlinked";
     public static final String ACC_RECEPTIONS_EXPIRED = "relay-receptions-unlinked";
+    /** Offers and receptions dropped unlinked because more than {@link RelayConfig#maxWaiting} waited (also in the two above). */
+    public static final String ACC_OVER_BOUND = "relay-dropped-over-bound";
     private static final long END_OF_INPUT = Long.MAX_VALUE;
 
     private final RelayConfig cfg;
@@ -66,6 +78,9 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     private transient LongCounter ambiguous;
     private transient LongCounter offersExpired;
     private transient LongCounter receptionsExpired;
+    private transient LongCounter overBound;
+    /** Offers and receptions waiting in this subtask's state. */
+    private transient long waiting;
     private transient Counter linkMetric;
     private transient Counter ambiguousMetric;
 
@@ -81,10 +96,12 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         ambiguous = new LongCounter();
         offersExpired = new LongCounter();
         receptionsExpired = new LongCounter();
+        overBound = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_LINKS, links);
         getRuntimeContext().addAccumulator(ACC_AMBIGUOUS, ambiguous);
         getRuntimeContext().addAccumulator(ACC_OFFERS_EXPIRED, offersExpired);
         getRuntimeContext().addAccumulator(ACC_RECEPTIONS_EXPIRED, receptionsExpired);
+        getRuntimeContext().addAccumulator(ACC_OVER_BOUND, overBound);
         linkMetric = getRuntimeContext().getMetricGroup().counter(ACC_LINKS);
         ambiguousMetric = getRuntimeContext().getMetricGroup().counter(ACC_AMBIGUOUS);
     }
@@ -151,11 +168,11 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         Set<Long> timers() {
             Set<Long> t = new HashSet<>();
             for (RelayOffer o : os) {
-                t.add(o.expiresAtMillis);
+                t.add(timerAt(o.expiresAtMillis));
                 if (o.pairedWith != null) t.add(o.decideAtMillis);
             }
             for (RelayReception r : rs) {
-                t.add(r.expiresAtMillis);
+                t.add(timerAt(r.expiresAtMillis));
                 if (r.pairedWith != null) t.add(r.decideAtMillis);
             }
             return t;
@@ -228,9 +245,10 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         long now = ctx.timerService().currentProcessingTime();
         o.expiresAtMillis = expiry(now);
         List<RelayReception> cands = k.candidatesOf(o);
+        waiting++;
         if (cands.isEmpty()) {
             offers.add(o);
-            ctx.timerService().registerProcessingTimeTimer(o.expiresAtMillis);
+            ctx.timerService().registerProcessingTimeTimer(timerAt(o.expiresAtMillis));
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             return;
         }
@@ -261,9 +279,10 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         long now = ctx.timerService().currentProcessingTime();
         r.expiresAtMillis = expiry(now);
         List<RelayOffer> cands = k.candidatesOf(r);
+        waiting++;
         if (cands.isEmpty()) {
             receptions.add(r);
-            ctx.timerService().registerProcessingTimeTimer(r.expiresAtMillis);
+            ctx.timerService().registerProcessingTimeTimer(timerAt(r.expiresAtMillis));
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             return;
         }
@@ -285,13 +304,100 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         k.store(ctx.timerService());
     }
 
+    /** Counts an element that left the state; true, for {@code removeIf}. */
+    private boolean left() {
+        waiting--;
+        return true;
+    }
+
     /**
-     * When an element that arrives at {@code now} expires: {@link RelayConfig#bufferMillis} later,
-     * rounded up to the second so that the elements of one second share one timer.
+     * Adds the arrival stamp ({@link RelayOffer#expiresAtMillis}) of each waiting element of the
+     * current key that is not paired to {@code into}; returns the earliest, or
+     * {@code Long.MAX_VALUE} when there is none. Also counts every element of the key into
+     * {@link #waiting} when {@code count} (after a restore).
+     */
+    long stamps(LongList into, boolean count) throws Exception {
+        long min = Long.MAX_VALUE;
+        Iterable<RelayOffer> io = offers.get();
+        if (io != null) {
+            for (RelayOffer o : io) {
+                if (count) waiting++;
+                if (o.pairedWith != null) continue;
+                into.add(o.expiresAtMillis);
+                min = Math.min(min, o.expiresAtMillis);
+            }
+        }
+        Iterable<RelayReception> ir = receptions.get();
+        if (ir != null) {
+            for (RelayReception r : ir) {
+                if (count) waiting++;
+                if (r.pairedWith != null) continue;
+                into.add(r.expiresAtMillis);
+                min = Math.min(min, r.expiresAtMillis);
+            }
+        }
+        return min;
+    }
+
+    /**
+     * Drops the waiting elements of the current key that arrived first: those not paired whose
+     * {@link RelayOffer#expiresAtMillis} is at most {@code cutoff}, unlinked, each counted
+     * ({@value #ACC_OVER_BOUND} and its side's unlinked count). A paired element is kept (it
+     * leaves within the settle time, linked or not); an ambiguous one is dropped like a free one,
+     * and the rivals it made ambiguous stay so. Their timers go unless an element that stays
+     * shares one.
+     */
+    void dropUpTo(long cutoff, TimerService ts) throws Exception {
+        Key k = new Key(true, true);
+        Set<Long> times = new HashSet<>();
+        int o0 = k.os.size();
+        int r0 = k.rs.size();
+        k.os.removeIf(o -> o.pairedWith == null && o.expiresAtMillis <= cutoff && dropped(o.expiresAtMillis, times));
+        k.rs.removeIf(r -> r.pairedWith == null && r.expiresAtMillis <= cutoff && dropped(r.expiresAtMillis, times));
+        int droppedOffers = o0 - k.os.size();
+        int droppedReceptions = r0 - k.rs.size();
+        if (droppedOffers + droppedReceptions == 0) return;
+        offersExpired.add(droppedOffers);
+        receptionsExpired.add(droppedReceptions);
+        overBound.add(droppedOffers + droppedReceptions);
+        if (k.os.isEmpty()) offers.clear();
+        else if (droppedOffers > 0) offers.update(k.os);
+        if (k.rs.isEmpty()) receptions.clear();
+        else if (droppedReceptions > 0) receptions.update(k.rs);
+        times.removeAll(k.timers());
+        for (long t : times) ts.deleteProcessingTimeTimer(t);
+        if (k.os.isEmpty() && k.rs.isEmpty()) ts.deleteEventTimeTimer(END_OF_INPUT);
+    }
+
+    /** Counts a dropped element and notes its timer; true, for {@code removeIf}. */
+    private boolean dropped(long expiresAt, Set<Long> timers) {
+        timers.add(timerAt(expiresAt));
+        return left();
+    }
+
+    /**
+     * When an element that arrives at {@code now} expires: {@link RelayConfig#bufferMillis} later.
+     * Its timer is at {@link #timerAt}; the exact time orders the elements for the bound
+     * ({@link Operator}).
      */
     private long expiry(long now) {
-        long at = now + cfg.bufferMillis;
-        return at % 1000 == 0 ? at : (at / 1000 + 1) * 1000;
+        return now + cfg.bufferMillis;
+    }
+
+    /** The timer of an element that expires at {@code expiresAt}: rounded up to the second, so that the elements of one second share one. */
+    static long timerAt(long expiresAt) {
+        return expiresAt % 1000 == 0 ? expiresAt : (expiresAt / 1000 + 1) * 1000;
+    }
+
+    /** A growable array of longs. */
+    static final class LongList {
+        long[] a = new long[1024];
+        int n;
+
+        void add(long v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
     }
 
     private static boolean free(RelayOffer o) {
@@ -313,6 +419,8 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
             if (r == null) continue;
             k.os.remove(o);
             k.rs.remove(r);
+            left();
+            left();
             links.add(1);
             linkMetric.inc();
             // the two life cycles are decoded only here, for the link
@@ -323,8 +431,8 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         // elements past the bound (everything, at the end of the input) leave unlinked
         int o0 = k.os.size();
         int r0 = k.rs.size();
-        k.os.removeIf(o -> endOfInput || o.expiresAtMillis <= timestamp);
-        k.rs.removeIf(r -> endOfInput || r.expiresAtMillis <= timestamp);
+        k.os.removeIf(o -> (endOfInput || timerAt(o.expiresAtMillis) <= timestamp) && left());
+        k.rs.removeIf(r -> (endOfInput || timerAt(r.expiresAtMillis) <= timestamp) && left());
         offersExpired.add(o0 - k.os.size());
         receptionsExpired.add(r0 - k.rs.size());
         k.store(ctx.timerService());
@@ -358,5 +466,129 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         h.toEndNanos = b.endNanos;
         h.toStatus = b.status == null ? null : b.status.json();
         return h;
+    }
+
+    /**
+     * The linker's operator, with a bound on what waits in memory: on the heap backend, after an
+     * element, when more than {@link RelayConfig#maxWaiting} offers and receptions wait in the
+     * subtask, those that arrived first are dropped unlinked and counted ({@value #ACC_OVER_BOUND})
+     * until a fifth fewer wait; a pair that settles is not dropped. The processing-time bound
+     * ({@link RelayConfig#bufferMillis}) still applies; this one keeps the heap of a fast backfill
+     * (every reception of a single-host capture waits, for an hour of processing time) from growing
+     * with its input. On RocksDB what waits is on disk, and only the processing-time bound applies:
+     * a drop reads every key, which there would cost a read from disk per key.
+     *
+     * <p>Nothing is kept per element for it: a drop reads every key's arrival stamps (the exact
+     * expiry times, arrival plus the buffer), finds the stamp at or below which the surplus arrived
+     * (elements of that same millisecond go too), and drops those elements, once per fifth of the
+     * bound that arrives. The count of what waits is kept as elements join and leave, and counted
+     * again from keyed state after a restore.
+     */
+    public static class Operator extends KeyedCoProcessOperator<Long, RelayOffer, RelayReception, RelayMatch> {
+        private static final long serialVersionUID = 1L;
+
+        private final long maxWaiting;
+        /** Whether the bound applies: the state is on the heap. */
+        private transient boolean bounded;
+        private transient TimerService timers;
+        /** A drop runs when more than this wait: the bound, or above it while only settling pairs could go. */
+        private transient long dropAbove;
+
+        public Operator(RelayLinker linker) {
+            super(linker);
+            this.maxWaiting = linker.cfg.maxWaiting;
+        }
+
+        @Override
+        public void open() throws Exception {
+            super.open();
+            timers = new SimpleTimerService(getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this));
+            dropAbove = maxWaiting;
+            bounded = getKeyedStateBackend() instanceof HeapKeyedStateBackend;
+            if (bounded) {
+                // what a restored state holds (nothing on a fresh start)
+                linker().waiting = 0;
+                Object current = getCurrentKey();
+                LongList ignored = new LongList();
+                for (Long key : keys()) {
+                    setCurrentKey(key);
+                    linker().stamps(ignored, true);
+                    ignored.n = 0;
+                }
+                if (current != null) setCurrentKey(current);
+                dropOverBound();
+            }
+        }
+
+        private RelayLinker linker() {
+            return (RelayLinker) userFunction;
+        }
+
+        /** The keys with anything waiting. */
+        private List<Long> keys() throws Exception {
+            List<Long> keys = new ArrayList<>();
+            Set<Long> seen = new HashSet<>();
+            for (String state : new String[] {"relay-offers", "relay-receptions"}) {
+                try (Stream<Long> ks = this.<Long>getKeyedStateBackend().getKeys(state, VoidNamespace.INSTANCE)) {
+                    ks.forEach(key -> {
+                        if (seen.add(key)) keys.add(key);
+                    });
+                }
+            }
+            return keys;
+        }
+
+        @Override
+        public void processElement1(StreamRecord<RelayOffer> element) throws Exception {
+            super.processElement1(element);
+            if (bounded) bound();
+        }
+
+        @Override
+        public void processElement2(StreamRecord<RelayReception> element) throws Exception {
+            super.processElement2(element);
+            if (bounded) bound();
+        }
+
+        private void bound() throws Exception {
+            long w = linker().waiting;
+            if (w <= maxWaiting) dropAbove = maxWaiting;
+            else if (w > dropAbove) dropOverBound();
+        }
+
+        /** Drops the elements that arrived first until a fifth below the bound wait (pairs that settle excepted). */
+        private void dropOverBound() throws Exception {
+            RelayLinker l = linker();
+            long low = maxWaiting - maxWaiting / 5;
+            if (l.waiting > maxWaiting) {
+                Object current = getCurrentKey();
+                List<Long> keys = keys();
+                long[] earliest = new long[keys.size()];
+                LongList stamps = new LongList();
+                for (int i = 0; i < keys.size(); i++) {
+                    setCurrentKey(keys.get(i));
+                    earliest[i] = l.stamps(stamps, false);
+                }
+                long surplus = Math.min(l.waiting - low, stamps.n);
+                if (surplus > 0) {
+                    long[] sorted = Arrays.copyOf(stamps.a, stamps.n);
+                    Arrays.sort(sorted);
+                    long cutoff = sorted[(int) surplus - 1];
+                    for (int i = 0; i < keys.size(); i++) {
+                        if (earliest[i] > cutoff) continue;
+                        setCurrentKey(keys.get(i));
+                        l.dropUpTo(cutoff, timers);
+                    }
+                }
+                if (current != null) setCurrentKey(current);
+            }
+            // while settling pairs keep it above the bound, the next drop waits for a fifth more
+            dropAbove = l.waiting > maxWaiting ? l.waiting + maxWaiting / 5 : maxWaiting;
+        }
+
+        /** Offers and receptions waiting in this subtask (counted on the heap backend only). */
+        public long waiting() {
+            return linker().waiting;
+        }
     }
 }

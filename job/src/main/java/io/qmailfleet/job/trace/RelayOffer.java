@@ -41,7 +41,10 @@ public class RelayOffer {
     public long senderNewNanos = -1;
     /** Compact form: the sender's whole life cycle, serialized ({@link LifecycleRecordSerializer#toBytes}). */
     public byte[] senderBytes;
-    /** Processing time after which it leaves the state unmatched. */
+    /**
+     * Processing time after which it leaves the state unmatched (its arrival plus the buffer; its
+     * timer is at the next whole second, {@link RelayLinker#timerAt}).
+     */
     public long expiresAtMillis = -1;
     /** Two or more candidates were seen at once: it is never linked. */
     public boolean ambiguous;

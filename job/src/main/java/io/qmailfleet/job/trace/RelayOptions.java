@@ -22,8 +22,13 @@ public final class RelayOptions {
             .check(JobOption.positive(), "must be > 0")
             .help("processing time an unmatched relay side waits for the other");
 
+    public static final JobOption<Integer> MAX_WAITING = JobOption.integer("relay-max-waiting", 250_000)
+            .check(n -> n >= 1, "must be >= 1")
+            .help("heap backend: offers and receptions waiting per relay-linker subtask; past it the first arrivals"
+                    + " are dropped unlinked and counted (relay-dropped-over-bound): bounds a backfill's memory");
+
     public static final OptionGroup GROUP = new OptionGroup(
-            "Relay trace (links a message relayed between fleet hosts; output hops/)", FLEET_MAP, TOLERANCE, SETTLE, BUFFER);
+            "Relay trace (links a message relayed between fleet hosts; output hops/)", FLEET_MAP, TOLERANCE, SETTLE, BUFFER, MAX_WAITING);
 
     /** The stage's settings from its options; reads the {@code --fleet-map} file if one is named. */
     public static RelayConfig config(io.qmailfleet.job.JobConfig c) {
@@ -32,6 +37,7 @@ public final class RelayOptions {
         r.toleranceNanos = c.get(TOLERANCE).toNanos();
         r.settleMillis = c.get(SETTLE).toMillis();
         r.bufferMillis = c.get(BUFFER).toMillis();
+        r.maxWaiting = c.get(MAX_WAITING);
         if (r.settleMillis >= r.bufferMillis) {
             throw new IllegalArgumentException("--relay-settle must be shorter than --relay-buffer");
         }

@@ -32,6 +32,7 @@ public class RelayReception {
     public long infoNanos = -1;
     /** Compact form: the receiver's whole life cycle, serialized ({@link LifecycleRecordSerializer#toBytes}). */
     public byte[] receiverBytes;
+    /** As {@link RelayOffer#expiresAtMillis}. */
     public long expiresAtMillis = -1;
     public boolean ambiguous;
     /** The one candidate it was paired with, while the pair settles (null when unpaired). */

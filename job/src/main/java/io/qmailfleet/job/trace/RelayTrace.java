@@ -6,6 +6,7 @@ import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.sink.Outputs;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -75,8 +76,9 @@ public final class RelayTrace implements Stage<RelayConfig> {
         DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions");
         SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)
                 .keyBy(new OfferQp(), new ReceptionQp(), Types.LONG)
-                .process(new RelayLinker(cfg))
-                .uid("relay-linker").name("relay linker");
+                // the linker's own operator: it drops the longest-waiting side past cfg.maxWaiting
+                .transform("relay linker", TypeInformation.of(RelayMatch.class), new RelayLinker.Operator(new RelayLinker(cfg)))
+                .uid("relay-linker");
         Streams s = new Streams();
         s.hops = matches.map(m -> m.hop).returns(RelayHop.class).name("relay hops");
         s.updates = matches.flatMap(new RelayUpdates.FromMatch()).name("relay link updates")

@@ -16,7 +16,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -42,7 +41,8 @@ class RelayLinkerTest {
         final KeyedTwoInputStreamOperatorTestHarness<Long, RelayOffer, RelayReception, RelayMatch> h;
 
         Harness(RelayConfig cfg, StateBackend backend) throws Exception {
-            h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new RelayLinker(cfg)),
+            // the operator the job runs (RelayTrace), with the bound on what waits
+            h = new KeyedTwoInputStreamOperatorTestHarness<>(new RelayLinker.Operator(new RelayLinker(cfg)),
                     new RelayTrace.OfferQp(), new RelayTrace.ReceptionQp(), Types.LONG);
             if (backend != null) h.setStateBackend(backend);
             h.setProcessingTime(0);

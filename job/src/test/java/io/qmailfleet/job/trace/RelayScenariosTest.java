@@ -146,6 +146,26 @@ class RelayScenariosTest {
         }
     }
 
+    /** Offers and receptions that reached the linker: each is linked (two per link) or counted unlinked. */
+    static long sides(Run r) {
+        return 2 * r.acc(RelayLinker.ACC_LINKS) + r.acc(RelayLinker.ACC_OFFERS_EXPIRED) + r.acc(RelayLinker.ACC_RECEPTIONS_EXPIRED);
+    }
+
+    @Test
+    void pastTheBoundOnWhatWaitsTheFirstArrivalsLeaveUnlinkedAndAreCounted() throws Exception {
+        List<RawLine> lines = RelayFleetLogs.raw(List.of("mbox1", "mbox2", "mx1"));
+        Run free = run(config("--relay-settle", "1h", "--relay-buffer", "2h"), lines, 1);
+        Run bounded = run(config("--relay-settle", "1h", "--relay-buffer", "2h", "--relay-max-waiting", "3"), lines, 1);
+        assertEquals(0, free.acc(RelayLinker.ACC_OVER_BOUND));
+        assertTrue(bounded.acc(RelayLinker.ACC_OVER_BOUND) > 0, "the receivers' lines come first: more than 3 wait");
+        assertTrue(bounded.acc(RelayLinker.ACC_LINKS) < free.acc(RelayLinker.ACC_LINKS),
+                bounded.acc(RelayLinker.ACC_LINKS) + " links");
+        assertEquals(sides(free), sides(bounded), "every side linked or counted unlinked, bound or not");
+        assertTrue(free.hops().containsAll(bounded.hops()), "what is linked under the bound is linked without it");
+        assertEquals(free.out.lifecycles().stream().filter(x -> !x.relayUpdate).count(),
+                bounded.out.lifecycles().stream().filter(x -> !x.relayUpdate).count());
+    }
+
     @Test
     void senderFirstWithAFleetMapLinksThePidCollisionToTheMappedHost() throws Exception {
         Run r = run(config("--fleet-map", RelayFleetLogs.FLEET_MAP),
