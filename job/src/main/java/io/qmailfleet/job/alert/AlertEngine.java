@@ -100,6 +100,8 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
     private transient StateSlot<BacklogHistory> history;
     /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
     private transient HeldState held;
+    /** {@link AlertConfig#saturationForNanos} as text, made once: every saturation that starts names it. */
+    private transient String saturationFor;
     private static final long COUNTED = -1L;
     private transient ListAccumulator<String> openAtEnd;
 
@@ -120,6 +122,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
     @Override
     public void open(OpenContext openContext) throws Exception {
         if (held == null) held = HeldState.writeThrough();
+        saturationFor = Duration.ofNanos(config.saturationForNanos).toString();
         var ctx = getRuntimeContext();
         hostState = held.slot(ctx.getState(
                 new ValueStateDescriptor<>("alert-host", TypeInformation.of(HostAlertState.class))));
@@ -298,7 +301,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
             AlertKey k = key(st, dk, "queue_saturated", "warning", host, null, channel, HOST_STREAM);
             k.forNanos = config.saturationForNanos;
             k.keepNanos = config.resolveAfterNanos;
-            k.threshold = channel + " " + max + "/" + max + " for " + Duration.ofNanos(config.saturationForNanos)
+            k.threshold = channel + " " + max + "/" + max + " for " + saturationFor
                     + ", clear below " + (int) Math.ceil(max * config.saturationClearRatio);
             activate(st, k, now, "status: " + channel + " " + usedN + "/" + max);
             return now;
