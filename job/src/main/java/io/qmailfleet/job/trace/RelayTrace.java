@@ -76,7 +76,7 @@ public final class RelayTrace implements Stage<RelayConfig> {
         DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions");
         SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)
                 .keyBy(new OfferQp(), new ReceptionQp(), Types.LONG)
-                // the linker's own operator: it drops the longest-waiting side past cfg.maxWaiting
+                // the linker's own operator: on the heap backend it drops the first arrivals past cfg.maxWaiting
                 .transform("relay linker", TypeInformation.of(RelayMatch.class), new RelayLinker.Operator(new RelayLinker(cfg)))
                 .uid("relay-linker");
         Streams s = new Streams();
