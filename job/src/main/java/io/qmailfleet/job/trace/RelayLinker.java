@@ -310,18 +310,22 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         return true;
     }
 
+    /** The offers and receptions waiting under the current key (to count them after a restore). */
+    int waitingOfKey() throws Exception {
+        Key k = new Key(true, true);
+        return k.os.size() + k.rs.size();
+    }
+
     /**
      * Adds the arrival stamp ({@link RelayOffer#expiresAtMillis}) of each waiting element of the
      * current key that is not paired to {@code into}; returns the earliest, or
-     * {@code Long.MAX_VALUE} when there is none. Also counts every element of the key into
-     * {@link #waiting} when {@code count} (after a restore).
+     * {@code Long.MAX_VALUE} when there is none.
      */
-    long stamps(LongList into, boolean count) throws Exception {
+    long stamps(LongList into) throws Exception {
         long min = Long.MAX_VALUE;
         Iterable<RelayOffer> io = offers.get();
         if (io != null) {
             for (RelayOffer o : io) {
-                if (count) waiting++;
                 if (o.pairedWith != null) continue;
                 into.add(o.expiresAtMillis);
                 min = Math.min(min, o.expiresAtMillis);
@@ -330,7 +334,6 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         Iterable<RelayReception> ir = receptions.get();
         if (ir != null) {
             for (RelayReception r : ir) {
-                if (count) waiting++;
                 if (r.pairedWith != null) continue;
                 into.add(r.expiresAtMillis);
                 min = Math.min(min, r.expiresAtMillis);
@@ -348,31 +351,18 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
      * shares one.
      */
     void dropUpTo(long cutoff, TimerService ts) throws Exception {
-        Key k = new Key(true, true);
-        Set<Long> times = new HashSet<>();
+        Key k = new Key();
         int o0 = k.os.size();
         int r0 = k.rs.size();
-        k.os.removeIf(o -> o.pairedWith == null && o.expiresAtMillis <= cutoff && dropped(o.expiresAtMillis, times));
-        k.rs.removeIf(r -> r.pairedWith == null && r.expiresAtMillis <= cutoff && dropped(r.expiresAtMillis, times));
+        k.os.removeIf(o -> o.pairedWith == null && o.expiresAtMillis <= cutoff && left());
+        k.rs.removeIf(r -> r.pairedWith == null && r.expiresAtMillis <= cutoff && left());
         int droppedOffers = o0 - k.os.size();
         int droppedReceptions = r0 - k.rs.size();
         if (droppedOffers + droppedReceptions == 0) return;
         offersExpired.add(droppedOffers);
         receptionsExpired.add(droppedReceptions);
         overBound.add(droppedOffers + droppedReceptions);
-        if (k.os.isEmpty()) offers.clear();
-        else if (droppedOffers > 0) offers.update(k.os);
-        if (k.rs.isEmpty()) receptions.clear();
-        else if (droppedReceptions > 0) receptions.update(k.rs);
-        times.removeAll(k.timers());
-        for (long t : times) ts.deleteProcessingTimeTimer(t);
-        if (k.os.isEmpty() && k.rs.isEmpty()) ts.deleteEventTimeTimer(END_OF_INPUT);
-    }
-
-    /** Counts a dropped element and notes its timer; true, for {@code removeIf}. */
-    private boolean dropped(long expiresAt, Set<Long> timers) {
-        timers.add(timerAt(expiresAt));
-        return left();
+        k.store(ts);
     }
 
     /**
@@ -476,7 +466,9 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
      * ({@link RelayConfig#bufferMillis}) still applies; this one keeps the heap of a fast backfill
      * (every reception of a single-host capture waits, for an hour of processing time) from growing
      * with its input. On RocksDB what waits is on disk, and only the processing-time bound applies:
-     * a drop reads every key, which there would cost a read from disk per key.
+     * a drop reads every key, which there would cost a read from disk per key. As with a side the
+     * processing-time bound let go, a rival that was dropped no longer makes a later element
+     * ambiguous (a fleet map removes the case).
      *
      * <p>Nothing is kept per element for it: a drop reads every key's arrival stamps (the exact
      * expiry times, arrival plus the buffer), finds the stamp at or below which the surplus arrived
@@ -509,11 +501,9 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
                 // what a restored state holds (nothing on a fresh start)
                 linker().waiting = 0;
                 Object current = getCurrentKey();
-                LongList ignored = new LongList();
                 for (Long key : keys()) {
                     setCurrentKey(key);
-                    linker().stamps(ignored, true);
-                    ignored.n = 0;
+                    linker().waiting += linker().waitingOfKey();
                 }
                 if (current != null) setCurrentKey(current);
                 dropOverBound();
@@ -567,13 +557,12 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
                 LongList stamps = new LongList();
                 for (int i = 0; i < keys.size(); i++) {
                     setCurrentKey(keys.get(i));
-                    earliest[i] = l.stamps(stamps, false);
+                    earliest[i] = l.stamps(stamps);
                 }
                 long surplus = Math.min(l.waiting - low, stamps.n);
                 if (surplus > 0) {
-                    long[] sorted = Arrays.copyOf(stamps.a, stamps.n);
-                    Arrays.sort(sorted);
-                    long cutoff = sorted[(int) surplus - 1];
+                    Arrays.sort(stamps.a, 0, stamps.n);
+                    long cutoff = stamps.a[(int) surplus - 1];
                     for (int i = 0; i < keys.size(); i++) {
                         if (earliest[i] > cutoff) continue;
                         setCurrentKey(keys.get(i));
