@@ -153,13 +153,16 @@ class RelayScenariosTest {
 
     @Test
     void pastTheBoundOnWhatWaitsTheFirstArrivalsLeaveUnlinkedAndAreCounted() throws Exception {
+        // with the fleet map no rival is ever a candidate, so dropping one cannot make a link
+        // unique (without it, a rival that left, by this bound or --relay-buffer, no longer makes
+        // a later offer ambiguous); pairs settle to the end of the input, so every side waits
         List<RawLine> lines = RelayFleetLogs.raw(List.of("mbox1", "mbox2", "mx1"));
-        Run free = run(config("--relay-settle", "1h", "--relay-buffer", "2h"), lines, 1);
-        Run bounded = run(config("--relay-settle", "1h", "--relay-buffer", "2h", "--relay-max-waiting", "3"), lines, 1);
+        Run free = run(config("--fleet-map", RelayFleetLogs.FLEET_MAP, "--relay-settle", "1h", "--relay-buffer", "2h"), lines, 1);
+        Run bounded = run(config("--fleet-map", RelayFleetLogs.FLEET_MAP, "--relay-settle", "1h", "--relay-buffer", "2h",
+                "--relay-max-waiting", "3"), lines, 1);
         assertEquals(0, free.acc(RelayLinker.ACC_OVER_BOUND));
-        assertTrue(bounded.acc(RelayLinker.ACC_OVER_BOUND) > 0, "the receivers' lines come first: more than 3 wait");
-        assertTrue(bounded.acc(RelayLinker.ACC_LINKS) < free.acc(RelayLinker.ACC_LINKS),
-                bounded.acc(RelayLinker.ACC_LINKS) + " links");
+        assertTrue(bounded.acc(RelayLinker.ACC_OVER_BOUND) > 0,
+                "more than 3 wait, and mbox2:304 and mx1:105's offer never pair");
         assertEquals(sides(free), sides(bounded), "every side linked or counted unlinked, bound or not");
         assertTrue(free.hops().containsAll(bounded.hops()), "what is linked under the bound is linked without it");
         assertEquals(free.out.lifecycles().stream().filter(x -> !x.relayUpdate).count(),
