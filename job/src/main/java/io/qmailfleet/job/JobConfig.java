@@ -36,6 +36,8 @@ public final class JobConfig implements Serializable {
     public int parallelism = -1;
     public Duration checkpointInterval = JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
     public String stateBackend = "hashmap";
+    /** On RocksDB, where timers are kept ("heap" or "rocksdb"); null: the cluster's setting (Flink's default: rocksdb). */
+    public String rocksdbTimers;
     /** Source split idleness for watermarks; null for bounded input (no split is ever idle). */
     public Duration idleTimeout = JobOptions.IDLE_TIMEOUT.defaultValue();
     public String kafkaBootstrap;
@@ -126,6 +128,10 @@ public final class JobConfig implements Serializable {
                 : unbounded ? JobOptions.DEFAULT_LIVE_CHECKPOINT_INTERVAL : JobOptions.DEFAULT_BOUNDED_CHECKPOINT_INTERVAL;
         c.checkpointDir = c.get(JobOptions.CHECKPOINT_DIR);
         c.stateBackend = c.given(JobOptions.STATE_BACKEND) ? c.get(JobOptions.STATE_BACKEND) : "hashmap";
+        c.rocksdbTimers = c.get(JobOptions.ROCKSDB_TIMERS);
+        if (c.rocksdbTimers != null && c.given(JobOptions.STATE_BACKEND) && !c.stateBackend.equals("rocksdb")) {
+            throw new IllegalArgumentException("--rocksdb-timers is for --state-backend rocksdb, not " + c.stateBackend);
+        }
         // a bounded input's partitions and files end and release the watermark; none is ever idle, so
         // the watermark never passes lines that are only still unread (the stats windows and the
         // fleet rules fire on it in a backfill)

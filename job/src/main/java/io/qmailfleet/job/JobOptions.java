@@ -149,6 +149,10 @@ public final class JobOptions {
                     + " on a cluster the cluster's configuration sets the reporter");
     public static final JobOption<String> STATE_BACKEND = JobOption.choice("state-backend", null, "hashmap", "rocksdb")
             .defaultText("the cluster's, else hashmap").help("keyed state on the heap or in RocksDB");
+    public static final JobOption<String> ROCKSDB_TIMERS = JobOption.choice("rocksdb-timers", null, "heap", "rocksdb")
+            .defaultText("the cluster's, else rocksdb")
+            .help("with RocksDB, where timers are kept: on the heap (a sixth less CPU in a backfill, but the heap"
+                    + " holds a timer per relay side waiting) or in RocksDB");
 
     // console
     public static final JobOption<Boolean> QUIET = JobOption.flag("quiet").help("no progress lines on stderr");
@@ -169,7 +173,7 @@ public final class JobOptions {
 
     static final List<OptionGroup> TAIL_GROUPS = List.of(
             new OptionGroup("Runtime", PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND,
-                    METRICS_PORT),
+                    ROCKSDB_TIMERS, METRICS_PORT),
             new OptionGroup("Console", QUIET, PROGRESS_INTERVAL, HELP));
 
     /** Every option group of a job with {@code stages}, in usage order: the core's, each stage's, runtime and console. */

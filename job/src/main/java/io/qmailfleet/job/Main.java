@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -43,6 +44,8 @@ public final class Main {
 
     /** Flink's Prometheus reporter (flink-metrics-prometheus), as {@code --metrics-port} enables it. */
     public static final String PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+    /** Where a job on RocksDB keeps its timers: HEAP or ROCKSDB (Flink's {@code RocksDBOptions.TIMER_SERVICE_FACTORY}). */
+    static final String ROCKSDB_TIMER_SERVICE_FACTORY = "state.backend.rocksdb.timer-service.factory";
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("trace")) {
@@ -190,6 +193,8 @@ public final class Main {
         // FleetPipeline; ObjectReuseTest runs the whole graph both ways)
         conf.set(PipelineOptions.OBJECT_REUSE, FleetPipeline.OBJECT_REUSE);
         if (cfg.given(JobOptions.STATE_BACKEND)) conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
+        // set by its key: RocksDB's classes are the cluster's (or the local jar's), not the job's
+        if (cfg.rocksdbTimers != null) conf.setString(ROCKSDB_TIMER_SERVICE_FACTORY, cfg.rocksdbTimers.toUpperCase(Locale.ROOT));
         if (cfg.checkpointDir != null) conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir);
         if (cfg.maxParallelism > 0) conf.set(PipelineOptions.MAX_PARALLELISM, cfg.maxParallelism);
         if (cfg.metricsPort != null) {

@@ -154,6 +154,9 @@ class CliTest {
             assertTrue(msg.startsWith(bad[0] + " "), msg);
             assertFalse(msg.contains("\n"), msg);
         }
+        assertEquals("--rocksdb-timers is for --state-backend rocksdb, not hashmap", assertThrows(IllegalArgumentException.class,
+                () -> JobConfig.from(CliArgs.parse(new String[] {"--state-backend", "hashmap", "--rocksdb-timers", "heap"})))
+                .getMessage());
         assertEquals("--parallelism 8 exceeds --max-parallelism 4", assertThrows(IllegalArgumentException.class,
                 () -> JobConfig.from(CliArgs.parse(new String[] {"--parallelism", "8", "--max-parallelism", "4"}))).getMessage());
     }

@@ -9,8 +9,11 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,5 +125,28 @@ class EnvironmentTest {
                 "unbounded Kafka input: 10s, as --help says");
         assertEquals(120_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--bounded", "true", "--quiet"))
                 .getCheckpointInterval(), "a bounded Kafka backfill: 2m");
+    }
+
+    @Test
+    void rocksDbTimersAreTheClustersUnlessAsked() {
+        ClassLoader cl = getClass().getClassLoader();
+        // embedded, not asked: Flink's default, timers in RocksDB
+        ReadableConfig embedded = Main.environment(cfg("--quiet", "--state-backend", "rocksdb")).getConfiguration();
+        assertEquals(EmbeddedRocksDBStateBackend.PriorityQueueStateType.ROCKSDB,
+                new EmbeddedRocksDBStateBackend().configure(embedded, cl).getPriorityQueueStateType());
+        // asked: the backend the job's configuration makes keeps its timers on the heap
+        ReadableConfig heap = Main.environment(cfg("--quiet", "--state-backend", "rocksdb", "--rocksdb-timers", "heap"))
+                .getConfiguration();
+        assertEquals(EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP,
+                new EmbeddedRocksDBStateBackend().configure(heap, cl).getPriorityQueueStateType());
+        // a cluster's own setting is kept, and an option overrides it
+        Configuration c = cluster();
+        c.set(RocksDBOptions.TIMER_SERVICE_FACTORY, EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
+        ClusterContext.install(c);
+        assertEquals(EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP,
+                Main.environment(cfg("--quiet")).getConfiguration().get(RocksDBOptions.TIMER_SERVICE_FACTORY));
+        assertEquals(EmbeddedRocksDBStateBackend.PriorityQueueStateType.ROCKSDB,
+                Main.environment(cfg("--quiet", "--rocksdb-timers", "rocksdb")).getConfiguration()
+                        .get(RocksDBOptions.TIMER_SERVICE_FACTORY));
     }
 }

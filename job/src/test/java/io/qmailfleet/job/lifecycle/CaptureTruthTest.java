@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qmailfleet.job.CliArgs;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.model.Attempt;
 import io.qmailfleet.job.model.LifecycleRecord;
@@ -54,6 +55,13 @@ class CaptureTruthTest {
         cfg.inputs = List.of(Capture.multilogDir().toString());
         cfg.host = "mail";
         cfg.stateBackend = "rocksdb";
+        compareWithTruth(PipelineRunner.runFiles(cfg, 2), 1_000L);
+    }
+
+    @Test
+    void multilogOnRocksDbWithTimersOnTheHeapGivesTheSameTruth() throws Exception {
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.multilogDir().toString(),
+                "--host", "mail", "--state-backend", "rocksdb", "--rocksdb-timers", "heap"}));
         compareWithTruth(PipelineRunner.runFiles(cfg, 2), 1_000L);
     }
 

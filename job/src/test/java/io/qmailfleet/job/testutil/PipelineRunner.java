@@ -77,6 +77,12 @@ public final class PipelineRunner {
     /** The job's own file source over {@code cfg.inputs}, with Flink's object reuse as given. */
     public static CollectingSinks runFiles(JobConfig cfg, int parallelism, boolean objectReuse) throws Exception {
         StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend, objectReuse);
+        if (cfg.rocksdbTimers != null) {
+            // as Main.environment sets it
+            Configuration timers = new Configuration();
+            timers.setString("state.backend.rocksdb.timer-service.factory", cfg.rocksdbTimers.toUpperCase(java.util.Locale.ROOT));
+            env.configure(timers);
+        }
         CollectingSinks sinks = new CollectingSinks();
         FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
         env.execute("test on files");
