@@ -296,6 +296,8 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
     private long saturation(HostAlertState st, String host, String channel, int usedN, int max, long since,
                             long now) throws Exception {
         if (max <= 0 || usedN < 0) return since;
+        // most status lines: not saturated, and not before (no key to make)
+        if (since < 0 && usedN < max) return since;
         String dk = "queue_saturated:" + host + ":" + channel;
         if (since < 0 && usedN >= max) {
             AlertKey k = key(st, dk, "queue_saturated", "warning", host, null, channel, HOST_STREAM);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
@@ -161,9 +162,9 @@ public final class Measures {
 
     private static void mergeReason(StatsRecord r, boolean deferral, ReasonCount n) {
         List<ReasonCount> list = deferral ? r.deferralReasons : r.failureReasons;
-        String key = n.key();
         for (ReasonCount c : list) {
-            if (c.key().equals(key)) {
+            // the same key() (category, code, enhanced code), without making the two strings
+            if (Objects.equals(c.category, n.category) && Objects.equals(c.code, n.code) && Objects.equals(c.enhanced, n.enhanced)) {
                 c.count += n.count;
                 c.xdelay += n.xdelay;
                 return;

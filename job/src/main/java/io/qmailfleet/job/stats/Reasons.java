@@ -39,11 +39,48 @@ public final class Reasons {
     public static final String SYSTEM = "system_error";
     public static final String OTHER = "other";
 
+    /** A report's reason as worked out once: code, enhanced code and category (immutable). */
+    private static final class Known {
+        final String report;
+        final String code;
+        final String enhanced;
+        final String category;
+
+        Known(String report, ReasonCount c) {
+            this.report = report;
+            this.code = c.code;
+            this.enhanced = c.enhanced;
+            this.category = c.category;
+        }
+    }
+
+    /**
+     * The reasons of the last reports seen, by the report's hash: a host's deferrals repeat the
+     * same few texts (a domain's outage, a full mailbox) and each took two or three regular
+     * expressions and some twenty substring searches. Entries are immutable, so tasks of one JVM
+     * share the table without locks: a slot read while another thread replaces it is either entry.
+     */
+    private static final Known[] KNOWN = new Known[1024];
+
     /** A fresh reason (count 0) for a report; {@code report} may be null or empty. */
     public static ReasonCount of(String report) {
         String r = report == null ? "" : report;
+        int slot = r.hashCode() & (KNOWN.length - 1);
+        Known k = KNOWN[slot];
         ReasonCount c = new ReasonCount();
         c.example = r;
+        if (k != null && k.report.equals(r)) {
+            c.code = k.code;
+            c.enhanced = k.enhanced;
+            c.category = k.category;
+            return c;
+        }
+        parse(r, c);
+        KNOWN[slot] = new Known(r, c);
+        return c;
+    }
+
+    private static void parse(String r, ReasonCount c) {
         Matcher said = SAID.matcher(r);
         if (said.find()) {
             c.code = said.group(1);
@@ -57,7 +94,6 @@ public final class Reasons {
             if (h.find()) c.enhanced = h.group(1);
         }
         c.category = category(r, c.code, c.enhanced);
-        return c;
     }
 
     static String category(String r, String code, String enhanced) {

@@ -47,4 +47,29 @@ class ReasonsTest {
         is("Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/I'm_not_going_to_try_again;_this_message_has_been_in_the_queue_too_long./",
                 Reasons.QUEUE_LIFETIME, "", "4.1.2");
     }
+
+    @Test
+    void aReportSeenBeforeGivesTheSameReasonAsAFreshRecord() {
+        String report = "127.0.0.1_does_not_like_recipient./Remote_host_said:_452_4.2.2_Mailbox_full/Giving_up_on_127.0.0.1./";
+        ReasonCount first = Reasons.of(report);
+        first.count = 7;
+        first.code = "changed by its holder";
+        // a copy of the text, as every deserialised fact brings its own
+        ReasonCount again = Reasons.of(new String(report.toCharArray()));
+        assertEquals(0, again.count);
+        is(report, Reasons.QUOTA, "452", "4.2.2");
+        // "Aa" and "BB" hash alike: two reports in one slot of the table each keep their own reason
+        String quota = "Aa_" + report;
+        String dns = "BB_Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/";
+        String dnsSameHash = "BB_" + report;
+        assertEquals(quota.hashCode(), dnsSameHash.hashCode());
+        for (int i = 0; i < 3; i++) {
+            is(quota, Reasons.QUOTA, "452", "4.2.2");
+            is(dnsSameHash, Reasons.QUOTA, "452", "4.2.2");
+            is(dns, Reasons.DNS, "", "4.1.2");
+            is("Aa_Connected_to_127.0.0.1_but_connection_died._(#4.4.2)/", Reasons.CONNECTION_DIED, "", "4.4.2");
+            is("BB_Connected_to_127.0.0.1_but_connection_died._(#4.4.2)/", Reasons.CONNECTION_DIED, "", "4.4.2");
+            is("", Reasons.LOCAL_PROGRAM, "", "");
+        }
+    }
 }
