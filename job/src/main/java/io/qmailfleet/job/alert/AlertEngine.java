@@ -322,7 +322,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
             AlertKey k = keys.get(dk);
             if (k != null) {
                 k.lastSeenNanos = now;
-                k.detail = "saturated since " + JsonLines.iso(since) + "; last " + channel + " " + usedN + "/" + max;
+                k.detail = "saturated since " + isoOf(since) + "; last " + channel + " " + usedN + "/" + max;
                 // only its last-seen time and text changed: when it can next change (nextChange) stays
                 // as it was unless a quiet time counts from the last-seen time, so the next status
                 // line need not sweep every key of the host again (every status line while a queue
@@ -332,6 +332,24 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
             }
         }
         return since;
+    }
+
+    /** The last two times {@link #isoOf} wrote (a host's local and remote queue) and their text; null: none yet. */
+    private transient long isoTime0, isoTime1;
+    private transient String isoText0, isoText1;
+
+    /**
+     * {@link JsonLines#iso} of a saturation's start: while a queue stays saturated every status line
+     * writes it again into the alert's detail (it was 1 % of a backfill's CPU).
+     */
+    private String isoOf(long nanos) {
+        if (nanos == isoTime0 && isoText0 != null) return isoText0;
+        if (nanos == isoTime1 && isoText1 != null) return isoText1;
+        isoTime1 = isoTime0;
+        isoText1 = isoText0;
+        isoTime0 = nanos;
+        isoText0 = JsonLines.iso(nanos);
+        return isoText0;
     }
 
     // =====================================================================================

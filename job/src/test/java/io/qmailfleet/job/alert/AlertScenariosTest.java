@@ -191,6 +191,9 @@ class AlertScenariosTest {
         assertEquals(Map.of("queue_saturated:mx1:remote", List.of("trigger@" + nanos(1000 + 4 * 30_000),
                 "resolve@" + nanos(7 * MIN))), r.byKey(), r.pages().toString());
         assertEquals("warning", r.pages().get(0).severity);
+        // the detail says since when, as every status line while it lasts rewrites it
+        assertEquals("saturated since " + io.qmailfleet.job.sink.JsonLines.iso(nanos(1000)) + "; last remote 20/20",
+                r.pages().get(0).detail, r.pages().toString());
     }
 
     @Test
