@@ -151,8 +151,8 @@ public final class JobOptions {
             .defaultText("the cluster's, else hashmap").help("keyed state on the heap or in RocksDB");
     public static final JobOption<String> ROCKSDB_TIMERS = JobOption.choice("rocksdb-timers", null, "heap", "rocksdb")
             .defaultText("the cluster's, else rocksdb")
-            .help("with RocksDB, where timers are kept: on the heap (a sixth less CPU in a backfill, but the heap"
-                    + " holds a timer per relay side waiting) or in RocksDB");
+            .help("with RocksDB, where timers are kept: on the heap (a sixth less CPU in a backfill; the heap then"
+                    + " holds the timers of the relay sides waiting) or in RocksDB");
 
     // console
     public static final JobOption<Boolean> QUIET = JobOption.flag("quiet").help("no progress lines on stderr");
