@@ -66,19 +66,30 @@ public final class Tai64n {
         return String.format("@%016x%08x", UNIX_EPOCH_LABEL + epochSeconds, nanos);
     }
 
-    /** n hex digits at p as a non-negative long, or -1 (bad digit, or a 16-digit value >= 2^63). */
+    /** The value of each ASCII hex digit, -1 for any other character below 128. */
+    private static final byte[] HEX_VALUE = new byte[128];
+
+    static {
+        java.util.Arrays.fill(HEX_VALUE, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) HEX_VALUE[c] = (byte) (c - '0');
+        for (int c = 'a'; c <= 'f'; c++) HEX_VALUE[c] = (byte) (c - 'a' + 10);
+        for (int c = 'A'; c <= 'F'; c++) HEX_VALUE[c] = (byte) (c - 'A' + 10);
+    }
+
+    /**
+     * n (at most 16) hex digits at p as a non-negative long, or -1 (bad digit, or a 16-digit value
+     * >= 2^63). A table, not a test per range: the digits of a label are as likely letters as
+     * numbers, and the tests' mispredicted branches were most of the decoding's time.
+     */
     private static long hex(CharSequence s, int p, int n) {
         long v = 0;
         for (int i = p; i < p + n; i++) {
             char c = s.charAt(i);
-            int d;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-            else return -1;
-            if (i == p && n == 16 && d > 7) return -1;
+            int d = c < 128 ? HEX_VALUE[c] : -1;
+            if (d < 0) return -1;
             v = (v << 4) | d;
         }
-        return v;
+        // 16 digits fill the 64 bits: a first digit above 7 sets the sign bit
+        return v < 0 ? -1 : v;
     }
 }
