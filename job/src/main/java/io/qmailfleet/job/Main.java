@@ -130,8 +130,9 @@ public final class Main {
     }
 
     static JobExecutionResult run(JobConfig cfg, PrintStream progressOut) throws Exception {
-        if (cfg.sink.equals("files")) OutputFolder.prepare(cfg);
+        // the environment first: an option it refuses leaves the output folder untouched
         StreamExecutionEnvironment env = environment(cfg);
+        if (cfg.sink.equals("files")) OutputFolder.prepare(cfg);
 
         // a bounded Kafka run stops at the offsets that are latest now: fixed here, so that the
         // same offsets can be committed for the group once the run has finished
@@ -211,6 +212,10 @@ public final class Main {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         if (env instanceof LocalStreamEnvironment) {
+            // an embedded run has no cluster whose backend could be RocksDB: the option would do nothing
+            if (cfg.rocksdbTimers != null && !"rocksdb".equals(cfg.stateBackend)) {
+                throw new IllegalArgumentException("--rocksdb-timers is for --state-backend rocksdb (an embedded run keeps its state on the heap)");
+            }
             Configuration local = new Configuration();
             // an embedded run without --checkpoint-dir: checkpoints in a temporary folder, not in
             // the JobManager's memory, whose 5 MB per operator state a large backfill's aggregates

@@ -139,6 +139,10 @@ class EnvironmentTest {
                 .getConfiguration();
         assertEquals(EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP,
                 new EmbeddedRocksDBStateBackend().configure(heap, cl).getPriorityQueueStateType());
+        // embedded, without RocksDB: the option would do nothing, so it is a usage error
+        assertEquals("--rocksdb-timers is for --state-backend rocksdb (an embedded run keeps its state on the heap)",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> Main.environment(cfg("--quiet", "--rocksdb-timers", "heap"))).getMessage());
         // a cluster's own setting is kept, and an option overrides it
         Configuration c = cluster();
         c.set(RocksDBOptions.TIMER_SERVICE_FACTORY, EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.TimerService;
 
 /**
  * The keyed state of one operator instance as its plain rules see it ({@link StateTable},
@@ -34,6 +35,8 @@ public final class HeldState {
     private final Supplier<String> currentKey;
     private final boolean restored;
     private final List<Holder> holders = new ArrayList<>();
+    /** The operator's timers for the current key ({@link #useTimers}); null when it has given none. */
+    private TimerService timers;
     /** See {@link #limit}. */
     private int maxHeld = 200_000;
     private int checkEvery = 4096;
@@ -53,6 +56,26 @@ public final class HeldState {
     /** Every call written through (an operator with no hook before the checkpoint barrier). */
     public static HeldState writeThrough() {
         return new HeldState(null, null, false);
+    }
+
+    /** Gives the timers of the operator's current key, for a holder that sets timers when it writes a key ({@link WriteBackOperator} does). */
+    public HeldState useTimers(TimerService timers) {
+        this.timers = timers;
+        return this;
+    }
+
+    /** The operator's timers for its current key; null unless {@link #useTimers} gave them. */
+    public TimerService timers() {
+        return timers;
+    }
+
+    /**
+     * Makes {@code key} the operator's current key: for a function that, from one key's timer,
+     * handles other keys whose state it holds in memory. Only when this writes back.
+     */
+    public void setCurrentKey(String key) {
+        if (!writesBack()) throw new IllegalStateException("written through: there is no key to set");
+        setKey.accept(key);
     }
 
     /** Whether state is held in memory between checkpoints. */

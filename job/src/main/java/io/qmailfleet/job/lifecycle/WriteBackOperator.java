@@ -1,6 +1,8 @@
 package io.qmailfleet.job.lifecycle;
 
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.SimpleTimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 
@@ -35,6 +37,9 @@ public class WriteBackOperator<IN, OUT> extends KeyedProcessOperator<String, IN,
     @Override
     public void open() throws Exception {
         held = new HeldState(this::setCurrentKey, () -> (String) getCurrentKey(), restored);
+        // the function's own timers (the service KeyedProcessOperator.open asks for by the same
+        // name), for timers it sets outside an element or a timer of the key (in a flush)
+        held.useTimers(new SimpleTimerService(getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this)));
         ((Function) userFunction).holdWith(held);
         super.open();
     }

@@ -26,6 +26,7 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.types.StringValue;
 import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -58,6 +59,15 @@ import org.apache.flink.util.Collector;
  * time, not every window to its end. A part that comes after its window was dropped (a host whose
  * clock stepped back by more than that) is sent on its own, as revision 1, and counted
  * ({@value #ACC_PARTS_AFTER_DROP}).
+ *
+ * <p><b>Timers by window.</b> Under the log-time bound both timers of a window (its fire instant
+ * and its drop instant) are the same for all its keys, and each key's pair was the roll-up's largest
+ * cost on RocksDB (where a timer set, fired or deleted is a write or a read of the database) and
+ * its timer queue on the heap. Held in memory ({@link #operator}), a new window's keys are listed
+ * under the window ({@link #windowKeys}) instead: the first of them sets the drop timer, the first
+ * held one the fire timer, and that key's timer handles every key listed. A key that leaves memory
+ * (a flush before a checkpoint barrier, or past the memory bound) gets its own two timers then, so a
+ * checkpoint holds a timer for every key, as before, and nothing of the list is kept in it.
  *
  * <p>Plain state with timers, not state TTL: TTL'd heap
  * state copies entries on every access while a checkpoint is being written, which made this the
@@ -111,6 +121,12 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     private transient Set<String> inBackend;
     /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
     private transient HeldState heldState;
+    /**
+     * Window end -> the window's keys held in memory that have no timers of their own: a timer of
+     * one of them at the window's fire instant, and one at its drop instant, serve them all (see the
+     * class comment). Empty unless the log-time bound applies and state is held in memory.
+     */
+    private transient Map<Long, WindowKeys> windowKeys;
 
     /** Bytes of parts held in memory past which every window held is written to keyed state. */
     static final long MAX_HELD_BYTES = 64L << 20;
@@ -124,6 +140,15 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         /** Its state may be in the backend (read from it, or written by a flush): a drop clears it there. */
         boolean inBackend;
         boolean dirty;
+        /** Its window's timers serve it ({@link #windowKeys}); it has none of its own. */
+        boolean byWindow;
+    }
+
+    /** The keys of one window held in memory with no timers of their own ({@link #windowKeys}). */
+    static final class WindowKeys {
+        final List<String> keys = new ArrayList<>();
+        /** A timer at the window's fire instant is set, under one of its keys. */
+        boolean fireSet;
     }
 
     /** The operator to run this function in: it holds windows in memory between checkpoints. */
@@ -173,6 +198,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         heldWindows = new HashMap<>();
         heldBytes = 0;
         inBackend = new HashSet<>();
+        windowKeys = new HashMap<>();
         partsAfterDrop = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_PARTS_AFTER_DROP, partsAfterDrop);
     }
@@ -316,6 +342,22 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     /** Writes every held window to keyed state (before a checkpoint barrier, or when too much is held); memory is emptied. */
     @Override
     public void flush(Consumer<String> setKey) throws IOException {
+        // a key that leaves memory gets timers of its own: after the flush (and after a restore)
+        // nothing lists it under its window
+        TimerService timers = heldState.timers();
+        for (Map.Entry<Long, WindowKeys> w : windowKeys.entrySet()) {
+            long dropAt = config.rollupDropAt(w.getKey());
+            long fireAt = config.fireAt(w.getKey());
+            for (String key : w.getValue().keys) {
+                Held h = heldWindows.get(key);
+                if (h == null) continue;
+                setKey.accept(key);
+                timers.registerEventTimeTimer(dropAt);
+                if (h.held) timers.registerEventTimeTimer(fireAt);
+                h.byWindow = false;
+            }
+        }
+        windowKeys.clear();
         for (Map.Entry<String, Held> e : heldWindows.entrySet()) {
             if (!e.getValue().dirty) continue;
             setKey.accept(e.getKey());
@@ -357,6 +399,11 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         heldWindows.remove(key);
     }
 
+    /** Whether a new window's keys in memory share their window's timers ({@link #windowKeys}). */
+    private boolean timersByWindow() {
+        return config.rollupByLogTime() && heldState.writesBack() && heldState.timers() != null;
+    }
+
     /** Sets the window's parts, keeping {@link #heldBytes}. */
     private void setParts(Held h, byte[] bytes) {
         heldBytes += bytes.length - size(h);
@@ -382,7 +429,19 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             fleet = part;
             if (config.rollupByLogTime()) {
                 long dropAt = config.rollupDropAt(part.windowEnd);
-                ctx.timerService().registerEventTimeTimer(dropAt);
+                if (timersByWindow() && !h.inBackend) {
+                    // served by its window's timers: the first key of the window sets the drop timer
+                    WindowKeys w = windowKeys.get(part.windowEnd);
+                    if (w == null) {
+                        w = new WindowKeys();
+                        windowKeys.put(part.windowEnd, w);
+                        ctx.timerService().registerEventTimeTimer(dropAt);
+                    }
+                    w.keys.add(key);
+                    h.byWindow = true;
+                } else {
+                    ctx.timerService().registerEventTimeTimer(dropAt);
+                }
                 // dropped already (or no host's part came while it was kept): sent on its own
                 if (ctx.timerService().currentWatermark() >= dropAt) partsAfterDrop.add(1);
             } else {
@@ -428,7 +487,14 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             h.held = false;
         } else if (!wasHeld) {
             h.held = true;
-            ctx.timerService().registerEventTimeTimer(fireAt);
+            WindowKeys w = h.byWindow ? windowKeys.get(part.windowEnd) : null;
+            if (w == null) {
+                ctx.timerService().registerEventTimeTimer(fireAt);
+            } else if (!w.fireSet) {
+                // the first key of the window held: its timer sends every key's
+                ctx.timerService().registerEventTimeTimer(fireAt);
+                w.fireSet = true;
+            }
         }
         if (!config.rollupByLogTime()) {
             long now = ctx.timerService().currentProcessingTime();
@@ -484,28 +550,50 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             sendHeld(h, out);
             ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         } else {
-            // the watermark passed the window's end by the fire delay (or the input ended)
-            sendHeld(h, out);
-            boolean drop = timestamp == END_OF_INPUT
-                    || config.rollupByLogTime() && timestamp >= config.rollupDropAt(windowEndOf(key));
-            if (!drop) {
-                if (at == null && !config.rollupByLogTime()) {
-                    // kept by log time before (restored from a savepoint of a backfill of files): from
-                    // now on by processing time, and to the end of a bounded input
-                    long expiry = roundUp(ctx.timerService().currentProcessingTime() + config.rollupTtlMillis);
-                    h.expiresAt = expiry;
-                    h.dirty = true;
-                    ctx.timerService().registerProcessingTimeTimer(expiry);
-                    ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+            eventTimer(key, h, timestamp, ctx, out);
+            WindowKeys w = windowKeys.isEmpty() ? null : windowKeys.get(windowEndOf(key));
+            if (w != null) {
+                // the window's timer: every key of the window held in memory without timers of its own
+                long end = windowEndOf(key);
+                if (timestamp == END_OF_INPUT || timestamp >= config.rollupDropAt(end)) windowKeys.remove(end);
+                for (String other : new ArrayList<>(w.keys)) {
+                    if (other.equals(key)) continue;
+                    Held o = heldWindows.get(other);
+                    if (o == null || !o.byWindow) continue; // written by a flush meanwhile: its own timers serve it
+                    heldState.setCurrentKey(other);
+                    eventTimer(other, o, timestamp, ctx, out);
                 }
-                done(key, h);
-                return;
+                heldState.setCurrentKey(key);
             }
-            if (at != null) {
-                // kept by processing time before (a savepoint of a run without the log-time bound)
-                ctx.timerService().deleteProcessingTimeTimer(at);
-                if (timestamp != END_OF_INPUT) ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
+            return;
+        }
+        drop(key, h);
+    }
+
+    /** An event-time timer of {@code key} (the operator's current key): its held record is sent, and at its drop instant the window goes. */
+    private void eventTimer(String key, Held h, long timestamp, OnTimerContext ctx, Collector<StatsRecord> out) throws Exception {
+        Long at = h.expiresAt;
+        // the watermark passed the window's end by the fire delay (or the input ended)
+        sendHeld(h, out);
+        boolean drop = timestamp == END_OF_INPUT
+                || config.rollupByLogTime() && timestamp >= config.rollupDropAt(windowEndOf(key));
+        if (!drop) {
+            if (at == null && !config.rollupByLogTime()) {
+                // kept by log time before (restored from a savepoint of a backfill of files): from
+                // now on by processing time, and to the end of a bounded input
+                long expiry = roundUp(ctx.timerService().currentProcessingTime() + config.rollupTtlMillis);
+                h.expiresAt = expiry;
+                h.dirty = true;
+                ctx.timerService().registerProcessingTimeTimer(expiry);
+                ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             }
+            done(key, h);
+            return;
+        }
+        if (at != null) {
+            // kept by processing time before (a savepoint of a run without the log-time bound)
+            ctx.timerService().deleteProcessingTimeTimer(at);
+            if (timestamp != END_OF_INPUT) ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         }
         drop(key, h);
     }

@@ -618,6 +618,99 @@ class StatsWindowsHarnessTest {
     }
 
     /**
+     * Under the log-time bound the keys of a window held in memory share its two timers: one key's
+     * timer at the fire instant sends every key's record, one at the drop instant drops them all.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void underTheLogTimeBoundTheKeysOfAWindowShareItsTwoTimers(boolean rocksDb) throws Exception {
+        StatsConfig c = logTimeConfig();
+        var h = rollupHarness(c, rocksDb);
+        h.open();
+        h.processWatermark(T);
+        int n = 40;
+        for (int i = 0; i < n; i++) h.processElement(part("mx1", 1, "d" + i + ".example.net", 0), T + MIN);
+        h.processElement(part("mx2", 2, "d0.example.net", 0), T + MIN);
+        assertEquals(List.of(), drain(h), "held for the watermark");
+        assertEquals(2, h.numEventTimeTimers(), "the window's fire and drop instants, not two per key");
+        long fireAt = T + MIN + c.fireDelayMillis;
+        long dropAt = c.rollupDropAt(T + MIN);
+        h.processWatermark(fireAt);
+        List<StreamRecord<StatsRecord>> sent = drainRecords(h);
+        assertEquals(n, sent.size(), "one record per key");
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        for (StreamRecord<StatsRecord> r : sent) {
+            assertEquals(fireAt, r.getTimestamp(), "at the fire instant, as a timer of its own would send it");
+            assertEquals(1, r.getValue().revision);
+            keys.add(r.getValue().key);
+            if (r.getValue().key.equals("d0.example.net")) {
+                assertEquals(List.of("mx1", "mx2"), r.getValue().hosts);
+                assertEquals(3, r.getValue().deferrals);
+            } else {
+                assertEquals(1, r.getValue().deferrals);
+            }
+        }
+        assertEquals(n, keys.size());
+        assertEquals(1, h.numEventTimeTimers(), "the drop instant");
+        // a key that comes after the fire instant: sent at once, dropped with the others
+        h.processElement(part("mx1", 1, "late.example.net", 0), T + MIN);
+        assertEquals(List.of("late.example.net"), drain(h).stream().map(r -> r.key).toList());
+        assertEquals(1, h.numEventTimeTimers());
+        h.processWatermark(dropAt);
+        assertEquals(List.of(), drain(h));
+        assertEquals(0, h.numEventTimeTimers());
+        assertEquals(0, rollupKeys(h), "every key dropped at the window's drop instant");
+        assertEquals(0L, partsAfterDrop(h));
+        h.close();
+    }
+
+    /**
+     * A key that leaves memory (a flush before a checkpoint barrier) gets timers of its own, so a
+     * checkpoint holds a timer for every key and a restore sends and drops them as before; keys that
+     * come after the flush share their window's timers again.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void aKeyWrittenByAFlushGetsTimersOfItsOwnAndARestoreSendsAndDropsIt(boolean rocksDb) throws Exception {
+        StatsConfig c = logTimeConfig();
+        long fireAt = T + MIN + c.fireDelayMillis;
+        long dropAt = c.rollupDropAt(T + MIN);
+        var h = rollupHarness(c, rocksDb);
+        h.open();
+        h.processWatermark(T);
+        for (int i = 0; i < 10; i++) h.processElement(part("mx1", 1, "d" + i + ".example.net", 0), T + MIN);
+        assertEquals(2, h.numEventTimeTimers());
+        h.prepareSnapshotPreBarrier(1L);
+        assertEquals(20, h.numEventTimeTimers(), "each key's fire and drop instants, once it is written");
+        OperatorSubtaskState snap = h.snapshot(1L, 1L);
+        for (int i = 10; i < 15; i++) h.processElement(part("mx1", 1, "d" + i + ".example.net", 0), T + MIN);
+        assertEquals(22, h.numEventTimeTimers(), "the new keys share two timers");
+        h.processWatermark(fireAt);
+        List<StreamRecord<StatsRecord>> sent = drainRecords(h);
+        assertEquals(15, sent.size());
+        assertEquals(15, sent.stream().map(r -> r.getValue().key).distinct().count());
+        for (StreamRecord<StatsRecord> r : sent) assertEquals(fireAt, r.getTimestamp());
+        h.processWatermark(dropAt);
+        assertEquals(0, h.numEventTimeTimers());
+        assertEquals(0, rollupKeys(h));
+        h.close();
+
+        var r = rollupHarness(c, rocksDb);
+        r.initializeState(snap);
+        r.open();
+        assertEquals(20, r.numEventTimeTimers(), "restored: every key's own timers");
+        r.processWatermark(fireAt);
+        List<StatsRecord> restored = drain(r);
+        assertEquals(10, restored.size());
+        assertEquals(10, restored.stream().map(x -> x.key).distinct().count());
+        r.processWatermark(dropAt);
+        assertEquals(List.of(), drain(r));
+        assertEquals(0, r.numEventTimeTimers());
+        assertEquals(0, rollupKeys(r));
+        r.close();
+    }
+
+    /**
      * A window kept by log time, restored from a savepoint into a run bound by processing time: it
      * is sent when the watermark passes it, then kept by processing time and dropped at the TTL.
      */
