@@ -151,7 +151,7 @@ public final class JobOptions {
             .defaultText("the cluster's, else hashmap").help("keyed state on the heap or in RocksDB");
     public static final JobOption<String> ROCKSDB_TIMERS = JobOption.choice("rocksdb-timers", null, "heap", "rocksdb")
             .defaultText("the cluster's, else rocksdb")
-            .help("with RocksDB, where timers are kept: on the heap (a sixth less CPU in a backfill; the heap then"
+            .help("with RocksDB, where timers are kept: on the heap (a tenth less CPU in a backfill; the heap then"
                     + " holds the timers of the relay sides waiting) or in RocksDB");
 
     // console
