@@ -47,6 +47,14 @@ public final class Main {
     /** Where a job on RocksDB keeps its timers: HEAP or ROCKSDB (Flink's {@code RocksDBOptions.TIMER_SERVICE_FACTORY}). */
     static final String ROCKSDB_TIMER_SERVICE_FACTORY = "state.backend.rocksdb.timer-service.factory";
 
+    /**
+     * Sets where a job on RocksDB keeps its timers ({@code --rocksdb-timers}: heap or rocksdb), by
+     * the option's key: RocksDB's classes are the cluster's (or the local jar's), not the job's.
+     */
+    public static void setRocksdbTimers(Configuration conf, String timers) {
+        conf.setString(ROCKSDB_TIMER_SERVICE_FACTORY, timers.toUpperCase(Locale.ROOT));
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("trace")) {
             // `trace ...`: print a message's path through the fleet from a run's output files
@@ -194,8 +202,7 @@ public final class Main {
         // FleetPipeline; ObjectReuseTest runs the whole graph both ways)
         conf.set(PipelineOptions.OBJECT_REUSE, FleetPipeline.OBJECT_REUSE);
         if (cfg.given(JobOptions.STATE_BACKEND)) conf.set(StateBackendOptions.STATE_BACKEND, cfg.stateBackend);
-        // set by its key: RocksDB's classes are the cluster's (or the local jar's), not the job's
-        if (cfg.rocksdbTimers != null) conf.setString(ROCKSDB_TIMER_SERVICE_FACTORY, cfg.rocksdbTimers.toUpperCase(Locale.ROOT));
+        if (cfg.rocksdbTimers != null) setRocksdbTimers(conf, cfg.rocksdbTimers);
         if (cfg.checkpointDir != null) conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir);
         if (cfg.maxParallelism > 0) conf.set(PipelineOptions.MAX_PARALLELISM, cfg.maxParallelism);
         if (cfg.metricsPort != null) {

@@ -551,10 +551,11 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         } else {
             eventTimer(key, h, timestamp, ctx, out);
-            WindowKeys w = windowKeys.isEmpty() ? null : windowKeys.get(windowEndOf(key));
+            // the window's timer also serves the keys listed under it (none listed: nothing to read)
+            long end = windowKeys.isEmpty() ? Long.MIN_VALUE : windowEndOf(key);
+            WindowKeys w = windowKeys.get(end);
             if (w != null) {
                 // the window's timer: every key of the window held in memory without timers of its own
-                long end = windowEndOf(key);
                 if (timestamp == END_OF_INPUT || timestamp >= config.rollupDropAt(end)) windowKeys.remove(end);
                 for (String other : new ArrayList<>(w.keys)) {
                     if (other.equals(key)) continue;

@@ -2,6 +2,7 @@ package io.qmailfleet.job.testutil;
 
 import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.Main;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.source.LineTimestamps;
@@ -80,7 +81,7 @@ public final class PipelineRunner {
         if (cfg.rocksdbTimers != null) {
             // as Main.environment sets it
             Configuration timers = new Configuration();
-            timers.setString("state.backend.rocksdb.timer-service.factory", cfg.rocksdbTimers.toUpperCase(java.util.Locale.ROOT));
+            Main.setRocksdbTimers(timers, cfg.rocksdbTimers);
             env.configure(timers);
         }
         CollectingSinks sinks = new CollectingSinks();
