@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qmailfleet.job.sink.JsonLines;
+import io.qmailfleet.job.sink.JsonText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -46,6 +47,11 @@ public final class PageJson {
         }
         if (p.detail != null) d.put("detail", p.detail);
         return o;
+    }
+
+    /** One JSON line into {@code g}. */
+    public static void page(JsonText g, PageEvent p) {
+        g.value(page(p));
     }
 
     /** One JSON line. */

@@ -23,19 +23,19 @@ public final class FileOutputs implements PipelineSinks {
     @Override
     public <T> void write(Output<T> output, DataStream<T> stream) {
         String name = output.name();
-        FileSink<String> sink = FileSink
-                // a bulk format only to buffer the lines (see JsonLinesFileWriter); it rolls on
-                // checkpoints exactly as the row format did
-                .forBulkFormat(new Path(baseDir, name), JsonLinesFileWriter.factory())
+        FileSink<T> sink = FileSink
+                // a bulk format to encode the records straight into a buffer of lines (see
+                // JsonLinesFileWriter); it rolls on checkpoints exactly as the row format did
+                .forBulkFormat(new Path(baseDir, name), JsonLinesFileWriter.factory(output.encoder()))
                 .withBucketAssigner(new BasePathBucketAssigner<>())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
                 .build();
-        // the encoder and the writer run at the parallelism of the stream they write, so they chain
+        // the counter and the writer run at the parallelism of the stream they write, so they chain
         // to the operator that makes the records: no record is serialized to reach its encoder
         int parallelism = stream.getParallelism();
-        stream.map(new OutputCounter<T, String>(output.counter(), output.json())).returns(String.class)
-                .uid("json-" + name).name("json " + name).setParallelism(parallelism)
+        stream.map(new OutputCounter<T, T>(output.counter(), v -> v)).returns(stream.getType())
+                .uid("count-" + name).name("count " + name).setParallelism(parallelism)
                 .sinkTo(sink).uid("file-" + name).name("file " + name).setParallelism(parallelism);
     }
 }

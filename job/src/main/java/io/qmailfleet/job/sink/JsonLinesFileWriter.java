@@ -1,60 +1,46 @@
 package io.qmailfleet.job.sink;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.core.fs.FSDataOutputStream;
 
 /**
- * Writes JSON lines (UTF-8, one {@code \n} after each) into a part file through a 64 KiB buffer.
- * The local file system's part-file stream is unbuffered, so writing each line straight to it
- * costs a system call for the line and another for its newline. The buffer is written out on every
- * {@link #flush()}, which the file sink calls before it takes a checkpoint's snapshot of the part
- * file, and on {@link #finish()}, before the part file is closed, so what a checkpoint commits is
- * whole lines.
+ * Writes records as JSON lines (UTF-8, one {@code \n} after each) into a part file: each record is
+ * encoded straight into one 64 KiB buffer of lines ({@link JsonText}), with no string or byte array
+ * per record, and the buffer goes to the file when it is full. The local file system's part-file
+ * stream is unbuffered, so writing each line straight to it would cost a system call per line. The
+ * buffer is written out on every {@link #flush()}, which the file sink calls before it takes a
+ * checkpoint's snapshot of the part file, and on {@link #finish()}, before the part file is closed,
+ * so what a checkpoint commits is whole lines.
  */
-final class JsonLinesFileWriter implements BulkWriter<String> {
+final class JsonLinesFileWriter<T> implements BulkWriter<T> {
     static final int BUFFER = 64 * 1024;
 
     private final FSDataOutputStream out;
-    private final byte[] buf = new byte[BUFFER];
-    private int used;
+    private final JsonEncoder<T> encoder;
+    private final JsonText lines = new JsonText();
 
-    JsonLinesFileWriter(FSDataOutputStream out) {
+    JsonLinesFileWriter(FSDataOutputStream out, JsonEncoder<T> encoder) {
         this.out = out;
+        this.encoder = encoder;
     }
 
     /** The factory the file sink creates a writer per part file with. */
-    static BulkWriter.Factory<String> factory() {
-        return JsonLinesFileWriter::new;
+    static <T> BulkWriter.Factory<T> factory(JsonEncoder<T> encoder) {
+        return out -> new JsonLinesFileWriter<>(out, encoder);
     }
 
     @Override
-    public void addElement(String line) throws IOException {
-        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        if (used + bytes.length + 1 > buf.length) {
-            drain();
-            if (bytes.length + 1 > buf.length) {
-                out.write(bytes);
-                out.write('\n');
-                return;
-            }
-        }
-        System.arraycopy(bytes, 0, buf, used, bytes.length);
-        used += bytes.length;
-        buf[used++] = '\n';
-    }
-
-    private void drain() throws IOException {
-        if (used > 0) {
-            out.write(buf, 0, used);
-            used = 0;
-        }
+    public void addElement(T record) throws IOException {
+        encoder.write(lines, record);
+        lines.line();
+        // a record larger than the buffer grows it and is written out at once
+        if (lines.length() >= BUFFER) lines.writeTo(out);
     }
 
     @Override
     public void flush() throws IOException {
-        drain();
+        if (lines.length() > 0) lines.writeTo(out);
         out.flush();
     }
 

@@ -1,100 +1,172 @@
 package io.qmailfleet.job.sink;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
- * A compact JSON writer into one reused {@link StringBuilder}: the same text Jackson's
+ * A compact JSON writer into one reused byte buffer, in UTF-8: the bytes of the text Jackson's
  * {@code JsonGenerator} writes with its default settings (no spaces; {@code "} and {@code \}
  * escaped, control characters as {@code \b \t \n \f \r} or <code>&#92;u00XX</code>, everything else as it
- * is), without a generator, writer or temporary string per field. One instance per thread
- * ({@link JsonLines} keeps one in a thread local); {@link #reset()} starts the next record.
+ * is) encoded as {@code String.getBytes(UTF_8)} encodes it (an unpaired surrogate as {@code ?}),
+ * without a generator, writer, temporary string or character-to-byte pass per field or record.
+ * {@link #reset()} starts the next record; a file writer keeps its lines in one instance and writes
+ * the buffer out when it is full ({@link #line()}, {@link #writeTo}). One instance per thread.
  *
  * <p>Times are written as {@link Instant#toString()} does (ISO 8601 UTC, the fraction in groups of
  * three digits as the value needs), with the date and time of day of the last second kept, since
  * consecutive log lines mostly share it.
  */
 public final class JsonText {
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     /** Largest epoch second of year 9999 (Instant.toString writes a '+' and more digits beyond). */
     private static final long MAX_FAST_SECOND = 253402300799L;
 
-    final StringBuilder b = new StringBuilder(1024);
+    private byte[] buf = new byte[1024];
+    private int len;
     /** A value was written at this nesting level: the next field or element needs a comma. */
     private boolean comma;
 
     private long cachedSecond = Long.MIN_VALUE;
-    private final char[] cachedDateTime = new char[19];
+    private final byte[] cachedDateTime = new byte[19];
 
+    /** Empties the buffer for the next record. */
     public void reset() {
-        b.setLength(0);
+        len = 0;
         comma = false;
     }
 
+    /** Ends a record of a JSON-lines buffer with a newline: the next record starts without a comma. */
+    public void line() {
+        ensure(1);
+        buf[len++] = '\n';
+        comma = false;
+    }
+
+    /** Bytes in the buffer. */
+    public int length() {
+        return len;
+    }
+
+    /** Writes the buffer to {@code out} and empties it. */
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(buf, 0, len);
+        len = 0;
+    }
+
+    /** A copy of the buffer's bytes. */
+    public byte[] toBytes() {
+        return Arrays.copyOf(buf, len);
+    }
+
+    /** The buffer as text. */
     @Override
     public String toString() {
-        return b.toString();
+        return new String(buf, 0, len, StandardCharsets.UTF_8);
+    }
+
+    private void ensure(int more) {
+        if (len + more > buf.length) grow(more);
+    }
+
+    private void grow(int more) {
+        long need = (long) len + more;
+        if (need > Integer.MAX_VALUE - 16) throw new IllegalStateException("a JSON record of more than 2 GB");
+        buf = Arrays.copyOf(buf, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16L, 2L * buf.length)));
+    }
+
+    private void put(byte c) {
+        ensure(1);
+        buf[len++] = c;
+    }
+
+    private void put(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, len, bytes.length);
+        len += bytes.length;
+    }
+
+    /** Text known to be ASCII (names, numbers, constants). */
+    private void ascii(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) buf[len + i] = (byte) s.charAt(i);
+        len += n;
     }
 
     public void startObject() {
-        if (comma) b.append(',');
-        b.append('{');
+        ensure(2);
+        if (comma) buf[len++] = ',';
+        buf[len++] = '{';
         comma = false;
     }
 
     public void endObject() {
-        b.append('}');
+        put((byte) '}');
         comma = true;
     }
 
     public void endArray() {
-        b.append(']');
+        put((byte) ']');
         comma = true;
     }
 
+    /** A field's name: ASCII with nothing to escape, as every name of the job's schemas is. */
     private void name(String name) {
-        if (comma) b.append(',');
-        b.append('"').append(name).append("\":");
+        int n = name.length();
+        ensure(n + 4);
+        if (comma) buf[len++] = ',';
+        buf[len++] = '"';
+        for (int i = 0; i < n; i++) buf[len + i] = (byte) name.charAt(i);
+        len += n;
+        buf[len++] = '"';
+        buf[len++] = ':';
         comma = true;
     }
 
     public void objectField(String name) {
         name(name);
-        b.append('{');
+        put((byte) '{');
         comma = false;
     }
 
     public void arrayField(String name) {
         name(name);
-        b.append('[');
+        put((byte) '[');
         comma = false;
     }
 
     public void nullField(String name) {
         name(name);
-        b.append("null");
+        put(NULL);
     }
 
     public void numberField(String name, long v) {
         name(name);
-        b.append(v);
+        number(v);
     }
 
     /** A number field as Jackson writes a double ({@link Double#toString}); the value must be finite. */
     public void numberField(String name, double v) {
         name(name);
-        b.append(v);
+        ascii(Double.toString(v));
     }
 
     /** A string element of an array (the value must not be null). */
     public void stringElement(String v) {
-        if (comma) b.append(',');
+        if (comma) put((byte) ',');
         string(v);
         comma = true;
     }
 
     public void booleanField(String name, boolean v) {
         name(name);
-        b.append(v);
+        put(v ? TRUE : FALSE);
     }
 
     /** A string field (the value must not be null). */
@@ -103,10 +175,23 @@ public final class JsonText {
         string(v);
     }
 
-    /** A string field whose value is known to need no escaping (constants, enum names). */
+    /** A string field whose value is known to be ASCII that needs no escaping (constants, enum names). */
     public void plainField(String name, String v) {
         name(name);
-        b.append('"').append(v).append('"');
+        int n = v.length();
+        ensure(n + 2);
+        buf[len++] = '"';
+        for (int i = 0; i < n; i++) buf[len + i] = (byte) v.charAt(i);
+        len += n;
+        buf[len++] = '"';
+    }
+
+    /** A whole JSON value made elsewhere (e.g. by Jackson), as the next value at this level. */
+    public void value(String json) {
+        if (comma) put((byte) ',');
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        put(bytes);
+        comma = true;
     }
 
     /** A time field, or null for a negative (unknown) time. */
@@ -118,34 +203,92 @@ public final class JsonText {
     /** A time field: ISO 8601 UTC as {@link Instant#toString()} writes it. */
     public void timeField(String name, long epochNanos) {
         name(name);
-        b.append('"');
+        put((byte) '"');
         iso(epochNanos);
-        b.append('"');
+        put((byte) '"');
     }
 
+    /** One character known to be ASCII (tests put separators between values with it). */
+    void raw(char c) {
+        put((byte) c);
+    }
+
+    private void number(long v) {
+        if (v == Long.MIN_VALUE) {
+            ascii(Long.toString(v));
+            return;
+        }
+        ensure(20);
+        if (v < 0) {
+            buf[len++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) digits++;
+        int at = len + digits;
+        do {
+            buf[--at] = (byte) ('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        len += digits;
+    }
+
+    /**
+     * A string in quotes: printable ASCII is copied byte for byte, what JSON needs escaped is
+     * escaped, the rest is encoded as UTF-8.
+     */
     private void string(String s) {
-        b.append('"');
         int n = s.length();
-        int from = 0;
+        // the most a character can take: 6 bytes for a control character's escape, 3 bytes of UTF-8 (a pair of 2 chars takes 4)
+        ensure(6 * n + 2);
+        byte[] b = buf;
+        int p = len;
+        b[p++] = '"';
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') continue;
-            b.append(s, from, i);
-            from = i + 1;
-            b.append('\\');
-            switch (c) {
-                case '"': b.append('"'); break;
-                case '\\': b.append('\\'); break;
-                case '\b': b.append('b'); break;
-                case '\t': b.append('t'); break;
-                case '\n': b.append('n'); break;
-                case '\f': b.append('f'); break;
-                case '\r': b.append('r'); break;
-                default: b.append("u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            if (c >= 0x20 && c < 0x80) {
+                if (c == '"' || c == '\\') {
+                    b[p++] = '\\';
+                }
+                b[p++] = (byte) c;
+            } else if (c < 0x20) {
+                b[p++] = '\\';
+                switch (c) {
+                    case '\b': b[p++] = 'b'; break;
+                    case '\t': b[p++] = 't'; break;
+                    case '\n': b[p++] = 'n'; break;
+                    case '\f': b[p++] = 'f'; break;
+                    case '\r': b[p++] = 'r'; break;
+                    default:
+                        b[p++] = 'u';
+                        b[p++] = '0';
+                        b[p++] = '0';
+                        b[p++] = HEX[c >> 4];
+                        b[p++] = HEX[c & 0xF];
+                }
+            } else if (c < 0x800) {
+                b[p++] = (byte) (0xC0 | c >> 6);
+                b[p++] = (byte) (0x80 | c & 0x3F);
+            } else if (Character.isSurrogate(c)) {
+                char low;
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(low = s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, low);
+                    b[p++] = (byte) (0xF0 | cp >> 18);
+                    b[p++] = (byte) (0x80 | cp >> 12 & 0x3F);
+                    b[p++] = (byte) (0x80 | cp >> 6 & 0x3F);
+                    b[p++] = (byte) (0x80 | cp & 0x3F);
+                    i++;
+                } else {
+                    b[p++] = '?'; // as String.getBytes(UTF_8) replaces an unpaired surrogate
+                }
+            } else {
+                b[p++] = (byte) (0xE0 | c >> 12);
+                b[p++] = (byte) (0x80 | c >> 6 & 0x3F);
+                b[p++] = (byte) (0x80 | c & 0x3F);
             }
         }
-        b.append(s, from, n);
-        b.append('"');
+        b[p++] = '"';
+        len = p;
     }
 
     /** Appends {@code Instant.ofEpochSecond(s, n).toString()} of an epoch-nanosecond time. */
@@ -153,38 +296,45 @@ public final class JsonText {
         long second = Math.floorDiv(epochNanos, 1_000_000_000L);
         int nano = (int) Math.floorMod(epochNanos, 1_000_000_000L);
         if (second < 0 || second > MAX_FAST_SECOND) {
-            b.append(Instant.ofEpochSecond(second, nano));
+            ascii(Instant.ofEpochSecond(second, nano).toString());
             return;
         }
         if (second != cachedSecond) {
             dateTime(second, cachedDateTime);
             cachedSecond = second;
         }
-        b.append(cachedDateTime);
-        fractionAndZone(b, nano);
+        ensure(19 + 11);
+        System.arraycopy(cachedDateTime, 0, buf, len, 19);
+        len = fractionAndZone(buf, len + 19, nano);
     }
 
-    /** What follows the seconds in {@link Instant#toString()}: the fraction in groups of three digits, if any, and 'Z'. */
-    private static void fractionAndZone(StringBuilder b, int nano) {
+    /**
+     * What follows the seconds in {@link Instant#toString()}: the fraction in groups of three digits,
+     * if any, and 'Z' (at most 11 bytes), at {@code at}; returns the position after it.
+     */
+    private static int fractionAndZone(byte[] b, int at, int nano) {
         if (nano != 0) {
-            b.append('.');
-            if (nano % 1_000_000 == 0) digits(b, nano / 1_000_000, 3);
-            else if (nano % 1000 == 0) digits(b, nano / 1000, 6);
-            else digits(b, nano, 9);
+            b[at++] = '.';
+            int width;
+            int v;
+            if (nano % 1_000_000 == 0) {
+                width = 3;
+                v = nano / 1_000_000;
+            } else if (nano % 1000 == 0) {
+                width = 6;
+                v = nano / 1000;
+            } else {
+                width = 9;
+                v = nano;
+            }
+            for (int i = at + width - 1; i >= at; i--) {
+                b[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            at += width;
         }
-        b.append('Z');
-    }
-
-    private static void digits(StringBuilder b, int v, int width) {
-        for (int div = pow10(width - 1); div > 0; div /= 10) {
-            b.append((char) ('0' + (v / div) % 10));
-        }
-    }
-
-    private static int pow10(int e) {
-        int p = 1;
-        for (int i = 0; i < e; i++) p *= 10;
-        return p;
+        b[at++] = 'Z';
+        return at;
     }
 
     /**
@@ -196,15 +346,13 @@ public final class JsonText {
         long second = Math.floorDiv(epochNanos, 1_000_000_000L);
         int nano = (int) Math.floorMod(epochNanos, 1_000_000_000L);
         if (second < 0 || second > MAX_FAST_SECOND) return Instant.ofEpochSecond(second, nano).toString();
-        char[] date = new char[19];
-        dateTime(second, date);
-        StringBuilder text = new StringBuilder(30).append(date);
-        fractionAndZone(text, nano);
-        return text.toString();
+        byte[] text = new byte[30];
+        dateTime(second, text);
+        return new String(text, 0, fractionAndZone(text, 19, nano), StandardCharsets.ISO_8859_1);
     }
 
     /** yyyy-MM-ddTHH:mm:ss of a non-negative epoch second up to year 9999. */
-    static void dateTime(long epochSecond, char[] out) {
+    static void dateTime(long epochSecond, byte[] out) {
         long days = epochSecond / 86_400;
         int secOfDay = (int) (epochSecond % 86_400);
         // civil date from days since 1970-01-01 (proleptic Gregorian)
@@ -231,15 +379,15 @@ public final class JsonText {
         put2(out, 17, secOfDay % 60);
     }
 
-    private static void put2(char[] out, int at, int v) {
-        out[at] = (char) ('0' + v / 10);
-        out[at + 1] = (char) ('0' + v % 10);
+    private static void put2(byte[] out, int at, int v) {
+        out[at] = (byte) ('0' + v / 10);
+        out[at + 1] = (byte) ('0' + v % 10);
     }
 
-    private static void put4(char[] out, int at, int v) {
-        out[at] = (char) ('0' + v / 1000);
-        out[at + 1] = (char) ('0' + v / 100 % 10);
-        out[at + 2] = (char) ('0' + v / 10 % 10);
-        out[at + 3] = (char) ('0' + v % 10);
+    private static void put4(byte[] out, int at, int v) {
+        out[at] = (byte) ('0' + v / 1000);
+        out[at + 1] = (byte) ('0' + v / 100 % 10);
+        out[at + 2] = (byte) ('0' + v / 10 % 10);
+        out[at + 3] = (byte) ('0' + v % 10);
     }
 }

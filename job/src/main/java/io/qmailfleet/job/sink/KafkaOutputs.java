@@ -66,7 +66,7 @@ public final class KafkaOutputs implements PipelineSinks {
             // no timestamp: the producer stamps the record with the time it sends it (see above)
             return new ProducerRecord<>(topic, null, null,
                     r.key == null ? null : r.key.getBytes(StandardCharsets.UTF_8),
-                    r.json.getBytes(StandardCharsets.UTF_8));
+                    r.json);
         }
     }
 
@@ -95,7 +95,7 @@ public final class KafkaOutputs implements PipelineSinks {
                 .setProperty("max.request.size", Integer.toString(maxRecordBytes))
                 .build();
         SingleOutputStreamOperator<KeyedJson> records = stream
-                .process(new KafkaRecords<T>(name, output.host(), output.json(), maxRecordBytes))
+                .process(new KafkaRecords<T>(name, output.host(), output.encoder(), maxRecordBytes))
                 .returns(KeyedJson.class).uid("json-" + name).name("json " + name);
         records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
         return records;

@@ -2,7 +2,6 @@ package io.qmailfleet.job.sink;
 
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.DeadLetterReason;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -36,13 +35,14 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
 
     private final String name;
     private final SerializableFunction<T, String> key;
-    private final SerializableFunction<T, String> encoder;
+    private final JsonEncoder<T> encoder;
     private final int maxRecordBytes;
+    private transient JsonText json;
     private transient LongCounter accumulator;
     private transient Counter metric;
     private transient Counter tooLarge;
 
-    public KafkaRecords(String name, SerializableFunction<T, String> key, SerializableFunction<T, String> encoder,
+    public KafkaRecords(String name, SerializableFunction<T, String> key, JsonEncoder<T> encoder,
                         int maxRecordBytes) {
         this.name = name;
         this.key = key;
@@ -52,6 +52,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
 
     @Override
     public void open(OpenContext ctx) {
+        json = new JsonText();
         accumulator = new LongCounter();
         getRuntimeContext().addAccumulator("out-" + name, accumulator); // Output.counter()
         metric = getRuntimeContext().getMetricGroup().counter("records-out-" + name);
@@ -59,9 +60,9 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
     }
 
     /** The bytes a record takes against the limit: key, value and {@link #RECORD_OVERHEAD_BYTES}. */
-    public static long size(String key, String json) {
+    private static long size(String key, long valueBytes) {
         long k = key == null ? 0 : utf8Length(key);
-        return k + utf8Length(json) + RECORD_OVERHEAD_BYTES;
+        return k + valueBytes + RECORD_OVERHEAD_BYTES;
     }
 
     private static long utf8Length(String s) {
@@ -82,27 +83,29 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
     @Override
     public void processElement(T value, Context ctx, Collector<KeyedJson> out) {
         String k = key.apply(value);
-        String json = encoder.apply(value);
-        long size = size(k, json);
+        json.reset();
+        encoder.write(json, value);
+        long size = size(k, json.length());
         if (size <= maxRecordBytes) {
             accumulator.add(1);
             metric.inc();
-            out.collect(new KeyedJson(k, json));
+            out.collect(new KeyedJson(k, json.toBytes()));
             return;
         }
         tooLarge.inc();
         DeadLetter d = DeadLetter.of("sink", DeadLetterReason.RECORD_TOO_LARGE,
                 "a " + name + " record of " + size + " bytes is larger than --kafka-max-record-bytes "
                         + maxRecordBytes + "; its JSON starts in raw",
-                json, k, "output:" + name, -1);
+                json.toString(), k, "output:" + name, -1);
         Long t = ctx.timestamp();
         d.tsNanos = t == null || t < 0 ? -1 : t * 1_000_000L;
         if (name.equals(Outputs.DEAD_LETTERS.name())) {
             // a dead letter's raw text is cut to DeadLetter.MAX_RAW_CHARS, so this one always fits
-            String own = JsonLines.deadLetter(d);
+            json.reset();
+            JsonLines.deadLetter(json, d);
             accumulator.add(1);
             metric.inc();
-            out.collect(new KeyedJson(k, own));
+            out.collect(new KeyedJson(k, json.toBytes()));
         } else {
             ctx.output(TOO_LARGE, d);
         }

@@ -1,13 +1,16 @@
 package io.qmailfleet.job.sink;
 
-/** A JSON record with its Kafka key (the host, so each host's records stay in order in one partition). */
+/**
+ * A JSON record (its UTF-8 bytes) with its Kafka key (the host, so each host's records stay in
+ * order in one partition).
+ */
 public class KeyedJson {
     public String key;
-    public String json;
+    public byte[] json;
 
     public KeyedJson() {}
 
-    public KeyedJson(String key, String json) {
+    public KeyedJson(String key, byte[] json) {
         this.key = key;
         this.json = json;
     }

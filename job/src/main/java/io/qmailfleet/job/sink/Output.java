@@ -14,24 +14,24 @@ public final class Output<T> {
     private final Class<T> type;
     private final String schema;
     private final String description;
-    private final SerializableFunction<T, String> json;
+    private final JsonEncoder<T> encoder;
     private final SerializableFunction<T, String> host;
     private final JobOption<Boolean> enabledBy;
 
     public Output(String name, Class<T> type, String schema, String description,
-                  SerializableFunction<T, String> json, SerializableFunction<T, String> host, JobOption<Boolean> enabledBy) {
+                  JsonEncoder<T> encoder, SerializableFunction<T, String> host, JobOption<Boolean> enabledBy) {
         this.name = name;
         this.type = type;
         this.schema = schema;
         this.description = description;
-        this.json = json;
+        this.encoder = encoder;
         this.host = host;
         this.enabledBy = enabledBy;
     }
 
     public Output(String name, Class<T> type, String schema, String description,
-                  SerializableFunction<T, String> json, SerializableFunction<T, String> host) {
-        this(name, type, schema, description, json, host, null);
+                  JsonEncoder<T> encoder, SerializableFunction<T, String> host) {
+        this(name, type, schema, description, encoder, host, null);
     }
 
     /** The folder under {@code --output}, and the Kafka topic after the prefix. */
@@ -52,9 +52,15 @@ public final class Output<T> {
         return description;
     }
 
+    /** Writes one record's JSON object (a line without its newline) into a {@link JsonText}. */
+    public JsonEncoder<T> encoder() {
+        return encoder;
+    }
+
     /** Encodes one record as a JSON line (without the newline). */
     public SerializableFunction<T, String> json() {
-        return json;
+        JsonEncoder<T> e = encoder;
+        return v -> JsonLines.text(e, v);
     }
 
     /** The record's host: the Kafka key, so a host's records stay in order in one partition. */

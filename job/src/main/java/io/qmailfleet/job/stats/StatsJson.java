@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.qmailfleet.job.model.ReasonCount;
 import io.qmailfleet.job.model.StatsRecord;
+import io.qmailfleet.job.sink.JsonLines;
 import io.qmailfleet.job.sink.JsonText;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -47,13 +48,13 @@ public final class StatsJson {
         return Math.round(v * 1e6) / 1e6;
     }
 
-    /** One reused writer per thread: a record costs its final string and nothing per field. */
-    private static final ThreadLocal<JsonText> WRITER = ThreadLocal.withInitial(JsonText::new);
-
     /** The record's JSON, the same text Jackson's generator writes (JsonTextTest checks the writer against it). */
     public static String record(StatsRecord r) {
-        JsonText g = WRITER.get();
-        g.reset();
+        return JsonLines.text(StatsJson::record, r);
+    }
+
+    /** The record's JSON object into {@code g}. */
+    public static void record(JsonText g, StatsRecord r) {
         g.startObject();
         g.plainField("record", "stats");
         optString(g, "dimension", r.dimension);
@@ -95,7 +96,6 @@ public final class StatsJson {
         reasons(g, "failure_reasons", r.failureReasons);
         g.numberField("other_failures", r.otherFailures);
         g.endObject();
-        return g.toString();
     }
 
     private static void quantiles(JsonText g, String name, long count, boolean sketched,

@@ -6,6 +6,7 @@ import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.options.JobOption;
 import io.qmailfleet.job.options.OptionGroup;
+import io.qmailfleet.job.sink.JsonText;
 import io.qmailfleet.job.sink.Output;
 import java.io.Serializable;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -76,8 +77,12 @@ public final class FactCountsStage implements Stage<FactCountsStage.Settings> {
                 .uid("fact-counts").name("fact counts"));
     }
 
-    static String json(FactCount c) {
-        return "{\"host\":\"" + c.host + "\",\"kind\":\"" + c.kind + "\",\"count\":" + c.count + "}";
+    static void json(JsonText g, FactCount c) {
+        g.startObject();
+        g.stringField("host", c.host);
+        g.stringField("kind", c.kind);
+        g.numberField("count", c.count);
+        g.endObject();
     }
 
     static final class HostAndKind implements KeySelector<MessageFact, String> {

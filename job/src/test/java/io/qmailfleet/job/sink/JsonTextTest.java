@@ -1,10 +1,12 @@
 package io.qmailfleet.job.sink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,8 +110,62 @@ class JsonTextTest {
                 g.writeEndObject();
                 g.writeEndObject();
             }
+            // the bytes a file or Kafka record gets: the text as String.getBytes(UTF_8) encodes it
+            // (an unpaired surrogate as '?')
+            assertArrayEquals(w.toString().getBytes(StandardCharsets.UTF_8), t.toBytes(), s);
+            assertEquals(new String(w.toString().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8), t.toString());
+        }
+    }
+
+    @Test
+    void longsAreWrittenAsJacksonWritesThem() throws Exception {
+        Random random = new Random(11);
+        List<Long> values = new ArrayList<>(List.of(0L, 1L, -1L, 9L, 10L, -10L, 99L, 100L, 999_999_999_999_999_999L,
+                1_000_000_000_000_000_000L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1));
+        for (int i = 0; i < 5000; i++) values.add(random.nextLong() >> random.nextInt(64));
+        JsonText t = new JsonText();
+        for (long v : values) {
+            t.reset();
+            t.startObject();
+            t.numberField("n", v);
+            t.arrayField("a");
+            t.endArray();
+            t.endObject();
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = JACKSON.createGenerator(w)) {
+                g.writeStartObject();
+                g.writeNumberField("n", v);
+                g.writeArrayFieldStart("a");
+                g.writeEndArray();
+                g.writeEndObject();
+            }
             assertEquals(w.toString(), t.toString());
         }
+    }
+
+    @Test
+    void linesOfRecordsShareOneBufferAndAWholeValueGoesInAsItIs() throws Exception {
+        JsonText t = new JsonText();
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            String big = "x".repeat(i * 37) + "\u00e9\u2713";
+            t.startObject();
+            t.stringField("s", big);
+            t.objectField("o");
+            t.numberField("i", i);
+            t.endObject();
+            t.endObject();
+            t.line();
+            t.value("{\"made\":\"elsewhere \u00e9\"}");
+            t.line();
+            expected.append("{\"s\":\"").append(big).append("\",\"o\":{\"i\":").append(i).append("}}\n");
+            expected.append("{\"made\":\"elsewhere \u00e9\"}\n");
+        }
+        assertEquals(expected.toString(), t.toString());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        t.writeTo(out);
+        assertEquals(0, t.length());
+        assertArrayEquals(expected.toString().getBytes(StandardCharsets.UTF_8), out.toByteArray());
     }
 
     @Test
@@ -131,7 +187,7 @@ class JsonTextTest {
             t.reset();
             t.iso(n);
             // twice: the second comes from the cached date and time of day
-            t.b.append(' ');
+            t.raw(' ');
             t.iso(n);
             String expected = Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L)).toString();
             assertEquals(expected + " " + expected, t.toString(), Long.toString(n));
