@@ -1,8 +1,9 @@
 package io.qmailfleet.job.source;
 
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -23,7 +24,7 @@ public final class NewlineLineFormat extends SimpleStreamFormat<String> {
 
     @Override
     public StreamFormat.Reader<String> createReader(Configuration config, FSDataInputStream stream) throws IOException {
-        return new LineReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
+        return new LineReader(stream);
     }
 
     @Override
@@ -31,61 +32,76 @@ public final class NewlineLineFormat extends SimpleStreamFormat<String> {
         return BasicTypeInfo.STRING_TYPE_INFO;
     }
 
-    /** Splits a character stream at {@code \n}. */
+    /**
+     * Splits a byte stream at {@code \n} and decodes each line on its own: a {@code \n} byte is
+     * never part of a multi-byte UTF-8 sequence, so this gives what decoding the whole stream and
+     * splitting the text gives, and a line of ASCII becomes a string in one copy.
+     */
     static final class LineReader implements StreamFormat.Reader<String> {
-        private final java.io.Reader in;
-        private final char[] buf = new char[8192];
+        private final InputStream in;
+        private byte[] buf = new byte[64 * 1024];
+        /** The next line starts here; bytes up to {@link #len} are read and not yet returned. */
         private int pos;
         private int len;
         private boolean eof;
 
-        LineReader(java.io.Reader in) {
+        LineReader(InputStream in) {
             this.in = in;
         }
 
         @Override
         public String read() throws IOException {
-            StringBuilder line = null;
+            int scanned = pos;
             while (true) {
-                if (pos == len) {
-                    if (eof || !fill()) {
-                        eof = true;
-                        return line == null ? null : strip(line.toString()); // unterminated last line
+                for (int i = scanned; i < len; i++) {
+                    if (buf[i] == '\n') {
+                        int start = pos;
+                        pos = i + 1;
+                        return line(start, i);
                     }
                 }
-                int start = pos;
-                while (pos < len && buf[pos] != '\n') pos++;
-                if (pos < len) { // found '\n'
-                    String s;
-                    if (line == null) {
-                        s = new String(buf, start, pos - start);
-                    } else {
-                        line.append(buf, start, pos - start);
-                        s = line.toString();
-                    }
-                    pos++;
-                    return strip(s);
+                // no newline in the unread bytes: fill() moves them to the front and reads more
+                int unread = len - pos;
+                if (eof || !fill()) {
+                    eof = true;
+                    if (pos == len) return null;
+                    int start = pos;
+                    pos = len;
+                    return line(start, len); // an unterminated last line
                 }
-                if (line == null) line = new StringBuilder(Math.max(16, (pos - start) * 2));
-                line.append(buf, start, pos - start);
+                scanned = unread;
             }
         }
 
-        private boolean fill() throws IOException {
-            int n;
-            do {
-                n = in.read(buf, 0, buf.length);
-            } while (n == 0);
-            if (n < 0) return false;
-            pos = 0;
-            len = n;
-            return true;
+        /**
+         * The text of bytes {@code [start, end)} without a last {@code \r} (of a {@code \r\n}
+         * terminator, or at the end of an unterminated last line).
+         */
+        private String line(int start, int end) {
+            if (end > start && buf[end - 1] == '\r') end--;
+            return new String(buf, start, end - start, StandardCharsets.UTF_8);
         }
 
-        /** Drops the {@code \r} of a {@code \r\n} terminator. */
-        private static String strip(String s) {
-            int n = s.length();
-            return n > 0 && s.charAt(n - 1) == '\r' ? s.substring(0, n - 1) : s;
+        /**
+         * Reads more bytes after the unread ones, moving those to the front of the buffer (or into a
+         * larger one when a single line fills it). False at the end of the stream.
+         */
+        private boolean fill() throws IOException {
+            int unread = len - pos;
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, unread);
+            } else if (unread == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            pos = 0;
+            len = unread;
+            int n;
+            do {
+                n = in.read(buf, len, buf.length - len);
+            } while (n == 0);
+            if (n < 0) return false;
+            len += n;
+            return true;
         }
 
         @Override

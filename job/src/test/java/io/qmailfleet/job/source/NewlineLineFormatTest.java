@@ -76,6 +76,50 @@ class NewlineLineFormatTest {
         assertEquals(List.of("a\uFFFDb"), read(bad));
     }
 
+    /**
+     * Random bytes (ASCII, CR and LF, valid UTF-8 of 2 to 4 bytes, stray and truncated sequences),
+     * lines longer than the reader's buffer among them: the lines are those of the whole file decoded
+     * by a UTF-8 stream decoder and split at {@code \n}, each without a last {@code \r}.
+     */
+    @Test
+    void linesAreTheWholeFileDecodedThenSplit(@TempDir Path dir) throws Exception {
+        java.util.Random random = new java.util.Random(5);
+        byte[][] pieces = {"a".getBytes(StandardCharsets.UTF_8), "\u00e9".getBytes(StandardCharsets.UTF_8),
+                "\u2713".getBytes(StandardCharsets.UTF_8), "\uD83D\uDCE7".getBytes(StandardCharsets.UTF_8),
+                {(byte) 0xff}, {(byte) 0xe2, (byte) 0x9c}, {(byte) 0x80}, {'\r'}, {'\n'}, {'\r', '\n'}};
+        for (int round = 0; round < 6; round++) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            int n = 50_000 + random.nextInt(200_000);
+            while (bytes.size() < n) {
+                int k = random.nextInt(100);
+                byte[] p = k < 70 ? pieces[0] : k < 96 ? pieces[1 + random.nextInt(6)] : pieces[7 + random.nextInt(3)];
+                // some lines much longer than the 64 KiB buffer, some empty
+                int times = round % 2 == 0 && random.nextInt(5000) == 0 ? 100_000 : 1;
+                for (int t = 0; t < times; t++) bytes.write(p);
+            }
+            if (round == 1) bytes.write('\n');
+            Path f = Files.write(dir.resolve("r" + round), bytes.toByteArray());
+            String text;
+            try (java.io.Reader r = new java.io.InputStreamReader(Files.newInputStream(f), StandardCharsets.UTF_8)) {
+                StringBuilder b = new StringBuilder();
+                char[] c = new char[777];
+                for (int k = r.read(c); k >= 0; k = r.read(c)) b.append(c, 0, k);
+                text = b.toString();
+            }
+            List<String> expected = new ArrayList<>();
+            int from = 0;
+            while (from < text.length()) {
+                int nl = text.indexOf('\n', from);
+                String line = text.substring(from, nl < 0 ? text.length() : nl);
+                expected.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+                from = nl < 0 ? text.length() : nl + 1;
+            }
+            List<String> lines = read(f);
+            assertEquals(expected.size(), lines.size(), "round " + round);
+            assertEquals(expected, lines, "round " + round);
+        }
+    }
+
     @Test
     void theFileSourceReadsWhatWcCounts(@TempDir Path dir) throws Exception {
         Path host = Files.createDirectories(dir.resolve("mx1"));
