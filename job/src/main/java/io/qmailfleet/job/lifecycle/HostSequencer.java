@@ -286,7 +286,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
         held = new HeldState(this::setCurrentKey, () -> (String) getCurrentKey(), restored).limit(maxHeld, heldCheckLines);
         // the FIFO's own, so that its lines in memory can be counted (fifoLinesInMemory)
-        fifoTable = new WriteBackTable<>(HeldState.direct(fifo), () -> (String) getCurrentKey(), restored);
+        fifoTable = new WriteBackTable<>(HeldState.direct(fifo), () -> (String) getCurrentKey(), restored, IndexMap::new);
         held.add(fifoTable);
         lifecycleTable = held.table(lifecycles);
         hostSlot = held.slot(hostState);

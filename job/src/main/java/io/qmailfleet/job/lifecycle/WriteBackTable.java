@@ -38,12 +38,19 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
 
     /** One key's changes since the last flush. */
     private static final class Changes<K, V> {
-        final Map<K, V> puts = new HashMap<>();
+        final Map<K, V> puts;
         /** Keys known to be in the backing table (flushed, or read from it). */
         final Set<K> inBacking = new HashSet<>();
         /** Keys of {@link #inBacking} removed since the last flush. */
         final Set<K> removed = new HashSet<>();
+
+        Changes(Map<K, V> puts) {
+            this.puts = puts;
+        }
     }
+
+    /** The map of a key's entries in memory. */
+    private final Supplier<Map<K, V>> newMap;
 
     private final Map<String, Changes<K, V>> byKey = new HashMap<>();
     /** The key of the last call and its changes (a host's lines come in runs). */
@@ -55,9 +62,18 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
      *                 only what this table flushed to it
      */
     WriteBackTable(StateTable<K, V> backing, Supplier<String> currentKey, boolean restored) {
+        this(backing, currentKey, restored, HashMap::new);
+    }
+
+    /**
+     * @param newMap the map a key's entries in memory are kept in (a {@link HashMap}; an
+     *               {@link IndexMap} for the FIFO's queue indexes)
+     */
+    WriteBackTable(StateTable<K, V> backing, Supplier<String> currentKey, boolean restored, Supplier<Map<K, V>> newMap) {
         this.backing = backing;
         this.currentKey = currentKey;
         this.restored = restored;
+        this.newMap = newMap;
     }
 
     private Changes<K, V> changes() {
@@ -65,7 +81,7 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
         if (key == lastKey && lastChanges != null) return lastChanges;
         Changes<K, V> c = byKey.get(key);
         if (c == null) {
-            c = new Changes<>();
+            c = new Changes<>(newMap.get());
             if (restored) {
                 // the key's entries from the checkpoint (few: a FIFO holds the lines of the bound)
                 for (Iterator<Map.Entry<K, V>> it = backing.iterator(); it.hasNext(); ) c.inBacking.add(it.next().getKey());

@@ -7,6 +7,8 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link WriteBackTable} against a plain map, on random gets, puts, removes, clears, emptiness
@@ -46,12 +48,19 @@ class WriteBackTableTest {
         }
     }
 
-    @Test
-    void behavesAsAPlainMapAcrossFlushesAndRestores() {
+    /** A table over {@code backing}, its entries in memory in a HashMap or (the FIFO's) an IndexMap. */
+    private static WriteBackTable<Long, String> table(Backing backing, boolean restored, boolean indexMap) {
+        return indexMap ? new WriteBackTable<>(backing.table(), () -> backing.current, restored, IndexMap::new)
+                : new WriteBackTable<>(backing.table(), () -> backing.current, restored);
+    }
+
+    @ParameterizedTest(name = "index map {0}")
+    @ValueSource(booleans = {false, true})
+    void behavesAsAPlainMapAcrossFlushesAndRestores(boolean indexMap) {
         Random r = new Random(7);
         String[] keys = {"mx1", "mx2", "mx3"};
         Backing backing = new Backing();
-        WriteBackTable<Long, String> t = new WriteBackTable<>(backing.table(), () -> backing.current, false);
+        WriteBackTable<Long, String> t = table(backing, false, indexMap);
         Map<String, Map<Long, String>> expected = new HashMap<>();
         Backing checkpoint = backing.copy();
         Map<String, Map<Long, String>> atCheckpoint = new HashMap<>();
@@ -105,18 +114,19 @@ class WriteBackTableTest {
                 // a failure: back to the last checkpoint
                 backing.byKey.clear();
                 backing.byKey.putAll(checkpoint.copy().byKey);
-                t = new WriteBackTable<>(backing.table(), () -> backing.current, true);
+                t = table(backing, true, indexMap);
                 expected = new HashMap<>();
                 for (Map.Entry<String, Map<Long, String>> e : atCheckpoint.entrySet()) expected.put(e.getKey(), new HashMap<>(e.getValue()));
             }
         }
     }
 
-    @Test
-    void aFifosLinesReachTheBackingTableOnlyAtAFlush() {
+    @ParameterizedTest(name = "index map {0}")
+    @ValueSource(booleans = {false, true})
+    void aFifosLinesReachTheBackingTableOnlyAtAFlush(boolean indexMap) {
         Backing backing = new Backing();
         backing.current = "mx1";
-        WriteBackTable<Long, String> t = new WriteBackTable<>(backing.table(), () -> backing.current, false);
+        WriteBackTable<Long, String> t = table(backing, false, indexMap);
         long head = 0;
         for (long tail = 0; tail < 10_000; tail++) {
             t.put(tail, "line " + tail);
