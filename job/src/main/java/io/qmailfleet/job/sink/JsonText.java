@@ -70,12 +70,12 @@ public final class JsonText {
         return new String(buf, 0, len, StandardCharsets.UTF_8);
     }
 
-    private void ensure(int more) {
+    private void ensure(long more) {
         if (len + more > buf.length) grow(more);
     }
 
-    private void grow(int more) {
-        long need = (long) len + more;
+    private void grow(long more) {
+        long need = len + more;
         if (need > Integer.MAX_VALUE - 16) throw new IllegalStateException("a JSON record of more than 2 GB");
         buf = Arrays.copyOf(buf, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16L, 2L * buf.length)));
     }
@@ -240,7 +240,7 @@ public final class JsonText {
     private void string(String s) {
         int n = s.length();
         // the most a character can take: 6 bytes for a control character's escape, 3 bytes of UTF-8 (a pair of 2 chars takes 4)
-        ensure(6 * n + 2);
+        ensure(6L * n + 2);
         byte[] b = buf;
         int p = len;
         b[p++] = '"';
