@@ -18,6 +18,8 @@ import io.qmailfleet.job.sink.PipelineSinks;
 import io.qmailfleet.job.sink.StageCounter;
 import io.qmailfleet.job.source.LineTimestamps;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +111,8 @@ public final class FleetPipeline {
         private DataStream<Either<QmailEvent, MessageAlert>> paging;
         private HostSequencer sequencer;
 
-        private final Map<Output<?>, DataStream<?>> byOutput = new LinkedHashMap<>();
+        /** Each output's streams, in the order they were given. */
+        private final Map<Output<?>, List<DataStream<?>>> byOutput = new LinkedHashMap<>();
         private final Map<Key<?>, DataStream<?>> byKey = new LinkedHashMap<>();
 
         /**
@@ -177,21 +180,35 @@ public final class FleetPipeline {
 
         /** Makes {@code stream} the stream of {@code output}; an output gets one stream ({@link #add} joins more). */
         public <T> void put(Output<T> output, DataStream<T> stream) {
-            if (byOutput.putIfAbsent(output, stream) != null) {
+            if (byOutput.containsKey(output)) {
                 throw new IllegalStateException("output " + output.name() + " has a stream already: add to it");
             }
+            add(output, stream);
         }
 
-        /** Adds {@code stream} to the stream of {@code output} (a union), or makes it the stream when there is none. */
+        /** Adds {@code stream} to the streams of {@code output}, or makes it the stream when there is none. */
         public <T> void add(Output<T> output, DataStream<T> stream) {
-            DataStream<T> old = get(output);
-            byOutput.put(output, old == null ? stream : old.union(stream));
+            byOutput.computeIfAbsent(output, o -> new ArrayList<>()).add(stream);
         }
 
-        /** The stream of {@code output}, or null when the graph has none. */
-        @SuppressWarnings("unchecked")
+        /** The stream of {@code output} (the union of its streams), or null when the graph has none. */
         public <T> DataStream<T> get(Output<T> output) {
-            return (DataStream<T>) byOutput.get(output);
+            List<DataStream<T>> parts = parts(output);
+            if (parts.isEmpty()) return null;
+            DataStream<T> all = parts.get(0);
+            for (int i = 1; i < parts.size(); i++) all = all.union(parts.get(i));
+            return all;
+        }
+
+        /**
+         * The streams of {@code output}, in the order they were given (empty when the graph has
+         * none): a file sink writes each where it is made, where their union could not be chained
+         * to any of them.
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public <T> List<DataStream<T>> parts(Output<T> output) {
+            List<DataStream<?>> parts = byOutput.get(output);
+            return parts == null ? List.of() : (List) Collections.unmodifiableList(parts);
         }
 
         /** Offers {@code stream} to the stages after this one under {@code key}. */

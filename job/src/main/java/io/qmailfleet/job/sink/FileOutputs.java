@@ -1,5 +1,6 @@
 package io.qmailfleet.job.sink;
 
+import java.util.List;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -22,6 +23,22 @@ public final class FileOutputs implements PipelineSinks {
 
     @Override
     public <T> void write(Output<T> output, DataStream<T> stream) {
+        write(output, stream, "");
+    }
+
+    /**
+     * Each stream of an output gets its own file sink into the output's folder, chained to the
+     * operator that makes the stream (a union of them could not chain to either, and every life
+     * cycle would cross a task boundary to reach its writer only because the relay linker's updates
+     * join the same folder). Part files have unique names, so the sinks share the folder.
+     */
+    @Override
+    public <T> void write(Output<T> output, List<DataStream<T>> parts) {
+        for (int i = 0; i < parts.size(); i++) write(output, parts.get(i), i == 0 ? "" : "-" + (i + 1));
+    }
+
+    /** One file sink; {@code suffix} tells apart the operators of an output's second and later streams. */
+    private <T> void write(Output<T> output, DataStream<T> stream, String suffix) {
         String name = output.name();
         FileSink<T> sink = FileSink
                 // a bulk format to encode the records straight into a buffer of lines (see
@@ -35,7 +52,7 @@ public final class FileOutputs implements PipelineSinks {
         // to the operator that makes the records: no record is serialized to reach its encoder
         int parallelism = stream.getParallelism();
         stream.map(new OutputCounter<T, T>(output.counter(), v -> v)).returns(stream.getType())
-                .uid("count-" + name).name("count " + name).setParallelism(parallelism)
-                .sinkTo(sink).uid("file-" + name).name("file " + name).setParallelism(parallelism);
+                .uid("count-" + name + suffix).name("count " + name + suffix).setParallelism(parallelism)
+                .sinkTo(sink).uid("file-" + name + suffix).name("file " + name + suffix).setParallelism(parallelism);
     }
 }

@@ -70,8 +70,8 @@ public final class Outputs {
     }
 
     private static <T> void attach(FleetPipeline.Streams streams, Output<T> o, PipelineSinks sinks) {
-        DataStream<T> s = streams.get(o);
-        if (s == null) throw new IllegalStateException("the pipeline built no stream for output " + o.name());
-        sinks.write(o, s);
+        List<DataStream<T>> parts = streams.parts(o);
+        if (parts.isEmpty()) throw new IllegalStateException("the pipeline built no stream for output " + o.name());
+        sinks.write(o, parts);
     }
 }

@@ -1,5 +1,6 @@
 package io.qmailfleet.job.sink;
 
+import java.util.List;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
@@ -9,6 +10,16 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 public interface PipelineSinks {
     /** Attaches the sink of {@code output} to its stream. */
     <T> void write(Output<T> output, DataStream<T> stream);
+
+    /**
+     * Attaches the sink of {@code output} to its streams (one or more, from different operators):
+     * by default to their union.
+     */
+    default <T> void write(Output<T> output, List<DataStream<T>> parts) {
+        DataStream<T> all = parts.get(0);
+        for (int i = 1; i < parts.size(); i++) all = all.union(parts.get(i));
+        write(output, all);
+    }
 
     /**
      * Called once after every output has been handed over, for sinks that add records of their own
