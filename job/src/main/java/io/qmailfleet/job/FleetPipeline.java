@@ -191,15 +191,6 @@ public final class FleetPipeline {
             byOutput.computeIfAbsent(output, o -> new ArrayList<>()).add(stream);
         }
 
-        /** The stream of {@code output} (the union of its streams), or null when the graph has none. */
-        public <T> DataStream<T> get(Output<T> output) {
-            List<DataStream<T>> parts = parts(output);
-            if (parts.isEmpty()) return null;
-            DataStream<T> all = parts.get(0);
-            for (int i = 1; i < parts.size(); i++) all = all.union(parts.get(i));
-            return all;
-        }
-
         /**
          * The streams of {@code output}, in the order they were given (empty when the graph has
          * none): a file sink writes each where it is made, where their union could not be chained

@@ -1,5 +1,7 @@
 package io.qmailfleet.job.model;
 
+import java.util.Objects;
+
 /**
  * A normalised deferral or failure reason of a stats record: the SMTP reply code, the enhanced
  * status code and a category, with how many attempts ended for it, their xdelay and one raw report.
@@ -22,6 +24,11 @@ public class ReasonCount {
     /** The grouping key: category, code and enhanced code. */
     public String key() {
         return category + " " + code + " " + enhanced;
+    }
+
+    /** Whether {@code o} has the same {@link #key()}, compared field by field without making the strings. */
+    public boolean sameKey(ReasonCount o) {
+        return Objects.equals(category, o.category) && Objects.equals(code, o.code) && Objects.equals(enhanced, o.enhanced);
     }
 
     public ReasonCount copy() {

@@ -93,8 +93,13 @@ public final class JsonText {
 
     /** Text known to be ASCII (names, numbers, constants). */
     private void ascii(String s) {
+        ensure(s.length());
+        copyAscii(s);
+    }
+
+    /** Copies ASCII text into room already ensured. */
+    private void copyAscii(String s) {
         int n = s.length();
-        ensure(n);
         for (int i = 0; i < n; i++) buf[len + i] = (byte) s.charAt(i);
         len += n;
     }
@@ -118,12 +123,10 @@ public final class JsonText {
 
     /** A field's name: ASCII with nothing to escape, as every name of the job's schemas is. */
     private void name(String name) {
-        int n = name.length();
-        ensure(n + 4);
+        ensure(name.length() + 4);
         if (comma) buf[len++] = ',';
         buf[len++] = '"';
-        for (int i = 0; i < n; i++) buf[len + i] = (byte) name.charAt(i);
-        len += n;
+        copyAscii(name);
         buf[len++] = '"';
         buf[len++] = ':';
         comma = true;
@@ -178,11 +181,9 @@ public final class JsonText {
     /** A string field whose value is known to be ASCII that needs no escaping (constants, enum names). */
     public void plainField(String name, String v) {
         name(name);
-        int n = v.length();
-        ensure(n + 2);
+        ensure(v.length() + 2);
         buf[len++] = '"';
-        for (int i = 0; i < n; i++) buf[len + i] = (byte) v.charAt(i);
-        len += n;
+        copyAscii(v);
         buf[len++] = '"';
     }
 

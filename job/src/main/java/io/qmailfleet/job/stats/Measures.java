@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
@@ -163,8 +162,7 @@ public final class Measures {
     private static void mergeReason(StatsRecord r, boolean deferral, ReasonCount n) {
         List<ReasonCount> list = deferral ? r.deferralReasons : r.failureReasons;
         for (ReasonCount c : list) {
-            // the same key() (category, code, enhanced code), without making the two strings
-            if (Objects.equals(c.category, n.category) && Objects.equals(c.code, n.code) && Objects.equals(c.enhanced, n.enhanced)) {
+            if (c.sameKey(n)) {
                 c.count += n.count;
                 c.xdelay += n.xdelay;
                 return;
