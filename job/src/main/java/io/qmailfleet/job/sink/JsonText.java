@@ -97,10 +97,15 @@ public final class JsonText {
         copyAscii(s);
     }
 
-    /** Copies ASCII text into room already ensured. */
+    /**
+     * Copies ASCII text into room already ensured. {@code String.getBytes(int, int, byte[], int)}
+     * copies each char's low byte, which for ASCII is its UTF-8 byte; on a compact (Latin-1) string it
+     * is one array copy.
+     */
+    @SuppressWarnings("deprecation")
     private void copyAscii(String s) {
         int n = s.length();
-        for (int i = 0; i < n; i++) buf[len + i] = (byte) s.charAt(i);
+        s.getBytes(0, n, buf, len);
         len += n;
     }
 
