@@ -47,6 +47,16 @@ public final class Main {
     /** Where a job on RocksDB keeps its timers: HEAP or ROCKSDB (Flink's {@code RocksDBOptions.TIMER_SERVICE_FACTORY}). */
     static final String ROCKSDB_TIMER_SERVICE_FACTORY = "state.backend.rocksdb.timer-service.factory";
 
+    /** How RocksDB compresses each level of its files (Flink's {@code RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL}). */
+    static final String ROCKSDB_COMPRESSION_PER_LEVEL = "state.backend.rocksdb.compression.per.level";
+    /**
+     * An embedded run's RocksDB compression: none on the two upper levels, which a backfill's
+     * short-lived state (waiting receptions, roll-up parts, timers) is written to and compacted out
+     * of again and again, LZ4 below them, where long-lived state settles (RocksDB's default, Snappy
+     * on every level, spent a third of its compaction thread compressing and decompressing).
+     */
+    static final String EMBEDDED_ROCKSDB_COMPRESSION = "NO_COMPRESSION;NO_COMPRESSION;LZ4_COMPRESSION";
+
     /**
      * Sets where a job on RocksDB keeps its timers ({@code --rocksdb-timers}: heap or rocksdb), by
      * the option's key: RocksDB's classes are the cluster's (or the local jar's), not the job's.
@@ -234,6 +244,9 @@ public final class Main {
             // Flink's 4 KB, a large backfill's snapshots were a write call per 4 KB (a cluster
             // keeps its own setting)
             local.set(CheckpointingOptions.FS_WRITE_BUFFER_SIZE, CHECKPOINT_WRITE_BUFFER);
+            // RocksDB, when asked for: its upper levels uncompressed (a cluster keeps its own; see
+            // EMBEDDED_ROCKSDB_COMPRESSION)
+            local.setString(ROCKSDB_COMPRESSION_PER_LEVEL, EMBEDDED_ROCKSDB_COMPRESSION);
             // Flink's embedded task manager allocates (and zeroes) all its network buffers at start:
             // 64 MB, a quarter of a second of a short run. The job needs far fewer (on the sample, 4 MB
             // was enough at parallelism 2, 16 at 4 and 32 at 8; 8 was too few at 4), so it gets 8 MB

@@ -13,10 +13,15 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.state.rocksdb.PredefinedOptions;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBResourceContainer;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.rocksdb.CompressionType;
+import org.rocksdb.RocksDB;
 
 /**
  * The job's environment keeps a cluster's state backend and checkpointing unless an option asks
@@ -84,6 +89,26 @@ class EnvironmentTest {
         assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(8));
         assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(32), "never more than Flink's own default");
         assertEquals(MemorySize.ofMebiBytes(8), Main.localNetworkMemory(1));
+    }
+
+    /** The compression per level RocksDB is opened with under {@code conf} (as the backend makes its column options). */
+    private static java.util.List<CompressionType> rocksDbCompression(ReadableConfig conf) throws Exception {
+        RocksDB.loadLibrary();
+        try (RocksDBResourceContainer c = new RocksDBResourceContainer(conf, PredefinedOptions.DEFAULT, null, null, null, false)) {
+            return c.getColumnOptions().compressionPerLevel();
+        }
+    }
+
+    @Test
+    void anEmbeddedRunsRocksDbLeavesItsUpperLevelsUncompressed() throws Exception {
+        ReadableConfig embedded = Main.environment(cfg("--quiet", "--state-backend", "rocksdb")).getConfiguration();
+        assertEquals(java.util.List.of(CompressionType.NO_COMPRESSION, CompressionType.NO_COMPRESSION,
+                CompressionType.LZ4_COMPRESSION), rocksDbCompression(embedded));
+        // a cluster's RocksDB keeps its own (here Flink's default, Snappy on every level)
+        ClusterContext.install(cluster());
+        ReadableConfig onCluster = Main.environment(cfg("--quiet", "--state-backend", "rocksdb")).getConfiguration();
+        assertFalse(onCluster.getOptional(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL).isPresent());
+        assertEquals(java.util.List.of(CompressionType.SNAPPY_COMPRESSION), rocksDbCompression(onCluster));
     }
 
     @Test
