@@ -33,7 +33,7 @@ public final class Measures {
     public static String addressKey(String address) {
         if (address == null) return null;
         int at = address.lastIndexOf('@');
-        if (at < 0) return address;
+        if (at < 0 || lowerAscii(address, at + 1)) return address;
         return address.substring(0, at + 1) + address.substring(at + 1).toLowerCase(Locale.ROOT);
     }
 
@@ -41,7 +41,21 @@ public final class Measures {
     public static String domainKey(String address) {
         if (address == null) return "";
         int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+        if (at < 0) return "";
+        String domain = address.substring(at + 1);
+        return lowerAscii(address, at + 1) ? domain : domain.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * True when {@code s} from {@code from} on is ASCII without a capital letter, which lower-casing
+     * leaves as it is (most domains as logged): the key is then made without lower-casing a copy.
+     */
+    static boolean lowerAscii(String s, int from) {
+        for (int i = from, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || (c >= 'A' && c <= 'Z')) return false;
+        }
+        return true;
     }
 
     /**
