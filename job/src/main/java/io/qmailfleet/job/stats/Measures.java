@@ -41,14 +41,12 @@ public final class Measures {
     public static String domainKey(String address) {
         if (address == null) return "";
         int at = address.lastIndexOf('@');
-        if (at < 0) return "";
-        String domain = address.substring(at + 1);
-        return lowerAscii(address, at + 1) ? domain : domain.toLowerCase(Locale.ROOT);
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
     }
 
     /**
      * True when {@code s} from {@code from} on is ASCII without a capital letter, which lower-casing
-     * leaves as it is (most domains as logged): the key is then made without lower-casing a copy.
+     * leaves as it is (most domains as logged): the address is then its own key.
      */
     static boolean lowerAscii(String s, int from) {
         for (int i = from, n = s.length(); i < n; i++) {
