@@ -46,11 +46,6 @@ class DeployConfigTest {
         JobConfig c = JobConfig.from(CliArgs.parse(jobArgs.split("\\s+")));
         assertTrue(c.readsKafka());
         assertEquals("kafka", c.sink);
-        for (String s : List.of("jobmanager", "taskmanager")) {
-            java.util.Properties props = new java.util.Properties();
-            props.load(new java.io.StringReader(services.get(s).at("/environment/FLINK_PROPERTIES").asText()));
-            assertSameRocksDbCompression(props.getProperty(Main.ROCKSDB_COMPRESSION_PER_LEVEL), "compose service " + s);
-        }
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("for t in ([^;]*);")
                 .matcher(Files.readString(Capture.repo().resolve("deploy/create-topics.sh")));
         assertTrue(loop.find(), "create-topics.sh loops over the topics");
@@ -58,17 +53,6 @@ class DeployConfigTest {
         for (io.qmailfleet.job.sink.Output<?> o : io.qmailfleet.job.sink.Outputs.ALL) {
             assertTrue(topics.contains(o.name()), "create-topics.sh creates the topic of output " + o.name() + ": " + topics);
         }
-    }
-
-    /** A cluster's RocksDB compression, read as Flink reads the option, is the embedded run's. */
-    private static void assertSameRocksDbCompression(String value, String where) {
-        assertTrue(value != null, where + " sets " + Main.ROCKSDB_COMPRESSION_PER_LEVEL);
-        org.apache.flink.configuration.Configuration given = new org.apache.flink.configuration.Configuration();
-        given.setString(Main.ROCKSDB_COMPRESSION_PER_LEVEL, value);
-        org.apache.flink.configuration.Configuration embedded = new org.apache.flink.configuration.Configuration();
-        embedded.setString(Main.ROCKSDB_COMPRESSION_PER_LEVEL, Main.EMBEDDED_ROCKSDB_COMPRESSION);
-        var option = org.apache.flink.state.rocksdb.RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL;
-        assertEquals(embedded.get(option), given.get(option), where);
     }
 
     @Test
@@ -114,7 +98,6 @@ class DeployConfigTest {
             assertTrue(!key.matches("metrics\\.reporter\\.[^.]+\\.class"), "Flink 1.x reporter key " + key + " (factory.class in 2.x)");
         });
         assertEquals("false", conf.get("pipeline.generic-types").asText());
-        assertSameRocksDbCompression(conf.get(Main.ROCKSDB_COMPRESSION_PER_LEVEL).asText(), "the manifest");
 
         // the Prometheus reporter, on the port the pods expose and announce for scraping
         assertEquals("org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
