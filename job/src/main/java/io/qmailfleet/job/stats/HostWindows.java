@@ -97,7 +97,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     private transient ValueState<Long> lastFact;
     /** window start -> fired at least once. */
     private transient MapState<Long, Boolean> windows;
-    /** "windowStart|dimension|key" -> the host's partial record. */
+    /** "windowStart|dimension|key" ({@link #stateKey}) -> the host's partial record. */
     private transient MapState<String, StatsRecord> parts;
     /** Log time (ms) of the host's latest fact that arrived behind the watermark. */
     private transient ValueState<Long> behindAt;
@@ -109,17 +109,29 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     private transient int bundled;
     /** How state is held: given by {@link WriteBackOperator}; in a plain operator every element is written through. */
     private transient HeldState heldState;
+    /** The current fact's keys by dimension ({@link Measures#targets(MessageFact, String[])}). */
+    private transient String[] keys;
+
+    /** {@link Bundle#lastFact} when the host has no fact since its idle flush. */
+    static final long NO_FACT = Long.MIN_VALUE;
 
     /** One host's state in memory: its clock and windows (always), its parts touched since the last flush. */
     static final class Bundle {
         Long clock;
         Long droppedBefore;
-        Long lastFact;
+        /** Processing time of the host's latest fact, {@link #NO_FACT} if none since the idle flush. */
+        long lastFact = NO_FACT;
         Long behindAt;
         final Map<Integer, Long> producers = new HashMap<>();
         final TreeMap<Long, Boolean> windows = new TreeMap<>();
         boolean metaDirty;
-        final Map<String, StatsRecord> parts = new HashMap<>();
+        /** Window start -> the window's parts touched since the last flush. */
+        final Map<Long, WindowParts> parts = new HashMap<>();
+        /** Part records in {@link #parts}, all windows. */
+        int partCount;
+        /** The window of the latest fact, so that a run of facts in one window looks it up once. */
+        long lastWindowStart;
+        WindowParts lastWindow;
         /** The idle-flush timer last registered (processing time), so it is registered once per second. */
         long idleTimer = Long.MIN_VALUE;
         /**
@@ -128,6 +140,60 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
          * from memory.
          */
         boolean partsInBackend;
+
+        /** The window's parts in memory; with {@code create}, made if there are none. */
+        WindowParts window(long windowStart, boolean create) {
+            if (lastWindow != null && lastWindowStart == windowStart) return lastWindow;
+            WindowParts w = parts.get(windowStart);
+            if (w == null) {
+                if (!create) return null;
+                w = new WindowParts();
+                parts.put(windowStart, w);
+            }
+            lastWindowStart = windowStart;
+            lastWindow = w;
+            return w;
+        }
+
+        /** Takes the window's parts out of memory (null if there are none). */
+        WindowParts remove(long windowStart) {
+            if (lastWindowStart == windowStart) lastWindow = null;
+            WindowParts w = parts.remove(windowStart);
+            if (w != null) partCount -= w.size;
+            return w;
+        }
+
+        void clearParts() {
+            parts.clear();
+            partCount = 0;
+            lastWindow = null;
+        }
+    }
+
+    /**
+     * One window's parts of a host in memory: a map per dimension ({@link Measures#DIMENSIONS}),
+     * by key, so a fact's parts are found without a key string made for each.
+     */
+    static final class WindowParts {
+        @SuppressWarnings("unchecked")
+        final Map<String, StatsRecord>[] byDimension = new Map[Measures.DIMENSIONS.length];
+        int size;
+
+        StatsRecord get(int dimension, String key) {
+            Map<String, StatsRecord> m = byDimension[dimension];
+            return m == null ? null : m.get(key);
+        }
+
+        void put(int dimension, String key, StatsRecord r) {
+            Map<String, StatsRecord> m = byDimension[dimension];
+            if (m == null) byDimension[dimension] = m = new HashMap<>();
+            if (m.put(key, r) == null) size++;
+        }
+    }
+
+    /** The key of a part in keyed state: "windowStart|dimension|key". */
+    static String stateKey(long windowStart, String dimension, String key) {
+        return windowStart + "|" + dimension + "|" + key;
     }
 
     public HostWindows(StatsConfig config) {
@@ -157,6 +223,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         lateFacts = getRuntimeContext().getMetricGroup().counter("statsLateFacts");
         bundles = new HashMap<>();
         bundled = 0;
+        keys = new String[Measures.DIMENSIONS.length];
         if (heldState == null) heldState = HeldState.writeThrough();
         heldState.add(this);
     }
@@ -177,7 +244,8 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b = new Bundle();
             b.clock = clock.value();
             b.droppedBefore = droppedBefore.value();
-            b.lastFact = lastFact.value();
+            Long last = lastFact.value();
+            b.lastFact = last == null ? NO_FACT : last;
             b.behindAt = behindAt.value();
             for (Map.Entry<Integer, Long> e : producers.entries()) b.producers.put(e.getKey(), e.getValue());
             for (Map.Entry<Long, Boolean> e : windows.entries()) b.windows.put(e.getKey(), e.getValue());
@@ -189,16 +257,25 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
 
     /** Writes the current host's bundle to keyed state; its part records leave memory. */
     private void flush(Bundle b) throws Exception {
-        if (!b.parts.isEmpty()) {
-            parts.putAll(b.parts);
-            bundled -= b.parts.size();
-            b.parts.clear();
+        if (b.partCount > 0) {
+            for (Map.Entry<Long, WindowParts> w : b.parts.entrySet()) {
+                long ws = w.getKey();
+                Map<String, StatsRecord>[] byDimension = w.getValue().byDimension;
+                for (int d = 0; d < byDimension.length; d++) {
+                    if (byDimension[d] == null) continue;
+                    for (Map.Entry<String, StatsRecord> e : byDimension[d].entrySet()) {
+                        parts.put(stateKey(ws, Measures.DIMENSIONS[d], e.getKey()), e.getValue());
+                    }
+                }
+            }
+            bundled -= b.partCount;
+            b.clearParts();
             b.partsInBackend = true;
         }
         if (b.metaDirty) {
             if (b.clock == null) clock.clear(); else clock.update(b.clock);
             if (b.droppedBefore == null) droppedBefore.clear(); else droppedBefore.update(b.droppedBefore);
-            if (b.lastFact == null) lastFact.clear(); else lastFact.update(b.lastFact);
+            if (b.lastFact == NO_FACT) lastFact.clear(); else lastFact.update(b.lastFact);
             if (b.behindAt == null) behindAt.clear(); else behindAt.update(b.behindAt);
             producers.clear();
             producers.putAll(b.producers);
@@ -213,7 +290,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
     public void flush(Consumer<String> setKey) throws Exception {
         for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
             Bundle b = e.getValue();
-            if (b.parts.isEmpty() && !b.metaDirty) continue;
+            if (b.partCount == 0 && !b.metaDirty) continue;
             setKey.accept(e.getKey());
             flush(b);
         }
@@ -261,17 +338,23 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             b.behindAt = ts;
             b.metaDirty = true;
         }
-        for (String[] t : Measures.targets(f)) {
-            String k = ws + "|" + t[0] + "|" + t[1];
-            StatsRecord r = b.parts.get(k);
+        String[] keys = this.keys;
+        Measures.targets(f, keys);
+        WindowParts window = b.window(ws, true);
+        for (int d = 0; d < keys.length; d++) {
+            String key = keys[d];
+            if (key == null) continue;
+            StatsRecord r = window.get(d, key);
             if (r == null) {
-                r = b.partsInBackend ? parts.get(k) : null;
+                String dimension = Measures.DIMENSIONS[d];
+                r = b.partsInBackend ? parts.get(stateKey(ws, dimension, key)) : null;
                 if (r == null) {
-                    r = Measures.empty(t[0], t[1], ws, we);
+                    r = Measures.empty(dimension, key, ws, we);
                     r.hosts.add(f.host);
-                    if (StatsRecord.RECIPIENT.equals(t[0])) r.channel = f.channel;
+                    if (StatsRecord.RECIPIENT.equals(dimension)) r.channel = f.channel;
                 }
-                b.parts.put(k, r);
+                window.put(d, key, r);
+                b.partCount++;
                 bundled++;
             }
             Measures.add(r, f);
@@ -334,13 +417,13 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         String host = ctx.getCurrentKey();
         Bundle b = bundle(host);
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            Long last = b.lastFact;
-            if (last == null || timestamp - last < config.idleFlushMillis) return;
-            b.lastFact = null;
+            long last = b.lastFact;
+            if (last == NO_FACT || timestamp - last < config.idleFlushMillis) return;
+            b.lastFact = NO_FACT;
             b.metaDirty = true;
             advance(b, b.clock == null ? Long.MIN_VALUE : b.clock, true, out, ctx.timerService());
         } else if (timestamp == Long.MAX_VALUE) {
-            b.lastFact = null;
+            b.lastFact = NO_FACT;
             b.metaDirty = true;
             advance(b, Long.MAX_VALUE, false, out, null);
         } else if (config.fireOnWatermark) {
@@ -395,16 +478,20 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
 
     /** Every part of the host is in its bundle: the windows fire from it, nothing is read from or written to keyed state. */
     private void fireFromMemory(Bundle b, List<Long> toFire, List<Long> toDrop, Collector<StatsRecord> out) {
-        for (java.util.Iterator<StatsRecord> it = b.parts.values().iterator(); it.hasNext(); ) {
-            StatsRecord r = it.next();
-            if (toFire.contains(r.windowStart)) {
-                r.revision++;
-                out.collect(Measures.copy(r));
+        for (Long ws : toFire) {
+            WindowParts w = b.window(ws, false);
+            if (w == null) continue;
+            for (Map<String, StatsRecord> m : w.byDimension) {
+                if (m == null) continue;
+                for (StatsRecord r : m.values()) {
+                    r.revision++;
+                    out.collect(Measures.copy(r));
+                }
             }
-            if (toDrop.contains(r.windowStart)) {
-                it.remove();
-                bundled--;
-            }
+        }
+        for (Long ws : toDrop) {
+            WindowParts w = b.remove(ws);
+            if (w != null) bundled -= w.size;
         }
     }
 

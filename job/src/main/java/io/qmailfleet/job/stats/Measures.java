@@ -56,18 +56,32 @@ public final class Measures {
         return true;
     }
 
+    /** The dimensions in the order of {@link #targets}' keys: host, sender, recipient, domain. */
+    public static final String[] DIMENSIONS = {StatsRecord.HOST, StatsRecord.SENDER, StatsRecord.RECIPIENT, StatsRecord.DOMAIN};
+
     /**
-     * The (dimension, key) pairs a fact counts for: accepted and message-end facts for the sender
-     * and the host; attempt ends for the recipient, its domain, the sender and the host. A fact of
-     * a message whose {@code info msg} was not seen has no sender and does not count for one.
+     * The keys a fact counts for, by dimension ({@link #DIMENSIONS}; null where it does not count):
+     * accepted and message-end facts for the sender and the host; attempt ends for the recipient,
+     * its domain, the sender and the host. A fact of a message whose {@code info msg} was not seen
+     * has no sender and does not count for one.
+     *
+     * @param keys filled in, at least {@code DIMENSIONS.length} long
      */
+    public static void targets(MessageFact f, String[] keys) {
+        keys[0] = f.host;
+        keys[1] = f.sender == null ? null : addressKey(f.sender);
+        boolean attempt = f.kind == FactKind.ATTEMPT_END;
+        keys[2] = attempt ? addressKey(f.recipient == null ? "" : f.recipient) : null;
+        keys[3] = attempt ? domainKey(f.recipient) : null;
+    }
+
+    /** {@link #targets(MessageFact, String[])} as (dimension, key) pairs. */
     public static List<String[]> targets(MessageFact f) {
-        List<String[]> t = new ArrayList<>(4);
-        t.add(new String[] {StatsRecord.HOST, f.host});
-        if (f.sender != null) t.add(new String[] {StatsRecord.SENDER, addressKey(f.sender)});
-        if (f.kind == FactKind.ATTEMPT_END) {
-            t.add(new String[] {StatsRecord.RECIPIENT, addressKey(f.recipient == null ? "" : f.recipient)});
-            t.add(new String[] {StatsRecord.DOMAIN, domainKey(f.recipient)});
+        String[] keys = new String[DIMENSIONS.length];
+        targets(f, keys);
+        List<String[]> t = new ArrayList<>(keys.length);
+        for (int d = 0; d < keys.length; d++) {
+            if (keys[d] != null) t.add(new String[] {DIMENSIONS[d], keys[d]});
         }
         return t;
     }
