@@ -319,21 +319,75 @@ public final class Measures {
     /** Fills the quantile fields from the sketches and orders the reasons, most frequent first. */
     public static StatsRecord finish(StatsRecord r) {
         if (r.ddelaySketch != null) {
-            KllDoublesSketch s = sketch(r.ddelaySketch);
-            r.ddelayP50 = s.getQuantile(0.50, QuantileSearchCriteria.INCLUSIVE);
-            r.ddelayP90 = s.getQuantile(0.90, QuantileSearchCriteria.INCLUSIVE);
-            r.ddelayP99 = s.getQuantile(0.99, QuantileSearchCriteria.INCLUSIVE);
+            double[] q = quantiles(r.ddelaySketch);
+            r.ddelayP50 = q[0];
+            r.ddelayP90 = q[1];
+            r.ddelayP99 = q[2];
         }
         if (r.qtimeSketch != null) {
-            KllDoublesSketch s = sketch(r.qtimeSketch);
-            r.qtimeP50 = s.getQuantile(0.50, QuantileSearchCriteria.INCLUSIVE);
-            r.qtimeP90 = s.getQuantile(0.90, QuantileSearchCriteria.INCLUSIVE);
-            r.qtimeP99 = s.getQuantile(0.99, QuantileSearchCriteria.INCLUSIVE);
+            double[] q = quantiles(r.qtimeSketch);
+            r.qtimeP50 = q[0];
+            r.qtimeP90 = q[1];
+            r.qtimeP99 = q[2];
         }
         Comparator<ReasonCount> byCount = Comparator.<ReasonCount>comparingLong(c -> -c.count).thenComparing(ReasonCount::key);
         r.deferralReasons.sort(byCount);
         r.failureReasons.sort(byCount);
         return r;
+    }
+
+    /** The normalized ranks of a record's quantiles: p50, p90, p99. */
+    static final double[] RANKS = {0.50, 0.90, 0.99};
+
+    /**
+     * The state's quantiles at {@link #RANKS}, as {@link KllDoublesSketch#getQuantile} gives them
+     * ({@code INCLUSIVE}). A state of at most {@link #KLL_K} values never folded into a sketch is
+     * what a KLL sketch of them keeps exactly (every value, weight 1): its quantiles are read from
+     * the values sorted, without building the sketch ({@code MeasuresQuantilesTest} compares the
+     * two).
+     */
+    static double[] quantiles(SketchState st) {
+        double[] q = new double[RANKS.length];
+        double[] sorted = exactSorted(st);
+        if (sorted != null) {
+            for (int i = 0; i < RANKS.length; i++) q[i] = sorted[exactIndex(RANKS[i], sorted.length)];
+            return q;
+        }
+        KllDoublesSketch s = sketch(st);
+        for (int i = 0; i < RANKS.length; i++) q[i] = s.getQuantile(RANKS[i], QuantileSearchCriteria.INCLUSIVE);
+        return q;
+    }
+
+    /**
+     * The state's values sorted (a sketch ignores NaN, so they are left out), when it has between 1
+     * and {@link #KLL_K} of them and none folded into a sketch; else null.
+     */
+    static double[] exactSorted(SketchState st) {
+        if (st.items != null && st.items.length > 0) return null;
+        if (st.pendingCount == 0 || st.pendingCount > KLL_K) return null;
+        double[] v = new double[st.pendingCount];
+        int n = 0;
+        for (int i = 0; i < st.pendingCount; i++) {
+            double x = st.pending[i];
+            if (!Double.isNaN(x)) v[n++] = x;
+        }
+        if (n == 0) return null;
+        if (n < v.length) v = java.util.Arrays.copyOf(v, n);
+        java.util.Arrays.sort(v);
+        return v;
+    }
+
+    /**
+     * The index of the {@code INCLUSIVE} quantile at a normalized rank among {@code n} sorted
+     * values of weight 1: the first whose cumulative weight (its index + 1) reaches the natural
+     * rank, rounded as the sketch library rounds it ({@code QuantilesUtil.getNaturalRank}).
+     */
+    static int exactIndex(double rank, int n) {
+        double natural = rank * n;
+        natural = Math.round(natural * 1e7) / 1e7;
+        long need = (long) Math.ceil(natural);
+        if (need > n) return n - 1;
+        return (int) Math.max(0, need - 1);
     }
 
     /** A deep copy (records leave an operator while its state keeps changing). */
