@@ -330,21 +330,24 @@ public final class Measures {
             r.qtimeP90 = q[1];
             r.qtimeP99 = q[2];
         }
-        Comparator<ReasonCount> byCount = Comparator.<ReasonCount>comparingLong(c -> -c.count).thenComparing(ReasonCount::key);
-        r.deferralReasons.sort(byCount);
-        r.failureReasons.sort(byCount);
+        r.deferralReasons.sort(BY_COUNT);
+        r.failureReasons.sort(BY_COUNT);
         return r;
     }
+
+    /** Reasons, most frequent first, then by key. */
+    private static final Comparator<ReasonCount> BY_COUNT =
+            Comparator.<ReasonCount>comparingLong(c -> -c.count).thenComparing(ReasonCount::key);
 
     /** The normalized ranks of a record's quantiles: p50, p90, p99. */
     static final double[] RANKS = {0.50, 0.90, 0.99};
 
     /**
-     * The state's quantiles at {@link #RANKS}, as {@link KllDoublesSketch#getQuantile} gives them
-     * ({@code INCLUSIVE}). A state of at most {@link #KLL_K} values never folded into a sketch is
-     * what a KLL sketch of them keeps exactly (every value, weight 1): its quantiles are read from
-     * the values sorted, without building the sketch ({@code MeasuresQuantilesTest} compares the
-     * two).
+     * The state's quantiles at {@link #RANKS} ({@code INCLUSIVE}: the first value whose rank reaches
+     * it). A state whose values were never folded into a sketch (at most {@link #PENDING_MAX}, all
+     * still kept) has them read from its values sorted: exact, without building a sketch. Up to
+     * {@link #KLL_K} values that is what a KLL sketch of them gives (it keeps every value);
+     * {@code MeasuresQuantilesTest} compares the two. A folded state's come from its KLL sketch.
      */
     static double[] quantiles(SketchState st) {
         double[] q = new double[RANKS.length];
@@ -359,12 +362,12 @@ public final class Measures {
     }
 
     /**
-     * The state's values sorted (a sketch ignores NaN, so they are left out), when it has between 1
-     * and {@link #KLL_K} of them and none folded into a sketch; else null.
+     * The state's values sorted (a sketch ignores NaN, so they are left out), when it has any and
+     * none was folded into a sketch; else null.
      */
     static double[] exactSorted(SketchState st) {
         if (st.items != null && st.items.length > 0) return null;
-        if (st.pendingCount == 0 || st.pendingCount > KLL_K) return null;
+        if (st.pendingCount == 0) return null;
         double[] v = new double[st.pendingCount];
         int n = 0;
         for (int i = 0; i < st.pendingCount; i++) {
