@@ -6,6 +6,7 @@ import io.qmailfleet.job.model.ReasonCount;
 import io.qmailfleet.job.model.FactKind;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
+import io.qmailfleet.job.model.StatsRecordSerializer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -393,12 +394,11 @@ public final class Measures {
         return (int) Math.max(0, need - 1);
     }
 
-    /** A deep copy (records leave an operator while its state keeps changing). */
+    /**
+     * A deep copy (records leave an operator while its state keeps changing): field by field, as
+     * Flink copies a record between chained operators ({@link StatsRecordSerializer#copy}).
+     */
     public static StatsRecord copy(StatsRecord s) {
-        StatsRecord c = empty(s.dimension, s.key, s.windowStart, s.windowEnd);
-        c.revision = s.revision;
-        merge(c, s);
-        c.channel = s.channel;
-        return c;
+        return StatsRecordSerializer.INSTANCE.copy(s);
     }
 }
