@@ -76,17 +76,6 @@ public final class Measures {
         keys[3] = attempt ? domainKey(f.recipient) : null;
     }
 
-    /** {@link #targets(MessageFact, String[])} as (dimension, key) pairs. */
-    public static List<String[]> targets(MessageFact f) {
-        String[] keys = new String[DIMENSIONS.length];
-        targets(f, keys);
-        List<String[]> t = new ArrayList<>(keys.length);
-        for (int d = 0; d < keys.length; d++) {
-            if (keys[d] != null) t.add(new String[] {DIMENSIONS[d], keys[d]});
-        }
-        return t;
-    }
-
     private static double seconds(long nanos) {
         return nanos / 1e9;
     }
