@@ -123,6 +123,11 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
     public void open(OpenContext openContext) throws Exception {
         if (held == null) held = HeldState.writeThrough();
         saturationFor = Duration.ofNanos(config.saturationForNanos).toString();
+        satHost = new String[2];
+        satKey = new String[2];
+        satDetails = new String[2][];
+        satSince = new long[2];
+        satMax = new int[2];
         var ctx = getRuntimeContext();
         hostState = held.slot(ctx.getState(
                 new ValueStateDescriptor<>("alert-host", TypeInformation.of(HostAlertState.class))));
@@ -298,7 +303,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
         if (max <= 0 || usedN < 0) return since;
         // most status lines: not saturated, and not before (no key to make)
         if (since < 0 && usedN < max) return since;
-        String dk = "queue_saturated:" + host + ":" + channel;
+        String dk = saturationKey(host, channel);
         if (since < 0 && usedN >= max) {
             AlertKey k = key(st, dk, "queue_saturated", "warning", host, null, channel, HOST_STREAM);
             k.forNanos = config.saturationForNanos;
@@ -322,7 +327,7 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
             AlertKey k = keys.get(dk);
             if (k != null) {
                 k.lastSeenNanos = now;
-                k.detail = "saturated since " + isoOf(since) + "; last " + channel + " " + usedN + "/" + max;
+                k.detail = saturationDetail(channel, since, usedN, max);
                 // only its last-seen time and text changed: when it can next change (nextChange) stays
                 // as it was unless a quiet time counts from the last-seen time, so the next status
                 // line need not sweep every key of the host again (every status line while a queue
@@ -332,6 +337,50 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
             }
         }
         return since;
+    }
+
+    /**
+     * The dedup key last made for each channel ({@code local} 0, {@code remote} 1) and its host, and
+     * the detail texts made for it by count in use, for one saturation (its start and limit): while
+     * a queue stays saturated every status line names its key and writes its detail, mostly one of
+     * the few texts of the lines before.
+     */
+    private transient String[] satHost, satKey;
+    private transient String[][] satDetails;
+    private transient long[] satSince;
+    private transient int[] satMax;
+    /** The largest limit whose details are kept by count. */
+    private static final int SAT_DETAILS_MAX = 4096;
+
+    private static int channelSlot(String channel) {
+        return "local".equals(channel) ? 0 : 1;
+    }
+
+    /** {@code queue_saturated:<host>:<channel>}. */
+    private String saturationKey(String host, String channel) {
+        int i = channelSlot(channel);
+        if (host.equals(satHost[i])) return satKey[i];
+        satDetails[i] = null;
+        satHost[i] = host;
+        satKey[i] = "queue_saturated:" + host + ":" + channel;
+        return satKey[i];
+    }
+
+    /** The detail of a saturated queue's alert: since when, and the last status line's count (after {@link #saturationKey} of the same host and channel). */
+    private String saturationDetail(String channel, long since, int usedN, int max) {
+        int i = channelSlot(channel);
+        String[] ds = satDetails[i];
+        if (ds == null || satSince[i] != since || satMax[i] != max) {
+            ds = max <= SAT_DETAILS_MAX ? new String[max + 1] : null;
+            satDetails[i] = ds;
+            satSince[i] = since;
+            satMax[i] = max;
+        }
+        boolean kept = ds != null && usedN <= max;
+        if (kept && ds[usedN] != null) return ds[usedN];
+        String d = "saturated since " + isoOf(since) + "; last " + channel + " " + usedN + "/" + max;
+        if (kept) ds[usedN] = d;
+        return d;
     }
 
     /** The last two times {@link #isoOf} wrote (a host's local and remote queue) and their text; null: none yet. */

@@ -88,7 +88,10 @@ import org.apache.flink.util.Collector;
  * when what changed is written to keyed state and memory is emptied; it is written earlier when
  * more than {@value #MAX_HELD_BYTES} bytes of parts are held. A window whose first part and drop
  * both come between two checkpoints (most, in a backfill) never reaches the state backend: on
- * RocksDB each window cost some ten reads, writes and deletes, with their serialization. Which
+ * RocksDB each window cost some ten reads, writes and deletes, with their serialization. While
+ * held, a window's first part stays the record it came as ({@link Held#single}): its bytes are made
+ * only when another part comes or the window is written to keyed state, so a window with one part
+ * that comes and goes between checkpoints is sent as it came, finished once. Which
  * windows have state in the backend (written by a flush and not dropped since) is kept as their
  * keys, so that a new window reads nothing; after a restore every window not yet held is read. In
  * a plain {@code KeyedProcessOperator} (no checkpoint hook) every call writes through.
@@ -133,7 +136,17 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
 
     /** One window's state as held in memory: the values of its four value states, and whether they changed. */
     static final class Held {
+        /** The window's parts as kept ({@link Kept}); null while {@link #single} holds its one part. */
         byte[] partBytes;
+        /**
+         * The window's one part as it came (a record received over the network, never changed
+         * here), while the window is held in memory with no other part: its bytes are made only if
+         * they are needed (another part, a flush). Most windows have one part, sent when the
+         * watermark passes and dropped before a checkpoint, and never need them.
+         */
+        StatsRecord single;
+        /** {@link #size} of {@link #single} when it was set. */
+        long singleSize;
         Integer revision;
         boolean held;
         Long expiresAt;
@@ -324,12 +337,46 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     }
 
     private static long size(Held h) {
+        if (h.single != null) return h.singleSize;
         return h.partBytes == null ? 0 : h.partBytes.length;
+    }
+
+    /**
+     * About the bytes a part held as a record takes, for {@link #MAX_HELD_BYTES}: some fifty fields,
+     * its key, its reason lists and its sketches' values.
+     */
+    static long heldSize(StatsRecord r) {
+        long n = 512 + 2L * (r.key == null ? 0 : r.key.length());
+        n += 96L * (r.deferralReasons.size() + r.failureReasons.size());
+        if (r.ddelaySketch != null) n += 8L * (r.ddelaySketch.pendingCount + (r.ddelaySketch.items == null ? 0 : r.ddelaySketch.items.length));
+        if (r.qtimeSketch != null) n += 8L * (r.qtimeSketch.pendingCount + (r.qtimeSketch.items == null ? 0 : r.qtimeSketch.items.length));
+        return n;
+    }
+
+    /** The window's parts as kept: read from their bytes, or the one part held as a record. */
+    private Kept kept(Held h) throws IOException {
+        if (h.single == null) return Kept.read(h.partBytes);
+        Kept k = new Kept();
+        k.hosts.add(hostOf(h.single));
+        k.parts.add(bytes(h.single));
+        return k;
+    }
+
+    /** The window's parts as their bytes from now on (its one part held as a record, written out). */
+    private void toBytes(Held h) throws IOException {
+        if (h.single == null) return;
+        byte[] b = kept(h).write(buffer);
+        heldBytes -= h.singleSize;
+        h.single = null;
+        h.singleSize = 0;
+        h.partBytes = b;
+        heldBytes += b.length;
     }
 
     /** Writes a window's state to keyed state if it changed (the window must be the current key); it leaves memory. */
     private void flush(String key, Held h) throws IOException {
         if (h.dirty) {
+            toBytes(h);
             if (h.partBytes == null) partBytes.clear(); else partBytes.update(h.partBytes);
             if (h.revision == null) revision.clear(); else revision.update(h.revision);
             if (h.held) held.update(true); else held.clear();
@@ -407,7 +454,19 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     /** Sets the window's parts, keeping {@link #heldBytes}. */
     private void setParts(Held h, byte[] bytes) {
         heldBytes += bytes.length - size(h);
+        h.single = null;
+        h.singleSize = 0;
         h.partBytes = bytes;
+        h.dirty = true;
+    }
+
+    /** Sets the window's one part, held as the record it is, keeping {@link #heldBytes}. */
+    private void setSingle(Held h, StatsRecord part) {
+        long n = heldSize(part);
+        heldBytes += n - size(h);
+        h.partBytes = null;
+        h.single = part;
+        h.singleSize = n;
         h.dirty = true;
     }
 
@@ -422,10 +481,8 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         StatsRecord fleet;
         if (n == null && !wasHeld) {
             // the first part of this window (for most keys the only one): the fleet record is the
-            // part itself, once its bytes are kept
-            kept = new Kept();
-            kept.hosts.add(host);
-            kept.parts.add(bytes(part));
+            // part itself, held as it is (its bytes are made if they are needed)
+            kept = null;
             fleet = part;
             if (config.rollupByLogTime()) {
                 long dropAt = config.rollupDropAt(part.windowEnd);
@@ -448,7 +505,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             }
         } else {
-            kept = Kept.read(h.partBytes);
+            kept = kept(h);
             // parts kept as records by the version before (restored from its savepoint): to the bytes
             boolean migrated = false;
             if (h.inBackend && !recordParts.isEmpty()) {
@@ -506,23 +563,35 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 ctx.timerService().registerProcessingTimeTimer(at);
             }
         }
-        Measures.finish(fleet);
-        if (kept.parts.size() >= 2) kept.fleet = bytes(fleet);
-        setParts(h, kept.write(buffer));
-        if (!hold) out.collect(fleet);
+        if (kept == null) {
+            // held: finished when it is sent; sent now: finished first (it is not changed after)
+            setSingle(h, part);
+            if (!hold) out.collect(Measures.finish(fleet));
+        } else {
+            Measures.finish(fleet);
+            if (kept.parts.size() >= 2) kept.fleet = bytes(fleet);
+            setParts(h, kept.write(buffer));
+            if (!hold) out.collect(fleet);
+        }
         done(key, h);
     }
 
     /** Sends the window's held fleet record (the sum of its parts so far) as its next revision. */
     private void sendHeld(Held h, Collector<StatsRecord> out) throws IOException {
         if (!h.held) return;
-        Kept k = Kept.read(h.partBytes);
         StatsRecord fleet;
-        if (k.fleet != null) {
-            fleet = record(k.fleet);
+        if (h.single != null) {
+            // one part held as it came: finished here as it would have been when it came, and not
+            // changed after it is sent (a later part is added to a copy made from its bytes)
+            fleet = Measures.finish(h.single);
         } else {
-            // one part: kept as it came, so finished here as it would have been when it came
-            fleet = Measures.finish(record(k.parts.get(0)));
+            Kept k = Kept.read(h.partBytes);
+            if (k.fleet != null) {
+                fleet = record(k.fleet);
+            } else {
+                // one part: kept as it came, so finished here as it would have been when it came
+                fleet = Measures.finish(record(k.parts.get(0)));
+            }
         }
         Integer n = h.revision;
         fleet.revision = n == null ? 1 : n + 1;

@@ -315,4 +315,74 @@ class FleetRollupStateTest {
         assertEquals(uninterrupted.stream().map(r -> r.deferrals + "/" + r.revision + "/" + r.hosts).toList(),
                 out.stream().map(r -> r.deferrals + "/" + r.revision + "/" + r.hosts).toList());
     }
+
+    /**
+     * Held until the watermark (a bounded input), a window's one part stays the record it came as:
+     * it is sent as it came, finished, once; a part that comes later is added to a copy, so the
+     * record already sent is not changed; a checkpoint while it is held
+     * writes it as bytes, and the restored window sends the same record.
+     */
+    @ParameterizedTest(name = "rocksDb={0}")
+    @ValueSource(booleans = {false, true})
+    void aWindowsOnePartIsSentAsItCame(boolean rocksDb) throws Exception {
+        StatsConfig c = config();
+        c.holdUntilWatermark = true;
+        c.rollupLogTtlMillis = 60_000L;
+        long fireAt = c.fireAt(T + MIN);
+        StatsRecord a = part("mx1", "a.example.net", 3);
+        try (var h = harness(new FleetRollup(c), rocksDb)) {
+            h.open();
+            h.processElement(a, 0);
+            assertTrue(drain(h).isEmpty(), "held until the watermark");
+            assertTrue(keysInBackend(h).isEmpty(), "held in memory");
+            h.processWatermark(fireAt);
+            List<StatsRecord> out = drain(h);
+            assertEquals(1, out.size());
+            StatsRecord sent = out.get(0);
+            assertEquals(1, sent.revision);
+            assertEquals(3, sent.deferrals);
+            assertEquals(List.of("mx1"), sent.hosts);
+            assertEquals(3, sent.deferralReasons.stream().mapToLong(r -> r.count).sum());
+
+            // another host's part after the window was sent: sent at once, as the next revision
+            h.processElement(part("mx2", "a.example.net", 2), 0);
+            StatsRecord next = drain(h).get(0);
+            assertEquals(5, next.deferrals);
+            assertEquals(2, next.revision);
+            assertEquals(List.of("mx1", "mx2"), next.hosts);
+            // the part held and sent (the operator's object) is not changed by the one added to it
+            assertEquals(3, a.deferrals, "the record sent before is not changed");
+            assertEquals(List.of("mx1"), a.hosts);
+            assertEquals(1, a.revision);
+            assertEquals(List.of(3L, 2L), parts(h, a).stream().map(p -> p.record.deferrals).toList());
+            h.processWatermark(Long.MAX_VALUE);
+            assertTrue(keys(h).isEmpty(), "nothing left at the end of the input");
+        }
+
+        // a checkpoint while the one part is held: written as its bytes, and sent after a restore
+        StatsRecord b = part("mx1", "b.example.net", 4);
+        OperatorSubtaskState snapshot;
+        try (var h = harness(new FleetRollup(c), rocksDb)) {
+            h.open();
+            h.processElement(b, 0);
+            List<FleetRollup.Part> kept = parts(h, b);
+            assertEquals(List.of("mx1"), kept.stream().map(p -> p.host).toList());
+            assertEquals(4, kept.get(0).record.deferrals);
+            assertEquals(Set.of(key(b)), keysInBackend(h), "written before the barrier");
+            snapshot = h.snapshot(1L, 0L);
+            assertTrue(drain(h).isEmpty());
+        }
+        try (var h = harness(new FleetRollup(c), rocksDb)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processWatermark(fireAt);
+            List<StatsRecord> out = drain(h);
+            assertEquals(1, out.size());
+            assertEquals(4, out.get(0).deferrals);
+            assertEquals(1, out.get(0).revision);
+            assertEquals(List.of("mx1"), out.get(0).hosts);
+            h.processWatermark(Long.MAX_VALUE);
+            assertTrue(keys(h).isEmpty());
+        }
+    }
 }
