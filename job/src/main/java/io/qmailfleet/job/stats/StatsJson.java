@@ -32,7 +32,14 @@ public final class StatsJson {
         return w.toString();
     }
 
-    private static String iso(long millis) {
+    /** A window's start or end (epoch millis) as {@link #iso} writes it, straight into {@code g}. */
+    private static void windowTime(JsonText g, String name, long millis) {
+        if (millis == Long.MAX_VALUE) g.nullField(name);
+        else if (millis >= -(Long.MAX_VALUE / 1_000_000L) && millis <= Long.MAX_VALUE / 1_000_000L) g.timeField(name, millis * 1_000_000L);
+        else g.stringField(name, iso(millis));
+    }
+
+    static String iso(long millis) {
         if (millis == Long.MAX_VALUE) return null;
         // as Instant.ofEpochMilli(millis).toString() writes it
         return millis >= 0 && millis <= Long.MAX_VALUE / 1_000_000L ? JsonText.isoString(millis * 1_000_000L)
@@ -44,9 +51,6 @@ public final class StatsJson {
         else g.stringField(name, v);
     }
 
-    private static double round6(double v) {
-        return Math.round(v * 1e6) / 1e6;
-    }
 
     /** The record's JSON, the same text Jackson's generator writes (JsonTextTest checks the writer against it). */
     public static String record(StatsRecord r) {
@@ -60,8 +64,8 @@ public final class StatsJson {
         optString(g, "dimension", r.dimension);
         optString(g, "key", r.key);
         optString(g, "channel", r.channel);
-        optString(g, "window_start", iso(r.windowStart));
-        optString(g, "window_end", iso(r.windowEnd));
+        windowTime(g, "window_start", r.windowStart);
+        windowTime(g, "window_end", r.windowEnd);
         g.arrayField("hosts");
         for (String h : r.hosts) {
             if (h == null) throw new IllegalArgumentException("a stats record with a null host");
@@ -75,9 +79,9 @@ public final class StatsJson {
         g.numberField("recipient_bytes", r.recipientBytes);
         g.numberField("recipients", r.recipients);
         g.numberField("attempts", r.attempts);
-        g.numberField("xdelay", round6(r.xdelay));
-        g.numberField("qtime", round6(r.qtime));
-        g.numberField("ddelay", round6(r.ddelay));
+        g.micros6Field("xdelay", r.xdelay);
+        g.micros6Field("qtime", r.qtime);
+        g.micros6Field("ddelay", r.ddelay);
         g.numberField("accepted", r.accepted);
         g.numberField("accepted_bytes", r.acceptedBytes);
         g.numberField("successes", r.successes);
@@ -103,15 +107,15 @@ public final class StatsJson {
         g.objectField(name);
         g.numberField("count", count);
         if (sketched) {
-            g.numberField("p50", round6(p50));
-            g.numberField("p90", round6(p90));
-            g.numberField("p99", round6(p99));
+            g.micros6Field("p50", p50);
+            g.micros6Field("p90", p90);
+            g.micros6Field("p99", p99);
         } else {
             g.nullField("p50");
             g.nullField("p90");
             g.nullField("p99");
         }
-        if (count > 0) g.numberField("max", round6(max));
+        if (count > 0) g.micros6Field("max", max);
         else g.nullField("max");
         g.endObject();
     }
@@ -124,7 +128,7 @@ public final class StatsJson {
             optString(g, "code", c.code);
             optString(g, "enhanced", c.enhanced);
             g.numberField("count", c.count);
-            g.numberField("xdelay", round6(c.xdelay));
+            g.micros6Field("xdelay", c.xdelay);
             optString(g, "example", c.example);
             g.endObject();
         }

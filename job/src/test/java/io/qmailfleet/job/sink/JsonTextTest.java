@@ -54,6 +54,41 @@ class JsonTextTest {
         }
     }
 
+    /**
+     * A value to six decimals is written as the double {@code Math.round(v * 1e6) / 1e6} is: for
+     * every count of microseconds up to 3 s (both signs), around the bounds of the plain form
+     * (0.001 and 10^7), and for random values of every size, NaN and the infinities.
+     */
+    @Test
+    void valuesToSixDecimalsAreWrittenAsTheRoundedDouble() {
+        JsonText fast = new JsonText();
+        JsonText plain = new JsonText();
+        java.util.function.DoubleConsumer check = v -> {
+            fast.reset();
+            plain.reset();
+            fast.micros6Field("x", v);
+            plain.numberField("x", Math.round(v * 1e6) / 1e6);
+            if (fast.length() != plain.length() || !fast.toString().equals(plain.toString()))
+                assertEquals(plain.toString(), fast.toString(), "value " + v);
+        };
+        for (long k = -3_000_000; k <= 3_000_000; k++) check.accept(k / 1e6);
+        for (long k : new long[] {999, 1000, 1001, 9_999_999_999_999L, 10_000_000_000_000L, 10_000_000_000_001L}) {
+            check.accept(k / 1e6);
+            check.accept(-k / 1e6);
+        }
+        Random random = new Random(11);
+        for (int i = 0; i < 500_000; i++) {
+            double v = random.nextDouble() * Math.pow(10, random.nextInt(16) - 6);
+            check.accept(v);
+            check.accept(-v);
+            check.accept(Math.round(v * 1e6) / 1e6);
+        }
+        for (double v : new double[] {0.0, -0.0, 4e-7, 5e-7, -5e-7, 6e-7, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE}) {
+            check.accept(v);
+        }
+    }
+
     @Test
     void stringsAreEscapedAsJacksonEscapesThem() throws Exception {
         List<String> samples = new ArrayList<>(List.of("", "plain", "say \"hi\"", "back\\slash", "tab\there",
