@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -39,7 +40,7 @@ import org.apache.flink.types.Either;
  * <pre>
  * lines ─▶ parse ─┬─────────────────────────────────────────────▶ events
  *                 ├─ dead letters ───────────────────────────────▶ dead-letters
- *                 └─ keyBy(host) ─▶ host sequencer + life cycles ─┬─ late ─────▶ late
+ *                 └─ keyBy(host)* ▶ host sequencer + life cycles ─┬─ late ─────▶ late
  *                                                                ├─ dead letters ▶ dead-letters
  *                                                                ├─ host events (status, alert:, warning:, restarts;
  *                                                                │  tcpserver's and other programs' lines as they come) ▶ host-events
@@ -48,6 +49,7 @@ import org.apache.flink.types.Either;
  *                                                                ├─ facts (for the stages)
  *                                                                └─ paging signals: qmail-send host events and
  *                                                                   message alerts (for the alert stage)
+ *   * none for a backfill of one host's files: there the sequencer is chained to the parser
  * </pre>
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
@@ -63,7 +65,8 @@ import org.apache.flink.types.Either;
  * parallelism, forward channel), or with a reader per host sits behind their join, where each
  * host's lines still come over its reader's one channel, so order is kept up to the first keyBy. Flink keeps order on every channel between two
  * subtasks, so after {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask
- * in order; within the bound set by {@code --max-out-of-order} it even restores order from time
+ * in order (a backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
+ * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the parser); within the bound set by {@code --max-out-of-order} it even restores order from time
  * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
  * results carry no message id, delivery ids restart with qmail-send, bounces link by qp), so it does
  * all of that matching there, tags every line with its message id and builds each message's life
@@ -244,6 +247,16 @@ public final class FleetPipeline {
         return idleTimeout == null ? w : w.withIdleness(idleTimeout);
     }
 
+    /** A line's host: the host sequencer's key. */
+    static final class EventHost implements KeySelector<QmailEvent, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(QmailEvent e) {
+            return e.host;
+        }
+    }
+
     /** Wires the whole graph (the core and {@link Stages#ALL}) onto {@code lines} and hands every enabled output to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
         return build(lines, cfg, sinks, Stages.ALL, Outputs.ALL);
@@ -295,11 +308,18 @@ public final class FleetPipeline {
         // them straight to its host-events output, so that all of that output leaves the
         // sequencer's task and its sink is chained there (no second shuffle of those records)
         HostSequencer sequencer = new HostSequencer(cfg.lifecycle);
-        SingleOutputStreamOperator<LifecycleRecord> lifecycles = parsed
-                .keyBy(e -> e.host)
+        // one reader at parallelism 1 (a backfill of one host's files): the sequencer at parallelism
+        // 1 holds every key group, so the parser's stream is keyed as keyBy(host) would key it, and
+        // the sequencer runs in the reader's task with no shuffle
+        boolean inReader = cfg.sequencerInReader && sourceParallelism == 1;
+        KeyedStream<QmailEvent, String> byHost = inReader
+                ? DataStreamUtils.reinterpretAsKeyedStream(parsed, new EventHost(), Types.STRING)
+                : parsed.keyBy(new EventHost());
+        SingleOutputStreamOperator<LifecycleRecord> lifecycles = byHost
                 // an operator, not a process function: it stamps every output with its line's log time
                 .transform("host sequencer + life cycles", LifecycleRecordTypeInfo.INSTANCE, sequencer)
                 .uid("host-sequencer");
+        if (inReader) lifecycles.setParallelism(1);
 
         s.events = parsed;
         s.hostEvents = lifecycles.getSideOutput(HostSequencer.HOST_EVENTS);
@@ -309,11 +329,12 @@ public final class FleetPipeline {
         s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
                 .union(lifecycles.getSideOutput(HostSequencer.DEAD_LETTERS)
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
-                        .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters"));
+                        .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters")
+                        .setParallelism(lifecycles.getParallelism()));
         s.lifecycles = lifecycles;
         // per-host alert metrics (raised, firing); the alerts pass through unchanged
         s.alerts = lifecycles.getSideOutput(HostSequencer.ALERTS)
-                .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics");
+                .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics").setParallelism(lifecycles.getParallelism());
         s.sequencer = sequencer;
         s.facts = lifecycles.getSideOutput(HostSequencer.FACTS);
         s.paging = lifecycles.getSideOutput(HostSequencer.PAGING);

@@ -69,6 +69,14 @@ public final class JobConfig implements Serializable {
      * host's, so what waits for other hosts can be dropped by log time.
      */
     public boolean readerPerHost;
+    /**
+     * A backfill of files of one host ({@link io.qmailfleet.job.source.FileLines#oneHost}): the
+     * source is one reader at parallelism 1, and the host sequencer runs in its task at parallelism
+     * 1, chained to the parser, instead of behind a {@code keyBy(host)}: every line reaches it as an
+     * object in the same thread, never serialized. All its hosts' lines (a syslog file may name
+     * several) are then sequenced by that one task.
+     */
+    public boolean sequencerInReader;
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -141,6 +149,8 @@ public final class JobConfig implements Serializable {
         c.idleTimeout = unbounded ? c.get(JobOptions.IDLE_TIMEOUT) : null;
         c.readerPerHost = !unbounded && !c.readsKafka()
                 && io.qmailfleet.job.source.FileLines.readerPerHost(c.inputs, c.host);
+        c.sequencerInReader = !unbounded && !c.readsKafka()
+                && io.qmailfleet.job.source.FileLines.oneHost(c.inputs, c.host);
         c.quiet = c.get(JobOptions.QUIET);
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
         c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();

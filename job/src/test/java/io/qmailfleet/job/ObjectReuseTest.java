@@ -63,7 +63,7 @@ class ObjectReuseTest {
      * stage's example reason text (the first one it saw) and its quantile sketches (KLL compacts
      * in arrival order). Every count and sum beside them must still be equal.
      */
-    private static <T> List<String> json(CollectingSinks sinks, Output<T> o) {
+    static <T> List<String> json(CollectingSinks sinks, Output<T> o) {
         List<String> out = new ArrayList<>();
         for (T r : sinks.of(o)) {
             String line = o.json().apply(r);

@@ -5,16 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.sink.FileOutputs;
+import io.qmailfleet.job.sink.Output;
+import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,38 +30,107 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stage: the stats stage's host windows and the paging stage's alert engine read the host
  * sequencer's facts and paging signals keyed by host without a shuffle
  * ({@link FleetPipeline.Streams#factsByHost()}, {@link FleetPipeline.Streams#pagingByHost()}), so
- * they run in the sequencer's task, at its parallelism; the parser still sits before a
- * {@code keyBy(host)}, in the source's task.
- * That the records are the same as with the shuffle is what the stats truth tests check
+ * they run in the sequencer's task, at its parallelism, as do the relay trace's two sides of each
+ * life cycle and the message alerts' metrics. With several hosts the parser sits before a
+ * {@code keyBy(host)}, in the source's task; a backfill of one host's files
+ * ({@link JobConfig#sequencerInReader}) runs the sequencer in the reader's task, with the same
+ * records as behind the shuffle.
+ * That the records are the same as with the shuffles is also what the stats truth tests check
  * (qmailanalog's figures, the fleet scenarios); {@code ObjectReuseTest} runs this graph with and
  * without copies between chained operators.
  */
 class OperatorChainsTest {
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3})
-    void theHostWindowsAndTheAlertEngineRunInTheHostSequencersTask(int parallelism) {
-        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.repo().resolve("samples/fleet").toString()}));
-        StreamExecutionEnvironment env = PipelineRunner.env(parallelism);
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
-        JobGraph graph = env.getStreamGraph().getJobGraph();
+    @RegisterExtension
+    static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
+    /** Two hosts' directories, each with the capture's qmail-send logs. */
+    private static Path twoHosts(Path dir) throws Exception {
+        for (String host : new String[] {"mx1", "mx2"}) {
+            Path send = Files.createDirectories(dir.resolve(host).resolve("send"));
+            try (var files = Files.list(Capture.multilogDir())) {
+                for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, send.resolve(f.getFileName().toString()));
+            }
+        }
+        return dir;
+    }
+
+    private static List<JobVertex> vertices(String input, int parallelism, io.qmailfleet.job.sink.PipelineSinks sinks) {
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", input}));
+        StreamExecutionEnvironment env = PipelineRunner.env(parallelism);
+        FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
+        JobGraph graph = env.getStreamGraph().getJobGraph();
+        List<JobVertex> out = new ArrayList<>();
+        for (JobVertex v : graph.getVertices()) out.add(v);
+        return out;
+    }
+
+    private static JobVertex sequencerTask(List<JobVertex> vertices) {
         List<String> names = new ArrayList<>();
         JobVertex sequencer = null;
-        for (JobVertex v : graph.getVertices()) {
+        for (JobVertex v : vertices) {
             names.add(v.getName());
-            if (v.getName().startsWith("host sequencer + life cycles")) sequencer = v;
+            if (v.getName().contains("host sequencer + life cycles")) {
+                assertTrue(sequencer == null, "one task with the host sequencer in " + names);
+                sequencer = v;
+            }
         }
-        assertTrue(sequencer != null, "a task headed by the host sequencer in " + names);
-        assertEquals(parallelism, sequencer.getParallelism());
-        for (String op : new String[] {"stats host windows", "alert engine"}) {
+        assertTrue(sequencer != null, "a task with the host sequencer in " + names);
+        return sequencer;
+    }
+
+    private static void hostWindowsAndAlertEngineIn(JobVertex sequencer, List<JobVertex> vertices) {
+        for (String op : new String[] {"stats host windows", "alert engine", "relay offers", "relay receptions", "alert metrics"}) {
             assertTrue(sequencer.getName().contains(op), op + " in " + sequencer.getName());
-            for (String n : names) {
-                if (!n.equals(sequencer.getName())) assertFalse(n.contains(op), n);
+            for (JobVertex v : vertices) {
+                if (v != sequencer) assertFalse(v.getName().contains(op), v.getName());
             }
         }
         // the roll-up is keyed by window and key: it stays behind a shuffle
         assertFalse(sequencer.getName().contains("stats fleet roll-up"), sequencer.getName());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void theHostWindowsAndTheAlertEngineRunInTheHostSequencersTask(int parallelism, @TempDir Path dir) throws Exception {
+        List<JobVertex> vertices = vertices(twoHosts(dir).toString(), parallelism, new CollectingSinks());
+        JobVertex sequencer = sequencerTask(vertices);
+        assertTrue(sequencer.getName().startsWith("host sequencer + life cycles"), "behind a keyBy: " + sequencer.getName());
+        assertEquals(parallelism, sequencer.getParallelism());
+        hostWindowsAndAlertEngineIn(sequencer, vertices);
+    }
+
+    /** One host's files: one reader, and the sequencer with what it feeds in the reader's task, at parallelism 1. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void aBackfillOfOneHostRunsTheSequencerInTheReadersTask(int parallelism) {
+        List<JobVertex> vertices = vertices(Capture.repo().resolve("samples/fleet").toString(), parallelism, new CollectingSinks());
+        JobVertex sequencer = sequencerTask(vertices);
+        assertTrue(sequencer.getName().startsWith("Source: log files -> parse -> "), "in the reader's task: " + sequencer.getName());
+        assertEquals(1, sequencer.getParallelism());
+        hostWindowsAndAlertEngineIn(sequencer, vertices);
+    }
+
+    /**
+     * The records of a backfill of one host are the same whether its sequencer runs in the
+     * reader's task or behind a {@code keyBy(host)}: every output of the capture, as JSON lines
+     * (values that depend on arrival order left out, as in {@code ObjectReuseTest}).
+     */
+    @Test
+    void oneHostsRecordsAreTheSameInTheReadersTaskAndBehindAShuffle() throws Exception {
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
+                "--input", Capture.repo().resolve("samples/fleet").toString(),
+                "--events", "true", "--host-events", "true", "--stuck-after", "60s"}));
+        assertTrue(cfg.sequencerInReader);
+        CollectingSinks inReader = PipelineRunner.runFiles(cfg, 2);
+        cfg.sequencerInReader = false;
+        CollectingSinks shuffled = PipelineRunner.runFiles(cfg, 2);
+        for (Output<?> o : Outputs.ALL) {
+            assertEquals(ObjectReuseTest.json(shuffled, o), ObjectReuseTest.json(inReader, o), o.name());
+        }
+        assertEquals(539, ObjectReuseTest.json(inReader, Outputs.LIFECYCLES).size());
+        assertFalse(ObjectReuseTest.json(inReader, io.qmailfleet.job.stats.StatsOutputs.RECIPIENTS).isEmpty());
+        assertFalse(ObjectReuseTest.json(inReader, Outputs.ALERTS).isEmpty(), "the stuck threshold raised alerts");
     }
 
     /**
@@ -65,17 +140,16 @@ class OperatorChainsTest {
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
-    void theLifeCyclesAreWrittenInTheHostSequencersTask(int parallelism, @TempDir Path out) {
-        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.repo().resolve("samples/fleet").toString()}));
-        StreamExecutionEnvironment env = PipelineRunner.env(parallelism);
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, new FileOutputs(out.toString()));
-        JobGraph graph = env.getStreamGraph().getJobGraph();
-        List<String> names = new ArrayList<>();
-        for (JobVertex v : graph.getVertices()) names.add(v.getName());
-        String sequencer = names.stream().filter(n -> n.startsWith("host sequencer + life cycles")).findFirst().orElseThrow();
-        assertTrue(sequencer.contains("count lifecycles -> file lifecycles: Writer"), sequencer);
-        String updates = names.stream().filter(n -> n.contains("relay updates")).findFirst().orElseThrow();
-        assertTrue(updates.contains("count lifecycles-2 -> file lifecycles-2: Writer"), updates);
-        for (String n : names) assertFalse(n.startsWith("count lifecycles"), "a task of its own: " + n);
+    void theLifeCyclesAreWrittenInTheHostSequencersTask(int parallelism, @TempDir Path out) throws Exception {
+        for (String input : new String[] {Capture.repo().resolve("samples/fleet").toString(), twoHosts(out.resolve("in")).toString()}) {
+            List<JobVertex> vertices = vertices(input, parallelism, new FileOutputs(out.resolve("out").toString()));
+            List<String> names = new ArrayList<>();
+            for (JobVertex v : vertices) names.add(v.getName());
+            String sequencer = sequencerTask(vertices).getName();
+            assertTrue(sequencer.contains("count lifecycles -> file lifecycles: Writer"), sequencer);
+            String updates = names.stream().filter(n -> n.contains("relay updates")).findFirst().orElseThrow();
+            assertTrue(updates.contains("count lifecycles-2 -> file lifecycles-2: Writer"), updates);
+            for (String n : names) assertFalse(n.startsWith("count lifecycles"), "a task of its own: " + n);
+        }
     }
 }

@@ -99,6 +99,20 @@ public final class FileLines {
         }
     }
 
+    /**
+     * True when a backfill of {@code inputs} has the files of one host only (by {@link HostRule}):
+     * {@link #stream} then reads them with one reader, in one task at parallelism 1, and the host
+     * sequencer can run in that task (see {@link io.qmailfleet.job.JobConfig#sequencerInReader}).
+     * False when no file can be listed.
+     */
+    public static boolean oneHost(List<String> inputs, String fixedHost) {
+        try {
+            return byHost(list(inputs), hostRule(inputs, fixedHost)).size() == 1;
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
     /** Each host's files, in host order. */
     private static TreeMap<String, List<org.apache.flink.core.fs.Path>> byHost(List<Path> files, HostRule hosts) {
         TreeMap<String, List<org.apache.flink.core.fs.Path>> byHost = new TreeMap<>();

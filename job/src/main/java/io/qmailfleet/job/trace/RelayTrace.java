@@ -72,8 +72,10 @@ public final class RelayTrace implements Stage<RelayConfig> {
     }
 
     public static Streams build(DataStream<LifecycleRecord> lifecycles, RelayConfig cfg) {
-        DataStream<RelayOffer> offers = lifecycles.flatMap(new RelaySides.Offers()).name("relay offers");
-        DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions");
+        // at the life cycles' parallelism: chained to the host sequencer, the life cycles are never serialized on their way
+        int p = lifecycles.getParallelism();
+        DataStream<RelayOffer> offers = lifecycles.flatMap(new RelaySides.Offers()).name("relay offers").setParallelism(p);
+        DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions").setParallelism(p);
         SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)
                 .keyBy(new OfferQp(), new ReceptionQp(), Types.LONG)
                 // the linker's own operator: on the heap backend it drops the first arrivals past cfg.maxWaiting
