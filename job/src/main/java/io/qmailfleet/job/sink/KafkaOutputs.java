@@ -94,10 +94,15 @@ public final class KafkaOutputs implements PipelineSinks {
                 // every record that gets here fits (KafkaRecords keeps larger ones out)
                 .setProperty("max.request.size", Integer.toString(maxRecordBytes))
                 .build();
+        // at the stream's parallelism, where it is made: over a forward channel each key's records
+        // (a host's events, a message's life cycles, an alert's pages) reach one producer in the
+        // order they were made, also when the stream comes from a task of another parallelism than
+        // the job's (the reader's, for one host's files)
+        int parallelism = stream.getParallelism();
         SingleOutputStreamOperator<KeyedJson> records = stream
                 .process(new KafkaRecords<T>(name, output.host(), output.encoder(), maxRecordBytes))
-                .returns(KeyedJson.class).uid("json-" + name).name("json " + name);
-        records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name);
+                .returns(KeyedJson.class).uid("json-" + name).name("json " + name).setParallelism(parallelism);
+        records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name).setParallelism(parallelism);
         return records;
     }
 

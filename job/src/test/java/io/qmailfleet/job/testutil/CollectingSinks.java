@@ -17,7 +17,9 @@ public final class CollectingSinks implements PipelineSinks {
 
     @Override
     public <T> void write(Output<T> output, DataStream<T> stream) {
-        stream.sinkTo(new CollectingSink<>(prefix + output.name())).name("collect " + output.name());
+        // where the stream is made, as the job's own sinks (a forward channel keeps its order)
+        stream.sinkTo(new CollectingSink<>(prefix + output.name())).name("collect " + output.name())
+                .setParallelism(stream.getParallelism());
     }
 
     /** What reached {@code output}'s sink. */
