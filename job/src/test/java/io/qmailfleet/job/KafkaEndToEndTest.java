@@ -303,6 +303,59 @@ class KafkaEndToEndTest {
     }
 
     // =============================================================================================
+    // a backfill of one host's files into Kafka: each key's records in the order they were made
+
+    /**
+     * One host's files, read by one reader whose task also runs the host sequencer, into topics of
+     * two partitions at parallelism 2: the events, host events and life cycles of the host reach one
+     * producer each, in the order the job made them, so in their partition a line's event comes
+     * after the lines before it in its file (the host events interleave qmail-send's and
+     * tcpserver's files by time), and the life cycles end in log order.
+     */
+    @Test
+    void aBackfillOfOneHostsFilesKeepsEachHostsOrderInItsPartition() throws Exception {
+        String prefix = "order.";
+        createTopics(Map.of(), prefix, 2);
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
+                "--input", Capture.repo().resolve("samples/fleet").toString(), "--sink", "kafka",
+                "--kafka-bootstrap", BROKER.bootstrap(), "--topic-prefix", prefix, "--events", "true",
+                "--parallelism", "2", "--quiet"}));
+        assertTrue(cfg.sequencerInReader);
+        JobExecutionResult result = Main.run(cfg);
+        for (String name : List.of(Outputs.EVENTS.name(), Outputs.HOST_EVENTS.name())) {
+            List<ConsumerRecord<byte[], byte[]>> records = readCommitted(prefix + name, acc(result, "out-" + name));
+            assertEquals(acc(result, "out-" + name), records.size(), name);
+            assertTrue(records.size() > 1000, name + ": " + records.size());
+            Map<String, Long> lastPosition = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                assertEquals("mail", key(r));
+                JsonNode e = JSON.readTree(value(r));
+                String origin = e.get("origin").asText();
+                long position = e.get("position").asLong();
+                String at = name + " partition " + r.partition() + " offset " + r.offset() + ": " + origin + " " + position;
+                Long before = lastPosition.get(r.partition() + " " + origin);
+                assertTrue(before == null || position > before, at + " after " + before);
+                lastPosition.put(r.partition() + " " + origin, position);
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> lifecycles = readCommitted(prefix + "lifecycles", acc(result, "out-lifecycles"));
+        assertEquals(MESSAGES, lifecycles.size());
+        Map<Integer, java.time.Instant> lastEnd = new HashMap<>();
+        int ended = 0;
+        for (ConsumerRecord<byte[], byte[]> r : lifecycles) {
+            JsonNode end = JSON.readTree(value(r)).path("end");
+            if (!end.isTextual()) continue; // open at the end of the input, or abandoned
+            java.time.Instant at = java.time.Instant.parse(end.asText());
+            java.time.Instant before = lastEnd.get(r.partition());
+            assertTrue(before == null || !at.isBefore(before),
+                    "lifecycles partition " + r.partition() + " offset " + r.offset() + ": " + at + " after " + before);
+            lastEnd.put(r.partition(), at);
+            ended++;
+        }
+        assertTrue(ended > 500, "life cycles that ended: " + ended);
+    }
+
+    // =============================================================================================
     // Kafka helpers
 
     private static List<String> multilogLines() throws IOException {
