@@ -66,7 +66,8 @@ import org.apache.flink.types.Either;
  * host's lines still come over its reader's one channel, so order is kept up to the first keyBy. Flink keeps order on every channel between two
  * subtasks, so after {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask
  * in order (a backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
- * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the parser); within the bound set by {@code --max-out-of-order} it even restores order from time
+ * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the
+ * parser); within the bound set by {@code --max-out-of-order} it even restores order from time
  * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
  * results carry no message id, delivery ids restart with qmail-send, bounces link by qp), so it does
  * all of that matching there, tags every line with its message id and builds each message's life

@@ -139,10 +139,11 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         /** The window's parts as kept ({@link Kept}); null while {@link #single} holds its one part. */
         byte[] partBytes;
         /**
-         * The window's one part as it came (a record received over the network, never changed
-         * here), while the window is held in memory with no other part: its bytes are made only if
-         * they are needed (another part, a flush). Most windows have one part, sent when the
-         * watermark passes and dropped before a checkpoint, and never need them.
+         * The window's one part as it came (a record received over the network: changed here only
+         * to finish it as it is sent, never after), while the window is held in memory with no
+         * other part: its bytes are made only if they are needed (another part, a flush). Most
+         * windows have one part, sent when the watermark passes and dropped before a checkpoint,
+         * and never need them.
          */
         StatsRecord single;
         /** {@link #size} of {@link #single} when it was set. */
