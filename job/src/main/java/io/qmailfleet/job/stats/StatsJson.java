@@ -39,7 +39,7 @@ public final class StatsJson {
         else g.stringField(name, iso(millis));
     }
 
-    static String iso(long millis) {
+    private static String iso(long millis) {
         if (millis == Long.MAX_VALUE) return null;
         // as Instant.ofEpochMilli(millis).toString() writes it
         return millis >= 0 && millis <= Long.MAX_VALUE / 1_000_000L ? JsonText.isoString(millis * 1_000_000L)
@@ -50,7 +50,6 @@ public final class StatsJson {
         if (v == null) g.nullField(name);
         else g.stringField(name, v);
     }
-
 
     /** The record's JSON, the same text Jackson's generator writes (JsonTextTest checks the writer against it). */
     public static String record(StatsRecord r) {
