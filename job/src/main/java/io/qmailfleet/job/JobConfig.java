@@ -64,13 +64,14 @@ public final class JobConfig implements Serializable {
     /** Lines keep coming (Kafka without --bounded, or files with --watch): a live run. */
     public boolean unbounded;
     /**
-     * A backfill of files that reads each host's files with a reader of its own
-     * ({@link io.qmailfleet.job.source.FileLines#readerPerHost}): the watermark is then the slowest
-     * host's, so what waits for other hosts can be dropped by log time.
+     * A backfill of files that reads each host's files with a reader of its own (from one to
+     * {@link io.qmailfleet.job.source.FileLines#MAX_READERS} hosts,
+     * {@link io.qmailfleet.job.source.FileLines#hosts}): the watermark is then the slowest host's,
+     * so what waits for other hosts can be dropped by log time.
      */
     public boolean readerPerHost;
     /**
-     * A backfill of files of one host ({@link io.qmailfleet.job.source.FileLines#oneHost}): the
+     * A backfill of files of one host ({@link io.qmailfleet.job.source.FileLines#hosts}): the
      * source is one reader at parallelism 1, and the host sequencer runs in its task at parallelism
      * 1, chained to the parser, instead of behind a {@code keyBy(host)}: every line reaches it as an
      * object in the same thread, never serialized. All its hosts' lines (a syslog file may name
@@ -147,10 +148,10 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException("--idle-timeout is for unbounded input (live Kafka, --watch): a bounded input's partitions and files end, none is idle");
         }
         c.idleTimeout = unbounded ? c.get(JobOptions.IDLE_TIMEOUT) : null;
-        c.readerPerHost = !unbounded && !c.readsKafka()
-                && io.qmailfleet.job.source.FileLines.readerPerHost(c.inputs, c.host);
-        c.sequencerInReader = !unbounded && !c.readsKafka()
-                && io.qmailfleet.job.source.FileLines.oneHost(c.inputs, c.host);
+        // the input files are listed once, for both
+        int fileHosts = !unbounded && !c.readsKafka() ? io.qmailfleet.job.source.FileLines.hosts(c.inputs, c.host) : -1;
+        c.readerPerHost = fileHosts > 0 && fileHosts <= io.qmailfleet.job.source.FileLines.MAX_READERS;
+        c.sequencerInReader = fileHosts == 1;
         c.quiet = c.get(JobOptions.QUIET);
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
         c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();

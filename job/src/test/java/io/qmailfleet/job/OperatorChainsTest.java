@@ -79,7 +79,7 @@ class OperatorChainsTest {
         return sequencer;
     }
 
-    private static void hostWindowsAndAlertEngineIn(JobVertex sequencer, List<JobVertex> vertices) {
+    private static void chainedToTheSequencer(JobVertex sequencer, List<JobVertex> vertices) {
         for (String op : new String[] {"stats host windows", "alert engine", "relay offers", "relay receptions", "alert metrics"}) {
             assertTrue(sequencer.getName().contains(op), op + " in " + sequencer.getName());
             for (JobVertex v : vertices) {
@@ -97,7 +97,7 @@ class OperatorChainsTest {
         JobVertex sequencer = sequencerTask(vertices);
         assertTrue(sequencer.getName().startsWith("host sequencer + life cycles"), "behind a keyBy: " + sequencer.getName());
         assertEquals(parallelism, sequencer.getParallelism());
-        hostWindowsAndAlertEngineIn(sequencer, vertices);
+        chainedToTheSequencer(sequencer, vertices);
     }
 
     /** One host's files: one reader, and the sequencer with what it feeds in the reader's task, at parallelism 1. */
@@ -108,7 +108,7 @@ class OperatorChainsTest {
         JobVertex sequencer = sequencerTask(vertices);
         assertTrue(sequencer.getName().startsWith("Source: log files -> parse -> "), "in the reader's task: " + sequencer.getName());
         assertEquals(1, sequencer.getParallelism());
-        hostWindowsAndAlertEngineIn(sequencer, vertices);
+        chainedToTheSequencer(sequencer, vertices);
     }
 
     /**

@@ -83,33 +83,20 @@ public final class FileLines {
     }
 
     /**
-     * True when a backfill of {@code inputs} reads every host's files with a reader of its own
-     * ({@link #stream} without {@code --watch}, at most {@link #MAX_READERS} hosts): then the
-     * watermark is the slowest host's, and every host in step with it has sent what it has for a
-     * time before the watermark passes it. False when no file can be listed (the source then reads
-     * the inputs as given, with one reader, or says why it cannot).
+     * How many hosts (by {@link HostRule}) the files of a backfill of {@code inputs} belong to; -1
+     * when no file can be listed (the source then reads the inputs as given, with one reader, or
+     * says why it cannot). {@link #stream} without {@code --watch} reads each host's files with a
+     * reader of its own up to {@link #MAX_READERS} hosts: then the watermark is the slowest host's,
+     * and every host in step with it has sent what it has for a time before the watermark passes
+     * it ({@link io.qmailfleet.job.JobConfig#readerPerHost}). One host's files are one reader, in
+     * one task at parallelism 1, where the host sequencer can run
+     * ({@link io.qmailfleet.job.JobConfig#sequencerInReader}).
      */
-    public static boolean readerPerHost(List<String> inputs, String fixedHost) {
+    public static int hosts(List<String> inputs, String fixedHost) {
         try {
-            int hosts = byHost(list(inputs), hostRule(inputs, fixedHost)).size();
-            // none listed here: the source reads the inputs as given, with one reader
-            return hosts > 0 && hosts <= MAX_READERS;
+            return byHost(list(inputs), hostRule(inputs, fixedHost)).size();
         } catch (UncheckedIOException e) {
-            return false;
-        }
-    }
-
-    /**
-     * True when a backfill of {@code inputs} has the files of one host only (by {@link HostRule}):
-     * {@link #stream} then reads them with one reader, in one task at parallelism 1, and the host
-     * sequencer can run in that task (see {@link io.qmailfleet.job.JobConfig#sequencerInReader}).
-     * False when no file can be listed.
-     */
-    public static boolean oneHost(List<String> inputs, String fixedHost) {
-        try {
-            return byHost(list(inputs), hostRule(inputs, fixedHost)).size() == 1;
-        } catch (UncheckedIOException e) {
-            return false;
+            return -1;
         }
     }
 
