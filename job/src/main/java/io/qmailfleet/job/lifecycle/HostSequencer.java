@@ -89,7 +89,7 @@ import org.apache.flink.util.OutputTag;
  *
  * <h2>Timers</h2>
  * One event-time timer at Long.MAX_VALUE (end of a bounded input), at most one event-time timer
- * for the earliest line waiting in the reorder buffer, one processing-time timer for the host's
+ * at or before the earliest line waiting in the reorder buffer, one processing-time timer for the host's
  * idle TTL and, live, at most one processing-time timer for the next wall-clock tick.
  *
  * <h2>Outputs</h2>
@@ -484,13 +484,28 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         hostMetrics.drop(host);
     }
 
-    /** One event-time timer for the earliest line still waiting in the reorder buffer, if any. */
+    /**
+     * One event-time timer at or before the earliest line still waiting in the reorder buffer. A
+     * timer already set at or before that line is kept, also when nothing waits: when it fires it
+     * releases what the watermark covers (maybe nothing) and is set again at the line waiting then.
+     * So the release of the buffer's head by the host's newer lines, which moves the earliest line on
+     * with almost every line of a backfill, deletes and registers no timer (in RocksDB, two writes).
+     */
     private void syncReleaseTimer(HostState st) {
-        long want = LineReorderer.releaseTimerMillis(st);
-        if (want == st.bufferTimerMillis) return;
+        long next = releaseTimer(st.bufferTimerMillis, LineReorderer.releaseTimerMillis(st));
+        if (next == st.bufferTimerMillis) return;
         if (st.bufferTimerMillis >= 0) timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, st.bufferTimerMillis);
-        if (want >= 0) timers.registerEventTimeTimer(VoidNamespace.INSTANCE, want);
-        st.bufferTimerMillis = want;
+        timers.registerEventTimeTimer(VoidNamespace.INSTANCE, next);
+        st.bufferTimerMillis = next;
+    }
+
+    /**
+     * The release timer (ms) to have, given the one set ({@code -1}: none) and the time the earliest
+     * waiting line is due ({@code -1}: nothing waits): the one set when it is at or before that line
+     * or nothing waits, else that line's time.
+     */
+    static long releaseTimer(long set, long due) {
+        return due < 0 || set >= 0 && set <= due ? set : due;
     }
 
     /**

@@ -76,7 +76,7 @@ public final class HostStates {
          * (state restored from before it existed): the buffer is then read to find it.
          */
         public long stragglersHeadTs = Long.MIN_VALUE;
-        /** Event-time timer (ms) registered for the earliest waiting line; -1 if none. */
+        /** Event-time timer (ms) registered at or before the earliest waiting line (kept when nothing waits); -1 if none. */
         public long bufferTimerMillis = -1;
         /** The end-of-input timer at Long.MAX_VALUE is registered. */
         public boolean flushTimerSet;

@@ -136,6 +136,38 @@ class HostSequencerTest {
     }
 
     @Test
+    void theReleaseTimerStaysWhileNewerLinesMoveTheHeadOn() throws Exception {
+        // kept: at or before the earliest waiting line, or nothing waits
+        assertEquals(0, HostSequencer.releaseTimer(0, 2100));
+        assertEquals(2100, HostSequencer.releaseTimer(2100, 2100));
+        assertEquals(0, HostSequencer.releaseTimer(0, -1));
+        assertEquals(-1, HostSequencer.releaseTimer(-1, -1));
+        // set: none yet, or an earlier line waits now (a straggler)
+        assertEquals(2100, HostSequencer.releaseTimer(-1, 2100));
+        assertEquals(900, HostSequencer.releaseTimer(2100, 900));
+
+        try (Pipeline p = new Pipeline(withBound(1000))) {
+            for (long ms = 0; ms <= 3000; ms += 100) p.feed(status(ms, 0, 0));
+            // released up to 3000 - 1000 by the host's own lines; one timer waits (at 0, never moved)
+            assertEquals(21, p.hostEvents.size());
+            assertEquals(2, p.a.numEventTimeTimers(), "one release timer + the end-of-input timer");
+            // the watermark passes the kept timer before the earliest waiting line (2100): it fires,
+            // releases nothing early, and is set again at that line
+            p.watermark(Math.floorDiv(at(50), 1_000_000L));
+            assertEquals(21, p.hostEvents.size(), "nothing released before its time");
+            assertEquals(2, p.a.numEventTimeTimers());
+            p.watermark(Math.floorDiv(at(2150), 1_000_000L));
+            assertEquals(List.of(at(2100)), times(p.hostEvents.subList(21, p.hostEvents.size())),
+                    "the watermark releases the line it covers");
+            p.watermark(Math.floorDiv(at(2999), 1_000_000L));
+            assertEquals(30, p.hostEvents.size());
+            p.watermark(Math.floorDiv(at(3000), 1_000_000L));
+            assertEquals(31, p.hostEvents.size());
+            assertEquals(1, p.a.numEventTimeTimers(), "nothing waits: the end-of-input timer only");
+        }
+    }
+
+    @Test
     void endOfInputFlushesTheReorderBuffer() throws Exception {
         try (Pipeline p = new Pipeline(new LifecycleConfig())) { // default 2 s bound
             p.feed(status(0, 0, 0), newMsg(10, 1), info(10, 1, 10, "a@example.com", 1, 1),
