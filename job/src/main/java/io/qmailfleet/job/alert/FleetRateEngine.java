@@ -122,7 +122,10 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             }
             Long end = rcptsEnd.get();
             if (end == null || s.windowEnd > end) rcptsEnd.set(s.windowEnd);
-            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            // the end-of-input timer is set with the key's first recipient (it stays until it
+            // fires; one set again after the state is dropped idle is the same timer): not once per
+            // sample, which on RocksDB's timer queue is a write each
+            if (end == null) ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             Long judged = lastJudged.get();
             if (judged != null && s.windowEnd <= judged) judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
             return;
@@ -132,6 +135,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         windows.put(s.windowStart, s);
         Long first = firstWindow.get();
         if (first == null || s.windowStart < first) firstWindow.set(s.windowStart);
+        if (first == null) ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE); // as above
         Long judged = lastJudged.get();
         if (judged != null && s.windowEnd <= judged) {
             // a revision of a window judged already: the watermark passed it before this host's
@@ -143,7 +147,6 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         long len = Math.max(1, s.windowEnd - s.windowStart);
         ctx.timerService().registerEventTimeTimer(judgeAt(s.windowEnd
                 + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len)));
-        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
 
     @Override

@@ -194,6 +194,25 @@ class FleetRateEngineTest {
     }
 
     @Test
+    void theEndOfInputTimerOutlivesAKeyDroppedIdle() throws Exception {
+        var h = harness();
+        h.processElement(new StreamRecord<>(domain("example.org", 0, "mx1", 5, 0, 5)));
+        assertEquals(3, h.numEventTimeTimers(), "the window's judging, its last judging, the end of input");
+        // a quiet domain: once its window has left every sum, nothing of it is kept but that timer
+        h.processWatermark(new Watermark(T0 + 100 * W));
+        assertEquals(1, h.numKeyedStateEntries(), "of a quiet domain only the time last judged is kept");
+        assertEquals(1, h.numEventTimeTimers(), "the end-of-input timer");
+        // it comes back, and the end of input still finds it
+        for (int i = 101; i < 104; i++) h.processElement(new StreamRecord<>(domain("example.org", i, "mx1", 5, 0, 5)));
+        assertEquals(7, h.numEventTimeTimers(), "two per window and the one end-of-input timer");
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(0, h.numEventTimeTimers());
+        assertEquals(0, h.numKeyedStateEntries(), "the end of input dropped it");
+        assertEquals(List.of(), pages(h));
+        h.close();
+    }
+
+    @Test
     void oneAddressThatAlwaysDefersDoesNotPage() throws Exception {
         var h = harness();
         for (int i = 0; i < 24; i++) {
