@@ -488,8 +488,8 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
      * One event-time timer at or before the earliest line still waiting in the reorder buffer. A
      * timer already set at or before that line is kept, also when nothing waits: when it fires it
      * releases what the watermark covers (maybe nothing) and is set again at the line waiting then.
-     * So the release of the buffer's head by the host's newer lines, which moves the earliest line on
-     * with almost every line of a backfill, deletes and registers no timer (in RocksDB, two writes).
+     * So when the host's newer lines release the buffer's head and the earliest line moves on to a
+     * later millisecond, no timer is deleted and registered (in RocksDB's timer queue, two writes).
      */
     private void syncReleaseTimer(HostState st) {
         long next = releaseTimer(st.bufferTimerMillis, LineReorderer.releaseTimerMillis(st));
