@@ -198,7 +198,8 @@ class FleetRateEngineTest {
         var h = harness();
         h.processElement(new StreamRecord<>(domain("example.org", 0, "mx1", 5, 0, 5)));
         assertEquals(3, h.numEventTimeTimers(), "the window's judging, its last judging, the end of input");
-        // a quiet domain: once its window has left every sum, nothing of it is kept but that timer
+        // a quiet domain: once its window has left every sum, only the time it was last judged and
+        // the end-of-input timer are kept
         h.processWatermark(new Watermark(T0 + 100 * W));
         assertEquals(1, h.numKeyedStateEntries(), "of a quiet domain only the time last judged is kept");
         assertEquals(1, h.numEventTimeTimers(), "the end-of-input timer");
