@@ -138,7 +138,8 @@ public final class JobOptions {
     public static final JobOption<Duration> CHECKPOINT_INTERVAL = JobOption.duration("checkpoint-interval", null)
             .check(d -> d.toMillis() >= 10, "must be at least 10ms")
             .defaultText("the cluster's, else " + DEFAULT_BOUNDED_CHECKPOINT_INTERVAL.toMinutes() + "m for bounded input and " + DEFAULT_LIVE_CHECKPOINT_INTERVAL.toSeconds()
-                    + "s for live Kafka input")
+                    + "s for live Kafka input; none for an embedded run of at most " + (LocalLauncher.QUICK_MAX_BYTES >> 20)
+                    + " MB of files into files, whose outputs commit when it ends")
             .help("checkpoints; output files and Kafka transactions commit at each: the latency of exactly-once output, alerts included");
     public static final JobOption<String> CHECKPOINT_DIR = JobOption.string("checkpoint-dir", "URI", null)
             .check(s -> !s.isBlank(), "must name a folder").defaultText("the cluster's; an embedded run: a temporary folder")

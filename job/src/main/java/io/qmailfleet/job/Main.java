@@ -258,10 +258,30 @@ public final class Main {
         }
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
         boolean clusterCheckpoints = env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isPresent();
-        if (cfg.given(JobOptions.CHECKPOINT_INTERVAL) || !clusterCheckpoints) {
+        if (env instanceof LocalStreamEnvironment && shortBackfill(cfg)) {
+            // no checkpoint: the outputs commit when the input ends (see shortBackfill)
+        } else if (cfg.given(JobOptions.CHECKPOINT_INTERVAL) || !clusterCheckpoints) {
             env.enableCheckpointing(cfg.checkpointInterval.toMillis());
         }
         return env;
+    }
+
+    /**
+     * Whether a run is a short backfill that an embedded run does without checkpoints: bounded
+     * files in (no {@code --watch}), files out, no checkpoint option given, and at most
+     * {@link LocalLauncher#QUICK_MAX_BYTES} of input ({@link LocalLauncher#inputBytes}). Such a run
+     * ends long before the first of a backfill's checkpoints
+     * ({@link JobOptions#DEFAULT_BOUNDED_CHECKPOINT_INTERVAL}), so its only checkpoint would be the
+     * final one, which every task waits for before its outputs commit. Without checkpointing, the
+     * file sinks commit when their input ends; a run that fails is not restarted (it is run again).
+     */
+    static boolean shortBackfill(JobConfig cfg) {
+        if (cfg.unbounded || cfg.readsKafka() || !cfg.sink.equals("files") || cfg.checkpointDir != null
+                || cfg.given(JobOptions.CHECKPOINT_INTERVAL)) {
+            return false;
+        }
+        long bytes = LocalLauncher.inputBytes(cfg.inputs);
+        return bytes >= 0 && bytes <= LocalLauncher.QUICK_MAX_BYTES;
     }
 
     /**

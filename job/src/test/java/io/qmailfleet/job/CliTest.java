@@ -171,7 +171,8 @@ class CliTest {
             }
         }
         assertTrue(Options.line(JobOptions.CHECKPOINT_INTERVAL)
-                .endsWith("(default the cluster's, else 2m for bounded input and 10s for live Kafka input)"));
+                .endsWith("(default the cluster's, else 2m for bounded input and 10s for live Kafka input; none for an embedded"
+                        + " run of at most 128 MB of files into files, whose outputs commit when it ends)"));
         assertTrue(Options.line(JobOptions.STUCK_AFTER).endsWith("(default 1h)"));
     }
 

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qmailfleet.job.testutil.Capture;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -20,6 +24,7 @@ import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.CompressionType;
 import org.rocksdb.RocksDB;
 
@@ -140,6 +145,32 @@ class EnvironmentTest {
         assertEquals("file:///mine", env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
         assertEquals(64, env.getMaxParallelism());
         assertEquals(2, env.getParallelism());
+    }
+
+    @Test
+    void aShortEmbeddedBackfillTakesNoCheckpointUnlessAsked(@TempDir Path tmp) throws Exception {
+        String sample = Capture.repo().resolve(JobConfig.DEFAULT_SAMPLE).toString();
+        // the README's run: at most 128 MB of files in, files out, no checkpoint option
+        StreamExecutionEnvironment env = Main.environment(cfg("--input", sample, "--quiet"));
+        assertFalse(env.getCheckpointConfig().isCheckpointingEnabled(), "its only checkpoint would be the final one");
+        // asked for: kept
+        assertEquals(120_000L, Main.environment(cfg("--input", sample, "--quiet", "--checkpoint-interval", "2m"))
+                .getCheckpointInterval());
+        assertEquals(120_000L, Main.environment(cfg("--input", sample, "--quiet", "--checkpoint-dir", tmp.toUri().toString()))
+                .getCheckpointInterval());
+        // a live run (--watch) checkpoints, as does a Kafka backfill
+        assertEquals(10_000L, Main.environment(cfg("--input", sample, "--quiet", "--watch", "1s")).getCheckpointInterval());
+        assertEquals(120_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--bounded", "true", "--quiet"))
+                .getCheckpointInterval());
+        // more than the launcher's quick size: a backfill long enough for its checkpoints to bound
+        // the work a failure redoes
+        Path big = Files.createDirectories(tmp.resolve("in/mail01")).resolve("current");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(LocalLauncher.QUICK_MAX_BYTES + 1); // sparse: no disk used
+        }
+        assertEquals(120_000L, Main.environment(cfg("--input", tmp.resolve("in").toString(), "--quiet")).getCheckpointInterval());
+        assertTrue(Main.shortBackfill(cfg("--input", sample)));
+        assertFalse(Main.shortBackfill(cfg("--input", tmp.resolve("in").toString())));
     }
 
     @Test

@@ -74,6 +74,13 @@ class LocalJarIT {
         assertEquals(539, count(out.resolve("lifecycles")));
         assertEquals(4547, count(out.resolve("events")));
         assertTrue(Files.readString(out.resolve("summary.json")).contains("\"lines-read\":4547"));
+        // the run takes no checkpoint (a short backfill): its files are committed when it ends,
+        // none is left in progress (a hidden file)
+        try (Stream<Path> files = Files.walk(out)) {
+            List<String> hidden = files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().startsWith("."))
+                    .map(f -> out.relativize(f).toString()).toList();
+            assertEquals(List.of(".qmail-fleet-output"), hidden, "only the folder's mark is hidden");
+        }
     }
 
     @Test
