@@ -158,6 +158,9 @@ class EnvironmentTest {
                 .getCheckpointInterval());
         assertEquals(120_000L, Main.environment(cfg("--input", sample, "--quiet", "--checkpoint-dir", tmp.toUri().toString()))
                 .getCheckpointInterval());
+        // files into Kafka: its transactions commit at checkpoints
+        assertEquals(120_000L, Main.environment(cfg("--input", sample, "--quiet", "--sink", "kafka",
+                "--kafka-bootstrap", "localhost:9092")).getCheckpointInterval());
         // a live run (--watch) checkpoints, as does a Kafka backfill
         assertEquals(10_000L, Main.environment(cfg("--input", sample, "--quiet", "--watch", "1s")).getCheckpointInterval());
         assertEquals(120_000L, Main.environment(cfg("--kafka-bootstrap", "localhost:9092", "--bounded", "true", "--quiet"))
