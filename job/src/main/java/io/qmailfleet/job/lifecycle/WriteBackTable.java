@@ -97,7 +97,9 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
     public V get(K key) {
         Changes<K, V> c = changes();
         V v = c.puts.get(key);
-        if (v != null || !c.inBacking.contains(key) || c.removed.contains(key)) return v;
+        // the sets are looked at only when they hold anything: in a backfill between checkpoints
+        // nothing has been flushed, and an empty set's lookup still hashes the key
+        if (v != null || c.inBacking.isEmpty() || !c.inBacking.contains(key) || c.removed.contains(key)) return v;
         return backing.get(key);
     }
 
@@ -105,7 +107,7 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
     public void put(K key, V value) {
         Changes<K, V> c = changes();
         c.puts.put(key, value);
-        c.removed.remove(key);
+        if (!c.removed.isEmpty()) c.removed.remove(key);
     }
 
     @Override
@@ -115,7 +117,7 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
 
     private void remove(Changes<K, V> c, K key) {
         c.puts.remove(key);
-        if (c.inBacking.contains(key)) c.removed.add(key);
+        if (!c.inBacking.isEmpty() && c.inBacking.contains(key)) c.removed.add(key);
     }
 
     @Override
