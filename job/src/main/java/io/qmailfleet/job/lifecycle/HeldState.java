@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 
 /**
  * The keyed state of one operator instance as its plain rules see it ({@link StateTable},
@@ -51,6 +52,29 @@ public final class HeldState {
         this.setKey = setKey;
         this.currentKey = currentKey;
         this.restored = restored;
+    }
+
+    /**
+     * The current key of {@code operator} (keyed by strings), for {@link #HeldState} and its tables.
+     * Every operator's tables read their key through this one class, so that the tables' call to
+     * it, made on every access, has a single receiver class (with a lambda per operator the JIT saw
+     * several and dispatched through an interface stub).
+     */
+    public static Supplier<String> currentKeyOf(AbstractStreamOperator<?> operator) {
+        return new OperatorKey(operator);
+    }
+
+    private static final class OperatorKey implements Supplier<String> {
+        private final AbstractStreamOperator<?> operator;
+
+        OperatorKey(AbstractStreamOperator<?> operator) {
+            this.operator = operator;
+        }
+
+        @Override
+        public String get() {
+            return (String) operator.getCurrentKey();
+        }
     }
 
     /** Every call written through (an operator with no hook before the checkpoint barrier). */

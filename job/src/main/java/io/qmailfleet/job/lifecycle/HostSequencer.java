@@ -284,9 +284,9 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
                 "lifecycles", Types.LONG, TypeInformation.of(LifecycleRecord.class)));
         // the timer service name of KeyedProcessOperator, which ran this stage before
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
-        held = new HeldState(this::setCurrentKey, () -> (String) getCurrentKey(), restored).limit(maxHeld, heldCheckLines);
+        held = new HeldState(this::setCurrentKey, HeldState.currentKeyOf(this), restored).limit(maxHeld, heldCheckLines);
         // the FIFO's own, so that its lines in memory can be counted (fifoLinesInMemory)
-        fifoTable = new WriteBackTable<>(HeldState.direct(fifo), () -> (String) getCurrentKey(), restored, IndexMap::new);
+        fifoTable = new WriteBackTable<>(HeldState.direct(fifo), HeldState.currentKeyOf(this), restored, IndexMap::new);
         held.add(fifoTable);
         lifecycleTable = held.table(lifecycles);
         hostSlot = held.slot(hostState);

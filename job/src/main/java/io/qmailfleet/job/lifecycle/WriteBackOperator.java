@@ -36,7 +36,7 @@ public class WriteBackOperator<IN, OUT> extends KeyedProcessOperator<String, IN,
 
     @Override
     public void open() throws Exception {
-        held = new HeldState(this::setCurrentKey, () -> (String) getCurrentKey(), restored);
+        held = new HeldState(this::setCurrentKey, HeldState.currentKeyOf(this), restored);
         // the function's own timers (the service KeyedProcessOperator.open asks for by the same
         // name), for timers it sets outside an element or a timer of the key (in a flush)
         held.useTimers(new SimpleTimerService(getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this)));
