@@ -25,8 +25,13 @@ import org.apache.flink.api.common.JobExecutionResult;
  * <pre>java -cp bench/target/benchmarks.jar io.qmailfleet.bench.PipelineBench --hosts 8 --replays 10</pre>
  */
 public final class PipelineBench {
+    static final String USAGE = "usage: PipelineBench [--hosts 8] [--replays 10] [--parallelism 2]"
+            + " [--state-backend hashmap|rocksdb] [--stats true|false] [--capture DIR]";
+
     public static void main(String[] args) throws Exception {
-        CliArgs a = CliArgs.parse(args);
+        CliArgs a = BenchArgs.parse("PipelineBench", USAGE, java.util.List.of("hosts", "replays", "parallelism",
+                "state-backend", "stats", "capture"), args);
+        if (a == null) return;
         int hosts = Integer.parseInt(a.get("hosts", "8"));
         int replays = Integer.parseInt(a.get("replays", "10"));
         int parallelism = Integer.parseInt(a.get("parallelism", "2"));

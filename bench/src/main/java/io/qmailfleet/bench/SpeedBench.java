@@ -75,8 +75,19 @@ public final class SpeedBench {
         return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
     }
 
+    /** Every option {@link #main} reads. */
+    static final List<String> OPTIONS = List.of("sizes", "backends", "events", "hosts", "runs", "heap", "jfr",
+            "parallelism", "jvm-opts", "cds", "launcher-jvm", "job-args", "source", "work", "kafka-port",
+            "partitions", "kafka-sink", "matchup");
+
+    static final String USAGE = "usage: SpeedBench [--sizes 300,3000] [--backends hashmap,rocksdb] [--events false,true]"
+            + " [--hosts 1] [--runs 1] [--heap 3g] [--jfr DIR] [--parallelism N] [--jvm-opts \"...\"] [--cds true|false]"
+            + " [--launcher-jvm true|false] [--job-args \"...\"] [--source files|kafka] [--work DIR] [--kafka-port 19122]"
+            + " [--partitions 2] [--kafka-sink kafka|files] [--matchup \"CMD\"] (see BENCHMARKS.md)";
+
     public static void main(String[] args) throws Exception {
-        CliArgs a = CliArgs.parse(args);
+        CliArgs a = BenchArgs.parse("SpeedBench", USAGE, OPTIONS, args);
+        if (a == null) return;
         List<Integer> sizes = ints(a.get("sizes", "300,3000"));
         List<String> backends = List.of(a.get("backends", "hashmap,rocksdb").split(","));
         List<String> events = List.of(a.get("events", "false,true").split(","));

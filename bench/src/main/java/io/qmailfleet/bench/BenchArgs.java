@@ -1,0 +1,41 @@
+package io.qmailfleet.bench;
+
+import io.qmailfleet.job.CliArgs;
+import java.util.List;
+
+/**
+ * A benchmark's command line: its options parsed, {@code --help} printing the usage, and any
+ * option it does not read refused with a one-line error (exit status 2), so that a mistyped name
+ * does not silently run the default cases.
+ */
+final class BenchArgs {
+    private BenchArgs() {}
+
+    /** Null when {@code --help} was given (the usage is printed); exits with 2 on a bad command line. */
+    static CliArgs parse(String program, String usage, List<String> options, String[] args) {
+        String error;
+        try {
+            CliArgs a = CliArgs.parse(args);
+            if (a.has("help")) {
+                System.out.println(usage);
+                return null;
+            }
+            error = unknownOption(a, options);
+            if (error == null) return a;
+            error += "; " + usage;
+        } catch (IllegalArgumentException e) {
+            error = e.getMessage();
+        }
+        System.err.println(program + ": " + error);
+        System.exit(2);
+        return null;
+    }
+
+    /** Null when every option given is one of {@code options}; else an error naming the first that is not. */
+    static String unknownOption(CliArgs a, List<String> options) {
+        for (String n : a.names()) {
+            if (!options.contains(n)) return "unknown option --" + n;
+        }
+        return null;
+    }
+}
