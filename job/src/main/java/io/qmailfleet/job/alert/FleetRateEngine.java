@@ -6,7 +6,6 @@ import io.qmailfleet.job.lifecycle.StateTable;
 import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -71,6 +70,10 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
     private transient HeldState held;
     private transient ListAccumulator<String> openAtEnd;
+    /** The current key's windows as {@link #readWindows} last read them (reused: a key holds a few). */
+    private transient long[] windowStarts;
+    private transient RateSample[] windowSamples;
+    private transient int windowsRead;
     private transient LongCounter lateParts;
 
     public FleetRateEngine(AlertConfig config) {
@@ -203,18 +206,19 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private void judge(long timestamp, String key, org.apache.flink.streaming.api.TimerService timers,
                        Collector<PageEvent> out) throws Exception {
         AlertKey k = alert.get();
-        String[] dk = key.split(":", 2);
-        if (k == null) k = newKey(dk[0], dk[1]);
+        int colon = key.indexOf(':');
+        boolean domain = colon == RateSample.DOMAIN.length() && key.startsWith(RateSample.DOMAIN);
+        if (k == null) k = newKey(key.substring(0, Math.max(0, colon)), key.substring(colon + 1));
         long now = timestamp * 1_000_000L;
         boolean was = k.active;
-        if (RateSample.DOMAIN.equals(dk[0])) judgeDomain(k, timestamp);
+        if (domain) judgeDomain(k, timestamp);
         else judgeSender(k, timestamp);
         if (k.active && !was) k.activeSinceNanos = now;
         if (!k.active && was) k.clearSinceNanos = now;
         String action = AlertEngine.step(k, now, config.maxTriggersPerHour);
         if (action != null) {
             PageEvent p = AlertEngine.page(k, action, now);
-            p.source = RateSample.DOMAIN.equals(dk[0]) ? k.domain : k.kind;
+            p.source = domain ? k.domain : k.kind;
             p.summary = p.summary.replaceFirst("^(resolved: )?fleet: ", "$1");
             p.hosts = new ArrayList<>(new TreeSet<>(List.of(k.lastText == null ? new String[0] : k.lastText.split(","))));
             out.collect(p);
@@ -226,6 +230,28 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             rcptsEnd.clear();
         }
         else alert.set(k);
+    }
+
+    /**
+     * Reads the current key's windows into {@link #windowStarts} / {@link #windowSamples} in one
+     * pass over the table (no copy of its keys, no entry objects); returns how many. The table may
+     * then change while the copies are read.
+     */
+    private int readWindows() {
+        if (windowStarts == null) {
+            windowStarts = new long[16];
+            windowSamples = new RateSample[16];
+        }
+        windowsRead = 0;
+        windows.forEach((start, s) -> {
+            if (windowsRead == windowStarts.length) {
+                windowStarts = java.util.Arrays.copyOf(windowStarts, 2 * windowsRead);
+                windowSamples = java.util.Arrays.copyOf(windowSamples, 2 * windowsRead);
+            }
+            windowStarts[windowsRead] = start;
+            windowSamples[windowsRead++] = s;
+        });
+        return windowsRead;
     }
 
     private AlertKey newKey(String dimension, String key) {
@@ -245,32 +271,31 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private void judgeDomain(AlertKey k, long end) throws Exception {
         long from = end - config.domainWindowNanos / 1_000_000L;
         long attempts = 0, bad = 0, recipients = 0;
-        TreeSet<String> hosts = new TreeSet<>();
-        List<Long> old = new ArrayList<>();
-        for (Map.Entry<Long, RateSample> e : windows.entries()) {
-            RateSample s = e.getValue();
+        int n = readWindows();
+        List<Long> old = null;
+        for (int i = 0; i < n; i++) {
+            RateSample s = windowSamples[i];
             if (s.windowEnd <= from) {
-                old.add(e.getKey());
+                if (old == null) old = new ArrayList<>();
+                old.add(windowStarts[i]);
                 continue;
             }
             if (s.windowEnd > end) continue;
             attempts += s.attempts;
             bad += s.deferrals + (config.domainCountFailures ? s.failures : 0);
             recipients = recipients < 0 || s.recipients < 0 ? -1 : recipients + s.recipients;
-            if (s.attempts > 0) hosts.addAll(s.hosts);
         }
-        for (Long o : old) windows.remove(o);
+        if (old != null) for (Long o : old) windows.remove(o);
         Long rcptEnd = rcptsEnd.get();
         // (state written before rcptsEnd existed has recipients without it)
         if (rcptEnd != null ? rcptEnd > from : !rcpts.isEmpty()) {
             // the recipients' records of the same windows: how many distinct addresses were deferred or failed
             TreeSet<String> inTrouble = new TreeSet<>();
             List<String> gone = new ArrayList<>();
-            for (Map.Entry<String, RateSample> e : rcpts.entries()) {
-                RateSample r = e.getValue();
-                if (r.windowEnd <= from) gone.add(e.getKey());
+            rcpts.forEach((rk, r) -> {
+                if (r.windowEnd <= from) gone.add(rk);
                 else if (r.windowEnd <= end && r.deferrals + (config.domainCountFailures ? r.failures : 0) > 0) inTrouble.add(r.key);
-            }
+            });
             for (String g : gone) rcpts.remove(g);
             recipients = inTrouble.size();
         }
@@ -283,6 +308,12 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             k.active = false;
         }
         if (k.active || k.firing) {
+            // the hosts of the windows summed, only for a page's text
+            TreeSet<String> hosts = new TreeSet<>();
+            for (int i = 0; i < n; i++) {
+                RateSample s = windowSamples[i];
+                if (s.windowEnd > from && s.windowEnd <= end && s.attempts > 0) hosts.addAll(s.hosts);
+            }
             k.count = bad;
             k.lastSeenNanos = end * 1_000_000L;
             k.lastText = String.join(",", hosts);
@@ -296,22 +327,22 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     }
 
     private void judgeSender(AlertKey k, long end) throws Exception {
+        int n = readWindows();
         RateSample cur = null;
-        for (RateSample s : windows.values()) if (s.windowEnd == end) cur = s;
+        for (int i = 0; i < n; i++) if (windowSamples[i].windowEnd == end) cur = windowSamples[i];
         if (cur == null) {
             // no window ends now: a clean-up or resolve check; windows past every baseline go
-            List<Long> gone = new ArrayList<>();
-            for (RateSample s : windows.values()) {
-                if (s.windowEnd + (config.senderBaselineWindows + 1L) * Math.max(1, s.windowEnd - s.windowStart) <= end) {
-                    gone.add(s.windowStart);
+            boolean sending = false;
+            for (int i = 0; i < n; i++) {
+                RateSample s = windowSamples[i];
+                long len = Math.max(1, s.windowEnd - s.windowStart);
+                if (s.windowEnd + (config.senderBaselineWindows + 1L) * len <= end) {
+                    windows.remove(s.windowStart);
+                    spikeWindows.remove(s.windowStart);
+                } else {
+                    sending |= s.windowEnd > end - len;
                 }
             }
-            for (Long g : gone) {
-                windows.remove(g);
-                spikeWindows.remove(g);
-            }
-            boolean sending = false;
-            for (RateSample s : windows.values()) sending |= s.windowEnd > end - Math.max(1, s.windowEnd - s.windowStart);
             if (k.active && !sending) k.active = false;
             return;
         }
@@ -319,20 +350,16 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         long from = cur.windowStart - config.senderBaselineWindows * len;
         long sum = 0;
         int slots = config.senderBaselineWindows;
-        List<Long> old = new ArrayList<>();
-        for (Map.Entry<Long, RateSample> e : windows.entries()) {
-            long start = e.getKey();
+        for (int i = 0; i < n; i++) {
+            long start = windowStarts[i];
             if (start < from) {
-                old.add(start);
+                windows.remove(start);
+                spikeWindows.remove(start);
                 continue;
             }
             if (start >= cur.windowStart) continue;
             if (Boolean.TRUE.equals(spikeWindows.get(start))) slots--;
-            else sum += e.getValue().accepted;
-        }
-        for (Long o : old) {
-            windows.remove(o);
-            spikeWindows.remove(o);
+            else sum += windowSamples[i].accepted;
         }
         double baseline = slots <= 0 ? 0 : (double) sum / slots;
         long a = cur.accepted;

@@ -3,6 +3,7 @@ package io.qmailfleet.job.lifecycle;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * A map held for the current key, as the plain host and message rules see it. In the job it is
@@ -32,6 +33,18 @@ public interface StateTable<K, V> {
     /** Every entry, as {@link #iterator} gives them. */
     default Iterable<Map.Entry<K, V>> entries() {
         return this::iterator;
+    }
+
+    /**
+     * Calls {@code action} with every entry, as {@link #iterator} gives them, without an entry
+     * object or a copy of the keys per call; the table must not change until it returns (collect
+     * what to remove, then remove it).
+     */
+    default void forEach(BiConsumer<? super K, ? super V> action) {
+        for (Iterator<Map.Entry<K, V>> it = iterator(); it.hasNext(); ) {
+            Map.Entry<K, V> e = it.next();
+            action.accept(e.getKey(), e.getValue());
+        }
     }
 
     /** Every value. */

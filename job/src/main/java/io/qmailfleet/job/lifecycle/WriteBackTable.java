@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -142,6 +143,19 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
     @Override
     public Iterator<Map.Entry<K, V>> iterator() {
         return new Merged(changes());
+    }
+
+    /** The entries in memory, then those of the backing table neither put nor removed since the flush; no copy of the keys. */
+    @Override
+    public void forEach(BiConsumer<? super K, ? super V> action) {
+        Changes<K, V> c = changes();
+        c.puts.forEach(action);
+        if (c.inBacking.size() == c.removed.size()) return;
+        for (Iterator<Map.Entry<K, V>> it = backing.iterator(); it.hasNext(); ) {
+            Map.Entry<K, V> e = it.next();
+            K k = e.getKey();
+            if (!c.puts.containsKey(k) && !c.removed.contains(k)) action.accept(k, e.getValue());
+        }
     }
 
     /** The entries in memory, then those of the backing table neither put nor removed since the flush. */

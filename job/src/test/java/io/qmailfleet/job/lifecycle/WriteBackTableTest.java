@@ -12,9 +12,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link WriteBackTable} against a plain map, on random gets, puts, removes, clears, emptiness
- * checks and iterations (removing and replacing entries through the iterator) of several keys,
- * with flushes (checkpoints) and restores (a new table over what the last flush wrote, the changes
- * since then lost, as after a failure): every read gives what the plain map gives, and after each
+ * checks, iterations (removing and replacing entries through the iterator) and {@code forEach}
+ * calls of several keys, with flushes (checkpoints) and restores (a new table over what the last
+ * flush wrote, the changes since then lost, as after a failure): every read gives what the plain map gives, and after each
  * flush the backing table holds exactly the plain map. A FIFO's pattern (put, read, remove within
  * a few entries) touches the backing table only at flushes; so does a scan of entries that came
  * after the last flush.
@@ -78,8 +78,14 @@ class WriteBackTableTest {
             } else if (op < 90) {
                 t.remove(k);
                 m.remove(k);
-            } else if (op < 93) {
+            } else if (op < 92) {
                 assertEquals(m.isEmpty(), t.isEmpty(), "isEmpty of " + backing.current + " at " + i);
+            } else if (op < 93) {
+                // forEach: every entry once, in memory and flushed, none removed since
+                Map<Long, String> seen = new HashMap<>();
+                final int at = i;
+                t.forEach((key, v) -> assertEquals(null, seen.put(key, v), "entry " + key + " twice at " + at));
+                assertEquals(m, seen, "forEach of " + backing.current + " at " + i);
             } else if (op < 95) {
                 // a scan: every entry once, some removed, some replaced, as the deadline scans do
                 Map<Long, String> atStart = new HashMap<>(m);
