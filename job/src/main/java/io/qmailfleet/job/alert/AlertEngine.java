@@ -925,9 +925,28 @@ public class AlertEngine extends KeyedProcessFunction<String, Either<QmailEvent,
         return s.length() <= 1024 ? s : s.substring(0, 1021) + "...";
     }
 
+    /**
+     * The text lower-cased, every run of characters other than {@code [a-z0-9<>]} made one
+     * {@code -}, none at either end, at most 120 characters (as
+     * {@code replaceAll("[^a-z0-9<>]+", "-").replaceAll("^-|-$", "")} gives, without compiling a
+     * pattern per call).
+     */
     static String slug(String text) {
-        String s = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9<>]+", "-").replaceAll("^-|-$", "");
-        return s.length() <= 120 ? s : s.substring(0, 120);
+        String lower = text.toLowerCase(Locale.ROOT);
+        StringBuilder b = new StringBuilder(lower.length());
+        boolean dash = false;
+        for (int i = 0; i < lower.length(); i++) {
+            char c = lower.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '<' || c == '>') {
+                if (dash && b.length() > 0) b.append('-');
+                dash = false;
+                b.append(c);
+            } else {
+                dash = true;
+            }
+        }
+        // (a run at either end is left out)
+        return b.length() <= 120 ? b.toString() : b.substring(0, 120);
     }
 
     static String domainOf(String address) {

@@ -8,7 +8,6 @@ import io.qmailfleet.job.model.Recipient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
@@ -24,6 +23,48 @@ public final class RelaySides {
     static final Pattern QMAIL_ACCEPTED = Pattern.compile(
             "^(\\d{1,3}(?:\\.\\d{1,3}){3})_accepted_message\\./Remote_host_said:_250_ok_(\\d{1,12})_qp_(\\d{1,10})/");
 
+    /** What {@link #QMAIL_ACCEPTED} takes from a report: the receiver's IP, its {@code T} and {@code P}. */
+    record Accepted(String remoteIp, long seconds, long qp) {}
+
+    private static final String ACCEPTED = "_accepted_message./Remote_host_said:_250_ok_";
+    private static final String QP = "_qp_";
+
+    /**
+     * {@link #QMAIL_ACCEPTED} without a regex (it runs on every remote success): the report's
+     * beginning read as the pattern reads it, or null where the pattern does not match. Every
+     * digit run of the pattern is followed by a non-digit, so the longest run is the only one it
+     * can match.
+     */
+    static Accepted accepted(String report) {
+        int p = 0;
+        for (int part = 0; part < 4; part++) {
+            if (part > 0) {
+                if (p >= report.length() || report.charAt(p) != '.') return null;
+                p++;
+            }
+            int q = digits(report, p);
+            if (q == p || q - p > 3) return null;
+            p = q;
+        }
+        String ip = report.substring(0, p);
+        if (!report.startsWith(ACCEPTED, p)) return null;
+        p += ACCEPTED.length();
+        int q = digits(report, p);
+        if (q == p || q - p > 12) return null;
+        long t = Long.parseLong(report, p, q, 10);
+        if (!report.startsWith(QP, q)) return null;
+        p = q + QP.length();
+        q = digits(report, p);
+        if (q == p || q - p > 10 || q >= report.length() || report.charAt(q) != '/') return null;
+        return new Accepted(ip, t, Long.parseLong(report, p, q, 10));
+    }
+
+    /** The end of the run of ASCII digits at {@code p}. */
+    private static int digits(String s, int p) {
+        while (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9') p++;
+        return p;
+    }
+
     /**
      * Relay offers of a life cycle: one per successful remote attempt answered by a qmail-smtpd,
      * each holding the life cycle object ({@link RelayOffer#pack} makes the compact form).
@@ -35,12 +76,12 @@ public final class RelaySides {
             if (!"remote".equals(rc.channel)) continue;
             for (Attempt a : rc.attempts) {
                 if (a.outcome != Outcome.SUCCESS || a.report == null) continue;
-                Matcher m = QMAIL_ACCEPTED.matcher(a.report);
-                if (!m.find()) continue;
+                Accepted m = accepted(a.report);
+                if (m == null) continue;
                 RelayOffer o = new RelayOffer();
-                o.remoteIp = m.group(1);
-                o.reportedSeconds = Long.parseLong(m.group(2));
-                o.qp = Long.parseLong(m.group(3));
+                o.remoteIp = m.remoteIp;
+                o.reportedSeconds = m.seconds;
+                o.qp = m.qp;
                 o.recipient = rc.address;
                 o.recipientDomain = rc.domain == null ? null : rc.domain.toLowerCase(Locale.ROOT);
                 o.deliveryId = a.deliveryId;
