@@ -48,6 +48,16 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
         Changes(Map<K, V> puts) {
             this.puts = puts;
         }
+
+        /** Whether the backing table holds an entry not removed since the flush ({@link #removed} is a subset of {@link #inBacking}). */
+        boolean backingHasMore() {
+            return inBacking.size() != removed.size();
+        }
+
+        /** Whether an entry of the backing table is neither put nor removed since the flush: it is read from there. */
+        boolean unchangedSinceFlush(K key) {
+            return !puts.containsKey(key) && !removed.contains(key);
+        }
     }
 
     /** The map of a key's entries in memory. */
@@ -136,8 +146,7 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
     @Override
     public boolean isEmpty() {
         Changes<K, V> c = changes();
-        // removed is a subset of inBacking
-        return c.puts.isEmpty() && c.inBacking.size() == c.removed.size();
+        return c.puts.isEmpty() && !c.backingHasMore();
     }
 
     @Override
@@ -150,11 +159,10 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
     public void forEach(BiConsumer<? super K, ? super V> action) {
         Changes<K, V> c = changes();
         c.puts.forEach(action);
-        if (c.inBacking.size() == c.removed.size()) return;
+        if (!c.backingHasMore()) return;
         for (Iterator<Map.Entry<K, V>> it = backing.iterator(); it.hasNext(); ) {
             Map.Entry<K, V> e = it.next();
-            K k = e.getKey();
-            if (!c.puts.containsKey(k) && !c.removed.contains(k)) action.accept(k, e.getValue());
+            if (c.unchangedSinceFlush(e.getKey())) action.accept(e.getKey(), e.getValue());
         }
     }
 
@@ -186,14 +194,13 @@ final class WriteBackTable<K, V> implements StateTable<K, V>, HeldState.Holder {
                 return true;
             }
             if (inBacking == null) {
-                if (c.inBacking.size() == c.removed.size()) return false;
+                if (!c.backingHasMore()) return false;
                 inBacking = backing.iterator();
             }
             while (inBacking.hasNext()) {
                 Map.Entry<K, V> e = inBacking.next();
-                K k = e.getKey();
-                if (c.puts.containsKey(k) || c.removed.contains(k)) continue;
-                next = new Entry(k, e.getValue());
+                if (!c.unchangedSinceFlush(e.getKey())) continue;
+                next = new Entry(e.getKey(), e.getValue());
                 return true;
             }
             return false;
