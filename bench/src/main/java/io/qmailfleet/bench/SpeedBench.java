@@ -46,7 +46,7 @@ import org.apache.flink.api.common.JobExecutionResult;
  * options for every run, e.g. {@code "--stats false"}), {@code --cds true} (every run starts from a
  * class-data sharing archive made by one run on the capture first, as the README's command does),
  * {@code --launcher-jvm true} (default: each run's JVM gets the compiler and collector options the
- * local jar's launcher picks for its input, {@link LocalLauncher#optionsFor}, unless {@code --jvm-opts}
+ * local jar's launcher picks for its input, {@link LocalLauncher#jvmOptionsFor}, unless {@code --jvm-opts}
  * chooses them; {@code false} runs every case on the JVM's defaults).
  *
  * <p>{@code --source kafka} measures the Kafka backfill instead ({@code --bounded true} from a topic):
@@ -94,6 +94,7 @@ public final class SpeedBench {
         int hosts = Integer.parseInt(a.get("hosts", "1"));
         int runs = Integer.parseInt(a.get("runs", "1"));
         String heap = a.get("heap", "3g");
+        long maxHeap = heapBytes(heap);
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
         List<String> jvmOpts = new ArrayList<>(words(a.get("jvm-opts", "")));
@@ -174,8 +175,9 @@ public final class SpeedBench {
                             cmd.addAll(jobArgs);
                             if (launcherJvm && !LocalLauncher.choosesOwnJvm(jvmOpts)) {
                                 // the compiler and collector the local jar's launcher picks for this input
-                                List<String> chosen = LocalLauncher.optionsFor(
-                                        cmd.subList(cmd.indexOf(OneRun.class.getName()) + 1, cmd.size()).toArray(new String[0]));
+                                List<String> chosen = LocalLauncher.jvmOptionsFor(
+                                        cmd.subList(cmd.indexOf(OneRun.class.getName()) + 1, cmd.size()).toArray(new String[0]),
+                                        cmd.subList(1, jvmAt), maxHeap);
                                 cmd.addAll(jvmAt, chosen);
                                 if (r == 1) System.out.println("# " + label + ": JVM options as the launcher picks them: "
                                         + (chosen.isEmpty() ? "(none)" : String.join(" ", chosen)));
@@ -235,6 +237,18 @@ public final class SpeedBench {
      * as the launcher's build does for the README's command; every case then starts from that
      * class-data sharing archive.
      */
+    /** The bytes of a heap size as {@code -Xmx} takes it ({@code 3g}, {@code 512m}, {@code 1048576k}, bytes). */
+    static long heapBytes(String size) {
+        String s = size.trim().toLowerCase(java.util.Locale.ROOT);
+        int shift = s.endsWith("t") ? 40 : s.endsWith("g") ? 30 : s.endsWith("m") ? 20 : s.endsWith("k") ? 10 : 0;
+        if (shift > 0) s = s.substring(0, s.length() - 1);
+        try {
+            return Long.parseLong(s) << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--heap: not a heap size: " + size);
+        }
+    }
+
     private static Path classDataSharingArchive(Path work, String heap) throws Exception {
         Path archive = work.resolve("speedbench.jsa");
         Path out = work.resolve("cds-training-run");

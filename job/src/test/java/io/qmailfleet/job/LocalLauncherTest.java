@@ -64,6 +64,28 @@ class LocalLauncherTest {
     }
 
     @Test
+    void aBackfillJvmGetsItsYoungGenerationCappedUnlessItsOptionsSizeIt(@TempDir Path tmp) throws Exception {
+        assertEquals("-XX:MaxNewSize=512m", LocalLauncher.YOUNG_CAP);
+        Path big = sparse(tmp.resolve("current"), LocalLauncher.QUICK_MAX_BYTES + 1);
+        String[] backfill = {"--input", big.toString()};
+        long gb = 1L << 30;
+        List<String> capped = List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:MaxNewSize=512m");
+        assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of(), 6 * gb));
+        assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx3g", "-Dx=y"), 3 * gb));
+        // the JVM's own young generation sizing is kept
+        for (String own : List.of("-Xmn512m", "-XX:NewSize=64m", "-XX:MaxNewSize=1g", "-XX:NewRatio=3")) {
+            assertEquals(LocalLauncher.BACKFILL_OPTIONS, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx3g", own), 3 * gb), own);
+        }
+        // a heap whose young generation is no larger than the cap anyway (the JVM would warn if it
+        // were the heap's size or more)
+        assertEquals(LocalLauncher.BACKFILL_OPTIONS, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1g"), gb));
+        assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1536m"), 1536L << 20));
+        // the other runs are as optionsFor has them
+        assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.jvmOptionsFor(new String[] {"--input", SAMPLE}, List.of(), 6 * gb));
+        assertEquals(List.of(), LocalLauncher.jvmOptionsFor(new String[] {"--kafka-bootstrap", "localhost:9092"}, List.of(), 6 * gb));
+    }
+
+    @Test
     void liveAndOtherRunsKeepTheJvmAsStarted(@TempDir Path tmp) {
         for (String[] args : List.of(
                 new String[] {"--kafka-bootstrap", "localhost:9092"}, // live from Kafka
