@@ -24,6 +24,15 @@ public final class JsonText {
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    /** "00" to "99": the two digits of each number below 100. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
     /** Largest epoch second of year 9999 (Instant.toString writes a '+' and more digits beyond). */
     private static final long MAX_FAST_SECOND = 253402300799L;
 
@@ -279,14 +288,49 @@ public final class JsonText {
             buf[len++] = '-';
             v = -v;
         }
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10) digits++;
-        int at = len + digits;
-        do {
-            buf[--at] = (byte) ('0' + v % 10);
-            v /= 10;
-        } while (v != 0);
-        len += digits;
+        if (v < 10) {
+            buf[len++] = (byte) ('0' + v);
+            return;
+        }
+        int at;
+        if (v > Integer.MAX_VALUE) {
+            int digits = 10;
+            for (long t = v / 10_000_000_000L; t > 0; t /= 10) digits++;
+            at = len + digits;
+            len = at;
+            // the digits beyond an int's go by long division, the rest as an int's below
+            while (v > Integer.MAX_VALUE) {
+                long q = v / 100;
+                int r = (int) (v - q * 100);
+                buf[--at] = DIGIT_PAIRS[2 * r + 1];
+                buf[--at] = DIGIT_PAIRS[2 * r];
+                v = q;
+            }
+        } else {
+            at = len + digits((int) v);
+            len = at;
+        }
+        // the last digits of an int, two at a time (most numbers here are ids, sizes and counts)
+        int x = (int) v;
+        while (x >= 100) {
+            int q = x / 100;
+            int r = x - q * 100;
+            buf[--at] = DIGIT_PAIRS[2 * r + 1];
+            buf[--at] = DIGIT_PAIRS[2 * r];
+            x = q;
+        }
+        if (x >= 10) {
+            buf[--at] = DIGIT_PAIRS[2 * x + 1];
+            buf[--at] = DIGIT_PAIRS[2 * x];
+        } else {
+            buf[--at] = (byte) ('0' + x);
+        }
+    }
+
+    /** The decimal digits of a positive int. */
+    private static int digits(int x) {
+        return x < 100 ? (x < 10 ? 1 : 2) : x < 10_000 ? (x < 1_000 ? 3 : 4) : x < 1_000_000 ? (x < 100_000 ? 5 : 6)
+                : x < 100_000_000 ? (x < 10_000_000 ? 7 : 8) : x < 1_000_000_000 ? 9 : 10;
     }
 
     /**
@@ -383,10 +427,16 @@ public final class JsonText {
                 width = 9;
                 v = nano;
             }
-            for (int i = at + width - 1; i >= at; i--) {
-                b[i] = (byte) ('0' + v % 10);
-                v /= 10;
+            // two digits at a time from the right, then the one left of an odd width
+            int i = at + width;
+            while (i > at + 1) {
+                int q = v / 100;
+                int r = v - q * 100;
+                b[--i] = DIGIT_PAIRS[2 * r + 1];
+                b[--i] = DIGIT_PAIRS[2 * r];
+                v = q;
             }
+            if (i > at) b[at] = (byte) ('0' + v);
             at += width;
         }
         b[at++] = 'Z';

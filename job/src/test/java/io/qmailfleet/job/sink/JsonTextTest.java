@@ -158,6 +158,17 @@ class JsonTextTest {
         List<Long> values = new ArrayList<>(List.of(0L, 1L, -1L, 9L, 10L, -10L, 99L, 100L, 999_999_999_999_999_999L,
                 1_000_000_000_000_000_000L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1));
         for (int i = 0; i < 5000; i++) values.add(random.nextLong() >> random.nextInt(64));
+        // every count of digits, on both sides of each power of ten and of the int range
+        for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10; p *= 10) {
+            for (long v : new long[] {p - 1, p, p + 1, 10 * p - 1}) {
+                values.add(v);
+                values.add(-v);
+            }
+        }
+        for (long v : new long[] {Integer.MAX_VALUE - 1L, Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, 1L << 32}) {
+            values.add(v);
+            values.add(-v);
+        }
         JsonText t = new JsonText();
         for (long v : values) {
             t.reset();
