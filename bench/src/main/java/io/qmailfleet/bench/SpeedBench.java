@@ -94,7 +94,14 @@ public final class SpeedBench {
         int hosts = Integer.parseInt(a.get("hosts", "1"));
         int runs = Integer.parseInt(a.get("runs", "1"));
         String heap = a.get("heap", "3g");
-        long maxHeap = heapBytes(heap);
+        long maxHeap;
+        try {
+            maxHeap = heapBytes(heap);
+        } catch (IllegalArgumentException e) {
+            System.err.println("SpeedBench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         String jfr = a.get("jfr", null);
         String parallelism = a.get("parallelism", null);
         List<String> jvmOpts = new ArrayList<>(words(a.get("jvm-opts", "")));
@@ -232,11 +239,6 @@ public final class SpeedBench {
         }
     }
 
-    /**
-     * {@code --cds true}: one run of the job on the capture itself with {@code -XX:ArchiveClassesAtExit},
-     * as the launcher's build does for the README's command; every case then starts from that
-     * class-data sharing archive.
-     */
     /** The bytes of a heap size as {@code -Xmx} takes it ({@code 3g}, {@code 512m}, {@code 1048576k}, bytes). */
     static long heapBytes(String size) {
         String s = size.trim().toLowerCase(java.util.Locale.ROOT);
@@ -249,6 +251,11 @@ public final class SpeedBench {
         }
     }
 
+    /**
+     * {@code --cds true}: one run of the job on the capture itself with {@code -XX:ArchiveClassesAtExit},
+     * as the launcher's build does for the README's command; every case then starts from that
+     * class-data sharing archive.
+     */
     private static Path classDataSharingArchive(Path work, String heap) throws Exception {
         Path archive = work.resolve("speedbench.jsa");
         Path out = work.resolve("cds-training-run");
