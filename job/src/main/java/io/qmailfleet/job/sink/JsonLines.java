@@ -252,7 +252,7 @@ public final class JsonLines {
         g.stringField("host", e.host);
         g.optTimeField("ts", e.tsNanos);
         if (e.format != null) g.plainField("format", FORMAT_NAMES[e.format.ordinal()]);
-        if (e.origin != null) g.stringField("origin", e.origin);
+        if (e.origin != null) g.repeatedStringField("origin", e.origin);
         if (e.position >= 0) g.numberField("position", e.position);
         if (e.run >= 0) g.numberField("run", e.run);
         if (e.msgId >= 0) g.numberField("msg_id", e.msgId);

@@ -41,6 +41,11 @@ public final class JsonText {
     /** A value was written at this nesting level: the next field or element needs a comma. */
     private boolean comma;
 
+    /** {@link #repeatedStringField}'s last value and its encoding (quotes included). */
+    private String repeated;
+    private byte[] repeatedBytes = new byte[128];
+    private int repeatedLength;
+
     private long cachedSecond = Long.MIN_VALUE;
     private final byte[] cachedDateTime = new byte[19];
 
@@ -240,6 +245,28 @@ public final class JsonText {
     public void stringField(String name, String v) {
         name(name);
         string(v);
+    }
+
+    /**
+     * A string field whose value is often the same string object as in the record before (a line's
+     * origin: one string for all lines of a file): the last value's encoded bytes are kept, and
+     * copied while the same object comes again. Writes what {@link #stringField} writes.
+     */
+    public void repeatedStringField(String name, String v) {
+        name(name);
+        if (v != repeated || v == null) {
+            int start = len;
+            string(v);
+            int n = len - start;
+            if (repeatedBytes.length < n) repeatedBytes = new byte[Math.max(n, 2 * repeatedBytes.length)];
+            System.arraycopy(buf, start, repeatedBytes, 0, n);
+            repeatedLength = n;
+            repeated = v;
+        } else {
+            ensure(repeatedLength);
+            System.arraycopy(repeatedBytes, 0, buf, len, repeatedLength);
+            len += repeatedLength;
+        }
     }
 
     /** A string field whose value is known to be ASCII that needs no escaping (constants, enum names). */
