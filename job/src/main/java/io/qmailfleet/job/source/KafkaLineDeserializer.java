@@ -20,12 +20,35 @@ public final class KafkaLineDeserializer implements KafkaRecordDeserializationSc
 
     public static final String HOST_HEADER = "host";
 
+    /**
+     * The origin of the partition read last, one string for its records: made once per partition
+     * change, not per record, and the same object from record to record, which lets the JSON
+     * writers copy its encoding ({@code JsonText.repeatedStringField}).
+     */
+    private transient String origin;
+    private transient String originTopic;
+    private transient int originPartition;
+
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawLine> out) {
-        out.collect(toRawLine(record));
+        if (origin == null || record.partition() != originPartition || !record.topic().equals(originTopic)) {
+            originTopic = record.topic();
+            originPartition = record.partition();
+            origin = origin(originTopic, originPartition);
+        }
+        out.collect(toRawLine(record, origin));
+    }
+
+    /** A record's origin: {@code kafka:<topic>/<partition>}. */
+    static String origin(String topic, int partition) {
+        return "kafka:" + topic + "/" + partition;
     }
 
     public static RawLine toRawLine(ConsumerRecord<byte[], byte[]> record) {
+        return toRawLine(record, origin(record.topic(), record.partition()));
+    }
+
+    private static RawLine toRawLine(ConsumerRecord<byte[], byte[]> record, String origin) {
         String host = null;
         Header h = record.headers() == null ? null : record.headers().lastHeader(HOST_HEADER);
         if (h != null && h.value() != null && h.value().length > 0) {
@@ -38,7 +61,7 @@ public final class KafkaLineDeserializer implements KafkaRecordDeserializationSc
         int len = v == null ? 0 : v.length;
         while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == '\r')) len--;
         String text = v == null ? "" : new String(v, 0, len, StandardCharsets.UTF_8);
-        RawLine line = new RawLine(text, host, "kafka:" + record.topic() + "/" + record.partition(), record.offset());
+        RawLine line = new RawLine(text, host, origin, record.offset());
         line.arrivalMillis = record.timestamp();
         return line;
     }
