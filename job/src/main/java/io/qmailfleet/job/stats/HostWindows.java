@@ -481,11 +481,15 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
         for (Long ws : toFire) {
             WindowParts w = b.window(ws, false);
             if (w == null) continue;
+            // a window dropped as it fires (no allowed lateness, the default) leaves with its
+            // records, which are sent as they are; one that stays sends copies, since a late fact
+            // changes its records and a sent record does not change
+            boolean leaves = toDrop.contains(ws);
             for (Map<String, StatsRecord> m : w.byDimension) {
                 if (m == null) continue;
                 for (StatsRecord r : m.values()) {
                     r.revision++;
-                    out.collect(Measures.copy(r));
+                    out.collect(leaves ? r : Measures.copy(r));
                 }
             }
         }
@@ -510,7 +514,7 @@ public class HostWindows extends KeyedProcessFunction<String, MessageFact, Stats
             boolean drop = toDrop.contains(r.windowStart);
             if (fire) {
                 r.revision++;
-                out.collect(Measures.copy(r));
+                out.collect(drop ? r : Measures.copy(r)); // as in fireFromMemory
             }
             if (drop) {
                 remove.add(e.getKey());
