@@ -146,10 +146,10 @@ class OperatorChainsTest {
             List<String> names = new ArrayList<>();
             for (JobVertex v : vertices) names.add(v.getName());
             String sequencer = sequencerTask(vertices).getName();
-            assertTrue(sequencer.contains("count lifecycles -> file lifecycles: Writer"), sequencer);
+            assertTrue(sequencer.contains("encode lifecycles -> file lifecycles: Writer"), sequencer);
             String updates = names.stream().filter(n -> n.contains("relay updates")).findFirst().orElseThrow();
-            assertTrue(updates.contains("count lifecycles-2 -> file lifecycles-2: Writer"), updates);
-            for (String n : names) assertFalse(n.startsWith("count lifecycles"), "a task of its own: " + n);
+            assertTrue(updates.contains("encode lifecycles-2 -> file lifecycles-2: Writer"), updates);
+            for (String n : names) assertFalse(n.startsWith("encode lifecycles"), "a task of its own: " + n);
         }
     }
 }

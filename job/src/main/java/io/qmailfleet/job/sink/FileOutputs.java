@@ -1,6 +1,7 @@
 package io.qmailfleet.job.sink;
 
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -40,19 +41,21 @@ public final class FileOutputs implements PipelineSinks {
     /** One file sink; {@code suffix} tells apart the operators of an output's second and later streams. */
     private <T> void write(Output<T> output, DataStream<T> stream, String suffix) {
         String name = output.name();
-        FileSink<T> sink = FileSink
-                // a bulk format to encode the records straight into a buffer of lines (see
-                // JsonLinesFileWriter); it rolls on checkpoints exactly as the row format did
-                .forBulkFormat(new Path(baseDir, name), JsonLinesFileWriter.factory(output.encoder()))
+        FileSink<JsonChunk> sink = FileSink
+                // a bulk format: the records arrive as chunks of JSON lines (JsonLinesEncoder), each
+                // written with one call (JsonLinesFileWriter); it rolls on checkpoints as a row
+                // format would
+                .forBulkFormat(new Path(baseDir, name), JsonLinesFileWriter.factory())
                 .withBucketAssigner(new BasePathBucketAssigner<>())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
                 .build();
-        // the counter and the writer run at the parallelism of the stream they write, so they chain
+        // the encoder and the writer run at the parallelism of the stream they write, so they chain
         // to the operator that makes the records: no record is serialized to reach its encoder
         int parallelism = stream.getParallelism();
-        stream.map(new OutputCounter<T, T>(output.counter(), v -> v)).returns(stream.getType())
-                .uid("count-" + name + suffix).name("count " + name + suffix).setParallelism(parallelism)
+        stream.transform("encode " + name + suffix, TypeInformation.of(JsonChunk.class),
+                        new JsonLinesEncoder<>(output.counter(), output.encoder()))
+                .uid("encode-" + name + suffix).setParallelism(parallelism)
                 .sinkTo(sink).uid("file-" + name + suffix).name("file " + name + suffix).setParallelism(parallelism);
     }
 }

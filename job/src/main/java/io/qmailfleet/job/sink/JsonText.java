@@ -73,6 +73,11 @@ public final class JsonText {
         len = 0;
     }
 
+    /** The buffer itself: its first {@link #length()} bytes are the text (valid until it is written to again). */
+    byte[] buffer() {
+        return buf;
+    }
+
     /** A copy of the buffer's bytes. */
     public byte[] toBytes() {
         return Arrays.copyOf(buf, len);

@@ -11,7 +11,7 @@ import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Encodes the records of one Kafka output (keyed JSON), counts them like {@link OutputCounter}
+ * Encodes the records of one Kafka output (keyed JSON), counts them like {@link JsonLinesEncoder}
  * ({@code out-<name>}), and keeps every record the broker would reject out of the sink: a record
  * larger than the limit goes to {@link #TOO_LARGE} as a {@code RECORD_TOO_LARGE} dead letter
  * instead. One rejected record must not fail the sink, because the Kafka sink cannot skip a record
