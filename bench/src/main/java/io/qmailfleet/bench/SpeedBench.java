@@ -27,8 +27,10 @@ import org.apache.flink.api.common.JobExecutionResult;
  * from the ones named), so start-up and shut-down are part of the cost. For each case it prints
  * the lines read, the life cycles and dead letters (a run is only counted when it is exact), wall
  * time, lines/s, the process CPU time per line (all threads, start-up included, from the JVM's
- * OperatingSystemMXBean), the job's own net runtime, the peak resident memory, and the machine's
- * load average before and after the case.
+ * OperatingSystemMXBean), the job's own net runtime, the peak resident memory, the machine's
+ * load average before and after the case, and last the part of the CPU time spent in the kernel
+ * ({@code sys_s}: writing the outputs into the page cache, first touches of memory), which can differ
+ * a lot between machines and between runs on one virtual machine.
  *
  * <pre>
  * mvn -B -q -ntp package -DskipTests -pl bench -am
@@ -116,7 +118,7 @@ public final class SpeedBench {
                         + " the README does%n", Runtime.getRuntime().availableProcessors(), osName(),
                 System.getProperty("java.version"), heap);
         System.out.println("# input\tlines\tbackend\tevents\trun\tlifecycles\tdead\twall_s\tlines/s\tcpu_us/line"
-                + "\tcpu_s\tnet_s\tnet_lines/s\tpeak_rss_mb\tload_before\tload_after");
+                + "\tcpu_s\tnet_s\tnet_lines/s\tpeak_rss_mb\tload_before\tload_after\tsys_s");
         KafkaInput kafka = source.equals("kafka")
                 ? KafkaInput.start(work.resolve("broker"), Integer.parseInt(a.get("kafka-port", "19122")),
                         Integer.parseInt(a.get("partitions", "2")))
@@ -232,6 +234,8 @@ public final class SpeedBench {
             System.out.println("RESULT job_ms=" + jobNanos / 1_000_000);
             System.out.println("RESULT net_ms=" + r.getNetRuntime());
             System.out.println("RESULT cpu_ns=" + cpuNanos);
+            long sys = systemCpuNanos();
+            if (sys >= 0) System.out.println("RESULT sys_ns=" + sys);
             System.out.println("RESULT peak_rss_kb=" + peakRssKb());
             System.out.flush();
             // the embedded cluster's non-daemon threads must not keep the JVM
@@ -277,7 +281,7 @@ public final class SpeedBench {
         try (Stream<Path> l = Files.list(fleet)) {
             hostDirs = l.filter(Files::isDirectory).sorted().toList();
         }
-        double wall = 0, cpu = 0;
+        double wall = 0, cpu = 0, sys = 0;
         long messages = 0;
         String load = loadAverage();
         Path out = work.resolve("matchup.out");
@@ -297,6 +301,7 @@ public final class SpeedBench {
             if (code != 0 || last.length != 3) throw new IllegalStateException("--matchup failed (exit " + code + "): " + text);
             wall += Double.parseDouble(last[0]);
             cpu += Double.parseDouble(last[1]) + Double.parseDouble(last[2]);
+            sys += Double.parseDouble(last[2]);
             try (Stream<String> l = Files.lines(out, StandardCharsets.ISO_8859_1)) {
                 messages += l.filter(x -> x.startsWith("m ")).count();
             }
@@ -309,6 +314,7 @@ public final class SpeedBench {
         m.put("wall_ms", Long.toString(Math.round(wall * 1000)));
         m.put("net_ms", Long.toString(Math.round(wall * 1000)));
         m.put("cpu_ns", Long.toString(Math.round(cpu * 1e9)));
+        m.put("sys_ns", Long.toString(Math.round(sys * 1e9)));
         m.put("load_before", load);
         m.put("load_after", loadAverage());
         return m;
@@ -345,16 +351,18 @@ public final class SpeedBench {
         double wall = Long.parseLong(m.get("wall_ms")) / 1e3;
         double cpu = Long.parseLong(m.get("cpu_ns")) / 1e9;
         double net = Long.parseLong(m.get("net_ms")) / 1e3;
-        System.out.printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%.3f\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s%n",
+        System.out.printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%.3f\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s%n",
                 input, lines, backend, events, run, m.get("lifecycles"), m.get("dead"), wall, lines / wall,
                 cpu * 1e6 / lines, cpu, net, lines / net,
                 m.containsKey("peak_rss_kb") ? Long.toString(Long.parseLong(m.get("peak_rss_kb")) / 1024) : "-",
-                m.get("load_before"), m.get("load_after"));
+                m.get("load_before"), m.get("load_after"),
+                m.containsKey("sys_ns") ? String.format("%.2f", Long.parseLong(m.get("sys_ns")) / 1e9) : "-");
     }
 
     private static void printMedian(String input, String backend, String events, List<Map<String, String>> results) {
         Map<String, String> med = new HashMap<>(results.get(0));
-        for (String k : List.of("wall_ms", "cpu_ns", "net_ms", "peak_rss_kb")) {
+        for (String k : List.of("wall_ms", "cpu_ns", "net_ms", "peak_rss_kb", "sys_ns")) {
+            if (!results.stream().allMatch(m -> m.containsKey(k))) continue;
             List<Long> v = new ArrayList<>();
             for (Map<String, String> m : results) v.add(Long.parseLong(m.get(k)));
             v.sort(Comparator.naturalOrder());
@@ -369,6 +377,23 @@ public final class SpeedBench {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {
             return "?";
+        }
+    }
+
+    /**
+     * CPU time this process spent in the kernel (stime of /proc/self/stat, in clock ticks of 10 ms),
+     * ns; -1 where /proc is missing. The kernel's share tells the job's own CPU from what its writes
+     * and memory cost the machine.
+     */
+    static long systemCpuNanos() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // fields after the command (which may hold spaces) start at its closing parenthesis:
+            // state is field 3, stime field 15
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[12]) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
