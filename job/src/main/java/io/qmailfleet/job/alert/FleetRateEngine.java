@@ -5,7 +5,9 @@ import io.qmailfleet.job.lifecycle.StateSlot;
 import io.qmailfleet.job.lifecycle.StateTable;
 import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -14,6 +16,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -75,6 +78,30 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private transient RateSample[] windowSamples;
     private transient int windowsRead;
     private transient LongCounter lateParts;
+    /**
+     * Judge timers shared by keys held in memory: for an event time, the key whose own timer it is
+     * and the other keys that want a judgement then. Every key of a window wants the same two
+     * instants, and on RocksDB each timer set is a write to its timer queue; so while a key is held
+     * only the first key sets a timer for an instant, and its timer judges the keys listed with it.
+     * Before a checkpoint barrier (and whenever the held state is written) every listed key sets
+     * its own timer and the list is emptied, so a checkpoint holds a timer per key as before and
+     * nothing of this list. A key judged twice for one instant is judged once: a judgement at or
+     * before the key's last is skipped ({@link #onTimer}).
+     */
+    private transient Map<Long, SharedTimer> sharedTimers;
+    /** Keys listed in {@link #sharedTimers}: held entries, so that the held state's bound covers them. */
+    private transient int listed;
+
+    /** The keys judged by one key's event-time timer ({@link #sharedTimers}). */
+    static final class SharedTimer {
+        final String owner;
+        /** In the order they asked; a key asks again with each revision of a window, listed once. */
+        final java.util.LinkedHashSet<String> others = new java.util.LinkedHashSet<>();
+
+        SharedTimer(String owner) {
+            this.owner = owner;
+        }
+    }
 
     public FleetRateEngine(AlertConfig config) {
         this.config = config.validate();
@@ -108,6 +135,47 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         getRuntimeContext().addAccumulator(AlertEngine.ACC_OPEN, openAtEnd);
         lateParts = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_LATE_PARTS, lateParts);
+        sharedTimers = new HashMap<>();
+        if (held.writesBack()) {
+            held.add(new HeldState.Holder() {
+                @Override
+                public void flush(java.util.function.Consumer<String> setKey) {
+                    // every listed key leaves memory with a timer of its own
+                    TimerService timers = held.timers();
+                    for (Map.Entry<Long, SharedTimer> e : sharedTimers.entrySet()) {
+                        for (String key : e.getValue().others) {
+                            setKey.accept(key);
+                            timers.registerEventTimeTimer(e.getKey());
+                        }
+                    }
+                    sharedTimers.clear();
+                    listed = 0;
+                }
+
+                @Override
+                public int held() {
+                    return listed;
+                }
+            });
+        }
+    }
+
+    /**
+     * Asks for a judgement of the current key at event time {@code at}: its own timer, or, while
+     * state is held in memory, a place on the list of the key that set the timer for that instant.
+     */
+    private void judgeTimer(String key, TimerService timers, long at) {
+        if (!held.writesBack()) {
+            timers.registerEventTimeTimer(at);
+            return;
+        }
+        SharedTimer t = sharedTimers.get(at);
+        if (t == null) {
+            sharedTimers.put(at, new SharedTimer(key));
+            timers.registerEventTimeTimer(at);
+        } else if (!t.owner.equals(key) && t.others.add(key)) {
+            listed++;
+        }
     }
 
     @Override
@@ -145,15 +213,32 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             // part came (a host behind the watermark)
             judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
         }
-        ctx.timerService().registerEventTimeTimer(judgeAt(s.windowEnd));
+        String key = ctx.getCurrentKey();
+        judgeTimer(key, ctx.timerService(), judgeAt(s.windowEnd));
         // judged once more when the window has left every sum: ends what nothing else would
         long len = Math.max(1, s.windowEnd - s.windowStart);
-        ctx.timerService().registerEventTimeTimer(judgeAt(s.windowEnd
+        judgeTimer(key, ctx.timerService(), judgeAt(s.windowEnd
                 + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len)));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<PageEvent> out) throws Exception {
+        String key = ctx.getCurrentKey();
+        timer(timestamp, key, ctx.timerService(), out);
+        // the keys that share this key's timer for the instant
+        SharedTimer shared = sharedTimers.isEmpty() ? null : sharedTimers.get(timestamp);
+        if (shared == null || !shared.owner.equals(key)) return;
+        sharedTimers.remove(timestamp);
+        listed -= shared.others.size();
+        for (String other : shared.others) {
+            held.setCurrentKey(other);
+            timer(timestamp, other, ctx.timerService(), out);
+        }
+        held.setCurrentKey(key);
+    }
+
+    /** An event-time timer of the operator's current key {@code key}. */
+    private void timer(long timestamp, String key, TimerService timers, Collector<PageEvent> out) throws Exception {
         AlertKey k = alert.get();
         if (timestamp == Long.MAX_VALUE) {
             if (k != null && k.firing) openAtEnd.add(k.dedupKey);
@@ -170,7 +255,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         Long last = lastJudged.get();
         if (last != null && end <= last) return; // judged already (a late revision is judged when it comes)
         lastJudged.set(end);
-        judge(end, ctx.getCurrentKey(), ctx.timerService(), out);
+        judge(end, key, timers, out);
     }
 
     /**
@@ -182,7 +267,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
      * Otherwise the window is judged again: a trigger it now raises carries its end, as a backfill
      * that had the part in time gives it.
      */
-    private void judgeLate(long end, String key, org.apache.flink.streaming.api.TimerService timers,
+    private void judgeLate(long end, String key, TimerService timers,
                            Collector<PageEvent> out) throws Exception {
         lateParts.add(1L);
         AlertKey k = alert.get();
@@ -203,7 +288,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
      * Judges the window ending at {@code timestamp} (epoch millis) with what has arrived, and pages
      * on a change.
      */
-    private void judge(long timestamp, String key, org.apache.flink.streaming.api.TimerService timers,
+    private void judge(long timestamp, String key, TimerService timers,
                        Collector<PageEvent> out) throws Exception {
         AlertKey k = alert.get();
         int colon = key.indexOf(':');
@@ -223,7 +308,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             p.hosts = new ArrayList<>(new TreeSet<>(List.of(k.lastText == null ? new String[0] : k.lastText.split(","))));
             out.collect(p);
         }
-        if (k.firing && !k.active) timers.registerEventTimeTimer(judgeAt(timestamp + config.resolveAfterNanos / 1_000_000L));
+        if (k.firing && !k.active) judgeTimer(key, timers, judgeAt(timestamp + config.resolveAfterNanos / 1_000_000L));
         if (AlertEngine.idle(k, now) && windows.isEmpty() && rcpts.isEmpty()) {
             alert.clear();
             firstWindow.clear();

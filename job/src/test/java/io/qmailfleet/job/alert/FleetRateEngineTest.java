@@ -346,6 +346,91 @@ class FleetRateEngineTest {
         assertEquals(expected, got);
     }
 
+    /**
+     * Held in memory (as the job runs it), the keys of a window share its judge timers: the first
+     * key of an instant sets the timer, and it judges every key listed with it. 30 domains (every
+     * fifth one down for five windows) and 10 senders (one spiking): with timers of their own, each
+     * key would have three (its two judge instants and the end of input); shared, the keys of the
+     * first window have one each and two more in all. Before a checkpoint barrier every key gets
+     * its own timers again (the count of the plain operator), and a restored operator goes on. Every
+     * key's pages are the plain operator's, on both state backends.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"hashmap", "rocksdb"})
+    void theKeysOfAWindowShareItsJudgeTimersAndPageAsWithTheirOwn(String backend) throws Exception {
+        List<List<RateSample>> windows = new java.util.ArrayList<>();
+        for (int i = 0; i < 18; i++) {
+            List<RateSample> w = new java.util.ArrayList<>();
+            for (int d = 0; d < 30; d++) {
+                // every fifth domain is down from window 3 and sends nothing after window 6: only its
+                // timers set before the checkpoint (after window 6) can resolve its page
+                boolean down = d % 5 == 0 && i >= 3;
+                if (d % 5 == 0 && i > 6) continue;
+                w.add(fleet(domain("d" + d + ".example", i, "mx1", 15, down ? 14 : 0, 10),
+                        domain("d" + d + ".example", i, "mx2", 12, down ? 12 : 1, 8)));
+            }
+            for (int f = 0; f < 10; f++) w.add(sender("s" + f + "@example.com", i, f == 0 && i >= 12 && i < 15 ? 900 : 10 + i % 3));
+            windows.add(w);
+        }
+        int keys = windows.get(0).size();
+        var plain = new KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent>(
+                new KeyedProcessOperator<>(new FleetRateEngine(new AlertConfig())), RateSample::engineKey, Types.STRING);
+        plain.open();
+        List<Integer> plainTimers = new java.util.ArrayList<>();
+        List<Integer> plainTimersAfter = new java.util.ArrayList<>();
+        for (int i = 0; i < windows.size(); i++) {
+            for (RateSample s : windows.get(i)) plain.processElement(new StreamRecord<>(s));
+            plainTimers.add(plain.numEventTimeTimers());
+            plain.processWatermark(new Watermark(T0 + (i + 1) * W));
+            plainTimersAfter.add(plain.numEventTimeTimers());
+        }
+        plain.processWatermark(new Watermark(Long.MAX_VALUE));
+        var expected = byKey(plain);
+        plain.close();
+        assertEquals(3 * keys, plainTimers.get(0), "each key's own timers");
+        assertEquals(7, expected.size(), expected.toString()); // six domains and a sender paged
+        for (List<String> p : expected.values()) assertEquals(2, p.size(), "paged and resolved: " + p);
+
+        var got = new java.util.TreeMap<String, List<String>>();
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snap = null;
+        for (int[] part : new int[][] {{0, 7}, {7, windows.size()}}) {
+            var h = new KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent>(
+                    FleetRateEngine.operator(new AlertConfig()), RateSample::engineKey, Types.STRING);
+            if (backend.equals("rocksdb")) h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+            if (snap != null) h.initializeState(snap);
+            h.open();
+            for (int i = part[0]; i < part[1]; i++) {
+                for (RateSample s : windows.get(i)) h.processElement(new StreamRecord<>(s));
+                if (i == 0) assertEquals(keys + 2, h.numEventTimeTimers(), "the window's two judge timers, shared");
+                assertTrue(h.numEventTimeTimers() < plainTimers.get(i), "window " + i + ": " + h.numEventTimeTimers());
+                h.processWatermark(new Watermark(T0 + (i + 1) * W));
+            }
+            if (part[1] < windows.size()) {
+                int last = part[1] - 1;
+                assertTrue(h.numEventTimeTimers() < plainTimersAfter.get(last));
+                h.prepareSnapshotPreBarrier(1);
+                assertEquals(0, ((io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?>) h.getOperator()).held());
+                // every key now has its own timer for each instant still ahead, as the plain operator
+                // had after the same windows and watermarks
+                assertEquals(plainTimersAfter.get(last), h.numEventTimeTimers(), "timers after the barrier");
+                snap = h.snapshot(1, 0L);
+            } else {
+                h.processWatermark(new Watermark(Long.MAX_VALUE));
+                assertEquals(0, h.numEventTimeTimers());
+            }
+            byKey(h).forEach((k, v) -> got.computeIfAbsent(k, x -> new java.util.ArrayList<>()).addAll(v));
+            h.close();
+        }
+        assertEquals(expected, got);
+    }
+
+    /** The pages of each alert key, in the order they came. */
+    private static java.util.TreeMap<String, List<String>> byKey(KeyedOneInputStreamOperatorTestHarness<String, RateSample, PageEvent> h) {
+        var m = new java.util.TreeMap<String, List<String>>();
+        for (String p : pages(h)) m.computeIfAbsent(p.split(" ")[1], k -> new java.util.ArrayList<>()).add(p);
+        return m;
+    }
+
     /** Keys with a {@code rate-windows} entry in the operator's state backend. */
     private static long windowsInBackend(io.qmailfleet.job.lifecycle.WriteBackOperator<?, ?> op) {
         try (var keys = op.<String>getKeyedStateBackend().getKeys("rate-windows",
