@@ -64,21 +64,29 @@ class LocalLauncherTest {
     }
 
     @Test
-    void aBackfillJvmGetsItsYoungGenerationCappedUnlessItsOptionsSizeIt(@TempDir Path tmp) throws Exception {
+    void aBackfillJvmGetsItsYoungGenerationCappedAndItsInliningLimitedUnlessItsOptionsSetThem(@TempDir Path tmp) throws Exception {
         assertEquals("-XX:MaxNewSize=512m", LocalLauncher.YOUNG_CAP);
         Path big = sparse(tmp.resolve("current"), LocalLauncher.QUICK_MAX_BYTES + 1);
         String[] backfill = {"--input", big.toString()};
         long gb = 1L << 30;
-        List<String> capped = List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:MaxNewSize=512m");
+        List<String> inline = List.of("-XX:FreqInlineSize=150", "-XX:InlineSmallCode=1000");
+        assertEquals(inline, LocalLauncher.INLINE_LIMITS);
+        List<String> limited = List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:FreqInlineSize=150", "-XX:InlineSmallCode=1000");
+        List<String> capped = List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:FreqInlineSize=150", "-XX:InlineSmallCode=1000", "-XX:MaxNewSize=512m");
         assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of(), 6 * gb));
         assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx3g", "-Dx=y"), 3 * gb));
         // the JVM's own young generation sizing is kept
         for (String own : List.of("-Xmn512m", "-XX:NewSize=64m", "-XX:MaxNewSize=1g", "-XX:NewRatio=3")) {
-            assertEquals(LocalLauncher.BACKFILL_OPTIONS, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx3g", own), 3 * gb), own);
+            assertEquals(limited, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx3g", own), 3 * gb), own);
         }
         // a heap whose young generation is no larger than the cap anyway (the JVM would warn if it
         // were the heap's size or more)
-        assertEquals(LocalLauncher.BACKFILL_OPTIONS, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1g"), gb));
+        assertEquals(limited, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1g"), gb));
+        // an inlining limit of the JVM's own options is kept, the other added
+        assertEquals(List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:InlineSmallCode=1000", "-XX:MaxNewSize=512m"),
+                LocalLauncher.jvmOptionsFor(backfill, List.of("-XX:FreqInlineSize=200"), 6 * gb));
+        assertEquals(List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:FreqInlineSize=150"),
+                LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1g", "-XX:InlineSmallCode=500"), gb));
         assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1536m"), 1536L << 20));
         // the other runs are as optionsFor has them
         assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.jvmOptionsFor(new String[] {"--input", SAMPLE}, List.of(), 6 * gb));

@@ -223,7 +223,7 @@ class LocalJarIT {
     @Test
     void aLargeInputRunsInAJvmWithTheThroughputCollector(@TempDir Path tmp) throws Exception {
         // a backfill over 128 MB: the launcher starts the job in a second JVM with the parallel
-        // collector and the optimising compiler later, and this JVM's own options (only the JVM's
+        // collector, the optimising compiler later and inlining less, and this JVM's own options (only the JVM's
         // command line is looked at here: the launcher is stopped before the job reads anything)
         Path big = Files.createDirectories(tmp.resolve("in/mail01")).resolve("current");
         try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
@@ -236,7 +236,8 @@ class LocalJarIT {
         assertEquals(1, job.size(), "one job JVM below the launcher with -XX:+UseParallelGC: " + p.descendants()
                 .map(h -> String.join(" ", h.info().arguments().orElse(new String[0]))).toList());
         List<String> args = List.of(job.get(0).info().arguments().orElseThrow());
-        assertTrue(args.containsAll(List.of("-XX:CompileThresholdScaling=3", "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE)), args.toString());
+        assertTrue(args.containsAll(List.of("-XX:CompileThresholdScaling=3", "-XX:FreqInlineSize=150", "-XX:InlineSmallCode=1000",
+                "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE)), args.toString());
         assertTrue(!args.contains("-XX:TieredStopAtLevel=1") && !args.contains("-XX:+UseSerialGC"), args.toString());
         p.destroy();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES));
