@@ -66,25 +66,30 @@ public final class JsonLinesEncoder<T> extends AbstractStreamOperator<JsonChunk>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        if (lines.length() > 0) send();
+        sendHeld();
     }
 
     @Override
     public void endInput() {
-        if (lines.length() > 0) send();
+        sendHeld();
     }
 
     @Override
     public void finish() throws Exception {
         // endInput came first on a bounded input; an unbounded one that finishes (stop with a
         // savepoint) sends what it holds here, before the sink's last part file is closed
-        if (lines.length() > 0) send();
+        sendHeld();
         super.finish();
     }
 
     /** Lines encoded and not yet sent (bytes). */
     int held() {
         return lines.length();
+    }
+
+    /** Sends the lines held, if any. */
+    private void sendHeld() {
+        if (lines.length() > 0) send();
     }
 
     /** Sends the buffer's lines, without a copy (see {@link JsonChunk}), and empties it. */

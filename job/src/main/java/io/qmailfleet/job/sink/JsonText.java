@@ -333,9 +333,8 @@ public final class JsonText {
             // the digits beyond an int's go by long division, the rest as an int's below
             while (v > Integer.MAX_VALUE) {
                 long q = v / 100;
-                int r = (int) (v - q * 100);
-                buf[--at] = DIGIT_PAIRS[2 * r + 1];
-                buf[--at] = DIGIT_PAIRS[2 * r];
+                at -= 2;
+                put2(buf, at, (int) (v - q * 100));
                 v = q;
             }
         } else {
@@ -346,17 +345,12 @@ public final class JsonText {
         int x = (int) v;
         while (x >= 100) {
             int q = x / 100;
-            int r = x - q * 100;
-            buf[--at] = DIGIT_PAIRS[2 * r + 1];
-            buf[--at] = DIGIT_PAIRS[2 * r];
+            at -= 2;
+            put2(buf, at, x - q * 100);
             x = q;
         }
-        if (x >= 10) {
-            buf[--at] = DIGIT_PAIRS[2 * x + 1];
-            buf[--at] = DIGIT_PAIRS[2 * x];
-        } else {
-            buf[--at] = (byte) ('0' + x);
-        }
+        if (x >= 10) put2(buf, at - 2, x);
+        else buf[at - 1] = (byte) ('0' + x);
     }
 
     /** The decimal digits of a positive int. */
@@ -463,9 +457,8 @@ public final class JsonText {
             int i = at + width;
             while (i > at + 1) {
                 int q = v / 100;
-                int r = v - q * 100;
-                b[--i] = DIGIT_PAIRS[2 * r + 1];
-                b[--i] = DIGIT_PAIRS[2 * r];
+                i -= 2;
+                put2(b, i, v - q * 100);
                 v = q;
             }
             if (i > at) b[at] = (byte) ('0' + v);
@@ -517,9 +510,10 @@ public final class JsonText {
         put2(out, 17, secOfDay % 60);
     }
 
+    /** The two digits of {@code v} (0 to 99) at {@code at}, from {@link #DIGIT_PAIRS}. */
     private static void put2(byte[] out, int at, int v) {
-        out[at] = (byte) ('0' + v / 10);
-        out[at + 1] = (byte) ('0' + v % 10);
+        out[at] = DIGIT_PAIRS[2 * v];
+        out[at + 1] = DIGIT_PAIRS[2 * v + 1];
     }
 
     private static void put4(byte[] out, int at, int v) {
