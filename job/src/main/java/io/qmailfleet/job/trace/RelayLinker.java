@@ -13,6 +13,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
@@ -20,7 +21,9 @@ import org.apache.flink.streaming.api.SimpleTimerService;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
 
@@ -49,9 +52,10 @@ import org.apache.flink.util.Collector;
  * <p><b>Bound.</b> An element that finds no partner waits {@link RelayConfig#bufferMillis} of
  * processing time; then a timer drops it and counts it ({@value #ACC_OFFERS_EXPIRED},
  * {@value #ACC_RECEPTIONS_EXPIRED}): a receiver outside the job, mail from outside the fleet. At the
- * end of a bounded input (an event-time timer at the end of time) pairs are written and the rest is
- * dropped and counted. State per key: the waiting offers and receptions; timers: one per distinct
- * expiry second or settle time, and the end-of-input timer while the key holds anything.
+ * end of a bounded input (the watermark at the end of time) pairs are written and the rest is dropped
+ * and counted: {@link Operator} does it for every key that holds anything ({@link #endOfInput}), so
+ * no key sets a timer for it. State per key: the waiting offers and receptions; timers: one per
+ * distinct expiry second or settle time.
  *
  * <p><b>Memory.</b> A waiting element is kept in its compact form ({@link RelayOffer#pack},
  * {@link RelayReception#pack}): what matching reads (qp, identities, times) as fields and its life
@@ -81,6 +85,8 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
     private transient LongCounter overBound;
     /** Offers and receptions waiting in this subtask's state. */
     private transient long waiting;
+    /** The state was restored: it may hold the end-of-input timers an earlier version set per key. */
+    private transient boolean restored;
     private transient Counter linkMetric;
     private transient Counter ambiguousMetric;
 
@@ -231,8 +237,8 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
             Set<Long> now = timers();
             for (long t : timersBefore) if (!now.contains(t)) ts.deleteProcessingTimeTimer(t);
             for (long t : now) if (!timersBefore.contains(t)) ts.registerProcessingTimeTimer(t);
-            if (os.isEmpty() && rs.isEmpty()) ts.deleteEventTimeTimer(END_OF_INPUT);
-            else ts.registerEventTimeTimer(END_OF_INPUT);
+            // a state of an earlier version set an end-of-input timer per key: it goes with the key's last element
+            if (restored && os.isEmpty() && rs.isEmpty()) ts.deleteEventTimeTimer(END_OF_INPUT);
         }
     }
 
@@ -249,7 +255,6 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         if (cands.isEmpty()) {
             offers.add(o);
             ctx.timerService().registerProcessingTimeTimer(timerAt(o.expiresAtMillis));
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             return;
         }
         k.readOffers();
@@ -283,7 +288,6 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         if (cands.isEmpty()) {
             receptions.add(r);
             ctx.timerService().registerProcessingTimeTimer(timerAt(r.expiresAtMillis));
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             return;
         }
         k.readReceptions();
@@ -351,9 +355,25 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
      * shares one.
      */
     void dropUpTo(long cutoff, TimerService ts) throws Exception {
-        Key k = new Key();
+        Key k = new Key(true, true);
         int o0 = k.os.size();
         int r0 = k.rs.size();
+        if (o0 + r0 == 0) return;
+        if (allDropped(k, cutoff)) {
+            // the common case, a key whose elements all go (most hold one): its state and their
+            // timers go with them, with no sets of timers to compare
+            for (RelayOffer o : k.os) ts.deleteProcessingTimeTimer(timerAt(o.expiresAtMillis));
+            for (RelayReception r : k.rs) ts.deleteProcessingTimeTimer(timerAt(r.expiresAtMillis));
+            offers.clear();
+            receptions.clear();
+            if (restored) ts.deleteEventTimeTimer(END_OF_INPUT);
+            waiting -= o0 + r0;
+            offersExpired.add(o0);
+            receptionsExpired.add(r0);
+            overBound.add(o0 + r0);
+            return;
+        }
+        k.timersBefore.addAll(k.timers());
         k.os.removeIf(o -> o.pairedWith == null && o.expiresAtMillis <= cutoff && left());
         k.rs.removeIf(r -> r.pairedWith == null && r.expiresAtMillis <= cutoff && left());
         int droppedOffers = o0 - k.os.size();
@@ -363,6 +383,13 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         receptionsExpired.add(droppedReceptions);
         overBound.add(droppedOffers + droppedReceptions);
         k.store(ts);
+    }
+
+    /** Whether {@link #dropUpTo} drops every element of the key: none paired, every one arrived by {@code cutoff}. */
+    private static boolean allDropped(Key k, long cutoff) {
+        for (RelayOffer o : k.os) if (o.pairedWith != null || o.expiresAtMillis > cutoff) return false;
+        for (RelayReception r : k.rs) if (r.pairedWith != null || r.expiresAtMillis > cutoff) return false;
+        return true;
     }
 
     /**
@@ -400,8 +427,22 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RelayMatch> out) throws Exception {
+        // an event-time timer is the end-of-input timer a state of an earlier version set per key
+        settle(timestamp, ctx.timeDomain() == TimeDomain.EVENT_TIME, ctx.timerService(), out);
+    }
+
+    /**
+     * The end of the input for the current key ({@link Operator} calls it for every key that holds
+     * anything when the watermark reaches the end of time): pairs become links, the rest leaves
+     * unlinked and is counted.
+     */
+    void endOfInput(TimerService ts, Collector<RelayMatch> out) throws Exception {
+        settle(END_OF_INPUT, true, ts, out);
+    }
+
+    /** A timer of the current key at {@code timestamp}, or the end of the input: settled pairs become links, expired elements leave. */
+    private void settle(long timestamp, boolean endOfInput, TimerService ts, Collector<RelayMatch> out) throws Exception {
         Key k = new Key();
-        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
         // settled pairs become links
         for (RelayOffer o : new ArrayList<>(k.os)) {
             if (o.pairedWith == null || (!endOfInput && o.decideAtMillis > timestamp)) continue;
@@ -425,7 +466,7 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         k.rs.removeIf(r -> (endOfInput || timerAt(r.expiresAtMillis) <= timestamp) && left());
         offersExpired.add(o0 - k.os.size());
         receptionsExpired.add(r0 - k.rs.size());
-        k.store(ctx.timerService());
+        k.store(ts);
     }
 
     static RelayHop hop(RelayOffer o, RelayReception r) {
@@ -483,6 +524,9 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         /** Whether the bound applies: the state is on the heap. */
         private transient boolean bounded;
         private transient TimerService timers;
+        /** The links written at the end of the input, stamped with its time as a timer's output would be. */
+        private transient TimestampedCollector<RelayMatch> endCollector;
+        private transient boolean ended;
         /** A drop runs when more than this wait: the bound, or above it while only settling pairs could go. */
         private transient long dropAbove;
 
@@ -492,9 +536,17 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         }
 
         @Override
+        public void initializeState(StateInitializationContext context) throws Exception {
+            super.initializeState(context);
+            linker().restored = context.isRestored();
+        }
+
+        @Override
         public void open() throws Exception {
             super.open();
             timers = new SimpleTimerService(getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this));
+            endCollector = new TimestampedCollector<>(output);
+            endCollector.setAbsoluteTimestamp(END_OF_INPUT);
             dropAbove = maxWaiting;
             bounded = getKeyedStateBackend() instanceof HeapKeyedStateBackend;
             if (bounded) {
@@ -538,6 +590,25 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         public void processElement2(StreamRecord<RelayReception> element) throws Exception {
             super.processElement2(element);
             if (bounded) bound();
+        }
+
+        /**
+         * At the end of the input (the watermark at the end of time: a bounded input's end, or a
+         * stop that drains) every key that holds anything is settled ({@link #endOfInput}) before
+         * the watermark goes on; no key needs a timer of its own for it.
+         */
+        @Override
+        public void processWatermark(Watermark mark) throws Exception {
+            if (mark.getTimestamp() == END_OF_INPUT && !ended) {
+                ended = true;
+                Object current = getCurrentKey();
+                for (Long key : keys()) {
+                    setCurrentKey(key);
+                    linker().endOfInput(timers, endCollector);
+                }
+                if (current != null) setCurrentKey(current);
+            }
+            super.processWatermark(mark);
         }
 
         private void bound() throws Exception {
