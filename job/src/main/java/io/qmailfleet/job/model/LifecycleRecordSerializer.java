@@ -367,7 +367,16 @@ public final class LifecycleRecordSerializer extends TypeSerializerSingleton<Lif
 
     /** The record in this serializer's form, as one array (e.g. to keep it in state as bytes, decoded only when needed). */
     public static byte[] toBytes(LifecycleRecord r) {
-        DataOutputSerializer out = new DataOutputSerializer(256);
+        return toBytes(r, new DataOutputSerializer(256));
+    }
+
+    /**
+     * {@link #toBytes(LifecycleRecord)} written through {@code out}, which is cleared first: a caller
+     * that serializes many records keeps one buffer (it grows to the largest) and each record costs
+     * only the array it returns.
+     */
+    public static byte[] toBytes(LifecycleRecord r, DataOutputSerializer out) {
+        out.clear();
         try {
             INSTANCE.serialize(r, out);
         } catch (IOException e) {

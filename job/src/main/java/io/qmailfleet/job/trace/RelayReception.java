@@ -44,12 +44,20 @@ public class RelayReception {
 
     /** Turns the reception into its compact form, if it is not in it. */
     public RelayReception pack() {
+        return pack(null);
+    }
+
+    /**
+     * Turns the reception into its compact form, if it is not in it. {@code bytes} is the receiver
+     * already serialized ({@link LifecycleRecordSerializer#toBytes}), or null to serialize it here.
+     */
+    public RelayReception pack(byte[] bytes) {
         if (receiver != null) {
             host = receiver.host;
             msgId = receiver.msgId;
             newNanos = receiver.newNanos;
             infoNanos = receiver.infoNanos;
-            receiverBytes = LifecycleRecordSerializer.toBytes(receiver);
+            receiverBytes = bytes != null ? bytes : LifecycleRecordSerializer.toBytes(receiver);
             receiver = null;
         }
         return this;

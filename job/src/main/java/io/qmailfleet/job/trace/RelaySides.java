@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.util.Collector;
 
 /** Turns life cycles into the two inputs of {@link RelayLinker}. */
@@ -114,12 +115,14 @@ public final class RelaySides {
     /** The offers of each life cycle, in their compact form (the life cycle serialized once for all of them). */
     public static final class Offers implements FlatMapFunction<LifecycleRecord, RelayOffer> {
         private static final long serialVersionUID = 1L;
+        private transient DataOutputSerializer buffer;
 
         @Override
         public void flatMap(LifecycleRecord r, Collector<RelayOffer> out) {
             List<RelayOffer> l = offers(r);
             if (l.isEmpty()) return;
-            byte[] sender = LifecycleRecordSerializer.toBytes(r);
+            if (buffer == null) buffer = new DataOutputSerializer(1024);
+            byte[] sender = LifecycleRecordSerializer.toBytes(r, buffer);
             for (RelayOffer o : l) out.collect(o.pack(sender));
         }
     }
@@ -127,11 +130,15 @@ public final class RelaySides {
     /** The reception of each life cycle that may have come in over SMTP, in its compact form. */
     public static final class Receptions implements FlatMapFunction<LifecycleRecord, RelayReception> {
         private static final long serialVersionUID = 1L;
+        /** One buffer for every life cycle serialized (each then costs only its own array). */
+        private transient DataOutputSerializer buffer;
 
         @Override
         public void flatMap(LifecycleRecord r, Collector<RelayReception> out) {
             RelayReception x = reception(r);
-            if (x != null) out.collect(x.pack());
+            if (x == null) return;
+            if (buffer == null) buffer = new DataOutputSerializer(1024);
+            out.collect(x.pack(LifecycleRecordSerializer.toBytes(r, buffer)));
         }
     }
 }
