@@ -100,8 +100,8 @@ public final class FleetPipeline {
      * the sinks attach in {@link Outputs#attach}.
      */
     public static final class Streams {
-        /** Every parsed line. */
-        public DataStream<QmailEvent> events;
+        /** Every parsed line ({@link #events()}). */
+        private DataStream<QmailEvent> events;
         /** The {@code host-events} output: qmail-send's status, {@code alert:} and {@code warning:} lines and restarts, and tcpserver's and other programs' lines. */
         public DataStream<QmailEvent> hostEvents;
         public DataStream<DeadLetter> deadLetters;
@@ -118,6 +118,17 @@ public final class FleetPipeline {
         /** Each output's streams, in the order they were given. */
         private final Map<Output<?>, List<DataStream<?>>> byOutput = new LinkedHashMap<>();
         private final Map<Key<?>, DataStream<?>> byKey = new LinkedHashMap<>();
+
+        /**
+         * Every parsed line, the parser's objects themselves. Asking for it (while wiring) tells the
+         * host sequencer that another consumer shares them
+         * ({@link HostSequencer#parsedLinesShared}), so its reorder buffer keeps copies; so does
+         * handing the stream to the events output ({@link #parts}).
+         */
+        public DataStream<QmailEvent> events() {
+            sequencer.parsedLinesShared(true);
+            return events;
+        }
 
         /**
          * Per-message facts (accepted, attempt ended, ended), each host's in its log order from
@@ -203,7 +214,9 @@ public final class FleetPipeline {
         @SuppressWarnings({"unchecked", "rawtypes"})
         public <T> List<DataStream<T>> parts(Output<T> output) {
             List<DataStream<?>> parts = byOutput.get(output);
-            return parts == null ? List.of() : (List) Collections.unmodifiableList(parts);
+            if (parts == null) return List.of();
+            if (parts.contains(events)) sequencer.parsedLinesShared(true);
+            return (List) Collections.unmodifiableList(parts);
         }
 
         /** Offers {@code stream} to the stages after this one under {@code key}. */
@@ -308,7 +321,9 @@ public final class FleetPipeline {
         // are a separate log stream of the host (another file, another order): the sequencer passes
         // them straight to its host-events output, so that all of that output leaves the
         // sequencer's task and its sink is chained there (no second shuffle of those records)
-        HostSequencer sequencer = new HostSequencer(cfg.lifecycle);
+        // the parser's lines reach only the sequencer unless the events stream is handed out
+        // (Streams.events(), or to an output by Streams.parts), which makes its reorder buffer copy them
+        HostSequencer sequencer = new HostSequencer(cfg.lifecycle).parsedLinesShared(false);
         // one reader at parallelism 1 (a backfill of one host's files): the sequencer at parallelism
         // 1 holds every key group, so the parser's stream is keyed as keyBy(host) would key it, and
         // the sequencer runs in the reader's task with no shuffle

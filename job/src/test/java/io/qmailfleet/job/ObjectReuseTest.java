@@ -7,13 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qmailfleet.job.lifecycle.HostSequencer;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
+import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.testutil.PipelineRunner;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
+import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,9 +44,7 @@ class ObjectReuseTest {
     @ParameterizedTest
     @ValueSource(strings = {"fleet", "syslog"})
     void everyOutputIsTheSameWithAndWithoutObjectReuse(String input) throws Exception {
-        String path = input.equals("fleet") ? Capture.repo().resolve("samples/fleet").toString() : Capture.syslogFile().toString();
-        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
-                "--input", path, "--events", "true", "--host-events", "true", "--stuck-after", "60s"}));
+        JobConfig cfg = config(input, true);
 
         CollectingSinks reused = PipelineRunner.runFiles(cfg, 2, true);
         CollectingSinks copied = PipelineRunner.runFiles(cfg, 2, false);
@@ -55,6 +59,54 @@ class ObjectReuseTest {
         assertFalse(json(reused, Outputs.ALERTS).isEmpty(), "the stuck threshold raised alerts");
         assertTrue(json(reused, Outputs.EVENTS).size() >= 4526);
         assertFalse(json(reused, Outputs.HOST_EVENTS).isEmpty());
+    }
+
+    /**
+     * With the events output off, the host sequencer is the only consumer of the parser's stream and
+     * its reorder buffer keeps the parser's objects instead of copies
+     * ({@link io.qmailfleet.job.lifecycle.HostSequencer#parsedLinesShared}); with it on, copies. The
+     * wiring says which, and every other output is the same either way (object reuse on, the
+     * collecting sinks keeping the record objects, so a line changed behind another's back shows).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fleet", "syslog"})
+    void withoutTheEventsOutputTheReorderBufferKeepsTheParsersLinesAndNothingElseChanges(String input) throws Exception {
+        JobConfig on = config(input, true);
+        JobConfig off = config(input, false);
+        assertTrue(parsedLinesShared(on), "the events output shares the parser's lines");
+        assertFalse(parsedLinesShared(off), "the sequencer alone reads them");
+
+        CollectingSinks copies = PipelineRunner.runFiles(on, 2, true);
+        CollectingSinks lines = PipelineRunner.runFiles(off, 2, true);
+        assertTrue(lines.of(Outputs.EVENTS).isEmpty());
+        for (Output<?> o : Outputs.ALL) {
+            if (o == Outputs.EVENTS) continue;
+            assertEquals(json(copies, o), json(lines, o), o.name());
+        }
+        assertEquals(539, json(lines, Outputs.LIFECYCLES).size());
+        assertFalse(json(lines, Outputs.HOST_EVENTS).isEmpty());
+    }
+
+    /** The real capture ({@code fleet}: multilog, {@code syslog}: the syslog copy), every output on but maybe the events, alerts raised. */
+    private static JobConfig config(String input, boolean events) {
+        String path = input.equals("fleet") ? Capture.repo().resolve("samples/fleet").toString() : Capture.syslogFile().toString();
+        return JobConfig.from(CliArgs.parse(new String[] {
+                "--input", path, "--events", String.valueOf(events), "--host-events", "true", "--stuck-after", "60s"}));
+    }
+
+    /** Whether the host sequencer of the graph wired for {@code cfg} (with sinks for its enabled outputs) copies the lines it buffers. */
+    private static boolean parsedLinesShared(JobConfig cfg) {
+        StreamExecutionEnvironment env = PipelineRunner.env(1, cfg.stateBackend, true);
+        FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
+        List<Boolean> found = new ArrayList<>();
+        for (Transformation<?> t : env.getTransformations()) {
+            if (t instanceof OneInputTransformation<?, ?> one && one.getOperatorFactory() instanceof SimpleOperatorFactory<?> f
+                    && f.getOperator() instanceof HostSequencer seq) {
+                found.add(seq.parsedLinesShared());
+            }
+        }
+        assertEquals(1, found.size(), "one host sequencer");
+        return found.get(0);
     }
 
     /**

@@ -173,6 +173,8 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
     private boolean emitFacts;
     private boolean emitSequenced;
     private boolean emitPaging;
+    /** See {@link #parsedLinesShared}. */
+    private boolean parsedLinesShared = true;
     /** CLOCK facts when the host's clock passes an instant {@code clockOffsetNanos + k * clockPeriodNanos}; 0: none. */
     private long clockPeriodNanos;
     private long clockOffsetNanos;
@@ -250,6 +252,24 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         return this;
     }
 
+    /**
+     * Whether another consumer than this operator receives the objects of the parser's stream (the
+     * events output): then each line that waits in the reorder buffer is a copy, so that releasing
+     * it, which sets its run, start and links, does not change the object that consumer got. True
+     * unless told otherwise; the graph says false while it is wired, and true again when the parser's
+     * stream is handed to anything else ({@link io.qmailfleet.job.FleetPipeline.Streams#events()}).
+     * A copy per line costs a tenth of the job's allocation.
+     */
+    public HostSequencer parsedLinesShared(boolean shared) {
+        this.parsedLinesShared = shared;
+        return this;
+    }
+
+    /** See {@link #parsedLinesShared(boolean)}. */
+    public boolean parsedLinesShared() {
+        return parsedLinesShared;
+    }
+
     /** Write {@link #PAGING}. Called while the graph is wired, by whoever reads it. */
     public HostSequencer emitPaging() {
         this.emitPaging = true;
@@ -292,6 +312,7 @@ public class HostSequencer extends AbstractStreamOperator<LifecycleRecord>
         hostSlot = held.slot(hostState);
         rules = new HostRules(config, parserFactory.create(config.parser), fifoTable, HeldState.direct(buffer),
                 held.table(deliveries), held.table(openMessages), held.table(links), held.table(openByQp));
+        rules.reorderer.copyWaiting(parsedLinesShared);
         emitter = new Emitter();
         assembler = new LifecycleAssembler(config);
         builder = new Builder(emitFacts ? new MessageFacts() : null);

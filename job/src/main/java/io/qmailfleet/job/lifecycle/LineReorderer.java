@@ -26,11 +26,23 @@ final class LineReorderer {
     private final long maxOutOfOrderNanos;
     private final StateTable<Long, QmailEvent> fifo;
     private final StateSlot<ReorderBuffer> stragglers;
+    /**
+     * Whether a waiting line is a copy of the one offered. It must be when another consumer of the
+     * parser's stream holds the same object (the events output): the rules change a line when it
+     * is released (its run, start and links), and that consumer must keep the line as it was
+     * parsed. When the sequencer is the parser's only consumer, the line itself waits.
+     */
+    private boolean copyWaiting = true;
 
     LineReorderer(long maxOutOfOrderNanos, StateTable<Long, QmailEvent> fifo, StateSlot<ReorderBuffer> stragglers) {
         this.maxOutOfOrderNanos = maxOutOfOrderNanos;
         this.fifo = fifo;
         this.stragglers = stragglers;
+    }
+
+    /** See {@link #copyWaiting}. */
+    void copyWaiting(boolean copy) {
+        this.copyWaiting = copy;
     }
 
     /** Whether a line of this time would be late now. */
@@ -54,7 +66,7 @@ final class LineReorderer {
         } else if (fifoEmpty || ev.tsNanos >= st.fifoTailTs) {
             // in order: append to the FIFO (one put)
             if (fifoEmpty) st.fifoHeadTs = ev.tsNanos;
-            fifo.put(st.fifoTail, ev.copy());
+            fifo.put(st.fifoTail, copyWaiting ? ev.copy() : ev);
             st.fifoTail++;
             st.fifoTailTs = ev.tsNanos;
             releaseUpTo(st, null, releasable, release);
@@ -62,7 +74,7 @@ final class LineReorderer {
             // older than the newest FIFO line: a straggler
             ReorderBuffer b = st.buffered > 0 ? stragglers.get() : null;
             if (b == null) b = new ReorderBuffer();
-            b.insert(ev.copy());
+            b.insert(copyWaiting ? ev.copy() : ev);
             st.buffered = b.events.size();
             st.stragglersHeadTs = b.events.get(0).tsNanos;
             releaseUpTo(st, b, releasable, release);
