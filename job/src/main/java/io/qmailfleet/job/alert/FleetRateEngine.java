@@ -1,13 +1,12 @@
 package io.qmailfleet.job.alert;
 
 import io.qmailfleet.job.lifecycle.HeldState;
+import io.qmailfleet.job.lifecycle.SharedTimers;
 import io.qmailfleet.job.lifecycle.StateSlot;
 import io.qmailfleet.job.lifecycle.StateTable;
 import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -79,29 +78,12 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
     private transient int windowsRead;
     private transient LongCounter lateParts;
     /**
-     * Judge timers shared by keys held in memory: for an event time, the key whose own timer it is
-     * and the other keys that want a judgement then. Every key of a window wants the same two
-     * instants, and on RocksDB each timer set is a write to its timer queue; so while a key is held
-     * only the first key sets a timer for an instant, and its timer judges the keys listed with it.
-     * Before a checkpoint barrier (and whenever the held state is written) every listed key sets
-     * its own timer and the list is emptied, so a checkpoint holds a timer per key as before and
-     * nothing of this list. A key judged twice for one instant is judged once: a judgement at or
-     * before the key's last is skipped ({@link #onTimer}).
+     * Judge timers shared by the keys held in memory ({@link SharedTimers}): every key of a window
+     * wants the same two instants, and on RocksDB each timer set is a write to its timer queue. A
+     * key judged twice for one instant is judged once: a judgement at or before the key's last is
+     * skipped ({@link #onTimer}).
      */
-    private transient Map<Long, SharedTimer> sharedTimers;
-    /** Keys listed in {@link #sharedTimers}: held entries, so that the held state's bound covers them. */
-    private transient int listed;
-
-    /** The keys judged by one key's event-time timer ({@link #sharedTimers}). */
-    static final class SharedTimer {
-        final String owner;
-        /** In the order they asked; a key asks again with each revision of a window, listed once. */
-        final java.util.LinkedHashSet<String> others = new java.util.LinkedHashSet<>();
-
-        SharedTimer(String owner) {
-            this.owner = owner;
-        }
-    }
+    private transient SharedTimers judges;
 
     public FleetRateEngine(AlertConfig config) {
         this.config = config.validate();
@@ -135,29 +117,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         getRuntimeContext().addAccumulator(AlertEngine.ACC_OPEN, openAtEnd);
         lateParts = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_LATE_PARTS, lateParts);
-        sharedTimers = new HashMap<>();
-        if (held.writesBack()) {
-            held.add(new HeldState.Holder() {
-                @Override
-                public void flush(java.util.function.Consumer<String> setKey) {
-                    // every listed key leaves memory with a timer of its own
-                    TimerService timers = held.timers();
-                    for (Map.Entry<Long, SharedTimer> e : sharedTimers.entrySet()) {
-                        for (String key : e.getValue().others) {
-                            setKey.accept(key);
-                            timers.registerEventTimeTimer(e.getKey());
-                        }
-                    }
-                    sharedTimers.clear();
-                    listed = 0;
-                }
-
-                @Override
-                public int held() {
-                    return listed;
-                }
-            });
-        }
+        judges = new SharedTimers(held);
     }
 
     /**
@@ -165,17 +125,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
      * state is held in memory, a place on the list of the key that set the timer for that instant.
      */
     private void judgeTimer(String key, TimerService timers, long at) {
-        if (!held.writesBack()) {
-            timers.registerEventTimeTimer(at);
-            return;
-        }
-        SharedTimer t = sharedTimers.get(at);
-        if (t == null) {
-            sharedTimers.put(at, new SharedTimer(key));
-            timers.registerEventTimeTimer(at);
-        } else if (!t.owner.equals(key) && t.others.add(key)) {
-            listed++;
-        }
+        judges.ask(key, at, timers);
     }
 
     @Override
@@ -226,15 +176,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         String key = ctx.getCurrentKey();
         timer(timestamp, key, ctx.timerService(), out);
         // the keys that share this key's timer for the instant
-        SharedTimer shared = sharedTimers.isEmpty() ? null : sharedTimers.get(timestamp);
-        if (shared == null || !shared.owner.equals(key)) return;
-        sharedTimers.remove(timestamp);
-        listed -= shared.others.size();
-        for (String other : shared.others) {
-            held.setCurrentKey(other);
-            timer(timestamp, other, ctx.timerService(), out);
-        }
-        held.setCurrentKey(key);
+        judges.fire(key, timestamp, other -> timer(timestamp, other, ctx.timerService(), out));
     }
 
     /** An event-time timer of the operator's current key {@code key}. */

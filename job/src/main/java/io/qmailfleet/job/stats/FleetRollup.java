@@ -1,6 +1,7 @@
 package io.qmailfleet.job.stats;
 
 import io.qmailfleet.job.lifecycle.HeldState;
+import io.qmailfleet.job.lifecycle.SharedTimers;
 import io.qmailfleet.job.lifecycle.WriteBackOperator;
 import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.model.StatsRecordSerializer;
@@ -26,7 +27,6 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.types.StringValue;
 import org.apache.flink.streaming.api.TimeDomain;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -64,8 +64,8 @@ import org.apache.flink.util.Collector;
  * and its drop instant) are the same for all its keys, and each key's pair was the roll-up's largest
  * cost on RocksDB (where a timer set, fired or deleted is a write or a read of the database) and
  * its timer queue on the heap. Held in memory ({@link #operator}), a new window's keys are listed
- * under the window ({@link #windowKeys}) instead: the first of them sets the drop timer, the first
- * held one the fire timer, and that key's timer handles every key listed. A key that leaves memory
+ * under the window ({@link #windowTimers}, {@link SharedTimers}) instead: the first of them sets the
+ * drop timer, the first held one the fire timer, and that key's timer handles every key listed. A key that leaves memory
  * (a flush before a checkpoint barrier, or past the memory bound) gets its own two timers then, so a
  * checkpoint holds a timer for every key, as before, and nothing of the list is kept in it.
  *
@@ -125,11 +125,11 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     /** How state is held: given by {@link WriteBackOperator}; in a plain operator every call writes through. */
     private transient HeldState heldState;
     /**
-     * Window end -> the window's keys held in memory that have no timers of their own: a timer of
-     * one of them at the window's fire instant, and one at its drop instant, serve them all (see the
-     * class comment). Empty unless the log-time bound applies and state is held in memory.
+     * The fire and drop timers of the windows' keys held in memory: a key that asks for one while
+     * another key of the window has it set is listed under that key's timer, which serves them all
+     * (see the class comment). Used when the log-time bound applies and state is held in memory.
      */
-    private transient Map<Long, WindowKeys> windowKeys;
+    private transient SharedTimers windowTimers;
 
     /** Bytes of parts held in memory past which every window held is written to keyed state. */
     static final long MAX_HELD_BYTES = 64L << 20;
@@ -154,15 +154,8 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         /** Its state may be in the backend (read from it, or written by a flush): a drop clears it there. */
         boolean inBackend;
         boolean dirty;
-        /** Its window's timers serve it ({@link #windowKeys}); it has none of its own. */
+        /** Its window's timers serve it ({@link #windowTimers}); it has none of its own. */
         boolean byWindow;
-    }
-
-    /** The keys of one window held in memory with no timers of their own ({@link #windowKeys}). */
-    static final class WindowKeys {
-        final List<String> keys = new ArrayList<>();
-        /** A timer at the window's fire instant is set, under one of its keys. */
-        boolean fireSet;
     }
 
     /** The operator to run this function in: it holds windows in memory between checkpoints. */
@@ -212,7 +205,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         heldWindows = new HashMap<>();
         heldBytes = 0;
         inBackend = new HashSet<>();
-        windowKeys = new HashMap<>();
+        windowTimers = new SharedTimers(heldState);
         partsAfterDrop = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_PARTS_AFTER_DROP, partsAfterDrop);
     }
@@ -390,22 +383,8 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
     /** Writes every held window to keyed state (before a checkpoint barrier, or when too much is held); memory is emptied. */
     @Override
     public void flush(Consumer<String> setKey) throws IOException {
-        // a key that leaves memory gets timers of its own: after the flush (and after a restore)
-        // nothing lists it under its window
-        TimerService timers = heldState.timers();
-        for (Map.Entry<Long, WindowKeys> w : windowKeys.entrySet()) {
-            long dropAt = config.rollupDropAt(w.getKey());
-            long fireAt = config.fireAt(w.getKey());
-            for (String key : w.getValue().keys) {
-                Held h = heldWindows.get(key);
-                if (h == null) continue;
-                setKey.accept(key);
-                timers.registerEventTimeTimer(dropAt);
-                if (h.held) timers.registerEventTimeTimer(fireAt);
-                h.byWindow = false;
-            }
-        }
-        windowKeys.clear();
+        // a key that leaves memory gets timers of its own from windowTimers' flush: after the flush
+        // (and after a restore) nothing lists it under its window
         for (Map.Entry<String, Held> e : heldWindows.entrySet()) {
             if (!e.getValue().dirty) continue;
             setKey.accept(e.getKey());
@@ -447,9 +426,9 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
         heldWindows.remove(key);
     }
 
-    /** Whether a new window's keys in memory share their window's timers ({@link #windowKeys}). */
+    /** Whether a new window's keys in memory share their window's timers ({@link #windowTimers}). */
     private boolean timersByWindow() {
-        return config.rollupByLogTime() && heldState.writesBack() && heldState.timers() != null;
+        return config.rollupByLogTime() && windowTimers.sharing();
     }
 
     /** Sets the window's parts, keeping {@link #heldBytes}. */
@@ -489,13 +468,7 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
                 long dropAt = config.rollupDropAt(part.windowEnd);
                 if (timersByWindow() && !h.inBackend) {
                     // served by its window's timers: the first key of the window sets the drop timer
-                    WindowKeys w = windowKeys.get(part.windowEnd);
-                    if (w == null) {
-                        w = new WindowKeys();
-                        windowKeys.put(part.windowEnd, w);
-                        ctx.timerService().registerEventTimeTimer(dropAt);
-                    }
-                    w.keys.add(key);
+                    windowTimers.ask(key, dropAt, ctx.timerService());
                     h.byWindow = true;
                 } else {
                     ctx.timerService().registerEventTimeTimer(dropAt);
@@ -545,14 +518,9 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             h.held = false;
         } else if (!wasHeld) {
             h.held = true;
-            WindowKeys w = h.byWindow ? windowKeys.get(part.windowEnd) : null;
-            if (w == null) {
-                ctx.timerService().registerEventTimeTimer(fireAt);
-            } else if (!w.fireSet) {
-                // the first key of the window held: its timer sends every key's
-                ctx.timerService().registerEventTimeTimer(fireAt);
-                w.fireSet = true;
-            }
+            // the first key of the window held sets the fire timer, which sends every held key's
+            if (h.byWindow) windowTimers.ask(key, fireAt, ctx.timerService());
+            else ctx.timerService().registerEventTimeTimer(fireAt);
         }
         if (!config.rollupByLogTime()) {
             long now = ctx.timerService().currentProcessingTime();
@@ -621,21 +589,11 @@ public class FleetRollup extends KeyedProcessFunction<String, StatsRecord, Stats
             ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         } else {
             eventTimer(key, h, timestamp, ctx, out);
-            // the window's timer also serves the keys listed under it (none listed: nothing to read)
-            long end = windowKeys.isEmpty() ? Long.MIN_VALUE : windowEndOf(key);
-            WindowKeys w = windowKeys.get(end);
-            if (w != null) {
-                // the window's timer: every key of the window held in memory without timers of its own
-                if (timestamp == END_OF_INPUT || timestamp >= config.rollupDropAt(end)) windowKeys.remove(end);
-                for (String other : new ArrayList<>(w.keys)) {
-                    if (other.equals(key)) continue;
-                    Held o = heldWindows.get(other);
-                    if (o == null || !o.byWindow) continue; // written by a flush meanwhile: its own timers serve it
-                    heldState.setCurrentKey(other);
-                    eventTimer(other, o, timestamp, ctx, out);
-                }
-                heldState.setCurrentKey(key);
-            }
+            // the window's timer also serves the keys listed under it
+            windowTimers.fire(key, timestamp, other -> {
+                Held o = heldWindows.get(other);
+                if (o != null) eventTimer(other, o, timestamp, ctx, out);
+            });
             return;
         }
         drop(key, h);
