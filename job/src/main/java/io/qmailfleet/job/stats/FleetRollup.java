@@ -65,9 +65,10 @@ import org.apache.flink.util.Collector;
  * cost on RocksDB (where a timer set, fired or deleted is a write or a read of the database) and
  * its timer queue on the heap. Held in memory ({@link #operator}), a new window's keys are listed
  * under the window ({@link #windowTimers}, {@link SharedTimers}) instead: the first of them sets the
- * drop timer, the first held one the fire timer, and that key's timer handles every key listed. A key that leaves memory
- * (a flush before a checkpoint barrier, or past the memory bound) gets its own two timers then, so a
- * checkpoint holds a timer for every key, as before, and nothing of the list is kept in it.
+ * drop timer, the first held one the fire timer, and that key's timer handles every key listed. A
+ * key that leaves memory (a flush before a checkpoint barrier, or past the memory bound) gets its
+ * own timers then, so a checkpoint holds a timer for every key, as before, and nothing of the list
+ * is kept in it.
  *
  * <p>Plain state with timers, not state TTL: TTL'd heap
  * state copies entries on every access while a checkpoint is being written, which made this the
