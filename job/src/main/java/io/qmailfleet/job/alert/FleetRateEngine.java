@@ -120,14 +120,6 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
         judges = new SharedTimers(held);
     }
 
-    /**
-     * Asks for a judgement of the current key at event time {@code at}: its own timer, or, while
-     * state is held in memory, a place on the list of the key that set the timer for that instant.
-     */
-    private void judgeTimer(String key, TimerService timers, long at) {
-        judges.ask(key, at, timers);
-    }
-
     @Override
     public void processElement(RateSample s, Context ctx, Collector<PageEvent> out) throws Exception {
         held.bound();
@@ -164,11 +156,11 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             judgeLate(s.windowEnd, ctx.getCurrentKey(), ctx.timerService(), out);
         }
         String key = ctx.getCurrentKey();
-        judgeTimer(key, ctx.timerService(), judgeAt(s.windowEnd));
+        judges.ask(key, judgeAt(s.windowEnd), ctx.timerService());
         // judged once more when the window has left every sum: ends what nothing else would
         long len = Math.max(1, s.windowEnd - s.windowStart);
-        judgeTimer(key, ctx.timerService(), judgeAt(s.windowEnd
-                + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len)));
+        judges.ask(key, judgeAt(s.windowEnd
+                + Math.max(config.domainWindowNanos / 1_000_000L, (config.senderBaselineWindows + 1L) * len)), ctx.timerService());
     }
 
     @Override
@@ -250,7 +242,7 @@ public class FleetRateEngine extends KeyedProcessFunction<String, RateSample, Pa
             p.hosts = new ArrayList<>(new TreeSet<>(List.of(k.lastText == null ? new String[0] : k.lastText.split(","))));
             out.collect(p);
         }
-        if (k.firing && !k.active) judgeTimer(key, timers, judgeAt(timestamp + config.resolveAfterNanos / 1_000_000L));
+        if (k.firing && !k.active) judges.ask(key, judgeAt(timestamp + config.resolveAfterNanos / 1_000_000L), timers);
         if (AlertEngine.idle(k, now) && windows.isEmpty() && rcpts.isEmpty()) {
             alert.clear();
             firstWindow.clear();

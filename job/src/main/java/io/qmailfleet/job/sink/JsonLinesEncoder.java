@@ -1,7 +1,5 @@
 package io.qmailfleet.job.sink;
 
-import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -9,8 +7,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Encodes the records of one file output into chunks of JSON lines (UTF-8, one {@code \n} after each
- * record), counts them ({@link Output#counter()}: an accumulator printed at the end of a run and a
- * metric {@code records-<counter>}), and hands the file sink one chunk of about
+ * record), counts them ({@link RecordCount}), and hands the file sink one chunk of about
  * {@value #CHUNK} bytes at a time instead of one record at a time: the sink's per-record work (its
  * context's timestamp, a clock read, the bucket lookup) is paid per chunk. The chunk is this
  * operator's own buffer ({@link JsonChunk}): nothing is copied or allocated per chunk.
@@ -33,8 +30,7 @@ public final class JsonLinesEncoder<T> extends AbstractStreamOperator<JsonChunk>
     private final String counter;
     private final JsonEncoder<T> encoder;
     private transient JsonText lines;
-    private transient LongCounter accumulator;
-    private transient Counter metric;
+    private transient RecordCount count;
     private transient JsonChunk chunk;
     private transient StreamRecord<JsonChunk> record;
 
@@ -47,17 +43,14 @@ public final class JsonLinesEncoder<T> extends AbstractStreamOperator<JsonChunk>
     public void open() throws Exception {
         super.open();
         lines = new JsonText();
-        accumulator = new LongCounter();
-        getRuntimeContext().addAccumulator(counter, accumulator);
-        metric = getMetricGroup().counter("records-" + counter);
+        count = new RecordCount(getRuntimeContext(), counter);
         chunk = new JsonChunk();
         record = new StreamRecord<>(chunk);
     }
 
     @Override
     public void processElement(StreamRecord<T> element) {
-        accumulator.add(1);
-        metric.inc();
+        count.add();
         encoder.write(lines, element.getValue());
         lines.line();
         if (lines.length() >= CHUNK) send();

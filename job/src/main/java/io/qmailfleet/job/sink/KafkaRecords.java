@@ -2,7 +2,6 @@ package io.qmailfleet.job.sink;
 
 import io.qmailfleet.job.model.DeadLetter;
 import io.qmailfleet.job.model.DeadLetterReason;
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -11,8 +10,8 @@ import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Encodes the records of one Kafka output (keyed JSON), counts them like {@link JsonLinesEncoder}
- * ({@code out-<name>}), and keeps every record the broker would reject out of the sink: a record
+ * Encodes the records of one Kafka output (keyed JSON), counts them ({@link RecordCount},
+ * {@code out-<name>}), and keeps every record the broker would reject out of the sink: a record
  * larger than the limit goes to {@link #TOO_LARGE} as a {@code RECORD_TOO_LARGE} dead letter
  * instead. One rejected record must not fail the sink, because the Kafka sink cannot skip a record
  * the broker refused: it fails the task (and, in the connector's close path, the whole TaskManager).
@@ -38,8 +37,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
     private final JsonEncoder<T> encoder;
     private final int maxRecordBytes;
     private transient JsonText json;
-    private transient LongCounter accumulator;
-    private transient Counter metric;
+    private transient RecordCount count;
     private transient Counter tooLarge;
 
     public KafkaRecords(String name, SerializableFunction<T, String> key, JsonEncoder<T> encoder,
@@ -53,9 +51,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
     @Override
     public void open(OpenContext ctx) {
         json = new JsonText();
-        accumulator = new LongCounter();
-        getRuntimeContext().addAccumulator("out-" + name, accumulator); // Output.counter()
-        metric = getRuntimeContext().getMetricGroup().counter("records-out-" + name);
+        count = new RecordCount(getRuntimeContext(), "out-" + name); // Output.counter()
         tooLarge = getRuntimeContext().getMetricGroup().counter("records-too-large-" + name);
     }
 
@@ -87,8 +83,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
         encoder.write(json, value);
         long size = size(k, json.length());
         if (size <= maxRecordBytes) {
-            accumulator.add(1);
-            metric.inc();
+            count.add();
             out.collect(new KeyedJson(k, json.toBytes()));
             return;
         }
@@ -103,8 +98,7 @@ public final class KafkaRecords<T> extends ProcessFunction<T, KeyedJson> {
             // a dead letter's raw text is cut to DeadLetter.MAX_RAW_CHARS, so this one always fits
             json.reset();
             JsonLines.deadLetter(json, d);
-            accumulator.add(1);
-            metric.inc();
+            count.add();
             out.collect(new KeyedJson(k, json.toBytes()));
         } else {
             ctx.output(TOO_LARGE, d);

@@ -552,18 +552,29 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
             if (bounded) {
                 // what a restored state holds (nothing on a fresh start)
                 linker().waiting = 0;
-                Object current = getCurrentKey();
-                for (Long key : keys()) {
-                    setCurrentKey(key);
-                    linker().waiting += linker().waitingOfKey();
-                }
-                if (current != null) setCurrentKey(current);
+                forEachKey(() -> linker().waiting += linker().waitingOfKey());
                 dropOverBound();
             }
         }
 
         private RelayLinker linker() {
             return (RelayLinker) userFunction;
+        }
+
+        /** Something done for the current key. */
+        @FunctionalInterface
+        private interface KeyAction {
+            void run() throws Exception;
+        }
+
+        /** Runs {@code action} with each key that has anything waiting as the current key, then makes the current key current again. */
+        private void forEachKey(KeyAction action) throws Exception {
+            Object current = getCurrentKey();
+            for (Long key : keys()) {
+                setCurrentKey(key);
+                action.run();
+            }
+            if (current != null) setCurrentKey(current);
         }
 
         /** The keys with anything waiting. */
@@ -601,12 +612,7 @@ public class RelayLinker extends KeyedCoProcessFunction<Long, RelayOffer, RelayR
         public void processWatermark(Watermark mark) throws Exception {
             if (mark.getTimestamp() == END_OF_INPUT && !ended) {
                 ended = true;
-                Object current = getCurrentKey();
-                for (Long key : keys()) {
-                    setCurrentKey(key);
-                    linker().endOfInput(timers, endCollector);
-                }
-                if (current != null) setCurrentKey(current);
+                forEachKey(() -> linker().endOfInput(timers, endCollector));
             }
             super.processWatermark(mark);
         }
