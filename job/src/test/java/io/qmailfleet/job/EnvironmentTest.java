@@ -81,19 +81,34 @@ class EnvironmentTest {
     }
 
     @Test
-    void anEmbeddedRunHasEightMegabytesOfNetworkBuffersPerParallelInstance() {
-        // Flink's embedded default is 64 MB, allocated and zeroed at start (LocalJarIT runs the
-        // sample at 1, 3 and 8 with these)
-        assertEquals(MemorySize.ofMebiBytes(16), Main.environment(cfg("--quiet", "--parallelism", "2"))
-                .getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX));
-        assertEquals(MemorySize.ofMebiBytes(24), Main.environment(cfg("--quiet", "--parallelism", "3"))
-                .getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MIN));
+    void anEmbeddedRunHasLargeNetworkBuffersAndOnlyAsManyAsItsParallelismNeeds() {
+        // Flink's embedded default is 64 MB of 32 KB buffers, allocated and zeroed at start
+        // (LocalJarIT runs the sample at 1, 3 and 8 with these)
+        StreamExecutionEnvironment two = Main.environment(cfg("--quiet", "--parallelism", "2"));
+        assertEquals(MemorySize.ofMebiBytes(32), two.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX));
+        assertEquals(new MemorySize(256 << 10), two.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        StreamExecutionEnvironment three = Main.environment(cfg("--quiet", "--parallelism", "3"));
+        assertEquals(MemorySize.ofMebiBytes(48), three.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MIN));
+        assertEquals(new MemorySize(256 << 10), three.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
         StreamExecutionEnvironment cores = Main.environment(cfg("--quiet"));
         assertEquals(Main.localNetworkMemory(cores.getParallelism()), cores.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX),
                 "without --parallelism: the embedded cluster's, one per core");
+        assertEquals(Main.localSegmentSize(cores.getParallelism()), cores.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        // 256 KB buffers up to parallelism 4, with at least twice the buffers the sample needed
+        // (8 MB at 1, 12 at 2, 24 at 4)
+        assertEquals(MemorySize.ofMebiBytes(16), Main.localNetworkMemory(1));
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(4));
+        assertEquals(new MemorySize(256 << 10), Main.localSegmentSize(4));
+        // beyond, Flink's 32 KB buffers (as many as 256 KB ones would not fit), 8 MB per instance
+        assertEquals(new MemorySize(32 << 10), Main.localSegmentSize(5));
+        assertEquals(MemorySize.ofMebiBytes(40), Main.localNetworkMemory(5));
         assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(8));
         assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(32), "never more than Flink's own default");
-        assertEquals(MemorySize.ofMebiBytes(8), Main.localNetworkMemory(1));
+        // a cluster keeps its own buffers
+        ClusterContext.install(cluster());
+        ReadableConfig onCluster = Main.environment(cfg("--quiet", "--parallelism", "2")).getConfiguration();
+        assertTrue(onCluster.getOptional(TaskManagerOptions.MEMORY_SEGMENT_SIZE).isEmpty());
+        assertTrue(onCluster.getOptional(TaskManagerOptions.NETWORK_MEMORY_MAX).isEmpty());
     }
 
     /** The compression per level RocksDB is opened with under {@code conf} (as the backend makes its column options). */
