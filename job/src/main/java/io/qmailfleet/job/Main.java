@@ -303,7 +303,8 @@ public final class Main {
      * {@link #LARGE_SEGMENTS_UP_TO}, Flink's 32 KB beyond (too few large buffers would fit in
      * {@link #localNetworkMemory}). A buffer is handed to the next task when full, and a task
      * waiting for input is woken for it (a futex call on each side, a context switch): with 256 KB
-     * buffers a 13.6 M line backfill took 3-7 % less CPU (BENCHMARKS.md).
+     * buffers a 13.6 M line backfill took 3-9 % less CPU on the heap backend, 2-5 % on RocksDB
+     * (BENCHMARKS.md).
      */
     static MemorySize localSegmentSize(int p) {
         return Math.max(1, p) <= LARGE_SEGMENTS_UP_TO ? new MemorySize(256 << 10) : new MemorySize(32 << 10);
