@@ -78,6 +78,13 @@ public final class JobConfig implements Serializable {
      * several) are then sequenced by that one task.
      */
     public boolean sequencerInReader;
+    /**
+     * The input is files read by one reader: one host's files, a syslog file, or {@code --watch}
+     * (not a backfill of several hosts' files, which starts a reader per host, up to
+     * {@link io.qmailfleet.job.source.FileLines#MAX_READERS}, nor Kafka). An embedded run then
+     * gets large network buffers ({@link Main#localSegmentSize}).
+     */
+    public boolean oneFileReader;
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -152,6 +159,7 @@ public final class JobConfig implements Serializable {
         int fileHosts = !unbounded && !c.readsKafka() ? io.qmailfleet.job.source.FileLines.hosts(c.inputs, c.host) : -1;
         c.readerPerHost = fileHosts > 0 && fileHosts <= io.qmailfleet.job.source.FileLines.MAX_READERS;
         c.sequencerInReader = fileHosts == 1;
+        c.oneFileReader = !c.readsKafka() && (unbounded || fileHosts <= 1);
         c.quiet = c.get(JobOptions.QUIET);
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);
         c.parser.zone = ZoneId.of(c.get(JobOptions.ZONE)).getId();

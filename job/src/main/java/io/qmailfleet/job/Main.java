@@ -251,10 +251,11 @@ public final class Main {
             // 64 MB, a quarter of a second of a short run. The job needs far fewer, so it gets
             // localNetworkMemory, in buffers of localSegmentSize (a cluster keeps its own)
             int p = cfg.parallelism > 0 ? cfg.parallelism : env.getParallelism();
-            MemorySize network = localNetworkMemory(p);
+            boolean large = largeNetworkBuffers(cfg, p);
+            MemorySize network = localNetworkMemory(p, large);
             local.set(TaskManagerOptions.NETWORK_MEMORY_MIN, network);
             local.set(TaskManagerOptions.NETWORK_MEMORY_MAX, network);
-            local.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, localSegmentSize(p));
+            local.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, localSegmentSize(large));
             env.configure(local);
         }
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);
@@ -286,28 +287,36 @@ public final class Main {
     }
 
     /**
-     * An embedded run's network memory at parallelism {@code p}: 16 MB per parallel instance up to
-     * {@link #LARGE_SEGMENTS_UP_TO}, 8 MB beyond, at most Flink's own default for an embedded run
-     * (64 MB). A task needs a buffer per channel, and channels grow with the square of the
-     * parallelism: on the sample, 256 KB buffers needed 5-8 MB at parallelism 1, 9-12 at 2 and 21-24
-     * at 4, so these leave at least twice what was needed; 32 KB buffers needed 4 MB at 2, 16 at 4
-     * and 32 at 8.
+     * Whether an embedded run at parallelism {@code p} gets 256 KB network buffers
+     * ({@link #localSegmentSize}): its input is files read by one reader
+     * ({@link JobConfig#oneFileReader}) and {@code p} is at most {@link #LARGE_SEGMENTS_UP_TO}.
+     *
+     * <p>A buffer is handed to the next task when full, and a task waiting for input is woken for
+     * it (a futex call on each side, a context switch): with 256 KB buffers a 13.6 M line backfill
+     * of one host took 3-9 % less CPU on the heap backend, 2-5 % on RocksDB (BENCHMARKS.md). A
+     * task needs buffers for each of its channels, and channels grow with the square of the
+     * parallelism, so the large buffers stop at 4. A backfill of several hosts' files keeps Flink's
+     * 32 KB buffers: each host's reader holds buffers of its own, and with 64 readers at
+     * parallelism 2, 64 MB of 256 KB buffers stalled the job, while 16 MB of 32 KB ones ran it;
+     * with 160 MB of 256 KB buffers it ran no faster.
      */
-    static MemorySize localNetworkMemory(int p) {
-        int n = Math.max(1, p);
-        return MemorySize.ofMebiBytes(Math.min(64, (n <= LARGE_SEGMENTS_UP_TO ? 16L : 8L) * n));
+    static boolean largeNetworkBuffers(JobConfig cfg, int p) {
+        return cfg.oneFileReader && Math.max(1, p) <= LARGE_SEGMENTS_UP_TO;
     }
 
     /**
-     * An embedded run's network buffer size at parallelism {@code p}: 256 KB up to
-     * {@link #LARGE_SEGMENTS_UP_TO}, Flink's 32 KB beyond (too few large buffers would fit in
-     * {@link #localNetworkMemory}). A buffer is handed to the next task when full, and a task
-     * waiting for input is woken for it (a futex call on each side, a context switch): with 256 KB
-     * buffers a 13.6 M line backfill took 3-9 % less CPU on the heap backend, 2-5 % on RocksDB
-     * (BENCHMARKS.md).
+     * An embedded run's network memory at parallelism {@code p}: with large buffers 16 MB per
+     * parallel instance, else 8 MB, at most Flink's own default for an embedded run (64 MB). On
+     * the sample, 256 KB buffers needed 5-8 MB at parallelism 1, 9-12 at 2 and 21-24 at 4, so
+     * these leave at least twice what was needed; 32 KB buffers needed 4 MB at 2, 16 at 4 and 32 at 8.
      */
-    static MemorySize localSegmentSize(int p) {
-        return Math.max(1, p) <= LARGE_SEGMENTS_UP_TO ? new MemorySize(256 << 10) : new MemorySize(32 << 10);
+    static MemorySize localNetworkMemory(int p, boolean large) {
+        return MemorySize.ofMebiBytes(Math.min(64, (large ? 16L : 8L) * Math.max(1, p)));
+    }
+
+    /** An embedded run's network buffer size: 256 KB when {@link #largeNetworkBuffers}, else Flink's 32 KB. */
+    static MemorySize localSegmentSize(boolean large) {
+        return large ? new MemorySize(256 << 10) : new MemorySize(32 << 10);
     }
 
     /** The highest parallelism at which an embedded run uses 256 KB network buffers. */

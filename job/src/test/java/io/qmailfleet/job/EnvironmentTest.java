@@ -81,34 +81,67 @@ class EnvironmentTest {
     }
 
     @Test
-    void anEmbeddedRunHasLargeNetworkBuffersAndOnlyAsManyAsItsParallelismNeeds() {
+    void anEmbeddedRunOfOneReaderHasLargeNetworkBuffersAndOnlyAsManyAsItsParallelismNeeds() {
         // Flink's embedded default is 64 MB of 32 KB buffers, allocated and zeroed at start
-        // (LocalJarIT runs the sample at 1, 3 and 8 with these)
+        // (LocalJarIT runs the sample at 1, 3 and 8 with these); the default input is the
+        // bundled capture, one host's files: one reader
         StreamExecutionEnvironment two = Main.environment(cfg("--quiet", "--parallelism", "2"));
         assertEquals(MemorySize.ofMebiBytes(32), two.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX));
         assertEquals(new MemorySize(256 << 10), two.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
         StreamExecutionEnvironment three = Main.environment(cfg("--quiet", "--parallelism", "3"));
         assertEquals(MemorySize.ofMebiBytes(48), three.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MIN));
         assertEquals(new MemorySize(256 << 10), three.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
-        StreamExecutionEnvironment cores = Main.environment(cfg("--quiet"));
-        assertEquals(Main.localNetworkMemory(cores.getParallelism()), cores.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX),
+        JobConfig sample = cfg("--quiet");
+        StreamExecutionEnvironment cores = Main.environment(sample);
+        boolean large = Main.largeNetworkBuffers(sample, cores.getParallelism());
+        assertEquals(Main.localNetworkMemory(cores.getParallelism(), large), cores.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX),
                 "without --parallelism: the embedded cluster's, one per core");
-        assertEquals(Main.localSegmentSize(cores.getParallelism()), cores.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        assertEquals(Main.localSegmentSize(large), cores.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
         // 256 KB buffers up to parallelism 4, with at least twice the buffers the sample needed
         // (8 MB at 1, 12 at 2, 24 at 4)
-        assertEquals(MemorySize.ofMebiBytes(16), Main.localNetworkMemory(1));
-        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(4));
-        assertEquals(new MemorySize(256 << 10), Main.localSegmentSize(4));
+        assertTrue(Main.largeNetworkBuffers(sample, 4));
+        assertEquals(MemorySize.ofMebiBytes(16), Main.localNetworkMemory(1, true));
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(4, true));
         // beyond, Flink's 32 KB buffers (as many as 256 KB ones would not fit), 8 MB per instance
-        assertEquals(new MemorySize(32 << 10), Main.localSegmentSize(5));
-        assertEquals(MemorySize.ofMebiBytes(40), Main.localNetworkMemory(5));
-        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(8));
-        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(32), "never more than Flink's own default");
+        assertFalse(Main.largeNetworkBuffers(sample, 5));
+        StreamExecutionEnvironment five = Main.environment(cfg("--quiet", "--parallelism", "5"));
+        assertEquals(new MemorySize(32 << 10), five.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        assertEquals(MemorySize.ofMebiBytes(40), five.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX));
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(8, false));
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(32, false), "never more than Flink's own default");
         // a cluster keeps its own buffers
         ClusterContext.install(cluster());
         ReadableConfig onCluster = Main.environment(cfg("--quiet", "--parallelism", "2")).getConfiguration();
         assertTrue(onCluster.getOptional(TaskManagerOptions.MEMORY_SEGMENT_SIZE).isEmpty());
         assertTrue(onCluster.getOptional(TaskManagerOptions.NETWORK_MEMORY_MAX).isEmpty());
+    }
+
+    @Test
+    void anEmbeddedRunOfSeveralReadersOrOfKafkaKeepsFlinksBuffers(@TempDir Path dir) throws Exception {
+        // two hosts' files: a reader per host, each holding buffers of its own (with 64 of them,
+        // 64 MB of 256 KB buffers stalled the job)
+        for (String host : new String[] {"mx1", "mx2"}) {
+            Path send = Files.createDirectories(dir.resolve(host).resolve("send"));
+            try (var files = Files.list(Capture.multilogDir())) {
+                for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, send.resolve(f.getFileName().toString()));
+            }
+        }
+        JobConfig twoHosts = cfg("--quiet", "--input", dir.toString(), "--parallelism", "2");
+        assertTrue(twoHosts.readerPerHost);
+        assertFalse(twoHosts.oneFileReader);
+        ReadableConfig conf = Main.environment(twoHosts).getConfiguration();
+        assertEquals(new MemorySize(32 << 10), conf.get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        assertEquals(MemorySize.ofMebiBytes(16), conf.get(TaskManagerOptions.NETWORK_MEMORY_MAX));
+        // one host's files in the same layout: one reader
+        JobConfig oneHost = cfg("--quiet", "--input", dir.resolve("mx1").toString(), "--parallelism", "2");
+        assertTrue(oneHost.oneFileReader);
+        assertEquals(new MemorySize(256 << 10), Main.environment(oneHost).getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        // live Kafka input
+        JobConfig kafka = cfg("--quiet", "--kafka-bootstrap", "localhost:9", "--parallelism", "2");
+        assertFalse(kafka.oneFileReader);
+        assertEquals(new MemorySize(32 << 10), Main.environment(kafka).getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
+        // files watched for new ones: one reader
+        assertTrue(cfg("--quiet", "--input", dir.toString(), "--watch", "10s").oneFileReader);
     }
 
     /** The compression per level RocksDB is opened with under {@code conf} (as the backend makes its column options). */
