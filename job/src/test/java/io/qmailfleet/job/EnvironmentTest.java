@@ -120,12 +120,7 @@ class EnvironmentTest {
     void anEmbeddedRunOfSeveralReadersOrOfKafkaKeepsFlinksBuffers(@TempDir Path dir) throws Exception {
         // two hosts' files: a reader per host, each holding buffers of its own (with 64 of them,
         // 64 MB of 256 KB buffers stalled the job)
-        for (String host : new String[] {"mx1", "mx2"}) {
-            Path send = Files.createDirectories(dir.resolve(host).resolve("send"));
-            try (var files = Files.list(Capture.multilogDir())) {
-                for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, send.resolve(f.getFileName().toString()));
-            }
-        }
+        Capture.multilogAsHosts(dir, "mx1", "mx2");
         JobConfig twoHosts = cfg("--quiet", "--input", dir.toString(), "--parallelism", "2");
         assertTrue(twoHosts.readerPerHost);
         assertFalse(twoHosts.oneFileReader);

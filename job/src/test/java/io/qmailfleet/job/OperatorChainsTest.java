@@ -11,7 +11,6 @@ import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
 import io.qmailfleet.job.testutil.PipelineRunner;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,14 +44,8 @@ class OperatorChainsTest {
     static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
 
     /** Two hosts' directories, each with the capture's qmail-send logs. */
-    private static Path twoHosts(Path dir) throws Exception {
-        for (String host : new String[] {"mx1", "mx2"}) {
-            Path send = Files.createDirectories(dir.resolve(host).resolve("send"));
-            try (var files = Files.list(Capture.multilogDir())) {
-                for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, send.resolve(f.getFileName().toString()));
-            }
-        }
-        return dir;
+    private static Path twoHosts(Path dir) {
+        return Capture.multilogAsHosts(dir, "mx1", "mx2");
     }
 
     private static List<JobVertex> vertices(String input, int parallelism, io.qmailfleet.job.sink.PipelineSinks sinks) {

@@ -52,6 +52,24 @@ public final class Capture {
         return existing(repo().resolve("samples/fleet/mail/send"));
     }
 
+    /**
+     * The capture's multilog directory copied under {@code dir} as each host's
+     * {@code <host>/send}, so that a backfill of {@code dir} reads several hosts' files; returns {@code dir}.
+     */
+    public static Path multilogAsHosts(Path dir, String... hosts) {
+        try {
+            for (String host : hosts) {
+                Path send = Files.createDirectories(dir.resolve(host).resolve("send"));
+                try (Stream<Path> files = Files.list(multilogDir())) {
+                    for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, send.resolve(f.getFileName().toString()));
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The same log through splogger and rsyslog (RFC 3164 traditional format, 4527 lines). */
     public static Path syslogFile() {
         return existing(repo().resolve("samples/syslog/maillog"));
