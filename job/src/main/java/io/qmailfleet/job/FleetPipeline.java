@@ -25,11 +25,13 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.transformations.UnionTransformation;
 import org.apache.flink.types.Either;
 
 /**
@@ -51,6 +53,8 @@ import org.apache.flink.types.Either;
  *                                                                   message alerts (for the alert stage)
  *   * none for a backfill of one host's files: there the sequencer is chained to the parser
  * </pre>
+ * When the lines are a union (a backfill of several hosts' files, a reader per host), each of its
+ * inputs gets a parser of its own, chained to its reader, with its own events sink.
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
  * (hops, and life cycles written again with links), paging ({@code alert}) on the paging signals
@@ -62,10 +66,9 @@ import org.apache.flink.types.Either;
  * wrote them: all of a host's files are read by one file reader, in rotation order (a backfill of
  * several hosts has a reader per host, {@link io.qmailfleet.job.source.FileLines}), and Kafka keeps
  * order within a partition (producers key by host). The parser is chained to the source (same
- * parallelism, forward channel), or with a reader per host sits behind their join, where each
- * host's lines still come over its reader's one channel, so order is kept up to the first keyBy. Flink keeps order on every channel between two
- * subtasks, so after {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask
- * in order (a backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
+ * parallelism, forward channel), with a reader per host to each reader, so order is kept up to
+ * the first keyBy. Flink keeps order on every channel between two subtasks, so after
+ * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
  * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the
  * parser); within the bound set by {@code --max-out-of-order} it even restores order from time
  * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
@@ -102,6 +105,8 @@ public final class FleetPipeline {
     public static final class Streams {
         /** Every parsed line ({@link #events()}). */
         private DataStream<QmailEvent> events;
+        /** The parsers' streams (one per input of the lines), whose union {@link #events} is. */
+        private List<DataStream<QmailEvent>> parsers = List.of();
         /** The {@code host-events} output: qmail-send's status, {@code alert:} and {@code warning:} lines and restarts, and tcpserver's and other programs' lines. */
         public DataStream<QmailEvent> hostEvents;
         public DataStream<DeadLetter> deadLetters;
@@ -215,7 +220,7 @@ public final class FleetPipeline {
         public <T> List<DataStream<T>> parts(Output<T> output) {
             List<DataStream<?>> parts = byOutput.get(output);
             if (parts == null) return List.of();
-            if (parts.contains(events)) sequencer.parsedLinesShared(true);
+            if (!Collections.disjoint(parts, parsers)) sequencer.parsedLinesShared(true);
             return (List) Collections.unmodifiableList(parts);
         }
 
@@ -305,17 +310,50 @@ public final class FleetPipeline {
         }
     }
 
+    /**
+     * The streams {@code lines} joins: the inputs of a union (a backfill's readers, one per host),
+     * flattened, in order; else {@code lines} itself.
+     */
+    @SuppressWarnings("unchecked")
+    static List<DataStream<RawLine>> inputsOf(DataStream<RawLine> lines) {
+        List<DataStream<RawLine>> out = new ArrayList<>();
+        if (lines.getTransformation() instanceof UnionTransformation<?> u) {
+            for (Transformation<?> t : u.getInputs()) {
+                out.addAll(inputsOf(new DataStream<>(lines.getExecutionEnvironment(), (Transformation<RawLine>) t)));
+            }
+        } else {
+            out.add(lines);
+        }
+        return out;
+    }
+
+    /** The union of {@code streams} (the stream itself when there is one). */
+    private static <T> DataStream<T> union(List<DataStream<T>> streams) {
+        DataStream<T> all = streams.get(0);
+        for (int i = 1; i < streams.size(); i++) all = all.union(streams.get(i));
+        return all;
+    }
+
     /** The lifecycle core: parse, host sequencer with its life cycles, and their outputs. */
     private static Streams core(DataStream<RawLine> lines, JobConfig cfg) {
         Streams s = new Streams();
-        // the parser and the filter behind it run at the source's parallelism: forward channels
-        // (no round-robin rebalance) keep each source split's order up to the keyBy
-        int sourceParallelism = lines.getParallelism();
-        SingleOutputStreamOperator<QmailEvent> parsed = lines
-                .process(new ParseFunction(cfg.parser))
-                // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
-                .returns(QmailEventTypeInfo.INSTANCE)
-                .uid("parse").name("parse").setParallelism(sourceParallelism);
+        // a parser per input of the lines (each reader of a backfill of several hosts' files), at
+        // its parallelism and chained to it: a forward channel keeps each reader's order up to the
+        // keyBy, and no raw line is serialized to reach a parser
+        List<DataStream<RawLine>> inputs = inputsOf(lines);
+        List<DataStream<QmailEvent>> parsers = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            DataStream<RawLine> in = inputs.get(i);
+            parsers.add(in
+                    .process(new ParseFunction(cfg.parser))
+                    // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
+                    .returns(QmailEventTypeInfo.INSTANCE)
+                    // the first parser keeps the uid of the one parser before: a savepoint's line
+                    // totals (operator state) go to it
+                    .uid(i == 0 ? "parse" : "parse-" + (i + 1)).name("parse").setParallelism(in.getParallelism()));
+        }
+        DataStream<QmailEvent> parsed = union(parsers);
+        int sourceParallelism = inputs.size() == 1 ? inputs.get(0).getParallelism() : -1;
 
         // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
         // are a separate log stream of the host (another file, another order): the sequencer passes
@@ -338,11 +376,16 @@ public final class FleetPipeline {
         if (inReader) lifecycles.setParallelism(1);
 
         s.events = parsed;
+        s.parsers = parsers;
         s.hostEvents = lifecycles.getSideOutput(HostSequencer.HOST_EVENTS);
         s.late = lifecycles.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
-        s.deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS)
+        List<DataStream<DeadLetter>> parseDead = new ArrayList<>();
+        for (DataStream<QmailEvent> p : parsers) {
+            parseDead.add(((SingleOutputStreamOperator<QmailEvent>) p).getSideOutput(ParseFunction.DEAD_LETTERS));
+        }
+        s.deadLetters = union(parseDead)
                 .union(lifecycles.getSideOutput(HostSequencer.DEAD_LETTERS)
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
                         .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters")
@@ -355,7 +398,8 @@ public final class FleetPipeline {
         s.facts = lifecycles.getSideOutput(HostSequencer.FACTS);
         s.paging = lifecycles.getSideOutput(HostSequencer.PAGING);
 
-        s.put(Outputs.EVENTS, s.events);
+        // each parser's lines to a sink of their own, chained to it (FileOutputs)
+        for (DataStream<QmailEvent> p : parsers) s.add(Outputs.EVENTS, p);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
         s.put(Outputs.LIFECYCLES, s.lifecycles);
         s.put(Outputs.MESSAGE_ALERTS, s.alerts);

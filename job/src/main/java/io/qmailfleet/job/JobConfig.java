@@ -71,6 +71,11 @@ public final class JobConfig implements Serializable {
      */
     public boolean readerPerHost;
     /**
+     * With {@link #readerPerHost} and more than one reader: how far (log time) a reader's watermark
+     * may run ahead of the slowest reader's before it waits ({@code --reader-lead}).
+     */
+    public Duration readerLead = JobOptions.READER_LEAD.defaultValue();
+    /**
      * A backfill of files of one host ({@link io.qmailfleet.job.source.FileLines#hosts}): the
      * source is one reader at parallelism 1, and the host sequencer runs in its task at parallelism
      * 1, chained to the parser, instead of behind a {@code keyBy(host)}: every line reaches it as an
@@ -159,6 +164,7 @@ public final class JobConfig implements Serializable {
         int fileHosts = !unbounded && !c.readsKafka() ? io.qmailfleet.job.source.FileLines.hosts(c.inputs, c.host) : -1;
         c.readerPerHost = fileHosts > 0 && fileHosts <= io.qmailfleet.job.source.FileLines.MAX_READERS;
         c.sequencerInReader = fileHosts == 1;
+        c.readerLead = c.get(JobOptions.READER_LEAD);
         c.oneFileReader = !c.readsKafka() && (unbounded || fileHosts <= 1);
         c.quiet = c.get(JobOptions.QUIET);
         c.progressInterval = c.get(JobOptions.PROGRESS_INTERVAL);

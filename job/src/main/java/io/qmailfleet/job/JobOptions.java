@@ -115,6 +115,9 @@ public final class JobOptions {
     public static final JobOption<Duration> HOST_IDLE_TTL = JobOption.duration("host-idle-ttl", Duration.ofDays(30))
             .check(d -> d.toMillis() > 0, "must be at least 1ms")
             .help("processing time after which a silent host's state is dropped");
+    public static final JobOption<Duration> READER_LEAD = JobOption.duration("reader-lead", Duration.ofHours(2))
+            .check(positive(), "must be > 0")
+            .help("backfill of several hosts' files: a host's reader waits while this far ahead of the slowest");
     public static final JobOption<Duration> IDLE_TIMEOUT = JobOption.duration("idle-timeout", Duration.ofSeconds(30))
             .help("source split idleness for watermarks (unbounded input only)");
     public static final JobOption<Duration> LIVE_CLOCK_CAP = JobOption.duration("live-clock-cap", null)
@@ -169,7 +172,7 @@ public final class JobOptions {
                     KAFKA_MAX_RECORD_BYTES),
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
-                    MAX_OPEN_AGE, HOST_IDLE_TTL, IDLE_TIMEOUT, LIVE_CLOCK_CAP),
+                    MAX_OPEN_AGE, HOST_IDLE_TTL, READER_LEAD, IDLE_TIMEOUT, LIVE_CLOCK_CAP),
             new OptionGroup("Parsing", ZONE, MAX_LINE_CHARS));
 
     static final List<OptionGroup> TAIL_GROUPS = List.of(

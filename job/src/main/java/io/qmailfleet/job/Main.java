@@ -256,6 +256,12 @@ public final class Main {
             local.set(TaskManagerOptions.NETWORK_MEMORY_MIN, network);
             local.set(TaskManagerOptions.NETWORK_MEMORY_MAX, network);
             local.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, localSegmentSize(large));
+            // a backfill's file readers keep within --reader-lead of each other (FileLines): Flink
+            // pauses a reader that is ahead, which for a reader given one file at a time is all
+            // the alignment there is. Without this task manager setting a file reader, which
+            // cannot pause one split of several, fails the job instead (a cluster sets it in its
+            // own configuration, deploy/; without it the readers are not aligned)
+            local.set(PipelineOptions.ALLOW_UNALIGNED_SOURCE_SPLITS, true);
             env.configure(local);
         }
         if (cfg.parallelism > 0) env.setParallelism(cfg.parallelism);

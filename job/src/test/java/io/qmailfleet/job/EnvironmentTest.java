@@ -127,6 +127,10 @@ class EnvironmentTest {
         ReadableConfig conf = Main.environment(twoHosts).getConfiguration();
         assertEquals(new MemorySize(32 << 10), conf.get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
         assertEquals(MemorySize.ofMebiBytes(16), conf.get(TaskManagerOptions.NETWORK_MEMORY_MAX));
+        // the readers keep within --reader-lead of each other (ReaderLeadTest); a file reader
+        // cannot pause one of its splits, so Flink pauses the reader as a whole (it is given one
+        // file at a time) instead of failing the job
+        assertTrue(conf.get(PipelineOptions.ALLOW_UNALIGNED_SOURCE_SPLITS));
         // one host's files in the same layout: one reader
         JobConfig oneHost = cfg("--quiet", "--input", dir.resolve("mx1").toString(), "--parallelism", "2");
         assertTrue(oneHost.oneFileReader);
@@ -137,6 +141,9 @@ class EnvironmentTest {
         assertEquals(new MemorySize(32 << 10), Main.environment(kafka).getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
         // files watched for new ones: one reader
         assertTrue(cfg("--quiet", "--input", dir.toString(), "--watch", "10s").oneFileReader);
+        // a cluster's task managers have their own setting (deploy/ sets it); the job adds none
+        ClusterContext.install(cluster());
+        assertTrue(Main.environment(twoHosts).getConfiguration().getOptional(PipelineOptions.ALLOW_UNALIGNED_SOURCE_SPLITS).isEmpty());
     }
 
     /** The compression per level RocksDB is opened with under {@code conf} (as the backend makes its column options). */

@@ -145,4 +145,27 @@ class OperatorChainsTest {
             for (String n : names) assertFalse(n.startsWith("encode lifecycles"), "a task of its own: " + n);
         }
     }
+
+    /**
+     * A backfill of several hosts' files: each host's reader parses its own lines in its task (no
+     * raw line crosses to a task of its own to be parsed) and writes them to the events output
+     * there; the parsed lines cross one shuffle, the keyBy(host) to the sequencer.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void eachReaderOfSeveralHostsParsesAndWritesItsLinesInItsTask(int parallelism, @TempDir Path dir) throws Exception {
+        List<JobVertex> vertices = vertices(twoHosts(dir.resolve("in")).toString(), parallelism,
+                new FileOutputs(dir.resolve("out").toString()));
+        List<String> names = new ArrayList<>();
+        for (JobVertex v : vertices) names.add(v.getName());
+        for (String reader : new String[] {"Source: log files 1", "Source: log files 2"}) {
+            JobVertex v = vertices.stream().filter(x -> x.getName().startsWith(reader + " -> ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(reader + " in " + names));
+            assertEquals(1, v.getParallelism());
+            assertTrue(v.getName().startsWith(reader + " -> parse -> "), v.getName());
+            assertTrue(v.getName().contains("file events"), "its lines' events sink in its task: " + v.getName());
+        }
+        for (String n : names) assertFalse(n.startsWith("parse"), "a parser in a task of its own: " + n);
+        assertTrue(sequencerTask(vertices).getName().startsWith("host sequencer + life cycles"));
+    }
 }

@@ -7,12 +7,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -35,6 +36,25 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class FileLines {
     private FileLines() {}
 
+    /** The watermark alignment group of a backfill's readers. */
+    public static final String ALIGNMENT_GROUP = "file-readers";
+    /**
+     * How often the readers' watermarks are compared. A reader covers hours of a quiet host's log
+     * time in a second; compared once a second (Flink's default), readers at the lead waited most
+     * of that second (BENCHMARKS.md).
+     */
+    static final Duration ALIGNMENT_UPDATE = Duration.ofMillis(200);
+
+    /**
+     * Whether a backfill's readers are aligned: only where the task managers let Flink pause a
+     * file reader as a whole ({@code pipeline.watermark-alignment.allow-unaligned-source-splits},
+     * which an embedded run sets and deploy/'s cluster configurations set). A file reader cannot
+     * pause one of its splits, so elsewhere the first pause would fail the job.
+     */
+    static boolean aligns(StreamExecutionEnvironment env) {
+        return env.getConfiguration().get(PipelineOptions.ALLOW_UNALIGNED_SOURCE_SPLITS);
+    }
+
     /** The most readers a backfill starts, one per host up to this many. */
     public static final int MAX_READERS = 64;
 
@@ -46,8 +66,13 @@ public final class FileLines {
             List<List<org.apache.flink.core.fs.Path>> readers = readers(list(cfg.inputs), hosts);
             if (readers.size() > 1) {
                 // every reader is bounded and ends with the final watermark; none is ever idle (a
-                // reader that waited on backpressure must not let the others' clock run past it)
+                // reader that waited on backpressure must not let the others' clock run past it).
+                // A reader whose watermark runs more than --reader-lead ahead of the slowest one
+                // waits (watermark alignment): what a host ahead sends waits downstream for the
+                // watermark (its windows, its relay sides), so without the bound a reader that
+                // gets ahead, or a host whose clock runs days ahead, fills memory with it
                 WatermarkStrategy<RawLine> w = FleetPipeline.watermarks(cfg, null);
+                if (aligns(env)) w = w.withWatermarkAlignment(ALIGNMENT_GROUP, cfg.readerLead, ALIGNMENT_UPDATE);
                 DataStream<RawLine> all = null;
                 for (int i = 0; i < readers.size(); i++) {
                     DataStream<RawLine> one = env.fromSource(source(hosts, readers.get(i), null), w, "log files " + (i + 1))

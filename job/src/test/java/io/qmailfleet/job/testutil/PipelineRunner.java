@@ -31,8 +31,12 @@ public final class PipelineRunner {
     private PipelineRunner() {}
 
     public static MiniClusterExtension miniCluster() {
+        Configuration conf = new Configuration();
+        // as the job's embedded cluster and deploy/'s clusters: a backfill's file readers can be
+        // paused when ahead (FileLines)
+        conf.set(PipelineOptions.ALLOW_UNALIGNED_SOURCE_SPLITS, true);
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+                .setConfiguration(conf).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
     }
 
     /** Every transformation of the graph wired on {@code env} (its sinks and all they read from), each once. */
@@ -65,6 +69,9 @@ public final class PipelineRunner {
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         // as the job runs (Main.environment)
         conf.set(PipelineOptions.OBJECT_REUSE, objectReuse);
+        // as the job runs on the clusters of miniCluster(): a backfill's file readers pause as a
+        // whole when ahead (FileLines)
+        conf.set(PipelineOptions.ALLOW_UNALIGNED_SOURCE_SPLITS, true);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(parallelism);
         return env;

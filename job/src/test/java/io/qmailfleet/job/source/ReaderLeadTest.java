@@ -1,0 +1,170 @@
+package io.qmailfleet.job.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qmailfleet.job.CliArgs;
+import io.qmailfleet.job.JobConfig;
+import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.parse.Tai64n;
+import io.qmailfleet.job.testutil.Capture;
+import io.qmailfleet.job.testutil.PipelineRunner;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.eventtime.WatermarkAlignmentParams;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.transformations.SourceTransformation;
+import org.apache.flink.streaming.api.transformations.UnionTransformation;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A backfill of several hosts' files reads each host with a reader of its own, and a reader whose
+ * watermark runs more than {@code --reader-lead} (log time) ahead of the slowest one waits
+ * (Flink's watermark alignment), so that what a host ahead sends does not pile up downstream
+ * waiting for the watermark.
+ */
+class ReaderLeadTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI = PipelineRunner.miniCluster();
+
+    private static JobConfig cfg(String... args) {
+        return JobConfig.from(CliArgs.parse(args));
+    }
+
+    /** The sources a backfill's lines are the union of. */
+    private static List<SourceTransformation<?, ?, ?>> sources(DataStream<RawLine> lines) {
+        List<SourceTransformation<?, ?, ?>> out = new ArrayList<>();
+        collect(lines.getTransformation(), out);
+        return out;
+    }
+
+    private static void collect(Transformation<?> t, List<SourceTransformation<?, ?, ?>> out) {
+        if (t instanceof UnionTransformation<?> u) {
+            for (Transformation<?> in : u.getInputs()) collect(in, out);
+        } else {
+            out.add((SourceTransformation<?, ?, ?>) t);
+        }
+    }
+
+    @Test
+    void eachReaderOfABackfillOfSeveralHostsWaitsWhenItIsTheLeadAheadOfTheSlowest(@TempDir Path dir) {
+        Capture.multilogAsHosts(dir, "mx1", "mx2", "mx3");
+        JobConfig dflt = cfg("--quiet", "--input", dir.toString());
+        assertEquals(Duration.ofHours(2), dflt.readerLead);
+        JobConfig given = cfg("--quiet", "--input", dir.toString(), "--reader-lead", "30m");
+        List<SourceTransformation<?, ?, ?>> readers = sources(FileLines.stream(PipelineRunner.env(2), given));
+        assertEquals(3, readers.size());
+        for (SourceTransformation<?, ?, ?> r : readers) {
+            WatermarkAlignmentParams a = r.getWatermarkStrategy().getAlignmentParameters();
+            assertTrue(a.isEnabled(), r.getName());
+            assertEquals(FileLines.ALIGNMENT_GROUP, a.getWatermarkGroup());
+            assertEquals(Duration.ofMinutes(30).toMillis(), a.getMaxAllowedWatermarkDrift());
+            assertEquals(FileLines.ALIGNMENT_UPDATE.toMillis(), a.getUpdateInterval());
+        }
+        // one host's files: one reader, nothing to align with
+        List<SourceTransformation<?, ?, ?>> one = sources(FileLines.stream(PipelineRunner.env(2),
+                cfg("--quiet", "--input", dir.resolve("mx1").toString())));
+        assertEquals(1, one.size());
+        assertTrue(!one.get(0).getWatermarkStrategy().getAlignmentParameters().isEnabled());
+        // a cluster whose task managers cannot pause a file reader as a whole: not aligned (the
+        // first pause would fail the job)
+        StreamExecutionEnvironment plain = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        for (SourceTransformation<?, ?, ?> r : sources(FileLines.stream(plain, given))) {
+            assertTrue(!r.getWatermarkStrategy().getAlignmentParameters().isEnabled(), r.getName());
+        }
+    }
+
+    @Test
+    void theReaderPerHostLeadBoundIsCheckedOnTheCommandLine() {
+        for (String bad : new String[] {"0s", "-1h"}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> cfg("--reader-lead", bad));
+            assertTrue(e.getMessage().contains("--reader-lead"), e.getMessage());
+        }
+    }
+
+    /**
+     * Writes {@code copies} copies of the capture's qmail-send log one after the other in log time
+     * (each shifted by the capture's span), and all of it by {@code offset}, as host {@code host}'s
+     * one file; returns its line count.
+     */
+    private static int replay(Path dir, String host, int copies, Duration offset) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (Path f : Capture.multilogFiles()) lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+        long first = Long.MAX_VALUE, last = Long.MIN_VALUE;
+        for (String l : lines) {
+            long t = Tai64n.epochNanos(l, 1);
+            first = Math.min(first, t);
+            last = Math.max(last, t);
+        }
+        long span = last - first + 1_000_000_000L;
+        Path send = Files.createDirectories(dir.resolve(host));
+        try (BufferedWriter w = Files.newBufferedWriter(send.resolve("current"), StandardCharsets.UTF_8)) {
+            for (int k = 0; k < copies; k++) {
+                for (String l : lines) {
+                    w.write(Tai64n.label(Tai64n.epochNanos(l, 1) + k * span + offset.toNanos()));
+                    w.write(l, Tai64n.HEX_DIGITS + 1, l.length() - Tai64n.HEX_DIGITS - 1);
+                    w.write('\n');
+                }
+            }
+        }
+        return copies * lines.size();
+    }
+
+    /** The hosts of the lines in the order they reach one task behind the readers' join. */
+    private static List<String> arrivals(Path dir, String lead) throws Exception {
+        JobConfig c = cfg("--quiet", "--input", dir.toString(), "--reader-lead", lead);
+        StreamExecutionEnvironment env = PipelineRunner.env(1);
+        List<String> hosts = new ArrayList<>();
+        try (var it = FileLines.stream(env, c).map(l -> l.host).returns(Types.STRING).setParallelism(1).executeAndCollect()) {
+            it.forEachRemaining(hosts::add);
+        }
+        return hosts;
+    }
+
+    /** How many of {@code host}'s lines reached the task before the other host's last line did. */
+    private static int before(List<String> arrivals, String host, String other) {
+        int lastOther = arrivals.lastIndexOf(other);
+        int n = 0;
+        for (int i = 0; i < lastOther; i++) if (arrivals.get(i).equals(host)) n++;
+        return n;
+    }
+
+    /**
+     * Host {@code ahead} logged the same as host {@code behind}, but its clock is three days ahead
+     * (its whole log is later than all of the other's). Within the lead its reader waits from the
+     * first comparison of the readers' watermarks until the host behind has been read: most of its
+     * lines come after the other host's last one. With a lead longer than the skew both readers
+     * read side by side.
+     */
+    @Test
+    void aHostWhoseClockIsDaysAheadIsReadAfterTheOthersHaveCaughtUp(@TempDir Path dir) throws Exception {
+        int lines = replay(dir, "behind", 40, Duration.ZERO);
+        assertEquals(lines, replay(dir, "ahead", 40, Duration.ofDays(3)));
+
+        List<String> aligned = arrivals(dir, "2h");
+        assertEquals(2 * lines, aligned.size(), "every line is read");
+        int early = before(aligned, "ahead", "behind");
+        assertTrue(early < lines / 2, early + " of " + lines + " lines of the host ahead came before the other host's last line");
+
+        List<String> sideBySide = arrivals(dir, "30d");
+        assertEquals(2 * lines, sideBySide.size());
+        int together = before(sideBySide, "ahead", "behind");
+        assertTrue(together > early, "without the bound more of the host ahead comes before the other's end: "
+                + together + " against " + early);
+    }
+}
