@@ -68,7 +68,8 @@ import org.apache.flink.types.Either;
  * order within a partition (producers key by host). The parser is chained to the source (same
  * parallelism, forward channel), with a reader per host to each reader, so order is kept up to
  * the first keyBy. Flink keeps order on every channel between two subtasks, so after
- * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
+ * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a
+ * backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
  * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the
  * parser); within the bound set by {@code --max-out-of-order} it even restores order from time
  * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
@@ -328,7 +329,7 @@ public final class FleetPipeline {
     }
 
     /** The union of {@code streams} (the stream itself when there is one). */
-    private static <T> DataStream<T> union(List<DataStream<T>> streams) {
+    private static <T> DataStream<T> union(List<? extends DataStream<T>> streams) {
         DataStream<T> all = streams.get(0);
         for (int i = 1; i < streams.size(); i++) all = all.union(streams.get(i));
         return all;
@@ -341,7 +342,7 @@ public final class FleetPipeline {
         // its parallelism and chained to it: a forward channel keeps each reader's order up to the
         // keyBy, and no raw line is serialized to reach a parser
         List<DataStream<RawLine>> inputs = inputsOf(lines);
-        List<DataStream<QmailEvent>> parsers = new ArrayList<>();
+        List<SingleOutputStreamOperator<QmailEvent>> parsers = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             DataStream<RawLine> in = inputs.get(i);
             parsers.add(in
@@ -353,7 +354,6 @@ public final class FleetPipeline {
                     .uid(i == 0 ? "parse" : "parse-" + (i + 1)).name("parse").setParallelism(in.getParallelism()));
         }
         DataStream<QmailEvent> parsed = union(parsers);
-        int sourceParallelism = inputs.size() == 1 ? inputs.get(0).getParallelism() : -1;
 
         // qmail-send's own lines go through the host sequencer; tcpserver and other programs' lines
         // are a separate log stream of the host (another file, another order): the sequencer passes
@@ -365,7 +365,7 @@ public final class FleetPipeline {
         // one reader at parallelism 1 (a backfill of one host's files): the sequencer at parallelism
         // 1 holds every key group, so the parser's stream is keyed as keyBy(host) would key it, and
         // the sequencer runs in the reader's task with no shuffle
-        boolean inReader = cfg.sequencerInReader && sourceParallelism == 1;
+        boolean inReader = cfg.sequencerInReader && inputs.size() == 1 && inputs.get(0).getParallelism() == 1;
         KeyedStream<QmailEvent, String> byHost = inReader
                 ? DataStreamUtils.reinterpretAsKeyedStream(parsed, new EventHost(), Types.STRING)
                 : parsed.keyBy(new EventHost());
@@ -376,15 +376,13 @@ public final class FleetPipeline {
         if (inReader) lifecycles.setParallelism(1);
 
         s.events = parsed;
-        s.parsers = parsers;
+        s.parsers = List.copyOf(parsers);
         s.hostEvents = lifecycles.getSideOutput(HostSequencer.HOST_EVENTS);
         s.late = lifecycles.getSideOutput(HostSequencer.LATE);
         // dead letters raised after parsing (e.g. a delivery result whose start was before the log
         // began) are counted on their own, so the summary shows both stages
         List<DataStream<DeadLetter>> parseDead = new ArrayList<>();
-        for (DataStream<QmailEvent> p : parsers) {
-            parseDead.add(((SingleOutputStreamOperator<QmailEvent>) p).getSideOutput(ParseFunction.DEAD_LETTERS));
-        }
+        for (SingleOutputStreamOperator<QmailEvent> p : parsers) parseDead.add(p.getSideOutput(ParseFunction.DEAD_LETTERS));
         s.deadLetters = union(parseDead)
                 .union(lifecycles.getSideOutput(HostSequencer.DEAD_LETTERS)
                         .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
@@ -399,7 +397,7 @@ public final class FleetPipeline {
         s.paging = lifecycles.getSideOutput(HostSequencer.PAGING);
 
         // each parser's lines to a sink of their own, chained to it (FileOutputs)
-        for (DataStream<QmailEvent> p : parsers) s.add(Outputs.EVENTS, p);
+        for (SingleOutputStreamOperator<QmailEvent> p : parsers) s.add(Outputs.EVENTS, p);
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
         s.put(Outputs.LIFECYCLES, s.lifecycles);
         s.put(Outputs.MESSAGE_ALERTS, s.alerts);

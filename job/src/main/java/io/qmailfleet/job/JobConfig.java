@@ -71,8 +71,9 @@ public final class JobConfig implements Serializable {
      */
     public boolean readerPerHost;
     /**
-     * With {@link #readerPerHost} and more than one reader: how far (log time) a reader's watermark
-     * may run ahead of the slowest reader's before it waits ({@code --reader-lead}).
+     * A backfill of files read by several readers ({@link #readerPerHost}, or more hosts than
+     * readers): how far (log time) a reader's watermark may run ahead of the slowest reader's
+     * before it waits ({@code --reader-lead}).
      */
     public Duration readerLead = JobOptions.READER_LEAD.defaultValue();
     /**
