@@ -1,6 +1,8 @@
 package io.qmailfleet.job.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.CliArgs;
@@ -79,19 +81,19 @@ class ReaderLeadTest {
         List<SourceTransformation<?, ?, ?>> one = sources(FileLines.stream(PipelineRunner.env(2),
                 cfg("--quiet", "--input", dir.resolve("mx1").toString())));
         assertEquals(1, one.size());
-        assertTrue(!one.get(0).getWatermarkStrategy().getAlignmentParameters().isEnabled());
+        assertFalse(one.get(0).getWatermarkStrategy().getAlignmentParameters().isEnabled());
         // a cluster whose task managers cannot pause a file reader as a whole: not aligned (the
         // first pause would fail the job)
         StreamExecutionEnvironment plain = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         for (SourceTransformation<?, ?, ?> r : sources(FileLines.stream(plain, given))) {
-            assertTrue(!r.getWatermarkStrategy().getAlignmentParameters().isEnabled(), r.getName());
+            assertFalse(r.getWatermarkStrategy().getAlignmentParameters().isEnabled(), r.getName());
         }
     }
 
     @Test
     void theReaderPerHostLeadBoundIsCheckedOnTheCommandLine() {
         for (String bad : new String[] {"0s", "-1h"}) {
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> cfg("--reader-lead", bad));
             assertTrue(e.getMessage().contains("--reader-lead"), e.getMessage());
         }
