@@ -316,7 +316,7 @@ public final class FleetPipeline {
      * flattened, in order; else {@code lines} itself.
      */
     @SuppressWarnings("unchecked")
-    static List<DataStream<RawLine>> inputsOf(DataStream<RawLine> lines) {
+    public static List<DataStream<RawLine>> inputsOf(DataStream<RawLine> lines) {
         List<DataStream<RawLine>> out = new ArrayList<>();
         if (lines.getTransformation() instanceof UnionTransformation<?> u) {
             for (Transformation<?> t : u.getInputs()) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.CliArgs;
+import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.Tai64n;
@@ -21,12 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkAlignmentParams;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.transformations.SourceTransformation;
-import org.apache.flink.streaming.api.transformations.UnionTransformation;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,19 +46,11 @@ class ReaderLeadTest {
         return JobConfig.from(CliArgs.parse(args));
     }
 
-    /** The sources a backfill's lines are the union of. */
+    /** The sources a backfill's lines are the union of ({@link FleetPipeline#inputsOf}). */
     private static List<SourceTransformation<?, ?, ?>> sources(DataStream<RawLine> lines) {
         List<SourceTransformation<?, ?, ?>> out = new ArrayList<>();
-        collect(lines.getTransformation(), out);
+        for (DataStream<RawLine> in : FleetPipeline.inputsOf(lines)) out.add((SourceTransformation<?, ?, ?>) in.getTransformation());
         return out;
-    }
-
-    private static void collect(Transformation<?> t, List<SourceTransformation<?, ?, ?>> out) {
-        if (t instanceof UnionTransformation<?> u) {
-            for (Transformation<?> in : u.getInputs()) collect(in, out);
-        } else {
-            out.add((SourceTransformation<?, ?, ?>) t);
-        }
     }
 
     @Test
