@@ -25,13 +25,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.transformations.UnionTransformation;
 import org.apache.flink.types.Either;
 
 /**
@@ -53,8 +51,9 @@ import org.apache.flink.types.Either;
  *                                                                   message alerts (for the alert stage)
  *   * none for a backfill of one host's files: there the sequencer is chained to the parser
  * </pre>
- * When the lines are a union (a backfill of several hosts' files, a reader per host), each of its
- * inputs gets a parser of its own, chained to its reader, with its own events sink.
+ * When the lines come as several streams (a backfill of several hosts' files, a reader per host:
+ * {@link io.qmailfleet.job.source.FileLines#readers}), each gets a parser of its own, chained to
+ * its reader, with its own events sink.
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
  * (hops, and life cycles written again with links), paging ({@code alert}) on the paging signals
@@ -66,7 +65,7 @@ import org.apache.flink.types.Either;
  * wrote them: all of a host's files are read by one file reader, in rotation order (a backfill of
  * several hosts has a reader per host, {@link io.qmailfleet.job.source.FileLines}), and Kafka keeps
  * order within a partition (producers key by host). The parser is chained to the source (same
- * parallelism, forward channel), with a reader per host to each reader, so order is kept up to
+ * parallelism, forward channel), with a reader per host a parser chained to each reader, so order is kept up to
  * the first keyBy. Flink keeps order on every channel between two subtasks, so after
  * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a
  * backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
@@ -106,7 +105,7 @@ public final class FleetPipeline {
     public static final class Streams {
         /** Every parsed line ({@link #events()}). */
         private DataStream<QmailEvent> events;
-        /** The parsers' streams (one per input of the lines), whose union {@link #events} is. */
+        /** The parsers' streams (one per stream of lines), whose union {@link #events} is. */
         private List<DataStream<QmailEvent>> parsers = List.of();
         /** The {@code host-events} output: qmail-send's status, {@code alert:} and {@code warning:} lines and restarts, and tcpserver's and other programs' lines. */
         public DataStream<QmailEvent> hostEvents;
@@ -279,25 +278,33 @@ public final class FleetPipeline {
 
     /** Wires the whole graph (the core and {@link Stages#ALL}) onto {@code lines} and hands every enabled output to {@code sinks}. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks) {
-        return build(lines, cfg, sinks, Stages.ALL, Outputs.ALL);
+        return build(List.of(lines), cfg, sinks);
     }
 
-    /** The core and {@code stages} onto {@code lines}; every enabled one of {@code outputs} goes to {@code sinks}. */
-    public static Streams build(DataStream<RawLine> lines, JobConfig cfg, PipelineSinks sinks,
+    /**
+     * The same onto several streams of lines: each is parsed in its own task, chained to it (a
+     * backfill's readers, {@code FileLines.readers}), and their lines then go to one host sequencer.
+     */
+    public static Streams build(List<DataStream<RawLine>> inputs, JobConfig cfg, PipelineSinks sinks) {
+        return build(inputs, cfg, sinks, Stages.ALL, Outputs.ALL);
+    }
+
+    /** The core and {@code stages} onto {@code inputs}; every enabled one of {@code outputs} goes to {@code sinks}. */
+    public static Streams build(List<DataStream<RawLine>> inputs, JobConfig cfg, PipelineSinks sinks,
                                 List<Stage<?>> stages, List<Output<?>> outputs) {
-        Streams s = build(lines, cfg, stages);
+        Streams s = build(inputs, cfg, stages);
         Outputs.attach(s, cfg, sinks, outputs);
         return s;
     }
 
     /** Wires the whole graph onto {@code lines}; returns its streams, one per output, without sinks. */
     public static Streams build(DataStream<RawLine> lines, JobConfig cfg) {
-        return build(lines, cfg, Stages.ALL);
+        return build(List.of(lines), cfg, Stages.ALL);
     }
 
     /** The core, then each of {@code stages} in order; returns the streams, without sinks. */
-    public static Streams build(DataStream<RawLine> lines, JobConfig cfg, List<Stage<?>> stages) {
-        Streams s = core(lines, cfg);
+    public static Streams build(List<DataStream<RawLine>> inputs, JobConfig cfg, List<Stage<?>> stages) {
+        Streams s = core(inputs, cfg);
         for (Stage<?> stage : stages) attach(stage, s, cfg);
         return s;
     }
@@ -311,23 +318,6 @@ public final class FleetPipeline {
         }
     }
 
-    /**
-     * The streams {@code lines} joins: the inputs of a union (a backfill's readers, one per host),
-     * flattened, in order; else {@code lines} itself.
-     */
-    @SuppressWarnings("unchecked")
-    public static List<DataStream<RawLine>> inputsOf(DataStream<RawLine> lines) {
-        List<DataStream<RawLine>> out = new ArrayList<>();
-        if (lines.getTransformation() instanceof UnionTransformation<?> u) {
-            for (Transformation<?> t : u.getInputs()) {
-                out.addAll(inputsOf(new DataStream<>(lines.getExecutionEnvironment(), (Transformation<RawLine>) t)));
-            }
-        } else {
-            out.add(lines);
-        }
-        return out;
-    }
-
     /** The union of {@code streams} (the stream itself when there is one). */
     private static <T> DataStream<T> union(List<? extends DataStream<T>> streams) {
         DataStream<T> all = streams.get(0);
@@ -336,12 +326,12 @@ public final class FleetPipeline {
     }
 
     /** The lifecycle core: parse, host sequencer with its life cycles, and their outputs. */
-    private static Streams core(DataStream<RawLine> lines, JobConfig cfg) {
+    private static Streams core(List<DataStream<RawLine>> inputs, JobConfig cfg) {
+        if (inputs.isEmpty()) throw new IllegalArgumentException("no stream of lines to build the pipeline on");
         Streams s = new Streams();
-        // a parser per input of the lines (each reader of a backfill of several hosts' files), at
-        // its parallelism and chained to it: a forward channel keeps each reader's order up to the
+        // a parser per stream of lines (each reader of a backfill of several hosts' files), at its
+        // parallelism and chained to it: a forward channel keeps each reader's order up to the
         // keyBy, and no raw line is serialized to reach a parser
-        List<DataStream<RawLine>> inputs = inputsOf(lines);
         List<SingleOutputStreamOperator<QmailEvent>> parsers = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             DataStream<RawLine> in = inputs.get(i);

@@ -156,11 +156,9 @@ public final class Main {
         // same offsets can be committed for the group once the run has finished
         Map<TopicPartition, Long> stopOffsets = cfg.readsKafka() && cfg.bounded
                 ? KafkaOffsets.latest(cfg.kafkaBootstrap, cfg.inputTopic) : null;
-        DataStream<RawLine> lines = cfg.readsKafka() ? KafkaLines.stream(env, cfg, stopOffsets) : FileLines.stream(env, cfg);
+        List<DataStream<RawLine>> inputs = lines(env, cfg, stopOffsets);
         Progress progress = null;
         if (!cfg.quiet) {
-            lines = lines.process(new ProgressProbe()).uid("progress").name("progress")
-                    .setParallelism(lines.getParallelism());
             progress = new Progress(progressOut, cfg.progressInterval, cfg.readsKafka() ? -1 : knownSize(cfg.inputs));
             env.registerJobListener(progress);
         }
@@ -173,7 +171,7 @@ public final class Main {
                 ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.transactionalIdPrefix,
                         cfg.kafkaMaxRecordBytes)
                 : new FileOutputs(absolute(cfg.output));
-        FleetPipeline.build(lines, cfg, sinks);
+        FleetPipeline.build(inputs, cfg, sinks);
         JobExecutionResult result;
         try {
             result = env.execute("qmail fleet analytics");
@@ -195,6 +193,26 @@ public final class Main {
             }
         }
         return result;
+    }
+
+    /**
+     * The job's streams of lines: the Kafka source, or the file readers (a backfill of several
+     * hosts' files has a reader per host, each a stream of its own). Unless {@code --quiet}, each
+     * passes a progress probe chained to its reader; the probes' accumulators are summed by name.
+     */
+    static List<DataStream<RawLine>> lines(StreamExecutionEnvironment env, JobConfig cfg,
+                                           Map<TopicPartition, Long> stopOffsets) {
+        List<DataStream<RawLine>> inputs = cfg.readsKafka()
+                ? List.of(KafkaLines.stream(env, cfg, stopOffsets)) : FileLines.readers(env, cfg);
+        if (cfg.quiet) return inputs;
+        List<DataStream<RawLine>> probed = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            DataStream<RawLine> in = inputs.get(i);
+            // the first keeps the uid of the one probe before
+            probed.add(in.process(new ProgressProbe()).uid(i == 0 ? "progress" : "progress-" + (i + 1))
+                    .name("progress").setParallelism(in.getParallelism()));
+        }
+        return probed;
     }
 
     /**

@@ -35,7 +35,7 @@ class LifecycleRecordTypesInGraphTest {
     void everyLifeCycleInTheGraphHasTheCompactType() {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.multilogDir().toString()}));
         StreamExecutionEnvironment env = PipelineRunner.env(2);
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, new CollectingSinks());
 
         Set<String> withLifeCycles = new TreeSet<>();
         for (Transformation<?> t : PipelineRunner.transformations(env)) {

@@ -97,7 +97,7 @@ class ObjectReuseTest {
     /** Whether the host sequencer of the graph wired for {@code cfg} (with sinks for its enabled outputs) copies the lines it buffers. */
     private static boolean parsedLinesShared(JobConfig cfg) {
         StreamExecutionEnvironment env = PipelineRunner.env(1, cfg.stateBackend, true);
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, new CollectingSinks());
         List<Boolean> found = new ArrayList<>();
         for (Transformation<?> t : env.getTransformations()) {
             if (t instanceof OneInputTransformation<?, ?> one && one.getOperatorFactory() instanceof SimpleOperatorFactory<?> f

@@ -51,7 +51,7 @@ class OperatorChainsTest {
     private static List<JobVertex> vertices(String input, int parallelism, io.qmailfleet.job.sink.PipelineSinks sinks) {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", input}));
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism);
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, sinks);
         JobGraph graph = env.getStreamGraph().getJobGraph();
         List<JobVertex> out = new ArrayList<>();
         for (JobVertex v : graph.getVertices()) out.add(v);
@@ -167,5 +167,36 @@ class OperatorChainsTest {
         }
         for (String n : names) assertFalse(n.startsWith("parse"), "a parser in a task of its own: " + n);
         assertTrue(sequencerTask(vertices).getName().startsWith("host sequencer + life cycles"));
+    }
+    /**
+     * The job as {@code Main} runs it without {@code --quiet}: each reader's lines pass a progress
+     * probe in the reader's task, before its parser, so the probe does not join the readers into a
+     * task of its own (which would serialize every raw line to reach it).
+     */
+    @Test
+    void theProgressProbeOfEachReaderRunsInTheReadersTask(@TempDir Path dir) throws Exception {
+        String in = twoHosts(dir.resolve("in")).toString();
+        for (String hosts : new String[] {in, in + "/mx1"}) {
+            JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", hosts}));
+            assertFalse(cfg.quiet);
+            StreamExecutionEnvironment env = PipelineRunner.env(2);
+            List<org.apache.flink.streaming.api.datastream.DataStream<io.qmailfleet.job.model.RawLine>> lines =
+                    Main.lines(env, cfg, null);
+            FleetPipeline.build(lines, cfg, new FileOutputs(dir.resolve("out").toString()));
+            List<String> names = new ArrayList<>();
+            for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) names.add(v.getName());
+            List<String> readers = names.stream().filter(n -> n.startsWith("Source: log files")).toList();
+            assertEquals(hosts.equals(in) ? 2 : 1, readers.size(), names.toString());
+            for (String r : readers) {
+                assertTrue(r.matches("Source: log files( \\d+)? -> progress -> parse -> .*"), r);
+            }
+            for (String n : names) assertFalse(n.startsWith("progress"), "a probe in a task of its own: " + n);
+            // --quiet: no probe
+            JobConfig quiet = JobConfig.from(CliArgs.parse(new String[] {"--input", hosts, "--quiet"}));
+            assertEquals(readers.size(), Main.lines(PipelineRunner.env(2), quiet, null).size());
+            for (var l : Main.lines(PipelineRunner.env(2), quiet, null)) {
+                assertTrue(l.getTransformation().getName().startsWith("log files"), l.getTransformation().getName());
+            }
+        }
     }
 }

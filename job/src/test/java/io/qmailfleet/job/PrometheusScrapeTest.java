@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qmailfleet.job.metrics.HostMetrics;
-import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.source.FileLines;
 import io.qmailfleet.job.testutil.Capture;
 import io.qmailfleet.job.testutil.CollectingSinks;
@@ -32,7 +31,6 @@ import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -90,8 +88,7 @@ class PrometheusScrapeTest {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", logs.toString(), "--stuck-after", "60s",
                 "--watch", "1s"}));
         StreamExecutionEnvironment env = PipelineRunner.env(2);
-        DataStream<RawLine> lines = FileLines.stream(env, cfg);
-        FleetPipeline.build(lines, cfg, new CollectingSinks());
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, new CollectingSinks());
         JobClient job = env.executeAsync("metrics test");
 
         Process prometheus = null;

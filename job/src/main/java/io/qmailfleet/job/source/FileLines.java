@@ -58,7 +58,14 @@ public final class FileLines {
     /** The most readers a backfill starts, one per host up to this many. */
     public static final int MAX_READERS = 64;
 
-    public static DataStream<RawLine> stream(StreamExecutionEnvironment env, JobConfig cfg) {
+    /**
+     * The readers of {@code cfg.inputs}, each a stream of its own: one per host of a backfill of
+     * several hosts' files (see the class comment), else one. They are handed to the pipeline as
+     * they are, so that what comes after a reader (the progress probe, the parser and its events
+     * sink) runs in the reader's own task, chained to it: a join of the readers would have to be
+     * read in a task of its own, every raw line serialized to reach it.
+     */
+    public static List<DataStream<RawLine>> readers(StreamExecutionEnvironment env, JobConfig cfg) {
         List<org.apache.flink.core.fs.Path> paths = new ArrayList<>();
         for (String in : cfg.inputs) paths.add(new org.apache.flink.core.fs.Path(absolute(in)));
         HostRule hosts = hostRule(cfg.inputs, cfg.host);
@@ -73,17 +80,24 @@ public final class FileLines {
                 // gets ahead, or a host whose clock runs days ahead, fills memory with it
                 WatermarkStrategy<RawLine> w = FleetPipeline.watermarks(cfg, null);
                 if (aligns(env)) w = w.withWatermarkAlignment(ALIGNMENT_GROUP, cfg.readerLead, ALIGNMENT_UPDATE);
-                DataStream<RawLine> all = null;
+                List<DataStream<RawLine>> out = new ArrayList<>();
                 for (int i = 0; i < readers.size(); i++) {
-                    DataStream<RawLine> one = env.fromSource(source(hosts, readers.get(i), null), w, "log files " + (i + 1))
-                            .uid("file-source-" + (i + 1)).setParallelism(1);
-                    all = all == null ? one : all.union(one);
+                    out.add(env.fromSource(source(hosts, readers.get(i), null), w, "log files " + (i + 1))
+                            .uid("file-source-" + (i + 1)).setParallelism(1));
                 }
-                return all;
+                return out;
             }
         }
-        return env.fromSource(source(hosts, paths, cfg.watch), FleetPipeline.watermarks(cfg), "log files")
-                .uid("file-source").setParallelism(1);
+        return List.of(env.fromSource(source(hosts, paths, cfg.watch), FleetPipeline.watermarks(cfg), "log files")
+                .uid("file-source").setParallelism(1));
+    }
+
+    /** The lines of all {@link #readers} as one stream (their union), as one task behind them would receive them. */
+    public static DataStream<RawLine> stream(StreamExecutionEnvironment env, JobConfig cfg) {
+        List<DataStream<RawLine>> readers = readers(env, cfg);
+        DataStream<RawLine> all = readers.get(0);
+        for (int i = 1; i < readers.size(); i++) all = all.union(readers.get(i));
+        return all;
     }
 
     private static FileSource<RawLine> source(HostRule hosts, List<org.apache.flink.core.fs.Path> paths, Duration watch) {
@@ -110,7 +124,7 @@ public final class FileLines {
     /**
      * How many hosts (by {@link HostRule}) the files of a backfill of {@code inputs} belong to; -1
      * when no file can be listed (the source then reads the inputs as given, with one reader, or
-     * says why it cannot). {@link #stream} without {@code --watch} reads each host's files with a
+     * says why it cannot). {@link #readers} without {@code --watch} reads each host's files with a
      * reader of its own up to {@link #MAX_READERS} hosts: then the watermark is the slowest host's,
      * and every host in step with it has sent what it has for a time before the watermark passes
      * it ({@link io.qmailfleet.job.JobConfig#readerPerHost}). One host's files are one reader, in

@@ -132,11 +132,11 @@ final class Fleet {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
         DataStream<RawLine> in = env.fromData(lines, TypeInformation.of(RawLine.class)).setParallelism(1)
                 .assignTimestampsAndWatermarks(watermarks).setParallelism(1);
-        return run(env, in, cfg, name);
+        return run(env, List.of(in), cfg, name);
     }
 
     /** The whole graph on {@code in}, its outputs collected. */
-    private static Run run(StreamExecutionEnvironment env, DataStream<RawLine> in, JobConfig cfg, String name) throws Exception {
+    private static Run run(StreamExecutionEnvironment env, List<DataStream<RawLine>> in, JobConfig cfg, String name) throws Exception {
         Run r = new Run();
         r.sinks = new CollectingSinks();
         FleetPipeline.build(in, cfg, r.sinks);
@@ -147,7 +147,7 @@ final class Fleet {
     /** The job's own file source over {@code cfg.inputs}. */
     static Run runFiles(JobConfig cfg, int parallelism) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
-        return run(env, io.qmailfleet.job.source.FileLines.stream(env, cfg), cfg, "alert files");
+        return run(env, io.qmailfleet.job.source.FileLines.readers(env, cfg), cfg, "alert files");
     }
 
     /**
@@ -158,7 +158,7 @@ final class Fleet {
     static Run runFilesWatermarkEveryMs(JobConfig cfg, int parallelism) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
         env.getConfig().setAutoWatermarkInterval(1);
-        return run(env, io.qmailfleet.job.source.FileLines.stream(env, cfg), cfg, "alert files, a watermark every ms");
+        return run(env, io.qmailfleet.job.source.FileLines.readers(env, cfg), cfg, "alert files, a watermark every ms");
     }
 
     /**
@@ -169,7 +169,7 @@ final class Fleet {
     static Run runKafka(JobConfig cfg, int parallelism) throws Exception {
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism, cfg.stateBackend);
         env.getConfig().setAutoWatermarkInterval(1);
-        return run(env, io.qmailfleet.job.source.KafkaLines.stream(env, cfg, null), cfg, "alert kafka");
+        return run(env, List.of(io.qmailfleet.job.source.KafkaLines.stream(env, cfg, null)), cfg, "alert kafka");
     }
 
     /** The hosts' lines interleaved one by one (as in one syslog stream), each host in its own order. */

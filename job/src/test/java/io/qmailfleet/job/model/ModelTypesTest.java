@@ -98,7 +98,7 @@ class ModelTypesTest {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {
                 "--input", Capture.repo().resolve("samples/fleet").toString(), "--events", "true"}));
         StreamExecutionEnvironment env = PipelineRunner.env(2);
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, new CollectingSinks());
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, new CollectingSinks());
         List<Transformation<?>> all = PipelineRunner.transformations(env);
         Map<String, TypeInformation<?>> stats = new TreeMap<>();
         for (Transformation<?> t : all) {

@@ -77,7 +77,7 @@ class PluggedStageTest {
         JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", Capture.multilogDir().toString()}), stages);
         StreamExecutionEnvironment env = PipelineRunner.env(1);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> FleetPipeline.build(FileLines.stream(env, cfg), cfg, stages));
+                () -> FleetPipeline.build(FileLines.readers(env, cfg), cfg, stages));
         assertEquals("stage life cycles again: output lifecycles has a stream already: add to it", e.getMessage());
     }
 
@@ -87,7 +87,7 @@ class PluggedStageTest {
                 "--input", Capture.multilogDir().toString(), "--host", "mail"}), STAGES);
         StreamExecutionEnvironment env = PipelineRunner.env(2);
         CollectingSinks sinks = new CollectingSinks();
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks, STAGES, OUTPUTS);
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, sinks, STAGES, OUTPUTS);
         env.execute("a plugged-in stage");
 
         List<LifecycleRecord> lifecycles = sinks.lifecycles().stream().filter(r -> !r.relayUpdate).toList();

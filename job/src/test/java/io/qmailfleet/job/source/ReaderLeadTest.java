@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qmailfleet.job.CliArgs;
-import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.model.RawLine;
 import io.qmailfleet.job.parse.Tai64n;
@@ -46,10 +45,10 @@ class ReaderLeadTest {
         return JobConfig.from(CliArgs.parse(args));
     }
 
-    /** The sources a backfill's lines are the union of ({@link FleetPipeline#inputsOf}). */
-    private static List<SourceTransformation<?, ?, ?>> sources(DataStream<RawLine> lines) {
+    /** The sources of a backfill's readers. */
+    private static List<SourceTransformation<?, ?, ?>> sources(List<DataStream<RawLine>> readers) {
         List<SourceTransformation<?, ?, ?>> out = new ArrayList<>();
-        for (DataStream<RawLine> in : FleetPipeline.inputsOf(lines)) out.add((SourceTransformation<?, ?, ?>) in.getTransformation());
+        for (DataStream<RawLine> in : readers) out.add((SourceTransformation<?, ?, ?>) in.getTransformation());
         return out;
     }
 
@@ -59,7 +58,7 @@ class ReaderLeadTest {
         JobConfig dflt = cfg("--quiet", "--input", dir.toString());
         assertEquals(Duration.ofHours(2), dflt.readerLead);
         JobConfig given = cfg("--quiet", "--input", dir.toString(), "--reader-lead", "30m");
-        List<SourceTransformation<?, ?, ?>> readers = sources(FileLines.stream(PipelineRunner.env(2), given));
+        List<SourceTransformation<?, ?, ?>> readers = sources(FileLines.readers(PipelineRunner.env(2), given));
         assertEquals(3, readers.size());
         for (SourceTransformation<?, ?, ?> r : readers) {
             WatermarkAlignmentParams a = r.getWatermarkStrategy().getAlignmentParameters();
@@ -69,14 +68,14 @@ class ReaderLeadTest {
             assertEquals(FileLines.ALIGNMENT_UPDATE.toMillis(), a.getUpdateInterval());
         }
         // one host's files: one reader, nothing to align with
-        List<SourceTransformation<?, ?, ?>> one = sources(FileLines.stream(PipelineRunner.env(2),
+        List<SourceTransformation<?, ?, ?>> one = sources(FileLines.readers(PipelineRunner.env(2),
                 cfg("--quiet", "--input", dir.resolve("mx1").toString())));
         assertEquals(1, one.size());
         assertFalse(one.get(0).getWatermarkStrategy().getAlignmentParameters().isEnabled());
         // a cluster whose task managers cannot pause a file reader as a whole: not aligned (the
         // first pause would fail the job)
         StreamExecutionEnvironment plain = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
-        for (SourceTransformation<?, ?, ?> r : sources(FileLines.stream(plain, given))) {
+        for (SourceTransformation<?, ?, ?> r : sources(FileLines.readers(plain, given))) {
             assertFalse(r.getWatermarkStrategy().getAlignmentParameters().isEnabled(), r.getName());
         }
     }

@@ -92,7 +92,7 @@ public final class PipelineRunner {
             env.configure(timers);
         }
         CollectingSinks sinks = new CollectingSinks();
-        FleetPipeline.build(FileLines.stream(env, cfg), cfg, sinks);
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, sinks);
         env.execute("test on files");
         return sinks;
     }
