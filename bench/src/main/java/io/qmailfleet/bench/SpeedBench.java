@@ -80,12 +80,12 @@ public final class SpeedBench {
     /** Every option {@link #main} reads. */
     static final List<String> OPTIONS = List.of("sizes", "backends", "events", "hosts", "runs", "heap", "jfr",
             "parallelism", "jvm-opts", "cds", "launcher-jvm", "job-args", "source", "work", "kafka-port",
-            "partitions", "kafka-sink", "matchup");
+            "partitions", "kafka-sink", "matchup", "progress");
 
     static final String USAGE = "usage: SpeedBench [--sizes 300,3000] [--backends hashmap,rocksdb] [--events false,true]"
             + " [--hosts 1] [--runs 1] [--heap 3g] [--jfr DIR] [--parallelism N] [--jvm-opts \"...\"] [--cds true|false]"
             + " [--launcher-jvm true|false] [--job-args \"...\"] [--source files|kafka] [--work DIR] [--kafka-port 19122]"
-            + " [--partitions 2] [--kafka-sink kafka|files] [--matchup \"CMD\"] (see BENCHMARKS.md)";
+            + " [--partitions 2] [--kafka-sink kafka|files] [--matchup \"CMD\"] [--progress false|true] (see BENCHMARKS.md)";
 
     public static void main(String[] args) throws Exception {
         CliArgs a = BenchArgs.parse("SpeedBench", USAGE, OPTIONS, args);
@@ -110,6 +110,9 @@ public final class SpeedBench {
         boolean cds = Boolean.parseBoolean(a.get("cds", "false"));
         boolean launcherJvm = Boolean.parseBoolean(a.get("launcher-jvm", "true"));
         List<String> jobArgs = words(a.get("job-args", ""));
+        // --progress true: the job writes its progress lines, as the README's command does (the
+        // child's output is read for its results; the progress lines are left aside)
+        boolean progress = Boolean.parseBoolean(a.get("progress", "false"));
         String source = a.get("source", "files");
         if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
         boolean keep = a.has("work");
@@ -179,7 +182,8 @@ public final class SpeedBench {
                                 if (kafkaSink.equals("kafka")) cmd.addAll(List.of("--topic-prefix", run + "."));
                                 else cmd.addAll(List.of("--output", out.toString()));
                             }
-                            cmd.addAll(List.of("--state-backend", backend, "--events", ev, "--quiet"));
+                            cmd.addAll(List.of("--state-backend", backend, "--events", ev));
+                            if (!progress) cmd.add("--quiet");
                             if (parallelism != null) cmd.addAll(List.of("--parallelism", parallelism));
                             cmd.addAll(jobArgs);
                             if (launcherJvm && !LocalLauncher.choosesOwnJvm(jvmOpts)) {
