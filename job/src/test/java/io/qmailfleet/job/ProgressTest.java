@@ -3,16 +3,26 @@ package io.qmailfleet.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.qmailfleet.job.parse.ParseFunction;
+import io.qmailfleet.job.parse.Tai64n;
 import io.qmailfleet.job.source.ProgressProbe;
+import io.qmailfleet.job.testutil.Capture;
 import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The progress line, from a running job's accumulators (clock values given, so nothing is timed). */
+/**
+ * The progress line, from a running job's accumulators (clock values given, so nothing is timed),
+ * and those accumulators from a backfill of several hosts, whose readers each have a probe.
+ */
 class ProgressTest {
     private static long at(String iso) {
         return Instant.parse(iso).toEpochMilli();
@@ -40,5 +50,40 @@ class ProgressTest {
                 ProgressProbe.ACC_BYTES, 2_000_000L), 10_000_000_000L));
         assertEquals("1h05m", Progress.format(Duration.ofMinutes(65)));
         assertEquals("2m05s", Progress.format(Duration.ofSeconds(125)));
+    }
+
+    /**
+     * Two hosts' files, a reader and a progress probe each: the bytes read and each host's newest
+     * line are the sums and the union of the probes' (the accumulators are merged by name).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theProbesOfABackfillsReadersAddUp(@TempDir Path dir) throws Exception {
+        Path in = Capture.multilogAsHosts(dir.resolve("in"), "mx1", "mx2");
+        long chars = 0;
+        long newest = Long.MIN_VALUE;
+        for (Path f : Capture.multilogFiles()) {
+            for (String l : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                chars += l.length() + 1;
+                if (l.startsWith("@")) newest = Math.max(newest, Tai64n.epochNanos(l, 1) / 1_000_000L);
+            }
+        }
+        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", in.toString(), "--output",
+                dir.resolve("out").toString(), "--events", "false", "--progress-interval", "1s"}));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        JobExecutionResult r = Main.run(cfg, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        Map<String, Object> acc = r.getAllAccumulatorResults();
+        assertEquals(2 * chars, ((Number) acc.get(ProgressProbe.ACC_BYTES)).longValue());
+        assertEquals(Map.of("mx1", newest, "mx2", newest), acc.get(ProgressProbe.ACC_HOSTS));
+        assertEquals(2L * Capture.multilogFiles().stream().mapToLong(ProgressTest::lineCount).sum(),
+                ((Number) acc.get(ParseFunction.ACC_READ)).longValue());
+    }
+
+    private static long lineCount(Path f) {
+        try {
+            return Files.readAllLines(f, StandardCharsets.UTF_8).size();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
