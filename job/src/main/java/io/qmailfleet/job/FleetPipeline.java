@@ -65,8 +65,8 @@ import org.apache.flink.types.Either;
  * wrote them: all of a host's files are read by one file reader, in rotation order (a backfill of
  * several hosts has a reader per host, {@link io.qmailfleet.job.source.FileLines}), and Kafka keeps
  * order within a partition (producers key by host). The parser is chained to the source (same
- * parallelism, forward channel), with a reader per host a parser chained to each reader, so order is kept up to
- * the first keyBy. Flink keeps order on every channel between two subtasks, so after
+ * parallelism, forward channel; with a reader per host, a parser to each reader), so order is kept
+ * up to the first keyBy. Flink keeps order on every channel between two subtasks, so after
  * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a
  * backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
  * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the

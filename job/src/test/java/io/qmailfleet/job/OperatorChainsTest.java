@@ -180,9 +180,7 @@ class OperatorChainsTest {
             JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", hosts}));
             assertFalse(cfg.quiet);
             StreamExecutionEnvironment env = PipelineRunner.env(2);
-            List<org.apache.flink.streaming.api.datastream.DataStream<io.qmailfleet.job.model.RawLine>> lines =
-                    Main.lines(env, cfg, null);
-            FleetPipeline.build(lines, cfg, new FileOutputs(dir.resolve("out").toString()));
+            FleetPipeline.build(Main.lines(env, cfg, null), cfg, new FileOutputs(dir.resolve("out").toString()));
             List<String> names = new ArrayList<>();
             for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) names.add(v.getName());
             List<String> readers = names.stream().filter(n -> n.startsWith("Source: log files")).toList();

@@ -22,11 +22,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The file source. A backfill (no {@code --watch}) whose files belong to more than one host (by
  * {@link HostRule}: one directory per host) reads each host's files with a reader of its own, all
- * at the same time, and joins them: one reader would read one host to its end before the next, so
- * the watermark (the fleet's clock for everything judged across hosts, such as the fleet-wide
- * paging rules) would run to the end of the first host while the others had not been read, and
- * every window of the others would come after it had been judged: a domain outage seen by two
- * hosts paged twice. With a reader per host the watermark is the slowest host's, as it is live
+ * at the same time ({@link #readers}; the pipeline joins their parsed lines): one reader would read
+ * one host to its end before the next, so the watermark (the fleet's clock for everything judged
+ * across hosts, such as the fleet-wide paging rules) would run to the end of the first host while
+ * the others had not been read, and every window of the others would come after it had been
+ * judged: a domain outage seen by two hosts paged twice. With a reader per host the watermark is the slowest host's, as it is live
  * where all hosts log at the same time. Each reader takes its host's files in {@link LogFileOrder}
  * (rotations in order); within a reader lines keep their order, and each host's lines come from
  * one reader. Up to {@link #MAX_READERS} readers; a larger fleet's hosts share them (each reader
@@ -90,14 +90,6 @@ public final class FileLines {
         }
         return List.of(env.fromSource(source(hosts, paths, cfg.watch), FleetPipeline.watermarks(cfg), "log files")
                 .uid("file-source").setParallelism(1));
-    }
-
-    /** The lines of all {@link #readers} as one stream (their union), as one task behind them would receive them. */
-    public static DataStream<RawLine> stream(StreamExecutionEnvironment env, JobConfig cfg) {
-        List<DataStream<RawLine>> readers = readers(env, cfg);
-        DataStream<RawLine> all = readers.get(0);
-        for (int i = 1; i < readers.size(); i++) all = all.union(readers.get(i));
-        return all;
     }
 
     private static FileSource<RawLine> source(HostRule hosts, List<org.apache.flink.core.fs.Path> paths, Duration watch) {

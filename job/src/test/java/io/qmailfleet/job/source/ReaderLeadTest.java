@@ -122,7 +122,10 @@ class ReaderLeadTest {
         JobConfig c = cfg("--quiet", "--input", dir.toString(), "--reader-lead", lead);
         StreamExecutionEnvironment env = PipelineRunner.env(1);
         List<String> hosts = new ArrayList<>();
-        try (var it = FileLines.stream(env, c).map(l -> l.host).returns(Types.STRING).setParallelism(1).executeAndCollect()) {
+        List<DataStream<RawLine>> readers = FileLines.readers(env, c);
+        DataStream<RawLine> all = readers.get(0);
+        for (DataStream<RawLine> r : readers.subList(1, readers.size())) all = all.union(r);
+        try (var it = all.map(l -> l.host).returns(Types.STRING).setParallelism(1).executeAndCollect()) {
             it.forEachRemaining(hosts::add);
         }
         return hosts;
