@@ -89,8 +89,29 @@ class LocalLauncherTest {
                 LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1g", "-XX:InlineSmallCode=500"), gb));
         assertEquals(capped, LocalLauncher.jvmOptionsFor(backfill, List.of("-Xmx1536m"), 1536L << 20));
         // the other runs are as optionsFor has them
-        assertEquals(LocalLauncher.QUICK_OPTIONS, LocalLauncher.jvmOptionsFor(new String[] {"--input", SAMPLE}, List.of(), 6 * gb));
         assertEquals(List.of(), LocalLauncher.jvmOptionsFor(new String[] {"--kafka-bootstrap", "localhost:9092"}, List.of(), 6 * gb));
+    }
+
+    @Test
+    void aQuickJvmGetsALargerYoungGenerationAndAMetaspaceThresholdUnlessItsOptionsSetThem() {
+        assertEquals("-Xmn256m", LocalLauncher.QUICK_YOUNG);
+        assertEquals("-XX:MetaspaceSize=128m", LocalLauncher.QUICK_METASPACE);
+        String[] small = {"--input", SAMPLE};
+        long gb = 1L << 30;
+        List<String> quick = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmn256m", "-XX:MetaspaceSize=128m");
+        assertEquals(quick, LocalLauncher.jvmOptionsFor(small, List.of(), 6 * gb));
+        assertEquals(quick, LocalLauncher.jvmOptionsFor(small, List.of("-Xmx1g", "-Dx=y"), gb));
+        // the JVM's own young generation sizing and metaspace threshold are kept
+        for (String own : List.of("-Xmn64m", "-XX:NewSize=64m", "-XX:MaxNewSize=1g", "-XX:NewRatio=3")) {
+            assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:MetaspaceSize=128m"),
+                    LocalLauncher.jvmOptionsFor(small, List.of(own), 6 * gb), own);
+        }
+        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmn256m"),
+                LocalLauncher.jvmOptionsFor(small, List.of("-XX:MetaspaceSize=64m"), 6 * gb));
+        assertEquals(quick, LocalLauncher.jvmOptionsFor(small, List.of("-Xmx768m"), 768L << 20));
+        // a heap below 768 MB keeps the collector's own proportions
+        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:MetaspaceSize=128m"),
+                LocalLauncher.jvmOptionsFor(small, List.of("-Xmx512m"), 512L << 20));
     }
 
     @Test

@@ -172,14 +172,16 @@ class LocalJarIT {
 
     @Test
     void aSmallInputRunsInAJvmWithTheQuickCompilerAndAKillStopsIt(@TempDir Path tmp) throws Exception {
-        // the launcher starts the job in a second JVM with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
-        // and this JVM's own options (the archive, the heap)
+        // the launcher starts the job in a second JVM with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC,
+        // a 256 MB young generation, a metaspace threshold, and this JVM's own options (the archive,
+        // the heap)
         Process p = start(tmp, List.of("-XX:SharedArchiveFile=" + ARCHIVE), "--input", REPO.resolve("samples/fleet").toString(),
                 "--output", tmp.resolve("o").toString());
         List<ProcessHandle> job = childrenWith(p, "-XX:TieredStopAtLevel=1");
         assertEquals(1, job.size(), "one job JVM below the launcher");
         List<String> args = List.of(job.get(0).info().arguments().orElseThrow());
-        assertTrue(args.containsAll(List.of("-XX:+UseSerialGC", "-Xmx1g", "-XX:SharedArchiveFile=" + ARCHIVE)), args.toString());
+        assertTrue(args.containsAll(List.of("-XX:+UseSerialGC", "-Xmn256m", "-XX:MetaspaceSize=128m", "-Xmx1g",
+                "-XX:SharedArchiveFile=" + ARCHIVE)), args.toString());
         assertTrue(p.waitFor(5, TimeUnit.MINUTES));
         String printed = Files.readString(tmp.resolve("console.txt"));
         assertEquals(0, p.exitValue(), printed);
