@@ -22,11 +22,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * times their size) starts the job in a second JVM with the same options plus {@link #QUICK_OPTIONS}
  * (the quick C1 compiler only, the serial collector; with a 256 MB young generation and a metaspace
  * threshold above what the job loads, {@link #QUICK_YOUNG} and {@link #QUICK_METASPACE}, by
- * {@link #jvmOptionsFor}), passes its console through and exits with its exit code. A larger bounded file run (a backfill) gets {@link #BACKFILL_OPTIONS} the same way (the
- * throughput collector, and the optimising compiler kept for code that runs longer: less CPU per
- * line than the JVM's defaults, which favour short pauses, for a run where only its end counts),
- * with its young generation capped ({@link #YOUNG_CAP}) and C2's inlining limited ({@link #INLINE_LIMITS}, both by
- * {@link #jvmOptionsFor}).
+ * {@link #jvmOptionsFor}), passes its console through and exits with its exit code. A larger
+ * bounded file run (a backfill) gets {@link #BACKFILL_OPTIONS} the same way (the throughput
+ * collector, and the optimising compiler kept for code that runs longer: less CPU per line than
+ * the JVM's defaults, which favour short pauses, for a run where only its end counts), with its
+ * young generation capped ({@link #YOUNG_CAP}) and C2's inlining limited ({@link #INLINE_LIMITS},
+ * both by {@link #jvmOptionsFor}).
  * Everything else (a live or Kafka run, {@code --watch}, {@code trace}, {@code report},
  * {@code --help}, options Main rejects) runs in this JVM as it was started. A JVM
  * started with a compiler or collector option of its own ({@link #choosesOwnJvm}), or with
@@ -68,9 +69,9 @@ public final class LocalLauncher {
     static final long YOUNG_CAP_MIN_HEAP = 3 * (512L << 20);
     /**
      * Added to {@link #QUICK_OPTIONS} by {@link #jvmOptionsFor} unless the JVM's own options size
-     * the young generation, or its maximum heap is below {@link #QUICK_YOUNG_MIN_HEAP}: the serial
-     * collector's young generation at 256 MB from the start, against a third of the initial heap
-     * (about 120 MB of a 384 MB default). Each young collection copies what the job holds at that
+     * the young generation or the initial heap, or its maximum heap is below
+     * {@link #QUICK_YOUNG_MIN_HEAP}: the serial collector's young generation at 256 MB from the
+     * start, against a third of the initial heap (about 120 MB of a 384 MB default). Each young collection copies what the job holds at that
      * moment, which does not grow with the young generation, so fewer collections cost less: 14
      * instead of 27 at 1.36 M lines (with {@link #QUICK_METASPACE}); the bundled sample runs with
      * one collection instead of two (BENCHMARKS.md).
@@ -168,7 +169,9 @@ public final class LocalLauncher {
                 || o.startsWith("-XX:MaxNewSize=") || o.startsWith("-XX:NewRatio="));
         List<String> added = new ArrayList<>(chosen);
         if (chosen.equals(QUICK_OPTIONS)) {
-            if (!ownYoung && maxHeapBytes >= QUICK_YOUNG_MIN_HEAP) added.add(QUICK_YOUNG);
+            // an initial heap of their own too (one smaller than the young generation makes the JVM warn)
+            boolean ownInitial = jvmOptions.stream().anyMatch(o -> o.startsWith("-Xms") || o.startsWith("-XX:InitialHeapSize="));
+            if (!ownYoung && !ownInitial && maxHeapBytes >= QUICK_YOUNG_MIN_HEAP) added.add(QUICK_YOUNG);
             if (jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:MetaspaceSize="))) added.add(QUICK_METASPACE);
             return List.copyOf(added);
         }

@@ -102,7 +102,8 @@ class LocalLauncherTest {
         assertEquals(quick, LocalLauncher.jvmOptionsFor(small, List.of(), 6 * gb));
         assertEquals(quick, LocalLauncher.jvmOptionsFor(small, List.of("-Xmx1g", "-Dx=y"), gb));
         // the JVM's own young generation sizing and metaspace threshold are kept
-        for (String own : List.of("-Xmn64m", "-XX:NewSize=64m", "-XX:MaxNewSize=1g", "-XX:NewRatio=3")) {
+        for (String own : List.of("-Xmn64m", "-XX:NewSize=64m", "-XX:MaxNewSize=1g", "-XX:NewRatio=3", "-Xms64m",
+                "-XX:InitialHeapSize=2g")) {
             assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:MetaspaceSize=128m"),
                     LocalLauncher.jvmOptionsFor(small, List.of(own), 6 * gb), own);
         }
