@@ -71,10 +71,11 @@ public final class LocalLauncher {
      * Added to {@link #QUICK_OPTIONS} by {@link #jvmOptionsFor} unless the JVM's own options size
      * the young generation or the initial heap, or its maximum heap is below
      * {@link #QUICK_YOUNG_MIN_HEAP}: the serial collector's young generation at 256 MB from the
-     * start, against a third of the initial heap (about 120 MB of a 384 MB default). Each young collection copies what the job holds at that
-     * moment, which does not grow with the young generation, so fewer collections cost less: 14
-     * instead of 27 at 1.36 M lines (with {@link #QUICK_METASPACE}); the bundled sample runs with
-     * one collection instead of two (BENCHMARKS.md).
+     * start, against a third of the initial heap (about 120 MB of a 384 MB default). Each young
+     * collection copies what the job holds at that moment, which does not grow with the young
+     * generation, so fewer collections cost less: 14 instead of 27 at 1.36 M lines (with
+     * {@link #QUICK_METASPACE}); the bundled sample runs with one collection instead of two
+     * (BENCHMARKS.md).
      */
     public static final String QUICK_YOUNG = "-Xmn256m";
     /** The smallest maximum heap {@link #QUICK_YOUNG} is added for (the rest of the heap is at least 512 MB). */
@@ -170,7 +171,8 @@ public final class LocalLauncher {
         List<String> added = new ArrayList<>(chosen);
         if (chosen.equals(QUICK_OPTIONS)) {
             // an initial heap of their own too (one smaller than the young generation makes the JVM warn)
-            boolean ownInitial = jvmOptions.stream().anyMatch(o -> o.startsWith("-Xms") || o.startsWith("-XX:InitialHeapSize="));
+            boolean ownInitial = jvmOptions.stream()
+                    .anyMatch(o -> o.startsWith("-Xms") || o.startsWith("-XX:InitialHeapSize="));
             if (!ownYoung && !ownInitial && maxHeapBytes >= QUICK_YOUNG_MIN_HEAP) added.add(QUICK_YOUNG);
             if (jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:MetaspaceSize="))) added.add(QUICK_METASPACE);
             return List.copyOf(added);

@@ -26,12 +26,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * one host to its end before the next, so the watermark (the fleet's clock for everything judged
  * across hosts, such as the fleet-wide paging rules) would run to the end of the first host while
  * the others had not been read, and every window of the others would come after it had been
- * judged: a domain outage seen by two hosts paged twice. With a reader per host the watermark is the slowest host's, as it is live
- * where all hosts log at the same time. Each reader takes its host's files in {@link LogFileOrder}
- * (rotations in order); within a reader lines keep their order, and each host's lines come from
- * one reader. Up to {@link #MAX_READERS} readers; a larger fleet's hosts share them (each reader
- * reads its hosts one after the other). A single host, or {@code --watch} (files picked up as they
- * are written, so already in the order the hosts wrote them), is one reader of everything.
+ * judged: a domain outage seen by two hosts paged twice. With a reader per host the watermark is
+ * the slowest host's, as it is live where all hosts log at the same time. Each reader takes its
+ * host's files in {@link LogFileOrder} (rotations in order); within a reader lines keep their
+ * order, and each host's lines come from one reader. Up to {@link #MAX_READERS} readers; a larger
+ * fleet's hosts share them (each reader reads its hosts one after the other). A single host, or
+ * {@code --watch} (files picked up as they are written, so already in the order the hosts wrote
+ * them), is one reader of everything.
  */
 public final class FileLines {
     private FileLines() {}
