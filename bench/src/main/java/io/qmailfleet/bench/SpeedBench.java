@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -49,7 +50,9 @@ import org.apache.flink.api.common.JobExecutionResult;
  * class-data sharing archive made by one run on the capture first, as the README's command does),
  * {@code --launcher-jvm true} (default: each run's JVM gets the compiler and collector options the
  * local jar's launcher picks for its input, {@link LocalLauncher#jvmOptionsFor}, unless {@code --jvm-opts}
- * chooses them; {@code false} runs every case on the JVM's defaults).
+ * chooses them; {@code false} runs every case on the JVM's defaults), {@code --threads true} (after
+ * each run a line of its CPU time by thread group: each Flink task by the first operator of its
+ * chain, the compilers, the collector; {@link ThreadCpu}).
  *
  * <p>{@code --source kafka} measures the Kafka backfill instead ({@code --bounded true} from a topic):
  * a real Kafka broker JVM is started ({@code deploy/local-broker.sh}, port {@code --kafka-port},
@@ -80,12 +83,13 @@ public final class SpeedBench {
     /** Every option {@link #main} reads. */
     static final List<String> OPTIONS = List.of("sizes", "backends", "events", "hosts", "runs", "heap", "jfr",
             "parallelism", "jvm-opts", "cds", "launcher-jvm", "job-args", "source", "work", "kafka-port",
-            "partitions", "kafka-sink", "matchup", "progress");
+            "partitions", "kafka-sink", "matchup", "progress", "threads");
 
     static final String USAGE = "usage: SpeedBench [--sizes 300,3000] [--backends hashmap,rocksdb] [--events false,true]"
             + " [--hosts 1] [--runs 1] [--heap 3g] [--jfr DIR] [--parallelism N] [--jvm-opts \"...\"] [--cds true|false]"
             + " [--launcher-jvm true|false] [--job-args \"...\"] [--source files|kafka] [--work DIR] [--kafka-port 19122]"
-            + " [--partitions 2] [--kafka-sink kafka|files] [--matchup \"CMD\"] [--progress false|true] (see BENCHMARKS.md)";
+            + " [--partitions 2] [--kafka-sink kafka|files] [--matchup \"CMD\"] [--progress false|true]"
+            + " [--threads false|true] (see BENCHMARKS.md)";
 
     public static void main(String[] args) throws Exception {
         CliArgs a = BenchArgs.parse("SpeedBench", USAGE, OPTIONS, args);
@@ -113,6 +117,9 @@ public final class SpeedBench {
         // --progress true: the job writes its progress lines, as the README's command does (the
         // child's output is read for its results; the progress lines are left aside)
         boolean progress = Boolean.parseBoolean(a.get("progress", "false"));
+        // --threads true: each run also reads its threads' CPU time and prints it by stage
+        boolean threads = Boolean.parseBoolean(a.get("threads", "false"));
+        if (threads) jvmOpts.add("-D" + THREADS_PROPERTY + "=true");
         String source = a.get("source", "files");
         if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
         boolean keep = a.has("work");
@@ -201,6 +208,9 @@ public final class SpeedBench {
                             results.add(m);
                             long expected = (long) size * hosts * CAPTURE_LINES;
                             print(label, backend, ev, Integer.toString(r), m);
+                            if (m.containsKey("threads")) {
+                                System.out.println("# threads: " + threadsLine(m.get("threads"), m.get("cpu_ns")));
+                            }
                             if (Long.parseLong(m.get("lines")) != expected || !"0".equals(m.get("dead"))
                                     || Long.parseLong(m.get("lifecycles")) != 539L * size * hosts) {
                                 System.out.println("# NOT EXACT: expected " + expected + " lines, " + 539L * size * hosts
@@ -220,10 +230,47 @@ public final class SpeedBench {
 
     private static int kafkaRuns;
 
+    /** The child JVM's system property that makes {@link OneRun} read its threads' CPU time ({@code --threads true}). */
+    static final String THREADS_PROPERTY = "speedbench.threads";
+    /** How often {@link OneRun} reads its threads' CPU time. */
+    static final long THREADS_PERIOD_MILLIS = 200;
+
+    /**
+     * {@code group=ns|group=ns...} (a run's {@code threads} result, the largest first) as one line:
+     * each group's CPU seconds and share of the process's CPU time ({@code cpuNanos}); groups of less
+     * than half a percent together as {@code smaller}; then what the readings do not account for
+     * (threads that ended between two readings, the JVM's threads of no group).
+     */
+    static String threadsLine(String threads, String cpuNanos) {
+        long cpu = Long.parseLong(cpuNanos);
+        long sum = 0;
+        long smaller = 0;
+        StringBuilder b = new StringBuilder();
+        for (String part : threads.split("\\|")) {
+            if (part.isEmpty()) continue;
+            int eq = part.lastIndexOf('=');
+            long ns = Long.parseLong(part.substring(eq + 1));
+            sum += ns;
+            if (ns * 200 < cpu) {
+                smaller += ns;
+                continue;
+            }
+            b.append(share(part.substring(0, eq), ns, cpu));
+        }
+        if (smaller > 0) b.append(share("smaller", smaller, cpu));
+        b.append(String.format(Locale.ROOT, "not in a reading %.1f s", Math.max(0, cpu - sum) / 1e9));
+        return b.toString();
+    }
+
+    private static String share(String group, long nanos, long cpuNanos) {
+        return String.format(Locale.ROOT, "%s %.1f s (%.1f %%), ", group, nanos / 1e9, 100.0 * nanos / cpuNanos);
+    }
+
     /** One case in its own JVM: the job through {@link Main#run}, then its figures as key=value lines. */
     public static final class OneRun {
         public static void main(String[] args) throws Exception {
             JobConfig cfg = JobConfig.from(CliArgs.parse(args));
+            ThreadCpu threads = Boolean.getBoolean(THREADS_PROPERTY) ? new ThreadCpu(THREADS_PERIOD_MILLIS) : null;
             long t0 = System.nanoTime();
             JobExecutionResult r = Main.run(cfg);
             long jobNanos = System.nanoTime() - t0;
@@ -241,6 +288,15 @@ public final class SpeedBench {
             long sys = systemCpuNanos();
             if (sys >= 0) System.out.println("RESULT sys_ns=" + sys);
             System.out.println("RESULT peak_rss_kb=" + peakRssKb());
+            if (threads != null) {
+                StringBuilder b = new StringBuilder();
+                for (Map.Entry<String, Long> e : threads.byGroup().entrySet()) {
+                    if (b.length() > 0) b.append('|');
+                    b.append(e.getKey()).append('=').append(e.getValue());
+                }
+                threads.close();
+                System.out.println("RESULT threads=" + b);
+            }
             System.out.flush();
             // the embedded cluster's non-daemon threads must not keep the JVM
             System.exit(0);

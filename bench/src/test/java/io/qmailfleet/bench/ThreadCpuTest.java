@@ -1,0 +1,92 @@
+package io.qmailfleet.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ThreadCpuTest {
+    /** Thread names as an embedded run of the job has them (one host, and four hosts' readers). */
+    @Test
+    void threadsAreGroupedByTheFirstOperatorOfTheirTask() {
+        assertEquals("Source: log files", ThreadCpu.group("Source: log files -> parse -> host sequencer + life cycles"
+                + " -> (count host-sequencer dead letters, encode lifecycles -> file lifecycles: Writer) (1/1)#0"));
+        assertEquals("Source: log files", ThreadCpu.group("Source: log files 3 -> parse (1/1)#0"));
+        assertEquals("host sequencer + life cycles", ThreadCpu.group(
+                "host sequencer + life cycles -> (count host-sequencer dead letters, alert metrics) (2/2)#0"));
+        assertEquals("stats fleet roll-up", ThreadCpu.group(
+                "stats fleet roll-up -> (stats senders -> encode senders -> file senders: Writer) (1/2)#1"));
+        assertEquals("alert fleet rates", ThreadCpu.group("alert fleet rates (2/2)#0"));
+        assertEquals("file fetchers", ThreadCpu.group("Source Data Fetcher for Source: log files 2 -> parse (1/1)#0"));
+        assertEquals("main", ThreadCpu.group("main"));
+        assertEquals("thread readings", ThreadCpu.group(ThreadCpu.POLLER));
+        assertEquals("flushers and timers", ThreadCpu.group("OutputFlusher for Source: log files 4"));
+        assertEquals("flushers and timers", ThreadCpu.group("System Time Trigger for relay linker (2/2)#0"));
+        assertEquals("flushers and timers", ThreadCpu.group("Time Trigger for stats fleet roll-up (1/2)#0"));
+        assertEquals("other", ThreadCpu.group("flink-pekko.actor.default-dispatcher-6"));
+        assertEquals("other", ThreadCpu.group("jobmanager-io-thread-1"));
+        assertEquals("other", ThreadCpu.group(null));
+    }
+
+    @Test
+    void theJvmsOwnThreadsAreKnownByTheirLinuxNames() {
+        assertEquals("C2 compiler", ThreadCpu.jvmGroup("C2 CompilerThre"));
+        assertEquals("C1 compiler", ThreadCpu.jvmGroup("C1 CompilerThre"));
+        assertEquals("GC and VM", ThreadCpu.jvmGroup("GC Thread#1"));
+        assertEquals("GC and VM", ThreadCpu.jvmGroup("VM Thread"));
+        assertEquals(null, ThreadCpu.jvmGroup("host sequencer "));
+        assertEquals(null, ThreadCpu.jvmGroup("main"));
+    }
+
+    @Test
+    void cpuTimeIsReadFromProcStatAfterTheNameInParentheses() {
+        // a name with blanks and a parenthesis: fields are counted from the last ')'
+        String stat = "4242 (host (seq) x) S 1 4200 4200 0 -1 4194624 120 0 0 0 250 37 0 0 20 0 1 0 9 0 0";
+        assertEquals((250 + 37) * 10_000_000L, ThreadCpu.procCpuNanos(stat));
+    }
+
+    /** A thread that burns a known amount of CPU shows in its group with at least that, less one reading period. */
+    @Test
+    void aBusyThreadsCpuIsCountedInItsGroup() throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long[] burnt = new long[1];
+        try (ThreadCpu cpu = new ThreadCpu(20)) {
+            Thread t = new Thread(() -> {
+                long x = 0;
+                while (mx.getCurrentThreadCpuTime() < 300_000_000L) x += System.nanoTime() % 7;
+                burnt[0] = mx.getCurrentThreadCpuTime() + (x & 1);
+            }, "busy stage -> (encode busy) (1/1)#0");
+            t.start();
+            t.join();
+            Map<String, Long> groups = cpu.byGroup();
+            long busy = groups.getOrDefault("busy stage", 0L);
+            assertTrue(burnt[0] >= 300_000_000L);
+            assertTrue(busy >= 250_000_000L && busy <= burnt[0],
+                    "busy stage: " + busy + " ns of " + burnt[0] + " in " + groups);
+            assertTrue(groups.containsKey("thread readings"), groups.toString());
+            if (Files.isDirectory(Path.of("/proc/self/task"))) {
+                assertTrue(groups.containsKey("GC and VM"), groups.toString());
+                assertTrue(groups.containsKey("C1 compiler") || groups.containsKey("C2 compiler"), groups.toString());
+            }
+            // the largest first
+            long last = Long.MAX_VALUE;
+            for (long v : groups.values()) {
+                assertTrue(v <= last, groups.toString());
+                last = v;
+            }
+        }
+    }
+
+    @Test
+    void aRunsThreadsAreOneLineWithTheirShareOfTheProcess() {
+        String line = SpeedBench.threadsLine("Source: log files=6000000000|C2 compiler=2000000000"
+                + "|flushers and timers=40000000|encode alerts=30000000", "10000000000");
+        assertEquals("Source: log files 6.0 s (60.0 %), C2 compiler 2.0 s (20.0 %), smaller 0.1 s (0.7 %),"
+                + " not in a reading 1.9 s", line);
+    }
+}
