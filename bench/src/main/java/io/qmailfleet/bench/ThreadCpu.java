@@ -127,8 +127,8 @@ final class ThreadCpu implements AutoCloseable {
      * backfill's readers together ({@code Source: log files 3 -> parse} is {@code Source: log
      * files}); a source's fetcher thread is {@code file fetchers}; a task's output flusher and timer
      * threads are {@code flushers and timers}; the thread that starts the job is {@code main}; this
-     * class's own thread is {@code thread readings};
-     * everything else (Flink's RPC, metrics, I/O) is {@code other}.
+     * class's own thread is {@code thread readings}; everything else (Flink's RPC, metrics, I/O) is
+     * {@code other}.
      */
     static String group(String name) {
         if (name == null) return "other";
