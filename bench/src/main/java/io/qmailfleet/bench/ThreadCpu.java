@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * JIT compilers, the garbage collector. Read every {@code periodMillis} while the job runs, each
  * thread's highest reading kept, so a thread that ends between two readings loses at most one
  * period. Java threads are read through {@link ThreadMXBean} (their full names); the JVM's own
- * (compilers, collector), which it hides from that view, through {@code /proc/self/task} on Linux.
+ * (compilers, collector), which it hides from that view, and RocksDB's native ones through
+ * {@code /proc/self/task} on Linux.
  */
 final class ThreadCpu implements AutoCloseable {
     private static final Path TASKS = Path.of("/proc/self/task");
@@ -150,12 +151,17 @@ final class ThreadCpu implements AutoCloseable {
     /** The number of one of a backfill's readers ({@code Source: log files 3}). */
     private static final Pattern READER_NUMBER = Pattern.compile("^(Source: .*?) \\d+$");
 
-    /** The group of a JVM thread by its Linux name, or null for a Java thread (read through {@link ThreadMXBean}). */
+    /**
+     * The group of a thread {@link ThreadMXBean} does not show, by its Linux name (the JVM's own,
+     * RocksDB's), or null for a Java thread (read through {@link ThreadMXBean}).
+     */
     static String jvmGroup(String comm) {
         if (comm.startsWith("C2 CompilerThre")) return "C2 compiler";
         if (comm.startsWith("C1 CompilerThre")) return "C1 compiler";
         if (comm.startsWith("GC Thread") || comm.startsWith("VM Thread") || comm.startsWith("G1 ")
                 || comm.startsWith("GC ")) return "GC and VM";
+        // RocksDB's own threads (flushes and compactions), native: not in ThreadMXBean's view
+        if (comm.startsWith("rocksdb:")) return "RocksDB background";
         return null;
     }
 }

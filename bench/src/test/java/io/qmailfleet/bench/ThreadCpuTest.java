@@ -34,11 +34,13 @@ class ThreadCpuTest {
     }
 
     @Test
-    void theJvmsOwnThreadsAreKnownByTheirLinuxNames() {
+    void theJvmsAndRocksDbsOwnThreadsAreKnownByTheirLinuxNames() {
         assertEquals("C2 compiler", ThreadCpu.jvmGroup("C2 CompilerThre"));
         assertEquals("C1 compiler", ThreadCpu.jvmGroup("C1 CompilerThre"));
         assertEquals("GC and VM", ThreadCpu.jvmGroup("GC Thread#1"));
         assertEquals("GC and VM", ThreadCpu.jvmGroup("VM Thread"));
+        assertEquals("RocksDB background", ThreadCpu.jvmGroup("rocksdb:low"));
+        assertEquals("RocksDB background", ThreadCpu.jvmGroup("rocksdb:high"));
         assertEquals(null, ThreadCpu.jvmGroup("host sequencer "));
         assertEquals(null, ThreadCpu.jvmGroup("main"));
     }
