@@ -209,7 +209,8 @@ public final class SpeedBench {
                             long expected = (long) size * hosts * CAPTURE_LINES;
                             print(label, backend, ev, Integer.toString(r), m);
                             if (m.containsKey("threads")) {
-                                System.out.println("# threads: " + threadsLine(m.get("threads"), m.get("cpu_ns")));
+                                System.out.println("# threads: "
+                                        + threadsLine(m.get("threads"), m.getOrDefault("busiest", ""), m.get("cpu_ns")));
                             }
                             if (Long.parseLong(m.get("lines")) != expected || !"0".equals(m.get("dead"))
                                     || Long.parseLong(m.get("lifecycles")) != 539L * size * hosts) {
@@ -237,11 +238,17 @@ public final class SpeedBench {
 
     /**
      * {@code group=ns|group=ns...} (a run's {@code threads} result, the largest first) as one line:
-     * each group's CPU seconds and share of the process's CPU time ({@code cpuNanos}); groups of less
+     * each group's CPU seconds and share of the process's CPU time ({@code cpuNanos}), with its
+     * busiest thread's seconds where {@code busiest} (the same form) has the group; groups of less
      * than half a percent together as {@code smaller}; then what the readings do not account for
      * (threads that ended between two readings, the JVM's threads of no group).
      */
-    static String threadsLine(String threads, String cpuNanos) {
+    static String threadsLine(String threads, String busiest, String cpuNanos) {
+        Map<String, Long> busiestOf = new HashMap<>();
+        for (String part : busiest.split("\\|")) {
+            int eq = part.lastIndexOf('=');
+            if (eq > 0) busiestOf.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
+        }
         long cpu = Long.parseLong(cpuNanos);
         long sum = 0;
         long smaller = 0;
@@ -255,15 +262,27 @@ public final class SpeedBench {
                 smaller += ns;
                 continue;
             }
-            b.append(share(part.substring(0, eq), ns, cpu));
+            String group = part.substring(0, eq);
+            b.append(share(group, ns, cpu, busiestOf.get(group)));
         }
-        if (smaller > 0) b.append(share("smaller", smaller, cpu));
+        if (smaller > 0) b.append(share("smaller", smaller, cpu, null));
         b.append(String.format(Locale.ROOT, "not in a reading %.1f s", Math.max(0, cpu - sum) / 1e9));
         return b.toString();
     }
 
-    private static String share(String group, long nanos, long cpuNanos) {
-        return String.format(Locale.ROOT, "%s %.1f s (%.1f %%), ", group, nanos / 1e9, 100.0 * nanos / cpuNanos);
+    private static String share(String group, long nanos, long cpuNanos, Long busiestNanos) {
+        return String.format(Locale.ROOT, "%s %.1f s (%.1f %%%s), ", group, nanos / 1e9, 100.0 * nanos / cpuNanos,
+                busiestNanos == null ? "" : String.format(Locale.ROOT, "; busiest thread %.1f s", busiestNanos / 1e9));
+    }
+
+    /** {@code key=value|key=value...}: a map as one {@code RESULT} value. */
+    static String joined(Map<String, Long> m) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Long> e : m.entrySet()) {
+            if (b.length() > 0) b.append('|');
+            b.append(e.getKey()).append('=').append(e.getValue());
+        }
+        return b.toString();
     }
 
     /** One case in its own JVM: the job through {@link Main#run}, then its figures as key=value lines. */
@@ -289,13 +308,9 @@ public final class SpeedBench {
             if (sys >= 0) System.out.println("RESULT sys_ns=" + sys);
             System.out.println("RESULT peak_rss_kb=" + peakRssKb());
             if (threads != null) {
-                StringBuilder b = new StringBuilder();
-                for (Map.Entry<String, Long> e : threads.byGroup().entrySet()) {
-                    if (b.length() > 0) b.append('|');
-                    b.append(e.getKey()).append('=').append(e.getValue());
-                }
+                System.out.println("RESULT threads=" + joined(threads.byGroup()));
+                System.out.println("RESULT busiest=" + joined(threads.busiest()));
                 threads.close();
-                System.out.println("RESULT threads=" + b);
             }
             System.out.flush();
             // the embedded cluster's non-daemon threads must not keep the JVM

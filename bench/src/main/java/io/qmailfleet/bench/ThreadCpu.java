@@ -116,6 +116,41 @@ final class ThreadCpu implements AutoCloseable {
         return out;
     }
 
+    /**
+     * For each group of Flink task threads with more than one thread (the subtasks of a task, a
+     * backfill's readers): the CPU ns of its busiest thread, which shows how evenly the group's
+     * work was spread (the hosts over a keyed task's subtasks, for one).
+     */
+    synchronized Map<String, Long> busiest() {
+        Map<String, long[]> counts = new HashMap<>();
+        for (Object[] e : java.values()) {
+            String g = group((String) e[0]);
+            if (!isTask(g)) continue;
+            long[] c = counts.computeIfAbsent(g, k -> new long[2]);
+            c[0]++;
+            c[1] = Math.max(c[1], (Long) e[1]);
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        counts.forEach((g, c) -> {
+            if (c[0] > 1) out.put(g, c[1]);
+        });
+        return out;
+    }
+
+    /** Whether a group of {@link #group} is a Flink task's threads. */
+    private static boolean isTask(String group) {
+        switch (group) {
+            case "other":
+            case "main":
+            case "file fetchers":
+            case "flushers and timers":
+            case "thread readings":
+                return false;
+            default:
+                return true;
+        }
+    }
+
     @Override
     public void close() {
         stopped = true;

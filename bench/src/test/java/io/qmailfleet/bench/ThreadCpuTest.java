@@ -1,6 +1,7 @@
 package io.qmailfleet.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -75,6 +76,15 @@ class ThreadCpuTest {
                     Thread.currentThread().interrupt();
                 }
             }, "busy stage -> (encode busy) (1/1)#0");
+            // a second subtask of the same task, idle: the group has two threads, the first the busiest
+            Thread idle = new Thread(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "busy stage -> (encode busy) (2/2)#0");
+            idle.start();
             t.start();
             burnt.await();
             // read while the thread lives (idle, waiting): all it burnt is there
@@ -88,6 +98,9 @@ class ThreadCpuTest {
                 assertTrue(groups.containsKey("GC and VM"), groups.toString());
                 assertTrue(groups.containsKey("C1 compiler") || groups.containsKey("C2 compiler"), groups.toString());
             }
+            Map<String, Long> busiest = cpu.busiest();
+            assertTrue(busiest.get("busy stage") >= spent[0] - 1 && busiest.get("busy stage") <= busy, busiest.toString());
+            assertFalse(busiest.containsKey("main"), "one thread, and not a task: " + busiest);
             // the largest first
             long last = Long.MAX_VALUE;
             for (long v : groups.values()) {
@@ -97,6 +110,7 @@ class ThreadCpuTest {
             // an ended thread keeps its highest reading
             release.countDown();
             t.join();
+            idle.join();
             assertTrue(cpu.byGroup().getOrDefault("busy stage", 0L) >= busy);
         }
     }
@@ -104,8 +118,14 @@ class ThreadCpuTest {
     @Test
     void aRunsThreadsAreOneLineWithTheirShareOfTheProcess() {
         String line = SpeedBench.threadsLine("Source: log files=6000000000|C2 compiler=2000000000"
-                + "|flushers and timers=40000000|encode alerts=30000000", "10000000000");
-        assertEquals("Source: log files 6.0 s (60.0 %), C2 compiler 2.0 s (20.0 %), smaller 0.1 s (0.7 %),"
-                + " not in a reading 1.9 s", line);
+                + "|flushers and timers=40000000|encode alerts=30000000", "Source: log files=4500000000", "10000000000");
+        assertEquals("Source: log files 6.0 s (60.0 %; busiest thread 4.5 s), C2 compiler 2.0 s (20.0 %),"
+                + " smaller 0.1 s (0.7 %), not in a reading 1.9 s", line);
+        assertEquals("Source: log files 6.0 s (60.0 %), not in a reading 4.0 s",
+                SpeedBench.threadsLine("Source: log files=6000000000", "", "10000000000"));
+        Map<String, Long> groups = new java.util.LinkedHashMap<>();
+        groups.put("host sequencer + life cycles", 12L);
+        groups.put("C2 compiler", 3L);
+        assertEquals("host sequencer + life cycles=12|C2 compiler=3", SpeedBench.joined(groups));
     }
 }
