@@ -166,24 +166,34 @@ public final class LocalLauncher {
      */
     public static List<String> jvmOptionsFor(String[] args, List<String> jvmOptions, long maxHeapBytes) {
         List<String> chosen = optionsFor(args);
-        boolean ownYoung = jvmOptions.stream().anyMatch(o -> o.startsWith("-Xmn") || o.startsWith("-XX:NewSize=")
-                || o.startsWith("-XX:MaxNewSize=") || o.startsWith("-XX:NewRatio="));
+        boolean ownYoung = setsAny(jvmOptions, "-Xmn", "-XX:NewSize=", "-XX:MaxNewSize=", "-XX:NewRatio=");
         List<String> added = new ArrayList<>(chosen);
         if (chosen.equals(QUICK_OPTIONS)) {
             // an initial heap of their own too (one smaller than the young generation makes the JVM warn)
-            boolean ownInitial = jvmOptions.stream()
-                    .anyMatch(o -> o.startsWith("-Xms") || o.startsWith("-XX:InitialHeapSize="));
+            boolean ownInitial = setsAny(jvmOptions, "-Xms", "-XX:InitialHeapSize=");
             if (!ownYoung && !ownInitial && maxHeapBytes >= QUICK_YOUNG_MIN_HEAP) added.add(QUICK_YOUNG);
-            if (jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:MetaspaceSize="))) added.add(QUICK_METASPACE);
+            addUnlessSet(added, QUICK_METASPACE, jvmOptions);
             return List.copyOf(added);
         }
         if (!chosen.equals(BACKFILL_OPTIONS)) return chosen;
-        for (String limit : INLINE_LIMITS) {
-            String name = limit.substring(0, limit.indexOf('=') + 1);
-            if (jvmOptions.stream().noneMatch(o -> o.startsWith(name))) added.add(limit);
-        }
+        for (String limit : INLINE_LIMITS) addUnlessSet(added, limit, jvmOptions);
         if (!ownYoung && maxHeapBytes >= YOUNG_CAP_MIN_HEAP) added.add(YOUNG_CAP);
         return List.copyOf(added);
+    }
+
+    /** Whether one of {@code jvmOptions} starts with one of {@code prefixes}. */
+    private static boolean setsAny(List<String> jvmOptions, String... prefixes) {
+        for (String o : jvmOptions) {
+            for (String p : prefixes) {
+                if (o.startsWith(p)) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Adds {@code -XX:Name=value} to {@code added} unless {@code jvmOptions} set {@code -XX:Name=} themselves. */
+    private static void addUnlessSet(List<String> added, String option, List<String> jvmOptions) {
+        if (!setsAny(jvmOptions, option.substring(0, option.indexOf('=') + 1))) added.add(option);
     }
 
     /**
