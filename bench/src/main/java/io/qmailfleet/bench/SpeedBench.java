@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -244,26 +245,19 @@ public final class SpeedBench {
      * (threads that ended between two readings, the JVM's threads of no group).
      */
     static String threadsLine(String threads, String busiest, String cpuNanos) {
-        Map<String, Long> busiestOf = new HashMap<>();
-        for (String part : busiest.split("\\|")) {
-            int eq = part.lastIndexOf('=');
-            if (eq > 0) busiestOf.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
-        }
+        Map<String, Long> busiestOf = split(busiest);
         long cpu = Long.parseLong(cpuNanos);
         long sum = 0;
         long smaller = 0;
         StringBuilder b = new StringBuilder();
-        for (String part : threads.split("\\|")) {
-            if (part.isEmpty()) continue;
-            int eq = part.lastIndexOf('=');
-            long ns = Long.parseLong(part.substring(eq + 1));
+        for (Map.Entry<String, Long> e : split(threads).entrySet()) {
+            long ns = e.getValue();
             sum += ns;
             if (ns * 200 < cpu) {
                 smaller += ns;
                 continue;
             }
-            String group = part.substring(0, eq);
-            b.append(share(group, ns, cpu, busiestOf.get(group)));
+            b.append(share(e.getKey(), ns, cpu, busiestOf.get(e.getKey())));
         }
         if (smaller > 0) b.append(share("smaller", smaller, cpu, null));
         b.append(String.format(Locale.ROOT, "not in a reading %.1f s", Math.max(0, cpu - sum) / 1e9));
@@ -283,6 +277,16 @@ public final class SpeedBench {
             b.append(e.getKey()).append('=').append(e.getValue());
         }
         return b.toString();
+    }
+
+    /** The map {@link #joined} made, in its order. */
+    static Map<String, Long> split(String joined) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (String part : joined.split("\\|")) {
+            int eq = part.lastIndexOf('=');
+            if (eq > 0) m.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
+        }
+        return m;
     }
 
     /** One case in its own JVM: the job through {@link Main#run}, then its figures as key=value lines. */

@@ -124,8 +124,9 @@ final class ThreadCpu implements AutoCloseable {
     synchronized Map<String, Long> busiest() {
         Map<String, long[]> counts = new HashMap<>();
         for (Object[] e : java.values()) {
-            String g = group((String) e[0]);
-            if (!isTask(g)) continue;
+            String name = (String) e[0];
+            String g = special(name) == null ? task(name) : null;
+            if (g == null) continue;
             long[] c = counts.computeIfAbsent(g, k -> new long[2]);
             c[0]++;
             c[1] = Math.max(c[1], (Long) e[1]);
@@ -135,20 +136,6 @@ final class ThreadCpu implements AutoCloseable {
             if (c[0] > 1) out.put(g, c[1]);
         });
         return out;
-    }
-
-    /** Whether a group of {@link #group} is a Flink task's threads. */
-    private static boolean isTask(String group) {
-        switch (group) {
-            case "other":
-            case "main":
-            case "file fetchers":
-            case "flushers and timers":
-            case "thread readings":
-                return false;
-            default:
-                return true;
-        }
     }
 
     @Override
@@ -167,14 +154,27 @@ final class ThreadCpu implements AutoCloseable {
      * {@code other}.
      */
     static String group(String name) {
+        String special = special(name);
+        if (special != null) return special;
+        String task = task(name);
+        return task != null ? task : "other";
+    }
+
+    /** The group of a thread that is not a Flink task's own (its name may look like one), or null. */
+    private static String special(String name) {
         if (name == null) return "other";
         if (name.startsWith("Source Data Fetcher")) return "file fetchers";
         if (name.equals("main")) return "main";
         if (name.equals(POLLER)) return "thread readings";
         if (name.startsWith("OutputFlusher for ") || name.startsWith("Time Trigger for ")
                 || name.startsWith("System Time Trigger for ")) return "flushers and timers";
+        return null;
+    }
+
+    /** The task a thread named as Flink names a task's thread runs (the first operator of its chain), or null. */
+    private static String task(String name) {
         Matcher m = TASK.matcher(name);
-        if (!m.matches()) return "other";
+        if (!m.matches()) return null;
         String chain = m.group(1);
         int next = chain.indexOf(" -> ");
         String head = next < 0 ? chain : chain.substring(0, next);

@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -127,5 +128,7 @@ class ThreadCpuTest {
         groups.put("host sequencer + life cycles", 12L);
         groups.put("C2 compiler", 3L);
         assertEquals("host sequencer + life cycles=12|C2 compiler=3", SpeedBench.joined(groups));
+        assertEquals(List.copyOf(groups.entrySet()), List.copyOf(SpeedBench.split(SpeedBench.joined(groups)).entrySet()));
+        assertEquals(Map.of(), SpeedBench.split(""));
     }
 }
