@@ -2,6 +2,7 @@ package io.qmailfleet.job;
 
 import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.sink.KafkaOutputs;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -55,6 +56,8 @@ public final class JobConfig implements Serializable {
     public boolean quiet;
     public Duration progressInterval = JobOptions.PROGRESS_INTERVAL.defaultValue();
     public int kafkaMaxRecordBytes = JobOptions.KAFKA_MAX_RECORD_BYTES.defaultValue();
+    /** The Kafka outputs' producer batching and compression ({@code --kafka-linger}, {@code --kafka-batch-bytes}, {@code --kafka-compression}). */
+    public KafkaOutputs.Batching kafkaBatching = KafkaOutputs.Batching.DEFAULT;
     /** Port or port range of the Prometheus reporter of an embedded run; null = no reporter. */
     public String metricsPort;
     /** Files: poll the inputs for new files at this interval (an unbounded run); null = read once. */
@@ -134,6 +137,14 @@ public final class JobConfig implements Serializable {
         c.exactlyOnce = c.get(JobOptions.EXACTLY_ONCE);
         c.transactionalIdPrefix = c.get(JobOptions.TRANSACTIONAL_ID_PREFIX);
         c.kafkaMaxRecordBytes = c.get(JobOptions.KAFKA_MAX_RECORD_BYTES);
+        int batch = c.get(JobOptions.KAFKA_BATCH_BYTES);
+        if (c.given(JobOptions.KAFKA_BATCH_BYTES) && batch > c.kafkaMaxRecordBytes) {
+            // a batch is one message to the broker: the topics' max.message.bytes (>= the record limit) must take it
+            throw new IllegalArgumentException("--kafka-batch-bytes " + batch + ": must be at most --kafka-max-record-bytes "
+                    + c.kafkaMaxRecordBytes);
+        }
+        c.kafkaBatching = new KafkaOutputs.Batching(c.get(JobOptions.KAFKA_LINGER), Math.min(batch, c.kafkaMaxRecordBytes),
+                c.get(JobOptions.KAFKA_COMPRESSION));
         c.host = c.get(JobOptions.HOST);
         c.output = c.get(JobOptions.OUTPUT);
         c.overwrite = c.get(JobOptions.OVERWRITE);

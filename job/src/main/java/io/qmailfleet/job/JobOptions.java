@@ -92,6 +92,17 @@ public final class JobOptions {
             KafkaOutputs.DEFAULT_MAX_RECORD_BYTES).check(n -> n >= 65536, "must be at least 65536")
             .help("larger output records become RECORD_TOO_LARGE dead letters instead of failing the sink"
                     + " (<= the topics' max.message.bytes)");
+    public static final JobOption<Duration> KAFKA_LINGER = JobOption.duration("kafka-linger",
+            KafkaOutputs.Batching.DEFAULT.linger()).check(d -> !d.isNegative(), "must be >= 0")
+            .help("how long an output producer waits to fill a batch (linger.ms): fuller batches cost the job"
+                    + " and the brokers less CPU; a record waits at most this long");
+    public static final JobOption<Integer> KAFKA_BATCH_BYTES = JobOption.integer("kafka-batch-bytes",
+            KafkaOutputs.Batching.DEFAULT.batchBytes()).check(n -> n >= 1024, "must be at least 1024")
+            .help("an output producer's batch per partition (batch.size); lowered to --kafka-max-record-bytes"
+                    + " when that is smaller");
+    public static final JobOption<String> KAFKA_COMPRESSION = JobOption.choice("kafka-compression",
+            KafkaOutputs.Batching.DEFAULT.compression(), KafkaOutputs.Batching.COMPRESSIONS)
+            .help("compression of the output topics' batches (compression.type)");
 
     // output
     public static final JobOption<String> OUTPUT = JobOption.string("output", "DIR", DEFAULT_OUTPUT)
@@ -169,7 +180,7 @@ public final class JobOptions {
             new OptionGroup("Input (files)", INPUT, WATCH, HOST, KNOWN_HOSTS),
             new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
                     STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX,
-                    KAFKA_MAX_RECORD_BYTES),
+                    KAFKA_MAX_RECORD_BYTES, KAFKA_LINGER, KAFKA_BATCH_BYTES, KAFKA_COMPRESSION),
             new OptionGroup("Output", OUTPUT, OVERWRITE, EVENTS, HOST_EVENTS),
             new OptionGroup("Time and timeouts (host log time, not wall clock)", MAX_OUT_OF_ORDER, STUCK_AFTER, HUNG_AFTER,
                     MAX_OPEN_AGE, HOST_IDLE_TTL, READER_LEAD, IDLE_TIMEOUT, LIVE_CLOCK_CAP),

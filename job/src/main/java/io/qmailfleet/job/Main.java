@@ -169,7 +169,7 @@ public final class Main {
         }
         PipelineSinks sinks = cfg.sink.equals("kafka")
                 ? new KafkaOutputs(cfg.kafkaBootstrap, cfg.topicPrefix, cfg.exactlyOnce, cfg.transactionalIdPrefix,
-                        cfg.kafkaMaxRecordBytes)
+                        cfg.kafkaMaxRecordBytes, cfg.kafkaBatching)
                 : new FileOutputs(absolute(cfg.output));
         FleetPipeline.build(inputs, cfg, sinks);
         JobExecutionResult result;

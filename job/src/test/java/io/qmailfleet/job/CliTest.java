@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qmailfleet.job.options.JobOption;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.options.Options;
+import io.qmailfleet.job.sink.KafkaOutputs;
 import io.qmailfleet.job.testutil.Capture;
 import java.nio.file.Files;
 import java.util.regex.Matcher;
@@ -127,6 +128,27 @@ class CliTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(
                 new String[] {"--kafka-bootstrap", "k:9092", "--kafka-max-record-bytes", "1000"})));
         assertEquals("--kafka-max-record-bytes 1000: must be at least 65536", e.getMessage());
+    }
+
+    @Test
+    void kafkaOutputBatchingHasDefaultsAndItsBatchFitsTheRecordLimit() {
+        JobConfig dflt = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092"}));
+        assertEquals(new KafkaOutputs.Batching(Duration.ofMillis(50), 512 * 1024, "lz4"), dflt.kafkaBatching);
+        JobConfig given = JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092", "--kafka-linger", "0s",
+                "--kafka-batch-bytes", "16384", "--kafka-compression", "zstd"}));
+        assertEquals(new KafkaOutputs.Batching(Duration.ZERO, 16384, "zstd"), given.kafkaBatching);
+        // a batch is one message to the broker: the default comes down to a smaller record limit,
+        // a batch given larger than the limit is refused
+        assertEquals(100_000, JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092",
+                "--kafka-max-record-bytes", "100000"})).kafkaBatching.batchBytes());
+        assertEquals("--kafka-batch-bytes 200000: must be at most --kafka-max-record-bytes 100000",
+                assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
+                        "--kafka-bootstrap", "k:9092", "--kafka-max-record-bytes", "100000", "--kafka-batch-bytes", "200000"})))
+                        .getMessage());
+        assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
+                "--kafka-bootstrap", "k:9092", "--kafka-compression", "brotli"})));
+        assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
+                "--kafka-bootstrap", "k:9092", "--kafka-linger", "-1s"})));
     }
 
     @Test

@@ -154,6 +154,14 @@ class KafkaEndToEndTest {
             idsPerHost.computeIfAbsent(host, h -> new ArrayList<>()).add(id);
         }
         assertEquals(Map.of("mail", MESSAGES, "mail-a", MESSAGES), perHost);
+        // the producers compress their batches (--kafka-compression lz4 by default): the topic takes
+        // less room on the broker than its JSON, which uncompressed it would exceed (record and
+        // batch headers)
+        long jsonBytes = 0;
+        for (ConsumerRecord<byte[], byte[]> r : out.get("lifecycles")) jsonBytes += r.serializedValueSize();
+        long onBroker = bytesOnBroker(prefix + "lifecycles");
+        assertTrue(onBroker > 0 && onBroker < jsonBytes / 2, "lifecycles: " + onBroker + " bytes on the broker for "
+                + jsonBytes + " bytes of JSON: batches not compressed");
         assertEquals(MESSAGES, lifecyclesPerHost.get("mail").size(), "no duplicates (exactly once)");
         assertEquals(MESSAGES, lifecyclesPerHost.get("mail-a").size(), "no duplicates (exactly once)");
         idsPerHost.values().forEach(java.util.Collections::sort);
@@ -376,6 +384,22 @@ class KafkaEndToEndTest {
         for (String name : OUTPUTS) topics.add(new NewTopic(prefix + name, outputPartitions, (short) 1));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
             admin.createTopics(topics).all().get();
+        }
+    }
+
+    /** The bytes the broker's log directories hold for {@code topic}, all partitions. */
+    private static long bytesOnBroker(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap()))) {
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(n -> n.id()).toList();
+            long bytes = 0;
+            for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+                for (var dir : dirs.values()) {
+                    for (var e : dir.replicaInfos().entrySet()) {
+                        if (e.getKey().topic().equals(topic)) bytes += e.getValue().size();
+                    }
+                }
+            }
+            return bytes;
         }
     }
 

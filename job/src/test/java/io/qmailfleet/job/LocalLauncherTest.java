@@ -29,6 +29,23 @@ class LocalLauncherTest {
         assertEquals(JobOptions.WATCH.name(), LocalLauncher.WATCH);
         assertEquals(JobOptions.INPUT.name(), LocalLauncher.INPUT);
         assertEquals(JobOptions.KAFKA_BOOTSTRAP.name(), LocalLauncher.KAFKA_BOOTSTRAP);
+        assertEquals(JobOptions.BOUNDED.name(), LocalLauncher.BOUNDED);
+    }
+
+    @Test
+    void aBoundedReadOfATopicRunsOnTheBackfillJvm() {
+        for (String[] args : List.of(
+                new String[] {"--kafka-bootstrap", "localhost:9092", "--bounded", "true"},
+                new String[] {"--kafka-bootstrap=localhost:9092", "--bounded=true", "--starting-offsets", "earliest"},
+                new String[] {"--bounded", "false", "--kafka-bootstrap", "localhost:9092", "--bounded", "true"})) {
+            assertEquals(LocalLauncher.BACKFILL_OPTIONS, LocalLauncher.optionsFor(args), String.join(" ", args));
+        }
+        long gb = 1L << 30;
+        assertEquals(List.of("-XX:+UseParallelGC", "-XX:CompileThresholdScaling=3", "-XX:FreqInlineSize=150",
+                "-XX:InlineSmallCode=1000", "-XX:MaxNewSize=512m"), LocalLauncher.jvmOptionsFor(
+                new String[] {"--kafka-bootstrap", "localhost:9092", "--bounded", "true"}, List.of(), 6 * gb));
+        // live (not bounded) stays on the JVM as started
+        assertEquals(List.of(), LocalLauncher.optionsFor(new String[] {"--kafka-bootstrap", "localhost:9092", "--bounded", "false"}));
     }
 
     @Test

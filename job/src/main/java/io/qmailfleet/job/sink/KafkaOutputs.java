@@ -1,9 +1,12 @@
 package io.qmailfleet.job.sink;
 
 import io.qmailfleet.job.model.DeadLetter;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -27,6 +30,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * sink would fail on it): it becomes a {@code RECORD_TOO_LARGE} dead letter (see {@link KafkaRecords}).
  * The output topics' {@code max.message.bytes} must be at least that limit (the broker default,
  * 1048588, is; {@code deploy/create-topics.sh} sets it).
+ *
+ * <p><b>Batches.</b> Each producer fills batches of up to {@link Batching#batchBytes} per partition,
+ * waits up to {@link Batching#linger} for a batch to fill, and compresses it
+ * ({@link Batching#compression}, lz4 by default, as the shipper's line topic). The producer's own
+ * defaults (16 KB batches, 5 ms, no compression) send the job's output in many small requests:
+ * in a Kafka backfill (BENCHMARKS.md) the job spent a quarter more CPU and the broker three times
+ * as much as with these. A batch is one message to the broker, so it is never larger than the
+ * record limit.
  */
 public final class KafkaOutputs implements PipelineSinks {
     /** Default of {@code --kafka-max-record-bytes}: the producer's default {@code max.request.size}. */
@@ -37,6 +48,7 @@ public final class KafkaOutputs implements PipelineSinks {
     private final boolean exactlyOnce;
     private final String transactionalIdPrefix;
     private final int maxRecordBytes;
+    private final Batching batching;
     private DataStream<DeadLetter> deadLetters;
     private final List<DataStream<DeadLetter>> tooLarge = new ArrayList<>();
 
@@ -46,11 +58,37 @@ public final class KafkaOutputs implements PipelineSinks {
 
     public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix,
                         int maxRecordBytes) {
+        this(bootstrap, topicPrefix, exactlyOnce, transactionalIdPrefix, maxRecordBytes, Batching.DEFAULT);
+    }
+
+    public KafkaOutputs(String bootstrap, String topicPrefix, boolean exactlyOnce, String transactionalIdPrefix,
+                        int maxRecordBytes, Batching batching) {
         this.bootstrap = bootstrap;
         this.topicPrefix = topicPrefix;
         this.exactlyOnce = exactlyOnce;
         this.transactionalIdPrefix = transactionalIdPrefix;
         this.maxRecordBytes = maxRecordBytes;
+        this.batching = batching;
+    }
+
+    /**
+     * How the output producers batch and compress ({@code --kafka-linger}, {@code --kafka-batch-bytes},
+     * {@code --kafka-compression}): {@code linger.ms}, {@code batch.size} (used up to the record
+     * limit) and {@code compression.type}.
+     */
+    public record Batching(Duration linger, int batchBytes, String compression) implements Serializable {
+        /** The values {@code compression.type} takes. */
+        public static final String[] COMPRESSIONS = {"none", "gzip", "snappy", "lz4", "zstd"};
+        public static final Batching DEFAULT = new Batching(Duration.ofMillis(50), 512 * 1024, "lz4");
+
+        /** The producer properties, with the batch no larger than {@code maxRecordBytes}. */
+        Properties producerProperties(int maxRecordBytes) {
+            Properties p = new Properties();
+            p.setProperty("linger.ms", Long.toString(linger.toMillis()));
+            p.setProperty("batch.size", Integer.toString(Math.min(batchBytes, maxRecordBytes)));
+            p.setProperty("compression.type", compression);
+            return p;
+        }
     }
 
     private static final class Serializer implements KafkaRecordSerializationSchema<KeyedJson> {
@@ -93,6 +131,7 @@ public final class KafkaOutputs implements PipelineSinks {
                 .setProperty("transaction.timeout.ms", "300000")
                 // every record that gets here fits (KafkaRecords keeps larger ones out)
                 .setProperty("max.request.size", Integer.toString(maxRecordBytes))
+                .setKafkaProducerConfig(batching.producerProperties(maxRecordBytes))
                 .build();
         // at the stream's parallelism, where it is made: over a forward channel each key's records
         // (a host's events, a message's life cycles, an alert's pages) reach one producer in the
