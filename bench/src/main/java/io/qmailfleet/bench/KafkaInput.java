@@ -30,12 +30,34 @@ final class KafkaInput implements AutoCloseable {
     private final Map<String, String> env;
     private final String bootstrap;
     private final int partitions;
+    /** The broker's work dir, where local-broker.sh keeps its pid ({@code broker.pid}). */
+    private final Path dir;
 
-    private KafkaInput(Path script, Map<String, String> env, String bootstrap, int partitions) {
+    private KafkaInput(Path script, Map<String, String> env, String bootstrap, int partitions, Path dir) {
         this.script = script;
         this.env = env;
         this.bootstrap = bootstrap;
         this.partitions = partitions;
+        this.dir = dir;
+    }
+
+    /**
+     * The broker JVM's CPU time so far (user and system, ns, from {@code /proc/<pid>/stat}); -1
+     * where it cannot be read (no {@code /proc}, no pid file). Read before and after a run, it gives
+     * the broker's share of the run, which the run's own CPU time leaves out.
+     */
+    long brokerCpuNanos() {
+        return cpuNanosOfPidFile(dir.resolve("broker.pid"));
+    }
+
+    /** The CPU time (ns) of the process whose pid {@code pidFile} holds; -1 where it cannot be read. */
+    static long cpuNanosOfPidFile(Path pidFile) {
+        try {
+            String pid = Files.readString(pidFile).trim();
+            return ThreadCpu.procCpuNanos(Files.readString(Path.of("/proc", pid, "stat")));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Starts the broker with its work dir {@code dir} on {@code port}. */
@@ -46,7 +68,7 @@ final class KafkaInput implements AutoCloseable {
         String bootstrap = out.lines().reduce((a, b) -> b).orElse("").trim();
         if (!bootstrap.matches("[0-9.]+:[0-9]+")) throw new IllegalStateException("local-broker.sh start printed: " + out);
         System.out.println("# Kafka broker (its own JVM, deploy/local-broker.sh) at " + bootstrap);
-        return new KafkaInput(script, env, bootstrap, partitions);
+        return new KafkaInput(script, env, bootstrap, partitions, dir);
     }
 
     String bootstrap() {

@@ -62,7 +62,8 @@ import org.apache.flink.api.common.JobExecutionResult;
  * JVM reads the topic from the earliest offsets to the end as a backfill does and writes its
  * outputs to Kafka topics of its own ({@code --kafka-sink files} writes JSON files instead, so only
  * the source differs from a files case). The broker's CPU is its own process's, so it is not in a
- * run's CPU time; producing the input is not part of any run.
+ * run's CPU time: a line after each run gives it ({@code # broker:}, read from {@code /proc} before
+ * and after the run); producing the input is not part of any run.
  *
  * <p>{@code --matchup "CMD"} also runs, for each size, a shell pipeline that reads the same raw
  * multilog lines on its standard input, e.g. a TAI64N-to-seconds converter and qmailanalog's
@@ -203,12 +204,18 @@ public final class SpeedBench {
                                 if (r == 1) System.out.println("# " + label + ": JVM options as the launcher picks them: "
                                         + (chosen.isEmpty() ? "(none)" : String.join(" ", chosen)));
                             }
+                            long broker0 = kafka == null ? -1 : kafka.brokerCpuNanos();
                             Map<String, String> m = runChild(cmd);
+                            long broker1 = kafka == null ? -1 : kafka.brokerCpuNanos();
                             m.put("load_before", load);
                             m.put("load_after", loadAverage());
                             results.add(m);
                             long expected = (long) size * hosts * CAPTURE_LINES;
                             print(label, backend, ev, Integer.toString(r), m);
+                            if (broker0 >= 0 && broker1 >= 0) {
+                                System.out.printf(Locale.ROOT, "# broker: %.1f s of CPU during the run (its own JVM: not in cpu_us/line)%n",
+                                        (broker1 - broker0) / 1e9);
+                            }
                             if (m.containsKey("threads")) {
                                 System.out.println("# threads: "
                                         + threadsLine(m.get("threads"), m.getOrDefault("busiest", ""), m.get("cpu_ns")));
