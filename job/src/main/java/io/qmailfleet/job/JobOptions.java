@@ -93,7 +93,9 @@ public final class JobOptions {
             .help("larger output records become RECORD_TOO_LARGE dead letters instead of failing the sink"
                     + " (<= the topics' max.message.bytes)");
     public static final JobOption<Duration> KAFKA_LINGER = JobOption.duration("kafka-linger",
-            KafkaOutputs.Batching.DEFAULT.linger()).check(d -> !d.isNegative(), "must be >= 0")
+            KafkaOutputs.Batching.DEFAULT.linger())
+            // the producer refuses a linger.ms above its delivery timeout less its request timeout (90 s)
+            .check(d -> !d.isNegative() && d.compareTo(Duration.ofMinutes(1)) <= 0, "must be from 0s to 1m")
             .help("how long an output producer waits to fill a batch (linger.ms): fuller batches cost the job"
                     + " and the brokers less CPU; a record waits at most this long");
     public static final JobOption<Integer> KAFKA_BATCH_BYTES = JobOption.integer("kafka-batch-bytes",
@@ -101,7 +103,7 @@ public final class JobOptions {
             .help("an output producer's batch per partition (batch.size); lowered to --kafka-max-record-bytes"
                     + " when that is smaller");
     public static final JobOption<String> KAFKA_COMPRESSION = JobOption.choice("kafka-compression",
-            KafkaOutputs.Batching.DEFAULT.compression(), KafkaOutputs.Batching.COMPRESSIONS)
+            KafkaOutputs.Batching.DEFAULT.compression(), KafkaOutputs.Batching.COMPRESSIONS.toArray(new String[0]))
             .help("compression of the output topics' batches (compression.type)");
 
     // output

@@ -147,6 +147,9 @@ class CliTest {
                         .getMessage());
         assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
                 "--kafka-bootstrap", "k:9092", "--kafka-compression", "brotli"})));
+        assertEquals("--kafka-linger 2m: must be from 0s to 1m", assertThrows(IllegalArgumentException.class,
+                () -> JobConfig.from(CliArgs.parse(new String[] {"--kafka-bootstrap", "k:9092", "--kafka-linger", "2m"})))
+                .getMessage());
         assertThrows(IllegalArgumentException.class, () -> JobConfig.from(CliArgs.parse(new String[] {
                 "--kafka-bootstrap", "k:9092", "--kafka-linger", "-1s"})));
     }

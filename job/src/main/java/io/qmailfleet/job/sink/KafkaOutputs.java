@@ -78,7 +78,7 @@ public final class KafkaOutputs implements PipelineSinks {
      */
     public record Batching(Duration linger, int batchBytes, String compression) implements Serializable {
         /** The values {@code compression.type} takes. */
-        public static final String[] COMPRESSIONS = {"none", "gzip", "snappy", "lz4", "zstd"};
+        public static final List<String> COMPRESSIONS = List.of("none", "gzip", "snappy", "lz4", "zstd");
         public static final Batching DEFAULT = new Batching(Duration.ofMillis(50), 512 * 1024, "lz4");
 
         /** The producer properties, with the batch no larger than {@code maxRecordBytes}. */
