@@ -35,8 +35,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 
 /**
- * A live exactly-once job on Kafka, fed one message at a time by hosts that log nothing else in
- * between: measures, per message, the wall time from its {@code end msg} line being acknowledged
+ * A live job on Kafka (exactly once unless its arguments say otherwise), fed one message at a
+ * time by hosts that log nothing else in between: measures, per message, the wall time from its {@code end msg} line being acknowledged
  * by the broker to its life cycle being visible to a {@code read_committed} consumer.
  *
  * <p>The lines are multilog lines stamped with the wall clock at which they are produced, as
@@ -106,7 +106,10 @@ final class LiveKafkaLatency implements AutoCloseable {
         }
     }
 
-    /** Submits the live job (on the MiniCluster of the calling test) with the job's own options plus {@code args}. */
+    /**
+     * Submits the live job (on the MiniCluster of the calling test) with the job's own options plus
+     * {@code args}: exactly once unless they say {@code --exactly-once false}.
+     */
     void startJob(String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("--kafka-bootstrap", bootstrap, "--input-topic", input,
                 "--starting-offsets", "earliest", "--group-id", prefix + "job", "--sink", "kafka",
@@ -119,7 +122,10 @@ final class LiveKafkaLatency implements AutoCloseable {
         env.setParallelism(2);
         env.enableCheckpointing(cfg.checkpointInterval.toMillis());
         DataStream<RawLine> source = KafkaLines.stream(env, cfg, null);
-        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, prefix, true, cfg.transactionalIdPrefix, cfg.kafkaMaxRecordBytes));
+        // the delivery guarantee and the producers' batches as the options say (exactly once unless
+        // args say --exactly-once false)
+        FleetPipeline.build(source, cfg, new KafkaOutputs(bootstrap, prefix, cfg.exactlyOnce, cfg.transactionalIdPrefix,
+                cfg.kafkaMaxRecordBytes, cfg.kafkaBatching));
         job = env.executeAsync("live latency");
     }
 
