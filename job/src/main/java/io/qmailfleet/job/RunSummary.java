@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qmailfleet.job.parse.ParseFunction;
 import io.qmailfleet.job.sink.Output;
 import io.qmailfleet.job.sink.Outputs;
+import io.qmailfleet.job.stats.FleetRollup;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,6 +35,12 @@ final class RunSummary {
             if (!out.enabled(cfg)) continue;
             String where = cfg.sink.equals("kafka") ? "topic " + out.topic(cfg.topicPrefix) : Path.of(cfg.output, out.name()).toString();
             b.append(String.format("  %-13s %8d records -> %s%n", out.name(), acc(r, out.counter()), where));
+        }
+        long afterDrop = acc(r, FleetRollup.ACC_PARTS_AFTER_DROP);
+        if (afterDrop > 0) {
+            b.append(String.format("stats: %d part(s) of windows came after the fleet roll-up had let their window go by log time"
+                    + " and were written on their own (revision 1): a host's clock stepped back, or a file or partition held"
+                    + " one host after another (--stats-rollup-bound processing-time keeps windows by processing time)%n", afterDrop));
         }
         b.append(String.format("job time %d ms", r.getNetRuntime()));
         return b.toString();
