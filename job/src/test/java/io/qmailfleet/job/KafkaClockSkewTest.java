@@ -37,7 +37,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -258,15 +257,10 @@ class KafkaClockSkewTest {
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        TestBroker.patient(p);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        Properties p = TestBroker.producerProperties(BROKER.bootstrap());
         // the 2 MB line: a shipper must allow records as large as the input topic does
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(8 << 20));
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return TestBroker.producer(p);
     }
 
     /** Every record a read_committed consumer sees, once at least {@code expected} came and it is at the end. */

@@ -11,7 +11,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -35,6 +37,29 @@ public final class TestBroker {
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
         return p;
+    }
+
+    /**
+     * Properties of a test's own producer, as a shipper of lines would send: every record
+     * acknowledged by all replicas, idempotent, {@link #patient}, batches of 5 ms.
+     */
+    public static Properties producerProperties(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        patient(p);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return p;
+    }
+
+    /** A producer of byte records with {@link #producerProperties}. */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return producer(producerProperties(bootstrap));
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(Properties p) {
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /**
