@@ -108,6 +108,31 @@ public final class KafkaOutputs implements PipelineSinks {
         }
     }
 
+    /**
+     * An output made by several operators (the life cycles: the host sequencer's, and the relay
+     * trace's updates): each part is encoded to JSON where it is made, chained to its operator, and
+     * only the JSON meets, at one producer per subtask as before. A union of the records themselves
+     * could not be chained to either operator, so every life cycle crossed a network channel as a
+     * record (serialized, then read again) to reach its encoder.
+     */
+    @Override
+    public <T> void write(Output<T> output, List<DataStream<T>> parts) {
+        if (parts.size() == 1 || output == Outputs.DEAD_LETTERS) {
+            PipelineSinks.super.write(output, parts);
+            return;
+        }
+        DataStream<KeyedJson> all = null;
+        for (int i = 0; i < parts.size(); i++) {
+            SingleOutputStreamOperator<KeyedJson> records = records(output, parts.get(i), i == 0 ? "" : "-" + (i + 1));
+            tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
+            all = all == null ? records : all.union(records);
+        }
+        // at the first part's parallelism: its records reach the producer over a forward channel,
+        // in the order they were made (see send)
+        all.sinkTo(sink(output)).uid("kafka-" + output.name()).name("kafka " + output.name())
+                .setParallelism(parts.get(0).getParallelism());
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public <T> void write(Output<T> output, DataStream<T> stream) {
@@ -120,9 +145,9 @@ public final class KafkaOutputs implements PipelineSinks {
         tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
     }
 
-    private <T> SingleOutputStreamOperator<KeyedJson> send(Output<T> output, DataStream<T> stream) {
+    private KafkaSink<KeyedJson> sink(Output<?> output) {
         String name = output.name();
-        KafkaSink<KeyedJson> sink = KafkaSink.<KeyedJson>builder()
+        return KafkaSink.<KeyedJson>builder()
                 .setBootstrapServers(bootstrap)
                 .setRecordSerializer(new Serializer(output.topic(topicPrefix)))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
@@ -133,16 +158,25 @@ public final class KafkaOutputs implements PipelineSinks {
                 .setProperty("max.request.size", Integer.toString(maxRecordBytes))
                 .setKafkaProducerConfig(batching.producerProperties(maxRecordBytes))
                 .build();
+    }
+
+    private <T> SingleOutputStreamOperator<KeyedJson> send(Output<T> output, DataStream<T> stream) {
         // at the stream's parallelism, where it is made: over a forward channel each key's records
         // (a host's events, a message's life cycles, an alert's pages) reach one producer in the
         // order they were made, also when the stream comes from a task of another parallelism than
         // the job's (the reader's, for one host's files)
-        int parallelism = stream.getParallelism();
-        SingleOutputStreamOperator<KeyedJson> records = stream
-                .process(new KafkaRecords<T>(name, output.host(), output.encoder(), maxRecordBytes))
-                .returns(KeyedJson.class).uid("json-" + name).name("json " + name).setParallelism(parallelism);
-        records.sinkTo(sink).uid("kafka-" + name).name("kafka " + name).setParallelism(parallelism);
+        SingleOutputStreamOperator<KeyedJson> records = records(output, stream, "");
+        records.sinkTo(sink(output)).uid("kafka-" + output.name()).name("kafka " + output.name())
+                .setParallelism(stream.getParallelism());
         return records;
+    }
+
+    /** The stream's records as JSON, at its parallelism (chained to the operator that makes them). */
+    private <T> SingleOutputStreamOperator<KeyedJson> records(Output<T> output, DataStream<T> stream, String suffix) {
+        String name = output.name();
+        return stream.process(new KafkaRecords<T>(name, output.host(), output.encoder(), maxRecordBytes))
+                .returns(KeyedJson.class).uid("json-" + name + suffix).name("json " + name + suffix)
+                .setParallelism(stream.getParallelism());
     }
 
     @Override
