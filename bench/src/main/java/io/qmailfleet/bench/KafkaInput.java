@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -80,6 +81,14 @@ final class KafkaInput implements AutoCloseable {
      * keyed by host, host after host; returns the number of lines once all are acknowledged.
      */
     long produce(Path fleet, String topic) throws Exception {
+        return produce(fleet, topic, false);
+    }
+
+    /**
+     * The same; {@code interleaved}: the hosts' lines merged by their TAI64N labels (each host's in
+     * its own order, the earliest line of any host next), as shippers on each host fill a topic live.
+     */
+    long produce(Path fleet, String topic, boolean interleaved) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -102,19 +111,58 @@ final class KafkaInput implements AutoCloseable {
             hosts = s.filter(Files::isDirectory).sorted().toList();
         }
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Path host : hosts) {
-                byte[] key = host.getFileName().toString().getBytes(StandardCharsets.UTF_8);
-                try (BufferedReader r = Files.newBufferedReader(host.resolve("current"), StandardCharsets.UTF_8)) {
-                    for (String line; (line = r.readLine()) != null; n++) {
-                        producer.send(new ProducerRecord<>(topic, key, line.getBytes(StandardCharsets.UTF_8)),
-                                (md, e) -> { if (e != null) failed.compareAndSet(null, e); });
-                    }
+            List<Lines> sources = new ArrayList<>();
+            try {
+                for (Path host : hosts) sources.add(new Lines(host));
+                // host after host: each host's lines to the end; interleaved: the earliest head next
+                for (Lines next; (next = next(sources, interleaved)) != null; n++) {
+                    producer.send(new ProducerRecord<>(topic, next.key, next.line.getBytes(StandardCharsets.UTF_8)),
+                            (md, e) -> { if (e != null) failed.compareAndSet(null, e); });
+                    next.advance();
                 }
+            } finally {
+                for (Lines l : sources) l.reader.close();
             }
             producer.flush();
         }
         if (failed.get() != null) throw new IllegalStateException("producing the input failed", failed.get());
         return n;
+    }
+
+    /** One host's {@code current} file, read a line ahead. */
+    static final class Lines {
+        final byte[] key;
+        final BufferedReader reader;
+        String line;
+
+        Lines(Path host) throws IOException {
+            key = host.getFileName().toString().getBytes(StandardCharsets.UTF_8);
+            reader = Files.newBufferedReader(host.resolve("current"), StandardCharsets.UTF_8);
+            advance();
+        }
+
+        void advance() throws IOException {
+            line = reader.readLine();
+        }
+    }
+
+    /**
+     * The host whose line goes next, null when every host's lines are sent: the first host with
+     * lines left, or interleaved the one whose next line's label (multilog {@code @} + 24 hex digits,
+     * which sort as the times they stand for) is earliest.
+     */
+    static Lines next(List<Lines> sources, boolean interleaved) {
+        Lines best = null;
+        for (Lines l : sources) {
+            if (l.line == null) continue;
+            if (!interleaved) return l;
+            if (best == null || label(l.line).compareTo(label(best.line)) < 0) best = l;
+        }
+        return best;
+    }
+
+    private static String label(String line) {
+        return line.length() >= 25 ? line.substring(0, 25) : line;
     }
 
     @Override

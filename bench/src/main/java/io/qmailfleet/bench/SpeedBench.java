@@ -59,7 +59,9 @@ import org.apache.flink.api.common.JobExecutionResult;
  * <p>{@code --source kafka} measures the Kafka backfill instead ({@code --bounded true} from a topic):
  * a real Kafka broker JVM is started ({@code deploy/local-broker.sh}, port {@code --kafka-port},
  * default 19122), the generated input is produced to a topic of {@code --partitions} (default 2)
- * partitions, each line keyed by its host, by this JVM before the case starts; then each run's fresh
+ * partitions, each line keyed by its host, by this JVM before the case starts (host after host, as
+ * from archived logs, or with {@code --kafka-layout interleaved} the hosts' lines merged in log-time
+ * order, as shippers fill a topic live); then each run's fresh
  * JVM reads the topic from the earliest offsets to the end as a backfill does and writes its
  * outputs to Kafka topics of its own ({@code --kafka-sink files} writes JSON files instead, so only
  * the source differs from a files case). The broker's CPU is its own process's, so it is not in a
@@ -86,12 +88,13 @@ public final class SpeedBench {
     /** Every option {@link #main} reads. */
     static final List<String> OPTIONS = List.of("sizes", "backends", "events", "hosts", "runs", "heap", "jfr",
             "parallelism", "jvm-opts", "cds", "launcher-jvm", "job-args", "source", "work", "kafka-port",
-            "partitions", "kafka-sink", "matchup", "progress", "threads");
+            "partitions", "kafka-sink", "kafka-layout", "matchup", "progress", "threads");
 
     static final String USAGE = "usage: SpeedBench [--sizes 300,3000] [--backends hashmap,rocksdb] [--events false,true]"
             + " [--hosts 1] [--runs 1] [--heap 3g] [--jfr DIR] [--parallelism N] [--jvm-opts \"...\"] [--cds true|false]"
             + " [--launcher-jvm true|false] [--job-args \"...\"] [--source files|kafka] [--work DIR] [--kafka-port 19122]"
-            + " [--partitions 2] [--kafka-sink kafka|files] [--matchup \"CMD\"] [--progress false|true]"
+            + " [--partitions 2] [--kafka-sink kafka|files] [--kafka-layout host-after-host|interleaved]"
+            + " [--matchup \"CMD\"] [--progress false|true]"
             + " [--threads false|true] (see BENCHMARKS.md)";
 
     public static void main(String[] args) throws Exception {
@@ -125,6 +128,11 @@ public final class SpeedBench {
         if (threads) jvmOpts.add("-D" + THREADS_PROPERTY + "=true");
         String source = a.get("source", "files");
         if (!source.equals("files") && !source.equals("kafka")) throw new IllegalArgumentException("--source files|kafka");
+        String layout = a.get("kafka-layout", "host-after-host");
+        if (!layout.equals("host-after-host") && !layout.equals("interleaved")) {
+            throw new IllegalArgumentException("--kafka-layout must be host-after-host or interleaved");
+        }
+        boolean interleaved = layout.equals("interleaved");
         boolean keep = a.has("work");
         Path work = keep ? Files.createDirectories(Path.of(a.get("work", null))) : Files.createTempDirectory("qmail-speed");
         System.out.printf("# SpeedBench: %d core(s), %s, java %s; every case is a fresh JVM (-Xmx%s) running the job as"
@@ -148,9 +156,9 @@ public final class SpeedBench {
                 }
                 String topic = null;
                 if (kafka != null) {
-                    topic = "speed.x" + size + "-h" + hosts + ".lines";
+                    topic = "speed.x" + size + "-h" + hosts + (interleaved ? "-interleaved" : "") + ".lines";
                     long t0 = System.nanoTime();
-                    long produced = kafka.produce(fleet, topic);
+                    long produced = kafka.produce(fleet, topic, interleaved);
                     if (produced < 0) System.out.println("# " + topic + " is there already (--work of an earlier run)");
                     else System.out.printf("# produced %d lines to %s in %.1f s (this JVM; not part of any run)%n",
                             produced, topic, (System.nanoTime() - t0) / 1e9);
