@@ -60,7 +60,7 @@ class KafkaRollupBoundTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> HOSTS = List.of("mx-a", "mx-b");
     /** Hours of log the first host has in the topic of one host after the other (the capture spans 20 minutes). */
-    private static final int COPIES = 30;
+    private static final int COPIES = 80;
 
     /** A multilog line of the capture, {@code hours} hours later. */
     private static String shifted(String line, int hours) {
@@ -78,8 +78,9 @@ class KafkaRollupBoundTest {
                 for (String line : lines) producer.send(record("bound.per-host", h, HOSTS.get(h), line));
             }
             // the first host's log of COPIES hours, then the second host's first hour: the reader
-            // emits watermarks every 200 ms of its own time, and after the first host's lines they
-            // are hours past the second host's windows
+            // emits watermarks every 200 ms of its own time, several while it reads the first
+            // host's 362,080 lines (it can be no more than its network buffers ahead of the host
+            // sequencer), and after those lines they are hours past the second host's windows
             for (int copy = 0; copy < COPIES; copy++) {
                 for (String line : lines) producer.send(record("bound.one-after-another", 0, HOSTS.get(0), shifted(line, copy)));
             }
