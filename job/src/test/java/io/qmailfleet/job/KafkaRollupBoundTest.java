@@ -94,12 +94,12 @@ class KafkaRollupBoundTest {
         Run afterLogTime = run(tmp.resolve("d"), "bound.one-after-another", "--stats-rollup-bound", "log-time");
 
         for (Run r : List.of(perHostDefault, perHostLogTime)) {
-            assertEquals(2L * lines.size(), acc(r.result, "lines-parsed"), r.name);
-            assertEquals(2L * 539, acc(r.result, "out-lifecycles"), r.name);
+            assertEquals(2L * lines.size(), RunSummary.acc(r.result, "lines-parsed"), r.name);
+            assertEquals(2L * 539, RunSummary.acc(r.result, "out-lifecycles"), r.name);
         }
         for (Run r : List.of(afterDefault, afterLogTime)) {
-            assertEquals((COPIES + 1L) * lines.size(), acc(r.result, "lines-parsed"), r.name);
-            assertEquals((COPIES + 1L) * 539, acc(r.result, "out-lifecycles"), r.name);
+            assertEquals((COPIES + 1L) * lines.size(), RunSummary.acc(r.result, "lines-parsed"), r.name);
+            assertEquals((COPIES + 1L) * 539, RunSummary.acc(r.result, "out-lifecycles"), r.name);
         }
         Map<String, JsonNode> truth = perHostDefault.fleet;
         assertFalse(truth.isEmpty());
@@ -107,17 +107,17 @@ class KafkaRollupBoundTest {
         assertTrue(summed > 100, "the two hosts' parts of a window are summed: " + summed);
 
         // hosts in step: the same fleet records by log time as by processing time
-        assertEquals(0, acc(perHostLogTime.result, FleetRollup.ACC_PARTS_AFTER_DROP));
+        assertEquals(0, RunSummary.acc(perHostLogTime.result, FleetRollup.ACC_PARTS_AFTER_DROP));
         assertSameFleet(truth, perHostLogTime);
         assertFalse(perHostLogTime.text.contains("came after the fleet roll-up"), perHostLogTime.text);
         // one host after the other, by processing time: the second host's parts are still summed
         // with the first host's of its first hour (in a second revision)
-        assertEquals(0, acc(afterDefault.result, FleetRollup.ACC_PARTS_AFTER_DROP));
+        assertEquals(0, RunSummary.acc(afterDefault.result, FleetRollup.ACC_PARTS_AFTER_DROP));
         assertSameFleet(truth, firstHour(afterDefault, truth));
 
         // one host after the other, by log time: the second host's parts came after their windows
         // went (the first host had taken the watermark hours on, past --stats-rollup-ttl)
-        long after = acc(afterLogTime.result, FleetRollup.ACC_PARTS_AFTER_DROP);
+        long after = RunSummary.acc(afterLogTime.result, FleetRollup.ACC_PARTS_AFTER_DROP);
         assertTrue(after > 0, "parts after their window went");
         assertTrue(afterLogTime.text.contains("stats: " + after + " part(s) of windows came after the fleet roll-up had"
                 + " let their window go by log time"), afterLogTime.text);
@@ -218,10 +218,5 @@ class KafkaRollupBoundTest {
 
     private static ProducerRecord<byte[], byte[]> record(String topic, int partition, String host, String line) {
         return new ProducerRecord<>(topic, partition, host.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static long acc(JobExecutionResult r, String name) {
-        Object v = r.getAllAccumulatorResults().get(name);
-        return v instanceof Number ? ((Number) v).longValue() : 0L;
     }
 }

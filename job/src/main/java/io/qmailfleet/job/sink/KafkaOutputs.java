@@ -108,29 +108,13 @@ public final class KafkaOutputs implements PipelineSinks {
         }
     }
 
-    /**
-     * An output made by several operators (the life cycles: the host sequencer's, and the relay
-     * trace's updates): each part is encoded to JSON where it is made, chained to its operator, and
-     * only the JSON meets, at one producer per subtask as before. A union of the records themselves
-     * could not be chained to either operator, so every life cycle crossed a network channel as a
-     * record (serialized, then read again) to reach its encoder.
-     */
     @Override
     public <T> void write(Output<T> output, List<DataStream<T>> parts) {
-        if (parts.size() == 1 || output == Outputs.DEAD_LETTERS) {
+        if (output == Outputs.DEAD_LETTERS) {
             PipelineSinks.super.write(output, parts);
             return;
         }
-        DataStream<KeyedJson> all = null;
-        for (int i = 0; i < parts.size(); i++) {
-            SingleOutputStreamOperator<KeyedJson> records = records(output, parts.get(i), i == 0 ? "" : "-" + (i + 1));
-            tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
-            all = all == null ? records : all.union(records);
-        }
-        // at the first part's parallelism: its records reach the producer over a forward channel,
-        // in the order they were made (see send)
-        all.sinkTo(sink(output)).uid("kafka-" + output.name()).name("kafka " + output.name())
-                .setParallelism(parts.get(0).getParallelism());
+        send(output, parts);
     }
 
     @Override
@@ -141,8 +125,7 @@ public final class KafkaOutputs implements PipelineSinks {
             deadLetters = (DataStream<DeadLetter>) stream;
             return;
         }
-        SingleOutputStreamOperator<KeyedJson> records = send(output, stream);
-        tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
+        send(output, List.of(stream));
     }
 
     private KafkaSink<KeyedJson> sink(Output<?> output) {
@@ -160,15 +143,26 @@ public final class KafkaOutputs implements PipelineSinks {
                 .build();
     }
 
-    private <T> SingleOutputStreamOperator<KeyedJson> send(Output<T> output, DataStream<T> stream) {
-        // at the stream's parallelism, where it is made: over a forward channel each key's records
-        // (a host's events, a message's life cycles, an alert's pages) reach one producer in the
-        // order they were made, also when the stream comes from a task of another parallelism than
-        // the job's (the reader's, for one host's files)
-        SingleOutputStreamOperator<KeyedJson> records = records(output, stream, "");
-        records.sinkTo(sink(output)).uid("kafka-" + output.name()).name("kafka " + output.name())
-                .setParallelism(stream.getParallelism());
-        return records;
+    /**
+     * The output's streams to its topic. Each is encoded to JSON where it is made, chained to the
+     * operator that makes it (an output of several, such as the life cycles of the host sequencer
+     * and the relay trace's updates, would otherwise meet as records in an encoder that could be
+     * chained to neither, every record crossing a network channel to reach it); only their JSON
+     * meets, at one producer per subtask. The producers run at the first stream's parallelism,
+     * where it is made: over a forward channel each key's records (a host's events, a message's
+     * life cycles, an alert's pages) reach one producer in the order they were made, also when the
+     * stream comes from a task of another parallelism than the job's (the reader's, for one host's
+     * files). A record too large for Kafka goes to {@link #tooLarge}.
+     */
+    private <T> void send(Output<T> output, List<DataStream<T>> parts) {
+        DataStream<KeyedJson> all = null;
+        for (int i = 0; i < parts.size(); i++) {
+            SingleOutputStreamOperator<KeyedJson> records = records(output, parts.get(i), i == 0 ? "" : "-" + (i + 1));
+            tooLarge.add(records.getSideOutput(KafkaRecords.TOO_LARGE));
+            all = all == null ? records : all.union(records);
+        }
+        all.sinkTo(sink(output)).uid("kafka-" + output.name()).name("kafka " + output.name())
+                .setParallelism(parts.get(0).getParallelism());
     }
 
     /** The stream's records as JSON, at its parallelism (chained to the operator that makes them). */
@@ -184,7 +178,7 @@ public final class KafkaOutputs implements PipelineSinks {
         if (deadLetters == null) return;
         DataStream<DeadLetter> all = deadLetters;
         for (DataStream<DeadLetter> t : tooLarge) all = all.union(t);
-        send(Outputs.DEAD_LETTERS, all);
+        send(Outputs.DEAD_LETTERS, List.of(all));
         deadLetters = null;
         tooLarge.clear();
     }
