@@ -225,6 +225,10 @@ public final class SpeedBench {
                                 System.out.printf(Locale.ROOT, "# broker: %.1f s of CPU during the run (its own JVM: not in cpu_us/line)%n",
                                         (broker1 - broker0) / 1e9);
                             }
+                            if (m.containsKey("alloc_bytes")) {
+                                System.out.println("# heap: " + HeapAllocation.line(Long.parseLong(m.get("alloc_bytes")),
+                                        m.getOrDefault("collections", ""), Long.parseLong(m.get("lines"))));
+                            }
                             if (m.containsKey("threads")) {
                                 System.out.println("# threads: "
                                         + threadsLine(m.get("threads"), m.getOrDefault("busiest", ""), m.get("cpu_ns")));
@@ -312,6 +316,7 @@ public final class SpeedBench {
         public static void main(String[] args) throws Exception {
             JobConfig cfg = JobConfig.from(CliArgs.parse(args));
             ThreadCpu threads = Boolean.getBoolean(THREADS_PROPERTY) ? new ThreadCpu(THREADS_PERIOD_MILLIS) : null;
+            HeapAllocation heap = new HeapAllocation();
             long t0 = System.nanoTime();
             JobExecutionResult r = Main.run(cfg);
             long jobNanos = System.nanoTime() - t0;
@@ -331,6 +336,9 @@ public final class SpeedBench {
             long sys = systemCpuNanos();
             if (sys >= 0) System.out.println("RESULT sys_ns=" + sys);
             System.out.println("RESULT peak_rss_kb=" + peakRssKb());
+            System.out.println("RESULT alloc_bytes=" + heap.allocatedBytes());
+            System.out.println("RESULT collections=" + heap.collections());
+            heap.close();
             if (threads != null) {
                 System.out.println("RESULT threads=" + joined(threads.byGroup()));
                 System.out.println("RESULT busiest=" + joined(threads.busiest()));
