@@ -31,17 +31,26 @@ final class HeapAllocation implements AutoCloseable {
     private long edenCollected;
     /** Collector name -> [collections, ms]. */
     private final Map<String, long[]> collections = new LinkedHashMap<>();
-    /** Collections before this was made (not heard of, not in {@link #collections}). */
-    private final long before;
+    /** Collections the collectors had counted before the listeners were in place (never heard of). */
+    private long before;
 
     HeapAllocation() {
-        before = counted();
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            collections.put(gc.getName(), new long[2]);
+            synchronized (this) {
+                collections.putIfAbsent(gc.getName(), new long[2]);
+            }
             if (gc instanceof NotificationEmitter e) {
                 e.addNotificationListener(listener, null, null);
                 emitters.add(e);
             }
+        }
+        // counted after the listeners are in place: a collection in between is then both counted
+        // and heard of, never counted only (which would make allocatedBytes wait for it in vain)
+        long counted = counted();
+        synchronized (this) {
+            long heard = 0;
+            for (long[] c : collections.values()) heard += c[0];
+            before = counted - heard;
         }
     }
 

@@ -148,7 +148,9 @@ final class ThreadCpu implements AutoCloseable {
      * What a Java thread runs: a Flink task by the first operator of its chain without the subtask
      * and attempt ({@code stats fleet roll-up -> (...) (1/2)#0} is {@code stats fleet roll-up}), a
      * backfill's readers together ({@code Source: log files 3 -> parse} is {@code Source: log
-     * files}); a source's fetcher thread is {@code file fetchers}; a task's output flusher and timer
+     * files}); a source's fetcher threads are {@code file fetchers} or {@code kafka fetchers}; the
+     * Kafka producers' network threads are {@code kafka producers}, the Kafka clients' other
+     * threads {@code kafka clients}; a task's output flusher and timer
      * threads are {@code flushers and timers}; the thread that starts the job is {@code main}; this
      * class's own thread is {@code thread readings}; everything else (Flink's RPC, metrics, I/O) is
      * {@code other}.
@@ -163,7 +165,10 @@ final class ThreadCpu implements AutoCloseable {
     /** The group of a thread that is not a Flink task's own (its name may look like one), or null. */
     private static String special(String name) {
         if (name == null) return "other";
-        if (name.startsWith("Source Data Fetcher")) return "file fetchers";
+        if (name.startsWith("Source Data Fetcher")) return name.contains("Source: kafka") ? "kafka fetchers" : "file fetchers";
+        // the Kafka clients' own threads: each output producer's sender, the consumer's heartbeat, admin clients
+        if (name.startsWith("kafka-producer-network-thread")) return "kafka producers";
+        if (name.startsWith("kafka-")) return "kafka clients";
         if (name.equals("main")) return "main";
         if (name.equals(POLLER)) return "thread readings";
         if (name.startsWith("OutputFlusher for ") || name.startsWith("Time Trigger for ")

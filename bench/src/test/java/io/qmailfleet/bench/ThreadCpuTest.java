@@ -26,6 +26,10 @@ class ThreadCpuTest {
                 "stats fleet roll-up -> (stats senders -> encode senders -> file senders: Writer) (1/2)#1"));
         assertEquals("alert fleet rates", ThreadCpu.group("alert fleet rates (2/2)#0"));
         assertEquals("file fetchers", ThreadCpu.group("Source Data Fetcher for Source: log files 2 -> parse (1/1)#0"));
+        assertEquals("kafka fetchers", ThreadCpu.group("Source Data Fetcher for Source: kafka lines -> parse (1/2)#0"));
+        assertEquals("kafka producers", ThreadCpu.group("kafka-producer-network-thread | producer-7"));
+        assertEquals("kafka clients", ThreadCpu.group("kafka-coordinator-heartbeat-thread | qmail-fleet"));
+        assertEquals("kafka clients", ThreadCpu.group("kafka-admin-client-thread | qmail-fleet-offsets"));
         assertEquals("main", ThreadCpu.group("main"));
         assertEquals("thread readings", ThreadCpu.group(ThreadCpu.POLLER));
         assertEquals("flushers and timers", ThreadCpu.group("OutputFlusher for Source: log files 4"));
