@@ -345,7 +345,11 @@ public final class SpeedBench {
                 threads.close();
             }
             System.out.flush();
-            // the embedded cluster's non-daemon threads must not keep the JVM
+            // the figures are out; the embedded cluster shuts down on its own threads: waited for
+            // (as the local jar does), since a JVM ended before it leaves the cluster's RPC jar,
+            // 20 MB, in the temporary folder at every run; then its non-daemon threads that
+            // outlive it (Netty's global executor) must not keep the JVM
+            LocalLauncher.awaitShutdown(Thread.currentThread());
             System.exit(0);
         }
     }

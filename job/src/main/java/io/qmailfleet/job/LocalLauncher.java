@@ -117,9 +117,11 @@ public final class LocalLauncher {
 
     /**
      * Waits until every thread that would keep the JVM up has ended, except {@code self} and
-     * Netty's global event executor (threads started meanwhile are waited for too).
+     * Netty's global event executor (threads started meanwhile are waited for too). Once they
+     * have, the embedded cluster has shut down, and its RPC system has deleted the copy of its
+     * jar it made in the temporary folder (a JVM ended sooner leaves that 20 MB copy behind).
      */
-    static void awaitShutdown(Thread self) throws InterruptedException {
+    public static void awaitShutdown(Thread self) throws InterruptedException {
         while (true) {
             Thread next = null;
             for (Thread t : Thread.getAllStackTraces().keySet()) {
