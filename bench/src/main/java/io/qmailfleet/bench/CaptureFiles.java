@@ -1,5 +1,10 @@
 package io.qmailfleet.bench;
 
+import io.qmailfleet.job.model.QmailEvent;
+import io.qmailfleet.job.model.RawLine;
+import io.qmailfleet.job.parse.ParseOutcome;
+import io.qmailfleet.job.parse.ParserConfig;
+import io.qmailfleet.job.parse.QmailLineParser;
 import io.qmailfleet.job.source.LogFileOrder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,5 +55,22 @@ final class CaptureFiles {
             }
         }
         return lines;
+    }
+
+    /**
+     * The capture's multilog lines parsed as the job's parser makes them, each tagged as the file
+     * source tags a line: {@code host}, the file's URI as its origin, its position.
+     */
+    static QmailEvent[] parsedMultilog(String host) throws IOException {
+        QmailLineParser parser = new QmailLineParser(new ParserConfig());
+        List<QmailEvent> all = new ArrayList<>();
+        String origin = "file:" + multilogDir().resolve("current");
+        long position = 0;
+        for (String l : multilogLines(multilogDir())) {
+            ParseOutcome o = parser.parse(new RawLine(l, host, origin, position++));
+            if (o.event == null) throw new IllegalStateException("capture line does not parse: " + l);
+            all.add(o.event);
+        }
+        return all.toArray(new QmailEvent[0]);
     }
 }

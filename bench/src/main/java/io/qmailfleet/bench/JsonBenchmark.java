@@ -2,14 +2,8 @@ package io.qmailfleet.bench;
 
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.model.QmailEvent;
-import io.qmailfleet.job.model.RawLine;
-import io.qmailfleet.job.parse.ParseOutcome;
-import io.qmailfleet.job.parse.ParserConfig;
-import io.qmailfleet.job.parse.QmailLineParser;
 import io.qmailfleet.job.sink.JsonLines;
 import io.qmailfleet.job.sink.JsonText;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,16 +34,7 @@ public class JsonBenchmark {
     @Setup
     public void setup() throws Exception {
         lifecycles = LifecycleSerializerBenchmark.captureLifecycles().toArray(new LifecycleRecord[0]);
-        QmailLineParser parser = new QmailLineParser(new ParserConfig());
-        List<QmailEvent> all = new ArrayList<>();
-        String origin = "file:" + CaptureFiles.multilogDir().resolve("current");
-        long position = 0;
-        for (String l : CaptureFiles.multilogLines(CaptureFiles.multilogDir())) {
-            ParseOutcome o = parser.parse(new RawLine(l, "mail00", origin, position++));
-            if (o.event == null) throw new IllegalStateException("capture line does not parse: " + l);
-            all.add(o.event);
-        }
-        events = all.toArray(new QmailEvent[0]);
+        events = CaptureFiles.parsedMultilog("mail00");
         g.reset();
         for (LifecycleRecord r : lifecycles) JsonLines.lifecycle(g, r);
         System.out.printf("%n# %d life cycles, %.1f bytes each%n", lifecycles.length, g.length() / (double) lifecycles.length);

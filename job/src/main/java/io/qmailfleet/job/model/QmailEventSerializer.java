@@ -2,6 +2,7 @@ package io.qmailfleet.job.model;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -140,13 +141,14 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
     @Override
     public QmailEvent deserialize(DataInputView in) throws IOException {
         QmailEvent e = new QmailEvent();
-        e.host = readString(in);
+        Strings st = Strings.get();
+        e.host = readRepeated(in, st, HOST_FIELD);
         e.tsNanos = in.readLong();
         int type = in.readUnsignedByte();
         e.type = type == 0 ? null : TYPES[type - 1];
         long bits = in.readLong();
         if ((bits & FORMAT) != 0) e.format = FORMATS[in.readUnsignedByte()];
-        if ((bits & ORIGIN) != 0) e.origin = readString(in);
+        if ((bits & ORIGIN) != 0) e.origin = readRepeated(in, st, ORIGIN_FIELD);
         if ((bits & POSITION) != 0) e.position = in.readLong();
         if ((bits & SEQ) != 0) e.seq = in.readLong();
         if ((bits & MSG_ID) != 0) e.msgId = in.readLong();
@@ -209,6 +211,59 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
         byte[] b = new byte[tag - 2];
         in.readFully(b);
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #readString}, for a field whose value repeats from one record to the next (a line's
+     * host, its file): when the bytes are those of the last string this thread read for the same
+     * {@code field} ({@code st} is the thread's), that string itself is returned, not a new one.
+     */
+    private static String readRepeated(DataInputView in, Strings st, int field) throws IOException {
+        int tag = readVarInt(in);
+        if (tag == 0) return null;
+        if (tag == 1) return StringValue.readString(in);
+        int n = tag - 2;
+        byte[] b = st.room(n);
+        in.readFully(b, 0, n);
+        return st.repeated(field, b, n);
+    }
+
+    /** The fields {@link #readRepeated} keeps the last string of. */
+    static final int HOST_FIELD = 0, ORIGIN_FIELD = 1;
+
+    /**
+     * A thread's buffer for the bytes of a repeated field, and the last string it read of each
+     * repeated field with its bytes ({@link #readRepeated}). Fetched once per event read.
+     */
+    private static final class Strings {
+        private static final ThreadLocal<Strings> OF_THREAD = ThreadLocal.withInitial(Strings::new);
+
+        private byte[] bytes = new byte[128];
+        private final String[] last = new String[2];
+        private final byte[][] lastBytes = {new byte[0], new byte[0]};
+        private final int[] lastLength = new int[2];
+
+        static Strings get() {
+            return OF_THREAD.get();
+        }
+
+        /** The buffer, with room for {@code n} bytes. */
+        byte[] room(int n) {
+            if (bytes.length < n) bytes = new byte[Math.max(n, 2 * bytes.length)];
+            return bytes;
+        }
+
+        /** The string of UTF-8 {@code b[0, n)}: the last one of {@code field} if its bytes are the same. */
+        String repeated(int field, byte[] b, int n) {
+            String s = last[field];
+            if (s != null && lastLength[field] == n && Arrays.equals(b, 0, n, lastBytes[field], 0, n)) return s;
+            s = new String(b, 0, n, StandardCharsets.UTF_8);
+            if (lastBytes[field].length < n) lastBytes[field] = new byte[Math.max(n, 64)];
+            System.arraycopy(b, 0, lastBytes[field], 0, n);
+            lastLength[field] = n;
+            last[field] = s;
+            return s;
+        }
     }
 
     private static boolean hasQuestionMark(byte[] b) {

@@ -109,6 +109,75 @@ class QmailEventSerializerTest {
         }
     }
 
+    /**
+     * A string's bytes are the format's, whichever way they are made (the ASCII path copies the
+     * chars into a buffer of the thread): a tag of its UTF-8 length + 2, then its UTF-8; a string
+     * with an unpaired surrogate in Flink's own format after the tag 1. Records and state written
+     * before read the same.
+     */
+    @Test
+    void aStringsBytesAreItsTagAndUtf8() throws Exception {
+        StringBuilder longText = new StringBuilder();
+        for (int i = 0; i < 3000; i++) longText.append((char) ('a' + i % 26));
+        for (String text : List.of("", "a", "mail00", "file:/var/log/qmail/@400000006b05f0841dc0999c.s", "ü", "café",
+                "Łódź", "✓ \uD83D\uDCE7 mail", "\u007F\u0080", "\u0000\n\t", longText.toString(), longText + "é")) {
+            DataOutputSerializer out = new DataOutputSerializer(8);
+            QmailEventSerializer.writeString(text, out);
+            byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            DataOutputSerializer expected = new DataOutputSerializer(8);
+            int tag = utf8.length + 2;
+            while ((tag & ~0x7F) != 0) {
+                expected.writeByte((tag & 0x7F) | 0x80);
+                tag >>>= 7;
+            }
+            expected.writeByte(tag);
+            expected.write(utf8);
+            assertEquals(java.util.Arrays.toString(expected.getCopyOfBuffer()), java.util.Arrays.toString(out.getCopyOfBuffer()),
+                    "bytes of a string of " + text.length() + " chars");
+            assertEquals(text, QmailEventSerializer.readString(new DataInputDeserializer(out.getCopyOfBuffer())));
+        }
+        DataOutputSerializer out = new DataOutputSerializer(8);
+        QmailEventSerializer.writeString("lone \uD800 high", out);
+        assertEquals(1, out.getCopyOfBuffer()[0], "an unpaired surrogate: Flink's format");
+    }
+
+    /**
+     * A line's host and file repeat from one line to the next: read again, they are the same
+     * string objects, never a string of other bytes (a file name of the same length, another host).
+     */
+    @Test
+    void aRepeatedHostAndFileAreReadAsTheSameStrings() throws Exception {
+        QmailEvent a = new QmailEvent("mail00", 5, EventType.STATUS);
+        a.origin = "file:/logs/mail00/@4000000000000001.s";
+        QmailEvent b = roundTrip(a);
+        QmailEvent c = roundTrip(a);
+        assertEquals("mail00", c.host);
+        assertTrue(b.host == c.host, "the same host string");
+        assertTrue(b.origin == c.origin, "the same file string");
+        QmailEvent other = new QmailEvent("mail01", 6, EventType.STATUS);
+        other.origin = "file:/logs/mail00/@4000000000000002.s";
+        QmailEvent d = roundTrip(other);
+        assertEquals("mail01", d.host);
+        assertEquals("file:/logs/mail00/@4000000000000002.s", d.origin);
+        QmailEvent e = roundTrip(a);
+        assertEquals("mail00", e.host);
+        assertEquals("file:/logs/mail00/@4000000000000001.s", e.origin);
+        // a thread of its own reads its own strings, and the same values
+        QmailEvent[] onThread = new QmailEvent[1];
+        Thread t = new Thread(() -> {
+            try {
+                onThread[0] = roundTrip(a);
+            } catch (Exception x) {
+                throw new IllegalStateException(x);
+            }
+        });
+        t.start();
+        t.join();
+        assertEquals("mail00", onThread[0].host);
+        assertEquals(a.origin, onThread[0].origin);
+        assertTrue(onThread[0].origin != e.origin, "each thread reads strings of its own");
+    }
+
     @Test
     void everyEventOfTheRealCaptureRoundTrips() throws Exception {
         QmailLineParser p = new QmailLineParser(new ParserConfig());
