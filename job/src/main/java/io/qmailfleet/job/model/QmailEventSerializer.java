@@ -22,6 +22,10 @@ import org.apache.flink.types.StringValue;
  * <p>Records in flight use it, and the host sequencer's reorder buffer ({@code fifo}, every line
  * within the reorder bound, written and read once per line); a savepoint whose buffer was written
  * with the POJO serializer is migrated on restore (see {@link Snapshot}).
+ *
+ * <p>A line's host and file repeat from one line to the next: a thread reading lines returns the
+ * same string objects for them while their bytes stay the same ({@link #readRepeated}), instead
+ * of two new strings and two arrays per line.
  */
 public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEvent> {
     private static final long serialVersionUID = 1L;
@@ -233,7 +237,8 @@ public final class QmailEventSerializer extends TypeSerializerSingleton<QmailEve
 
     /**
      * A thread's buffer for the bytes of a repeated field, and the last string it read of each
-     * repeated field with its bytes ({@link #readRepeated}). Fetched once per event read.
+     * repeated field with its bytes ({@link #readRepeated}). Fetched once per event read. The
+     * threads that read records and state are a task's own, which end with it.
      */
     private static final class Strings {
         private static final ThreadLocal<Strings> OF_THREAD = ThreadLocal.withInitial(Strings::new);
