@@ -110,10 +110,9 @@ class QmailEventSerializerTest {
     }
 
     /**
-     * A string's bytes are the format's, whichever way they are made (the ASCII path copies the
-     * chars into a buffer of the thread): a tag of its UTF-8 length + 2, then its UTF-8; a string
+     * A string's bytes are the format's: a tag of its UTF-8 length + 2, then its UTF-8; a string
      * with an unpaired surrogate in Flink's own format after the tag 1. Records and state written
-     * before read the same.
+     * by any version read the same, whichever way a version makes or reads the bytes.
      */
     @Test
     void aStringsBytesAreItsTagAndUtf8() throws Exception {
