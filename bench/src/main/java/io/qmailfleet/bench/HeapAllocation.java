@@ -46,11 +46,10 @@ final class HeapAllocation implements AutoCloseable {
         }
         // counted after the listeners are in place: a collection in between is then both counted
         // and heard of, never counted only (which would make allocatedBytes wait for it in vain)
+        // (before is still 0 here, so heard() is what the listeners have heard so far)
         long counted = counted();
         synchronized (this) {
-            long heard = 0;
-            for (long[] c : collections.values()) heard += c[0];
-            before = counted - heard;
+            before = counted - heard();
         }
     }
 
