@@ -49,11 +49,16 @@ import org.apache.flink.types.Either;
  *                                                                ├─ facts (for the stages)
  *                                                                └─ paging signals: qmail-send host events and
  *                                                                   message alerts (for the alert stage)
- *   * none for a backfill of one host's files: there the sequencer is chained to the parser
+ *   * none for a backfill of one host's files, or of several hosts' multilog directories: there
+ *     each reader's parser has a sequencer of its own chained to it
  * </pre>
  * When the lines come as several streams (a backfill of several hosts' files, a reader per host:
  * {@link io.qmailfleet.job.source.FileLines#readers}), each gets a parser of its own, chained to
- * its reader, with its own events sink.
+ * its reader, with its own events sink. Where each line's host is its file's (multilog
+ * directories, {@link JobConfig#sequencerInReader}), each reader's task also gets a host sequencer
+ * of its own, and the stages wire their per-host operators onto each ({@link Streams#lanes()}):
+ * no parsed line crosses a shuffle, and the hosts' work spreads over as many tasks as there are
+ * readers.
  * {@link Streams} holds these streams; each {@link Stage} reads from it and puts its outputs there:
  * the aggregates ({@code stats}) on the facts, the relay trace ({@code trace}) on the life cycles
  * (hops, and life cycles written again with links), paging ({@code alert}) on the paging signals
@@ -68,10 +73,9 @@ import org.apache.flink.types.Either;
  * parallelism, forward channel; with a reader per host, a parser to each reader), so order is kept
  * up to the first keyBy. Flink keeps order on every channel between two subtasks, so after
  * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a
- * backfill of one host's files, {@link JobConfig#sequencerInReader}, has no
- * {@code keyBy}: the sequencer runs at parallelism 1 in the reader's task, chained to the
- * parser); within the bound set by {@code --max-out-of-order} it even restores order from time
- * stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
+ * backfill with {@link JobConfig#sequencerInReader} has no {@code keyBy}: each reader's lines go to
+ * a sequencer at parallelism 1 in the reader's task, chained to its parser); within the bound set
+ * by {@code --max-out-of-order} it even restores order from time stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
  * results carry no message id, delivery ids restart with qmail-send, bounces link by qp), so it does
  * all of that matching there, tags every line with its message id and builds each message's life
  * cycle in the same call (the host's messages under their ids in its keyed state): no second
@@ -116,9 +120,8 @@ public final class FleetPipeline {
         public DataStream<MessageAlert> alerts;
         public DataStream<QmailEvent> late;
 
-        private DataStream<MessageFact> facts;
-        private DataStream<Either<QmailEvent, MessageAlert>> paging;
-        private HostSequencer sequencer;
+        /** The host sequencers: one, or one per reader ({@link #lanes}). */
+        private List<Lane> lanes = List.of();
 
         /** Each output's streams, in the order they were given. */
         private final Map<Output<?>, List<DataStream<?>>> byOutput = new LinkedHashMap<>();
@@ -131,8 +134,31 @@ public final class FleetPipeline {
          * handing the stream to the events output ({@link #parts}).
          */
         public DataStream<QmailEvent> events() {
-            sequencer.parsedLinesShared(true);
+            for (Lane l : lanes) l.sequencer.parsedLinesShared(true);
             return events;
+        }
+
+        /**
+         * How many host sequencers the graph has: one behind a {@code keyBy(host)} (or in the one
+         * reader's task), or one in each reader's task ({@link JobConfig#sequencerInReader}). The
+         * per-host streams below come one per sequencer, in this order; a stage wires its per-host
+         * operators onto each, with the uid suffix {@link #laneSuffix} of its index, and joins
+         * their outputs behind them.
+         */
+        public int lanes() {
+            return lanes.size();
+        }
+
+        /** The uid suffix of lane {@code i}'s operators: none for the first (the uids of a graph of one sequencer), {@code -2}, {@code -3}, ... */
+        public static String laneSuffix(int i) {
+            return i == 0 ? "" : "-" + (i + 1);
+        }
+
+        /** Each sequencer's life cycles, as it writes them (operators at their parallelism chain to it). */
+        public List<DataStream<LifecycleRecord>> lifecyclesByLane() {
+            List<DataStream<LifecycleRecord>> out = new ArrayList<>();
+            for (Lane l : lanes) out.add(l.lifecycles);
+            return out;
         }
 
         /**
@@ -142,9 +168,16 @@ public final class FleetPipeline {
          * {@link io.qmailfleet.job.model.FactKind#CLOCK} facts another stage may have asked for.
          */
         public DataStream<MessageFact> facts() {
-            sequencer.emitFacts();
-            return facts.filter(f -> f.kind != FactKind.CLOCK).name("message facts")
-                    .setParallelism(facts.getParallelism());
+            List<DataStream<MessageFact>> all = new ArrayList<>();
+            for (int i = 0; i < lanes.size(); i++) all.add(factsOf(i));
+            return union(all);
+        }
+
+        private DataStream<MessageFact> factsOf(int lane) {
+            Lane l = lanes.get(lane);
+            l.sequencer.emitFacts();
+            return l.facts.filter(f -> f.kind != FactKind.CLOCK).name("message facts")
+                    .setParallelism(l.facts.getParallelism());
         }
 
         /**
@@ -153,47 +186,58 @@ public final class FleetPipeline {
          * ({@link HostSequencer#emitFacts(long, long)}).
          */
         public DataStream<MessageFact> factsWithClock(long periodMillis, long offsetMillis) {
-            sequencer.emitFacts(periodMillis, offsetMillis);
-            return facts;
+            List<DataStream<MessageFact>> all = new ArrayList<>();
+            for (Lane l : lanes) {
+                l.sequencer.emitFacts(periodMillis, offsetMillis);
+                all.add(l.facts);
+            }
+            return union(all);
         }
 
         /**
-         * {@link #facts()} keyed by host, as {@code keyBy(host)} would key them, without a shuffle:
-         * the host sequencer is keyed by host, so each of its subtasks writes the facts of the
-         * hosts whose key groups it holds, which are the facts that subtask would receive from a
-         * {@code keyBy(host)}. A keyed operator on this stream at the sequencer's parallelism
-         * ({@link #sequencerParallelism()}) is chained to the sequencer: the facts reach it as
-         * objects in the same thread, never serialised.
+         * {@link #facts()} keyed by host, as {@code keyBy(host)} would key them, without a shuffle,
+         * one stream per lane ({@link #lanes()}): the host sequencer is keyed by host, so each of
+         * its subtasks writes the facts of the hosts whose key groups it holds, which are the facts
+         * that subtask would receive from a {@code keyBy(host)} (a sequencer in a reader's task runs
+         * at parallelism 1 and holds every key group). A keyed operator on such a stream at its
+         * parallelism is chained to the sequencer: the facts reach it as objects in the same
+         * thread, never serialised.
          */
-        public KeyedStream<MessageFact, String> factsByHost() {
-            return byHost(facts());
+        public List<KeyedStream<MessageFact, String>> factsByHost() {
+            List<KeyedStream<MessageFact, String>> out = new ArrayList<>();
+            for (int i = 0; i < lanes.size(); i++) out.add(byHost(factsOf(i), lanes.get(i)));
+            return out;
         }
 
-        /** {@link #factsWithClock(long, long)} keyed by host without a shuffle, as {@link #factsByHost()}. */
-        public KeyedStream<MessageFact, String> factsWithClockByHost(long periodMillis, long offsetMillis) {
-            return byHost(factsWithClock(periodMillis, offsetMillis));
+        /** {@link #factsWithClock(long, long)} keyed by host without a shuffle, one stream per lane, as {@link #factsByHost()}. */
+        public List<KeyedStream<MessageFact, String>> factsWithClockByHost(long periodMillis, long offsetMillis) {
+            List<KeyedStream<MessageFact, String>> out = new ArrayList<>();
+            for (Lane l : lanes) {
+                l.sequencer.emitFacts(periodMillis, offsetMillis);
+                out.add(byHost(l.facts, l));
+            }
+            return out;
         }
 
         /**
          * What the paging rules read ({@link HostSequencer#PAGING}): the qmail-send host events
          * (left) and the message alerts (right), each host's in the order the sequencer wrote
-         * them, keyed by host without a shuffle as {@link #factsByHost()}; the sequencer writes
-         * them once this is called (while wiring).
+         * them, keyed by host without a shuffle as {@link #factsByHost()}, one stream per lane; the
+         * sequencers write them once this is called (while wiring).
          */
-        public KeyedStream<Either<QmailEvent, MessageAlert>, String> pagingByHost() {
-            sequencer.emitPaging();
-            return DataStreamUtils.reinterpretAsKeyedStream(paging, new HostSequencer.PagingHost(), Types.STRING);
+        public List<KeyedStream<Either<QmailEvent, MessageAlert>, String>> pagingByHost() {
+            List<KeyedStream<Either<QmailEvent, MessageAlert>, String>> out = new ArrayList<>();
+            for (Lane l : lanes) {
+                l.sequencer.emitPaging();
+                out.add(DataStreamUtils.reinterpretAsKeyedStream(l.paging, new HostSequencer.PagingHost(), Types.STRING));
+            }
+            return out;
         }
 
-        /** The parallelism of the host sequencer: a keyed operator on {@link #factsByHost()} runs at it. */
-        public int sequencerParallelism() {
-            return facts.getParallelism();
-        }
-
-        private KeyedStream<MessageFact, String> byHost(DataStream<MessageFact> fromSequencer) {
-            if (fromSequencer.getParallelism() != facts.getParallelism()) {
+        private static KeyedStream<MessageFact, String> byHost(DataStream<MessageFact> fromSequencer, Lane lane) {
+            if (fromSequencer.getParallelism() != lane.facts.getParallelism()) {
                 throw new IllegalStateException("facts at parallelism " + fromSequencer.getParallelism()
-                        + ", the host sequencer at " + facts.getParallelism() + ": not keyed by host as they come");
+                        + ", the host sequencer at " + lane.facts.getParallelism() + ": not keyed by host as they come");
             }
             return DataStreamUtils.reinterpretAsKeyedStream(fromSequencer, new HostSequencer.FactHost(), Types.STRING);
         }
@@ -220,7 +264,9 @@ public final class FleetPipeline {
         public <T> List<DataStream<T>> parts(Output<T> output) {
             List<DataStream<?>> parts = byOutput.get(output);
             if (parts == null) return List.of();
-            if (!Collections.disjoint(parts, parsers)) sequencer.parsedLinesShared(true);
+            if (!Collections.disjoint(parts, parsers)) {
+                for (Lane l : lanes) l.sequencer.parsedLinesShared(true);
+            }
             return (List) Collections.unmodifiableList(parts);
         }
 
@@ -233,6 +279,21 @@ public final class FleetPipeline {
         @SuppressWarnings("unchecked")
         public <T> DataStream<T> get(Key<T> key) {
             return (DataStream<T>) byKey.get(key);
+        }
+    }
+
+    /** One host sequencer and the streams it writes. */
+    private static final class Lane {
+        final HostSequencer sequencer;
+        final SingleOutputStreamOperator<LifecycleRecord> lifecycles;
+        final DataStream<MessageFact> facts;
+        final DataStream<Either<QmailEvent, MessageAlert>> paging;
+
+        Lane(HostSequencer sequencer, SingleOutputStreamOperator<LifecycleRecord> lifecycles) {
+            this.sequencer = sequencer;
+            this.lifecycles = lifecycles;
+            this.facts = lifecycles.getSideOutput(HostSequencer.FACTS);
+            this.paging = lifecycles.getSideOutput(HostSequencer.PAGING);
         }
     }
 
@@ -336,7 +397,7 @@ public final class FleetPipeline {
         for (int i = 0; i < inputs.size(); i++) {
             DataStream<RawLine> in = inputs.get(i);
             parsers.add(in
-                    .process(new ParseFunction(cfg.parser))
+                    .process(new ParseFunction(cfg.parser, cfg.readerHostsOnly))
                     // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
                     .returns(QmailEventTypeInfo.INSTANCE)
                     // the first parser keeps the uid of the one parser before: a savepoint's line
@@ -351,48 +412,74 @@ public final class FleetPipeline {
         // sequencer's task and its sink is chained there (no second shuffle of those records)
         // the parser's lines reach only the sequencer unless the events stream is handed out
         // (Streams.events(), or to an output by Streams.parts), which makes its reorder buffer copy them
-        HostSequencer sequencer = new HostSequencer(cfg.lifecycle).parsedLinesShared(false);
-        // one reader at parallelism 1 (a backfill of one host's files): the sequencer at parallelism
-        // 1 holds every key group, so the parser's stream is keyed as keyBy(host) would key it, and
-        // the sequencer runs in the reader's task with no shuffle
-        boolean inReader = cfg.sequencerInReader && inputs.size() == 1 && inputs.get(0).getParallelism() == 1;
-        KeyedStream<QmailEvent, String> byHost = inReader
-                ? DataStreamUtils.reinterpretAsKeyedStream(parsed, new EventHost(), Types.STRING)
-                : parsed.keyBy(new EventHost());
-        SingleOutputStreamOperator<LifecycleRecord> lifecycles = byHost
-                // an operator, not a process function: it stamps every output with its line's log time
-                .transform("host sequencer + life cycles", LifecycleRecordTypeInfo.INSTANCE, sequencer)
-                .uid("host-sequencer");
-        if (inReader) lifecycles.setParallelism(1);
-
+        //
+        // readers at parallelism 1 whose lines are sequenced where they are read (a backfill of one
+        // host's files, or of several hosts' multilog directories: JobConfig.sequencerInReader):
+        // a sequencer per reader, at parallelism 1 in the reader's task, chained to its parser. At
+        // parallelism 1 a sequencer holds every key group, so its parser's stream is keyed as
+        // keyBy(host) would key it; no host's lines are in two readers (each line's host is its
+        // file's: the parser dead-letters any other, JobConfig.readerHostsOnly)
+        boolean inReaders = cfg.sequencerInReader && (inputs.size() == 1 || cfg.readerHostsOnly);
+        for (DataStream<RawLine> in : inputs) inReaders &= in.getParallelism() == 1;
+        List<DataStream<QmailEvent>> laneInputs = new ArrayList<>();
+        if (inReaders) laneInputs.addAll(parsers);
+        else laneInputs.add(parsed);
+        List<Lane> lanes = new ArrayList<>();
+        for (int i = 0; i < laneInputs.size(); i++) {
+            String suffix = Streams.laneSuffix(i);
+            HostSequencer sequencer = new HostSequencer(cfg.lifecycle).parsedLinesShared(false);
+            KeyedStream<QmailEvent, String> byHost = inReaders
+                    ? DataStreamUtils.reinterpretAsKeyedStream(laneInputs.get(i), new EventHost(), Types.STRING)
+                    : laneInputs.get(i).keyBy(new EventHost());
+            SingleOutputStreamOperator<LifecycleRecord> lifecycles = byHost
+                    // an operator, not a process function: it stamps every output with its line's log time
+                    .transform("host sequencer + life cycles", LifecycleRecordTypeInfo.INSTANCE, sequencer)
+                    .uid("host-sequencer" + suffix);
+            if (inReaders) lifecycles.setParallelism(1);
+            lanes.add(new Lane(sequencer, lifecycles));
+        }
+        s.lanes = List.copyOf(lanes);
         s.events = parsed;
         s.parsers = List.copyOf(parsers);
-        s.hostEvents = lifecycles.getSideOutput(HostSequencer.HOST_EVENTS);
-        s.late = lifecycles.getSideOutput(HostSequencer.LATE);
-        // dead letters raised after parsing (e.g. a delivery result whose start was before the log
-        // began) are counted on their own, so the summary shows both stages
+
         List<DataStream<DeadLetter>> parseDead = new ArrayList<>();
         for (SingleOutputStreamOperator<QmailEvent> p : parsers) parseDead.add(p.getSideOutput(ParseFunction.DEAD_LETTERS));
-        s.deadLetters = union(parseDead)
-                .union(lifecycles.getSideOutput(HostSequencer.DEAD_LETTERS)
-                        .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
-                        .uid("count-sequencer-dead-letters").name("count host-sequencer dead letters")
-                        .setParallelism(lifecycles.getParallelism()));
-        s.lifecycles = lifecycles;
-        // per-host alert metrics (raised, firing); the alerts pass through unchanged
-        s.alerts = lifecycles.getSideOutput(HostSequencer.ALERTS)
-                .map(new AlertMetrics()).uid("alert-metrics").name("alert metrics").setParallelism(lifecycles.getParallelism());
-        s.sequencer = sequencer;
-        s.facts = lifecycles.getSideOutput(HostSequencer.FACTS);
-        s.paging = lifecycles.getSideOutput(HostSequencer.PAGING);
+        List<DataStream<DeadLetter>> sequencerDead = new ArrayList<>();
+        List<DataStream<MessageAlert>> alerts = new ArrayList<>();
+        List<DataStream<QmailEvent>> hostEvents = new ArrayList<>();
+        List<DataStream<QmailEvent>> late = new ArrayList<>();
+        List<DataStream<LifecycleRecord>> lifecycles = new ArrayList<>();
+        for (int i = 0; i < lanes.size(); i++) {
+            String suffix = Streams.laneSuffix(i);
+            SingleOutputStreamOperator<LifecycleRecord> lane = lanes.get(i).lifecycles;
+            // dead letters raised after parsing (e.g. a delivery result whose start was before the log
+            // began) are counted on their own, so the summary shows both stages
+            sequencerDead.add(lane.getSideOutput(HostSequencer.DEAD_LETTERS)
+                    .map(new StageCounter<DeadLetter>(ACC_SEQUENCER_DEAD)).returns(DeadLetter.class)
+                    .uid("count-sequencer-dead-letters" + suffix).name("count host-sequencer dead letters")
+                    .setParallelism(lane.getParallelism()));
+            // per-host alert metrics (raised, firing); the alerts pass through unchanged
+            alerts.add(lane.getSideOutput(HostSequencer.ALERTS)
+                    .map(new AlertMetrics()).uid("alert-metrics" + suffix).name("alert metrics").setParallelism(lane.getParallelism()));
+            hostEvents.add(lane.getSideOutput(HostSequencer.HOST_EVENTS));
+            late.add(lane.getSideOutput(HostSequencer.LATE));
+            lifecycles.add(lane);
+        }
+        s.deadLetters = union(parseDead).union(union(sequencerDead));
+        s.lifecycles = union(lifecycles);
+        s.alerts = union(alerts);
+        s.hostEvents = union(hostEvents);
+        s.late = union(late);
 
-        // each parser's lines to a sink of their own, chained to it (FileOutputs)
+        // each parser's lines to a sink of their own, chained to it (FileOutputs); so are each
+        // sequencer's outputs
         for (SingleOutputStreamOperator<QmailEvent> p : parsers) s.add(Outputs.EVENTS, p);
+        // dead letters are few: one sink for all
         s.put(Outputs.DEAD_LETTERS, s.deadLetters);
-        s.put(Outputs.LIFECYCLES, s.lifecycles);
-        s.put(Outputs.MESSAGE_ALERTS, s.alerts);
-        s.put(Outputs.LATE, s.late);
-        s.put(Outputs.HOST_EVENTS, s.hostEvents);
+        for (DataStream<LifecycleRecord> l : lifecycles) s.add(Outputs.LIFECYCLES, l);
+        for (DataStream<MessageAlert> a : alerts) s.add(Outputs.MESSAGE_ALERTS, a);
+        for (DataStream<QmailEvent> l : late) s.add(Outputs.LATE, l);
+        for (DataStream<QmailEvent> h : hostEvents) s.add(Outputs.HOST_EVENTS, h);
         return s;
     }
 }

@@ -80,13 +80,28 @@ public final class JobConfig implements Serializable {
      */
     public Duration readerLead = JobOptions.READER_LEAD.defaultValue();
     /**
-     * A backfill of files of one host ({@link io.qmailfleet.job.source.FileLines#hosts}): the
-     * source is one reader at parallelism 1, and the host sequencer runs in its task at parallelism
-     * 1, chained to the parser, instead of behind a {@code keyBy(host)}: every line reaches it as an
-     * object in the same thread, never serialized. All its hosts' lines (a syslog file may name
-     * several) are then sequenced by that one task.
+     * Each reader's task sequences the lines it reads: the host sequencer runs there at parallelism
+     * 1, chained to the reader's parser, instead of behind a {@code keyBy(host)}, so every line
+     * reaches it as an object in the same thread, never serialized. Two cases:
+     * <ul>
+     * <li>a backfill of one host's files ({@link io.qmailfleet.job.source.FileLines#hosts}): one
+     *     reader, so all its hosts' lines (a syslog file may name several) are sequenced by that one
+     *     task;</li>
+     * <li>a backfill of several hosts' files, a reader per host ({@link #readerPerHost}), when every
+     *     file is multilog's ({@link io.qmailfleet.job.source.FileLines#multilogOnly}) and
+     *     {@code --sequencer-per-reader} is not false: each line's host is its file's, so a host's
+     *     lines are all in one reader's files, and each reader's task has a host sequencer of its
+     *     own, with the per-host stages after it ({@link FleetPipeline.Streams#lanes}). A line that
+     *     names another host all the same is dead-lettered ({@link #readerHostsOnly}).</li>
+     * </ul>
      */
     public boolean sequencerInReader;
+    /**
+     * Several readers each sequence their own lines ({@link #sequencerInReader}): a line whose host
+     * is not its file's ({@link io.qmailfleet.job.source.HostRule}) is dead-lettered
+     * ({@code FOREIGN_HOST}) by its parser, since another reader's task may sequence that host.
+     */
+    public boolean readerHostsOnly;
     /**
      * The input is files read by one reader: one host's files, a syslog file, or {@code --watch}
      * (not a backfill of several hosts' files, which starts a reader per host, up to
@@ -175,7 +190,9 @@ public final class JobConfig implements Serializable {
         // the input files are listed once, for both
         int fileHosts = !unbounded && !c.readsKafka() ? io.qmailfleet.job.source.FileLines.hosts(c.inputs, c.host) : -1;
         c.readerPerHost = fileHosts > 0 && fileHosts <= io.qmailfleet.job.source.FileLines.MAX_READERS;
-        c.sequencerInReader = fileHosts == 1;
+        c.sequencerInReader = fileHosts == 1 || (c.readerPerHost && fileHosts > 1 && c.get(JobOptions.SEQUENCER_PER_READER)
+                && io.qmailfleet.job.source.FileLines.multilogOnly(c.inputs));
+        c.readerHostsOnly = c.sequencerInReader && fileHosts > 1;
         c.readerLead = c.get(JobOptions.READER_LEAD);
         c.oneFileReader = !c.readsKafka() && (unbounded || fileHosts <= 1);
         c.quiet = c.get(JobOptions.QUIET);

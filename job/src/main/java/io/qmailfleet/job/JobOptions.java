@@ -131,6 +131,9 @@ public final class JobOptions {
     public static final JobOption<Duration> READER_LEAD = JobOption.duration("reader-lead", Duration.ofHours(2))
             .check(positive(), "must be > 0")
             .help("backfill of several hosts' files: a host's reader waits while this far ahead of the slowest");
+    public static final JobOption<Boolean> SEQUENCER_PER_READER = JobOption.bool("sequencer-per-reader", true)
+            .help("backfill of several hosts' multilog directories: each reader's task sequences its own hosts' lines"
+                    + " (false: every line crosses a shuffle by host)");
     public static final JobOption<Duration> IDLE_TIMEOUT = JobOption.duration("idle-timeout", Duration.ofSeconds(30))
             .help("source split idleness for watermarks (unbounded input only)");
     public static final JobOption<Duration> LIVE_CLOCK_CAP = JobOption.duration("live-clock-cap", null)
@@ -179,7 +182,7 @@ public final class JobOptions {
 
     /** The options of the lifecycle core and the command line; a stage's own come from {@link Stage#options()}. */
     static final List<OptionGroup> CORE_GROUPS = List.of(
-            new OptionGroup("Input (files)", INPUT, WATCH, HOST, KNOWN_HOSTS),
+            new OptionGroup("Input (files)", INPUT, WATCH, HOST, KNOWN_HOSTS, SEQUENCER_PER_READER),
             new OptionGroup("Kafka (live, or a bounded backfill from a topic)", KAFKA_BOOTSTRAP, INPUT_TOPIC, GROUP_ID,
                     STARTING_OFFSETS, BOUNDED, SINK, TOPIC_PREFIX, EXACTLY_ONCE, TRANSACTIONAL_ID_PREFIX,
                     KAFKA_MAX_RECORD_BYTES, KAFKA_LINGER, KAFKA_BATCH_BYTES, KAFKA_COMPRESSION),

@@ -31,9 +31,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ({@link FleetPipeline.Streams#factsByHost()}, {@link FleetPipeline.Streams#pagingByHost()}), so
  * they run in the sequencer's task, at its parallelism, as do the relay trace's two sides of each
  * life cycle and the message alerts' metrics. With several hosts the parser sits before a
- * {@code keyBy(host)}, in the source's task; a backfill of one host's files
- * ({@link JobConfig#sequencerInReader}) runs the sequencer in the reader's task, with the same
- * records as behind the shuffle.
+ * {@code keyBy(host)}, in the source's task; a backfill of one host's files, or of several hosts'
+ * multilog directories ({@link JobConfig#sequencerInReader}), runs a sequencer in each reader's
+ * task, with the same records as behind the shuffle ({@code SequencerPerReaderTest} for several
+ * hosts).
  * That the records are the same as with the shuffles is also what the stats truth tests check
  * (qmailanalog's figures, the fleet scenarios); {@code ObjectReuseTest} runs this graph with and
  * without copies between chained operators.
@@ -48,8 +49,11 @@ class OperatorChainsTest {
         return Capture.multilogAsHosts(dir, "mx1", "mx2");
     }
 
-    private static List<JobVertex> vertices(String input, int parallelism, io.qmailfleet.job.sink.PipelineSinks sinks) {
-        JobConfig cfg = JobConfig.from(CliArgs.parse(new String[] {"--input", input}));
+    private static List<JobVertex> vertices(String input, int parallelism, io.qmailfleet.job.sink.PipelineSinks sinks,
+                                            String... more) {
+        List<String> args = new ArrayList<>(List.of("--input", input));
+        args.addAll(List.of(more));
+        JobConfig cfg = JobConfig.from(CliArgs.parse(args.toArray(new String[0])));
         StreamExecutionEnvironment env = PipelineRunner.env(parallelism);
         FleetPipeline.build(FileLines.readers(env, cfg), cfg, sinks);
         JobGraph graph = env.getStreamGraph().getJobGraph();
@@ -73,24 +77,54 @@ class OperatorChainsTest {
     }
 
     private static void chainedToTheSequencer(JobVertex sequencer, List<JobVertex> vertices) {
+        chainedToTheSequencers(List.of(sequencer), vertices);
+    }
+
+    /** The per-host operators run in the tasks of the sequencers, one of each in each, and nowhere else. */
+    private static void chainedToTheSequencers(List<JobVertex> sequencers, List<JobVertex> vertices) {
         for (String op : new String[] {"stats host windows", "alert engine", "relay offers", "relay receptions", "alert metrics"}) {
-            assertTrue(sequencer.getName().contains(op), op + " in " + sequencer.getName());
+            for (JobVertex sequencer : sequencers) {
+                assertTrue(sequencer.getName().contains(op), op + " in " + sequencer.getName());
+                // the roll-up is keyed by window and key: it stays behind a shuffle
+                assertFalse(sequencer.getName().contains("stats fleet roll-up"), sequencer.getName());
+            }
             for (JobVertex v : vertices) {
-                if (v != sequencer) assertFalse(v.getName().contains(op), v.getName());
+                if (!sequencers.contains(v)) assertFalse(v.getName().contains(op), v.getName());
             }
         }
-        // the roll-up is keyed by window and key: it stays behind a shuffle
-        assertFalse(sequencer.getName().contains("stats fleet roll-up"), sequencer.getName());
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3})
     void theHostWindowsAndTheAlertEngineRunInTheHostSequencersTask(int parallelism, @TempDir Path dir) throws Exception {
-        List<JobVertex> vertices = vertices(twoHosts(dir).toString(), parallelism, new CollectingSinks());
+        List<JobVertex> vertices = vertices(twoHosts(dir).toString(), parallelism, new CollectingSinks(),
+                "--sequencer-per-reader", "false");
         JobVertex sequencer = sequencerTask(vertices);
         assertTrue(sequencer.getName().startsWith("host sequencer + life cycles"), "behind a keyBy: " + sequencer.getName());
         assertEquals(parallelism, sequencer.getParallelism());
         chainedToTheSequencer(sequencer, vertices);
+    }
+
+    /**
+     * Several hosts' multilog directories ({@link JobConfig#sequencerInReader}): each reader's task
+     * runs a host sequencer of its own, at parallelism 1, with the per-host operators chained to
+     * it; no task of its own sequences lines.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void severalHostsDirectoriesRunASequencerInEachReadersTask(int parallelism, @TempDir Path dir) throws Exception {
+        List<JobVertex> vertices = vertices(twoHosts(dir).toString(), parallelism, new CollectingSinks());
+        List<JobVertex> sequencers = new ArrayList<>();
+        for (JobVertex v : vertices) {
+            if (v.getName().contains("host sequencer + life cycles")) sequencers.add(v);
+        }
+        assertEquals(2, sequencers.size(), sequencers.toString());
+        for (int i = 0; i < 2; i++) {
+            JobVertex v = sequencers.get(i);
+            assertTrue(v.getName().startsWith("Source: log files " + (i + 1) + " -> parse -> "), "in the reader's task: " + v.getName());
+            assertEquals(1, v.getParallelism());
+        }
+        chainedToTheSequencers(sequencers, vertices);
     }
 
     /** One host's files: one reader, and the sequencer with what it feeds in the reader's task, at parallelism 1. */
@@ -134,8 +168,11 @@ class OperatorChainsTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void theLifeCyclesAreWrittenInTheHostSequencersTask(int parallelism, @TempDir Path out) throws Exception {
-        for (String input : new String[] {Capture.repo().resolve("samples/fleet").toString(), twoHosts(out.resolve("in")).toString()}) {
-            List<JobVertex> vertices = vertices(input, parallelism, new FileOutputs(out.resolve("out").toString()));
+        String twoHosts = twoHosts(out.resolve("in")).toString();
+        String[][] cases = {{Capture.repo().resolve("samples/fleet").toString()}, {twoHosts, "--sequencer-per-reader", "false"}};
+        for (String[] c : cases) {
+            List<JobVertex> vertices = vertices(c[0], parallelism, new FileOutputs(out.resolve("out").toString()),
+                    java.util.Arrays.copyOfRange(c, 1, c.length));
             List<String> names = new ArrayList<>();
             for (JobVertex v : vertices) names.add(v.getName());
             String sequencer = sequencerTask(vertices).getName();
@@ -144,18 +181,31 @@ class OperatorChainsTest {
             assertTrue(updates.contains("encode lifecycles-2 -> file lifecycles-2: Writer"), updates);
             for (String n : names) assertFalse(n.startsWith("encode lifecycles"), "a task of its own: " + n);
         }
+        // a sequencer in each reader's task: each writes its life cycles there, the updates come third
+        List<JobVertex> vertices = vertices(twoHosts, parallelism, new FileOutputs(out.resolve("out").toString()));
+        List<String> names = new ArrayList<>();
+        for (JobVertex v : vertices) names.add(v.getName());
+        for (String n : names) assertFalse(n.startsWith("encode lifecycles"), "a task of its own: " + n);
+        for (String lane : new String[] {"Source: log files 1 -> ", "Source: log files 2 -> "}) {
+            String task = names.stream().filter(n -> n.startsWith(lane)).findFirst().orElseThrow();
+            assertTrue(task.contains("host sequencer + life cycles") && task.contains("file lifecycles"), task);
+        }
+        assertTrue(names.stream().anyMatch(n -> n.startsWith("Source: log files 2 -> ") && n.contains("encode lifecycles-2 -> file lifecycles-2: Writer")), names.toString());
+        String updates = names.stream().filter(n -> n.contains("relay updates")).findFirst().orElseThrow();
+        assertTrue(updates.contains("encode lifecycles-3 -> file lifecycles-3: Writer"), updates);
     }
 
     /**
-     * A backfill of several hosts' files: each host's reader parses its own lines in its task (no
-     * raw line crosses to a task of its own to be parsed) and writes them to the events output
-     * there; the parsed lines cross one shuffle, the keyBy(host) to the sequencer.
+     * A backfill of several hosts' files sequenced behind a shuffle ({@code --sequencer-per-reader
+     * false}, or syslog files): each host's reader parses its own lines in its task (no raw line
+     * crosses to a task of its own to be parsed) and writes them to the events output there; the
+     * parsed lines cross one shuffle, the keyBy(host) to the sequencer.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void eachReaderOfSeveralHostsParsesAndWritesItsLinesInItsTask(int parallelism, @TempDir Path dir) throws Exception {
         List<JobVertex> vertices = vertices(twoHosts(dir.resolve("in")).toString(), parallelism,
-                new FileOutputs(dir.resolve("out").toString()));
+                new FileOutputs(dir.resolve("out").toString()), "--sequencer-per-reader", "false");
         List<String> names = new ArrayList<>();
         for (JobVertex v : vertices) names.add(v.getName());
         for (String reader : new String[] {"Source: log files 1", "Source: log files 2"}) {

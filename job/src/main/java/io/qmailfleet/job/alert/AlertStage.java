@@ -8,6 +8,7 @@ import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.stats.StatsStage;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -37,22 +38,30 @@ public final class AlertStage implements Stage<AlertConfig> {
 
     @Override
     public void attach(FleetPipeline.Streams s, AlertConfig config) {
-        DataStream<PageEvent> pages = build(s.pagingByHost(), s.sequencerParallelism(), config);
+        DataStream<PageEvent> pages = build(s.pagingByHost(), config);
         DataStream<io.qmailfleet.job.model.StatsRecord> fleet = s.get(StatsStage.FLEET);
         if (fleet != null) pages = pages.union(fleetRatesOnStats(fleet, config));
         s.put(Outputs.ALERTS, pages);
     }
 
     /**
-     * @param signals the host sequencer's qmail-send host events and message alerts
-     *                ({@link io.qmailfleet.job.lifecycle.HostSequencer#PAGING}), keyed by host as it
-     *                writes them: the engine runs in the sequencer's task, at its parallelism
+     * @param signals the host sequencers' qmail-send host events and message alerts
+     *                ({@link io.qmailfleet.job.lifecycle.HostSequencer#PAGING}), one stream per
+     *                sequencer ({@link FleetPipeline.Streams#lanes()}), keyed by host as it writes
+     *                them: each gets an engine of its own, in the sequencer's task, at its parallelism
      */
-    public static DataStream<PageEvent> build(KeyedStream<Either<QmailEvent, MessageAlert>, String> signals, int parallelism,
+    public static DataStream<PageEvent> build(List<KeyedStream<Either<QmailEvent, MessageAlert>, String>> signals,
                                               AlertConfig config) {
-        return signals
-                .transform("alert engine", TypeInformation.of(PageEvent.class), AlertEngine.operator(config))
-                .uid("alert-engine").name("alert engine").setParallelism(parallelism);
+        DataStream<PageEvent> pages = null;
+        for (int i = 0; i < signals.size(); i++) {
+            KeyedStream<Either<QmailEvent, MessageAlert>, String> lane = signals.get(i);
+            DataStream<PageEvent> p = lane
+                    .transform("alert engine", TypeInformation.of(PageEvent.class), AlertEngine.operator(config))
+                    .uid("alert-engine" + FleetPipeline.Streams.laneSuffix(i)).name("alert engine")
+                    .setParallelism(lane.getParallelism());
+            pages = pages == null ? p : pages.union(p);
+        }
+        return pages;
     }
 
     /**

@@ -28,5 +28,10 @@ public enum DeadLetterReason {
      */
     RECORD_TOO_LARGE,
     /** A line of a host that is not in {@code --known-hosts}. */
-    UNKNOWN_HOST
+    UNKNOWN_HOST,
+    /**
+     * A line that names a host other than its file's, in a backfill whose readers each sequence
+     * their own hosts' lines (several hosts' multilog directories, {@code --sequencer-per-reader}).
+     */
+    FOREIGN_HOST
 }

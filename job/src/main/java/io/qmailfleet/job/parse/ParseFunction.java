@@ -42,7 +42,10 @@ import org.apache.flink.util.OutputTag;
  * {@code linesRead}, {@code linesParsed}, {@code linesDeadLettered} count the current attempt only.
  *
  * <p>With {@link ParserConfig#knownHosts}, a parsed line of another host is dead-lettered
- * ({@code UNKNOWN_HOST}) here, before any per-host state is opened for it.
+ * ({@code UNKNOWN_HOST}) here, before any per-host state is opened for it. With
+ * {@link #fileHostsOnly} (a reader whose task sequences its own hosts' lines, one of several), so is a
+ * line that names a host other than its file's ({@code FOREIGN_HOST}): another reader's task may
+ * sequence that host.
  */
 public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
@@ -55,6 +58,8 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implemen
     public static final String ACC_DEAD = "lines-dead-lettered";
 
     private final ParserConfig config;
+    /** Dead-letter a parsed line whose host is not its file's ({@link RawLine#host}). */
+    private final boolean fileHostsOnly;
 
     private transient QmailLineParser parser;
     private transient Counter linesRead;
@@ -76,7 +81,13 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implemen
     private transient long dead;
 
     public ParseFunction(ParserConfig config) {
+        this(config, false);
+    }
+
+    /** @param fileHostsOnly whether a parsed line must be of its file's host ({@code FOREIGN_HOST} otherwise) */
+    public ParseFunction(ParserConfig config, boolean fileHostsOnly) {
         this.config = config == null ? new ParserConfig() : config;
+        this.fileHostsOnly = fileHostsOnly;
     }
 
     @Override
@@ -112,6 +123,13 @@ public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implemen
             unknownHostLines.inc();
             DeadLetter d = DeadLetter.of("parse", DeadLetterReason.UNKNOWN_HOST,
                     "host " + o.event.host + " is not in --known-hosts", line.text, o.event.host,
+                    line.origin, line.position);
+            d.tsNanos = o.event.tsNanos;
+            o = ParseOutcome.dead(d);
+        } else if (o.event != null && fileHostsOnly && !o.event.host.equals(line.host)) {
+            DeadLetter d = DeadLetter.of("parse", DeadLetterReason.FOREIGN_HOST, "a line of host " + o.event.host
+                    + " in a file of host " + line.host + ": each reader sequences its files' host"
+                    + " (--sequencer-per-reader false sequences lines by their own hosts)", line.text, o.event.host,
                     line.origin, line.position);
             d.tsNanos = o.event.tsNanos;
             o = ParseOutcome.dead(d);

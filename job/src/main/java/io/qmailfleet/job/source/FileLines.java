@@ -4,6 +4,7 @@ import io.qmailfleet.job.FleetPipeline;
 import io.qmailfleet.job.JobConfig;
 import io.qmailfleet.job.model.RawLine;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,6 +130,48 @@ public final class FileLines {
             return byHost(list(inputs), hostRule(inputs, fixedHost)).size();
         } catch (UncheckedIOException e) {
             return -1;
+        }
+    }
+
+    /**
+     * Whether every log file under {@code inputs} is multilog's: its first line (after any blank
+     * ones) is {@code @} and a TAI64N label. Such lines name no host of their own, so each line's
+     * host is its file's ({@link HostRule}), and each host's lines are in one reader's files: a
+     * backfill of several hosts can then sequence each host in its reader's task
+     * ({@link io.qmailfleet.job.JobConfig#sequencerInReader}). Syslog lines and shippers' envelopes
+     * name their own hosts, which need not be their directory's. Compressed files are read through
+     * their decompressor; a file that cannot be read answers false (the source then says why).
+     */
+    public static boolean multilogOnly(List<String> inputs) {
+        try {
+            for (Path f : list(inputs)) {
+                if (!startsMultilog(f)) return false;
+            }
+            return true;
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    /** The longest first line read to decide: blank lines and then {@code @} and 24 hex digits fit easily. */
+    private static final int PEEK_BYTES = 4096;
+
+    static boolean startsMultilog(Path file) {
+        var factory = org.apache.flink.connector.file.src.compression.StandardDeCompressors
+                .getDecompressorForFileName(file.getFileName().toString());
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = factory == null ? raw : factory.create(raw)) {
+            byte[] b = in.readNBytes(PEEK_BYTES);
+            int i = 0;
+            while (i < b.length && (b[i] == '\n' || b[i] == '\r' || b[i] == ' ' || b[i] == '\t')) i++;
+            if (i == b.length) return b.length < PEEK_BYTES; // an empty or blank file has no line of another host
+            if (b[i] != '@' || b.length - i < 25) return false;
+            for (int k = i + 1; k <= i + 24; k++) {
+                if (Character.digit(b[k], 16) < 0) return false;
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

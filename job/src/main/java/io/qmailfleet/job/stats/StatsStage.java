@@ -6,6 +6,7 @@ import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.MessageFact;
 import io.qmailfleet.job.model.StatsRecord;
 import io.qmailfleet.job.options.OptionGroup;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ public final class StatsStage implements Stage<StatsConfig> {
         // (its end plus the fire delay), so a host with few messages has its windows fired on time
         // keyed by host as the sequencer writes them: the host windows are chained to it
         Streams st = build(config.wholeInput() ? s.factsByHost()
-                : s.factsWithClockByHost(config.windowMillis, config.fireDelayMillis), s.sequencerParallelism(), config);
+                : s.factsWithClockByHost(config.windowMillis, config.fireDelayMillis), config);
         s.put(FLEET, st.fleet);
         StatsOutputs.put(s, st);
     }
@@ -74,20 +75,31 @@ public final class StatsStage implements Stage<StatsConfig> {
     }
 
     /**
-     * The stage on facts keyed by host; the host windows run at {@code parallelism}, that of the
-     * operator the keyed stream comes from (it was keyed without a shuffle).
+     * The stage on facts keyed by host, one stream per host sequencer ({@link FleetPipeline.Streams#lanes()}):
+     * each gets host windows of its own at its parallelism (it was keyed without a shuffle, so they
+     * chain to the sequencer), and their parts meet in one roll-up.
      */
-    public static Streams build(KeyedStream<MessageFact, String> facts, int parallelism, StatsConfig config) {
+    public static Streams build(List<KeyedStream<MessageFact, String>> facts, StatsConfig config) {
         Streams s = new Streams();
-        SingleOutputStreamOperator<StatsRecord> hostParts = facts
-                .transform("stats host windows", TypeInformation.of(StatsRecord.class), HostWindows.operator(config))
-                .uid("stats-host-windows").name("stats host windows").setParallelism(parallelism);
+        List<SingleOutputStreamOperator<StatsRecord>> lanes = new ArrayList<>();
+        for (int i = 0; i < facts.size(); i++) {
+            KeyedStream<MessageFact, String> f = facts.get(i);
+            lanes.add(f.transform("stats host windows", TypeInformation.of(StatsRecord.class), HostWindows.operator(config))
+                    .uid("stats-host-windows" + FleetPipeline.Streams.laneSuffix(i)).name("stats host windows")
+                    .setParallelism(f.getParallelism()));
+        }
+        DataStream<StatsRecord> hostParts = lanes.get(0);
+        DataStream<MessageFact> lateFacts = lanes.get(0).getSideOutput(HostWindows.LATE_FACTS);
+        for (int i = 1; i < lanes.size(); i++) {
+            hostParts = hostParts.union(lanes.get(i));
+            lateFacts = lateFacts.union(lanes.get(i).getSideOutput(HostWindows.LATE_FACTS));
+        }
         SingleOutputStreamOperator<StatsRecord> fleet = hostParts
                 .keyBy(new FleetRollup.RollupKey())
                 .transform("stats fleet roll-up", TypeInformation.of(StatsRecord.class), FleetRollup.operator(config))
                 .uid("stats-fleet-rollup").name("stats fleet roll-up");
         s.fleet = fleet;
-        s.lateFacts = hostParts.getSideOutput(HostWindows.LATE_FACTS);
+        s.lateFacts = lateFacts;
         for (Map.Entry<String, String> o : OUTPUTS.entrySet()) {
             String dim = o.getValue();
             s.outputs.put(o.getKey(), fleet.filter(r -> dim.equals(r.dimension))

@@ -6,6 +6,7 @@ import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.sink.Outputs;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -41,7 +42,7 @@ public final class RelayTrace implements Stage<RelayConfig> {
     /** Output {@code hops}; the linked life cycles join the {@code lifecycles} output. */
     @Override
     public void attach(FleetPipeline.Streams s, RelayConfig config) {
-        Streams relays = build(s.lifecycles, config);
+        Streams relays = build(s.lifecyclesByLane(), config);
         s.put(Outputs.HOPS, relays.hops);
         s.add(Outputs.LIFECYCLES, relays.updates);
     }
@@ -71,11 +72,18 @@ public final class RelayTrace implements Stage<RelayConfig> {
         }
     }
 
-    public static Streams build(DataStream<LifecycleRecord> lifecycles, RelayConfig cfg) {
-        // at the life cycles' parallelism: chained to the host sequencer, the life cycles are never serialized on their way
-        int p = lifecycles.getParallelism();
-        DataStream<RelayOffer> offers = lifecycles.flatMap(new RelaySides.Offers()).name("relay offers").setParallelism(p);
-        DataStream<RelayReception> receptions = lifecycles.flatMap(new RelaySides.Receptions()).name("relay receptions").setParallelism(p);
+    /** The trace on the life cycles of each host sequencer ({@link io.qmailfleet.job.FleetPipeline.Streams#lifecyclesByLane()}). */
+    public static Streams build(List<DataStream<LifecycleRecord>> lifecycles, RelayConfig cfg) {
+        DataStream<RelayOffer> offers = null;
+        DataStream<RelayReception> receptions = null;
+        for (DataStream<LifecycleRecord> lane : lifecycles) {
+            // at the life cycles' parallelism: chained to the host sequencer, the life cycles are never serialized on their way
+            int p = lane.getParallelism();
+            DataStream<RelayOffer> o = lane.flatMap(new RelaySides.Offers()).name("relay offers").setParallelism(p);
+            DataStream<RelayReception> r = lane.flatMap(new RelaySides.Receptions()).name("relay receptions").setParallelism(p);
+            offers = offers == null ? o : offers.union(o);
+            receptions = receptions == null ? r : receptions.union(r);
+        }
         SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)
                 .keyBy(new OfferQp(), new ReceptionQp(), Types.LONG)
                 // the linker's own operator: on the heap backend it drops the first arrivals past cfg.maxWaiting

@@ -23,12 +23,12 @@ import java.util.Map;
  *   <li>mx1:105 relayed to 192.0.2.50, a receiver that is not in the job.</li>
  * </ul>
  */
-final class RelayFleetLogs {
+public final class RelayFleetLogs {
     /** mx1's clock: 2026-11-24 20:14:11 UTC. */
     static final long A = 1_795_551_251L;
     /** mbox1's and mbox2's clock: a day ahead. */
     static final long B = A + 86_400L;
-    static final String FLEET_MAP = "10.0.0.1=mx1,10.0.0.2=mbox1,10.0.0.3=mbox2";
+    public static final String FLEET_MAP = "10.0.0.1=mx1,10.0.0.2=mbox1,10.0.0.3=mbox2";
 
     private RelayFleetLogs() {}
 
@@ -69,7 +69,7 @@ final class RelayFleetLogs {
     }
 
     /** Each host's lines, in log order. */
-    static Map<String, List<String>> hosts() {
+    public static Map<String, List<String>> hosts() {
         Log mx1 = new Log(A).at(0, "status: local 0/10 remote 0/20");
         mx1.message(1000, 100, "alice@mx1.example", 5000, 1008, 1, "remote", "bob@mbox1.example",
                 1500, Log.relayed("10.0.0.2", B + 1, 7001)).at(1502, "end msg 100");
