@@ -89,7 +89,8 @@ public final class JobConfig implements Serializable {
      *     task;</li>
      * <li>a backfill of several hosts' files, a reader per host ({@link #readerPerHost}), when every
      *     file is multilog's ({@link io.qmailfleet.job.source.FileLines#multilogOnly}) and
-     *     {@code --sequencer-per-reader} is not false: each line's host is its file's, so a host's
+     *     {@code --sequencer-per-reader} is true, or auto with at least
+     *     {@link #SEQUENCER_PER_READER_MIN_BYTES} of input per reader: each line's host is its file's, so a host's
      *     lines are all in one reader's files, and each reader's task has a host sequencer of its
      *     own, with the per-host stages after it ({@link FleetPipeline.Streams#lanes}). A line that
      *     names another host all the same is dead-lettered ({@link #readerHostsOnly}).</li>
@@ -103,12 +104,36 @@ public final class JobConfig implements Serializable {
      */
     public boolean readerHostsOnly;
     /**
+     * How many file readers the source starts ({@link io.qmailfleet.job.source.FileLines#readers}):
+     * one per host of a backfill, up to {@link io.qmailfleet.job.source.FileLines#MAX_READERS};
+     * one for Kafka, {@code --watch} and a single host.
+     */
+    public int fileReaders = 1;
+    /**
      * The input is files read by one reader: one host's files, a syslog file, or {@code --watch}
      * (not a backfill of several hosts' files, which starts a reader per host, up to
      * {@link io.qmailfleet.job.source.FileLines#MAX_READERS}, nor Kafka). An embedded run then
      * gets large network buffers ({@link Main#localSegmentSize}).
      */
     public boolean oneFileReader;
+
+    /**
+     * With {@code --sequencer-per-reader auto}, the least input per reader (bytes, compressed files
+     * counted {@link LocalLauncher#COMPRESSED_FACTOR} times) for a sequencer in each reader's task.
+     * Each such task starts the per-host operators and sinks of its own, about 56 ms of CPU and 4.5
+     * MB each (64 hosts' small files took 3.6 s more CPU and 290 MB more memory than behind a
+     * shuffle), while it saves 0.2-0.4 µs per line (BENCHMARKS.md): it pays from about 190,000
+     * lines, 14 MB of the capture's multilog, per reader.
+     */
+    static final long SEQUENCER_PER_READER_MIN_BYTES = 32L << 20;
+
+    private static boolean sequencerPerReader(JobConfig c, int fileHosts) {
+        String mode = c.get(JobOptions.SEQUENCER_PER_READER);
+        if (!mode.equals("auto")) return Boolean.parseBoolean(mode);
+        long bytes = LocalLauncher.inputBytes(c.inputs);
+        int readers = Math.min(fileHosts, io.qmailfleet.job.source.FileLines.MAX_READERS);
+        return bytes >= 0 && bytes >= SEQUENCER_PER_READER_MIN_BYTES * readers;
+    }
 
     /** The value of {@code option}: as given, else its default. */
     public <T> T get(JobOption<T> option) {
@@ -190,9 +215,10 @@ public final class JobConfig implements Serializable {
         // the input files are listed once, for both
         int fileHosts = !unbounded && !c.readsKafka() ? io.qmailfleet.job.source.FileLines.hosts(c.inputs, c.host) : -1;
         c.readerPerHost = fileHosts > 0 && fileHosts <= io.qmailfleet.job.source.FileLines.MAX_READERS;
-        c.sequencerInReader = fileHosts == 1 || (c.readerPerHost && fileHosts > 1 && c.get(JobOptions.SEQUENCER_PER_READER)
+        c.sequencerInReader = fileHosts == 1 || (c.readerPerHost && fileHosts > 1 && sequencerPerReader(c, fileHosts)
                 && io.qmailfleet.job.source.FileLines.multilogOnly(c.inputs));
         c.readerHostsOnly = c.sequencerInReader && fileHosts > 1;
+        c.fileReaders = Math.max(1, Math.min(fileHosts, io.qmailfleet.job.source.FileLines.MAX_READERS));
         c.readerLead = c.get(JobOptions.READER_LEAD);
         c.oneFileReader = !c.readsKafka() && (unbounded || fileHosts <= 1);
         c.quiet = c.get(JobOptions.QUIET);

@@ -131,9 +131,10 @@ public final class JobOptions {
     public static final JobOption<Duration> READER_LEAD = JobOption.duration("reader-lead", Duration.ofHours(2))
             .check(positive(), "must be > 0")
             .help("backfill of several hosts' files: a host's reader waits while this far ahead of the slowest");
-    public static final JobOption<Boolean> SEQUENCER_PER_READER = JobOption.bool("sequencer-per-reader", true)
+    public static final JobOption<String> SEQUENCER_PER_READER = JobOption.choice("sequencer-per-reader", "auto",
+                    "auto", "true", "false")
             .help("backfill of several hosts' multilog directories: each reader's task sequences its own hosts' lines"
-                    + " (false: every line crosses a shuffle by host)");
+                    + " (auto: when the files average 32 MB or more per reader; false: every line crosses a shuffle by host)");
     public static final JobOption<Duration> IDLE_TIMEOUT = JobOption.duration("idle-timeout", Duration.ofSeconds(30))
             .help("source split idleness for watermarks (unbounded input only)");
     public static final JobOption<Duration> LIVE_CLOCK_CAP = JobOption.duration("live-clock-cap", null)

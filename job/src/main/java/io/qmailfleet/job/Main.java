@@ -270,7 +270,7 @@ public final class Main {
             // localNetworkMemory, in buffers of localSegmentSize (a cluster keeps its own)
             int p = cfg.parallelism > 0 ? cfg.parallelism : env.getParallelism();
             boolean large = largeNetworkBuffers(cfg, p);
-            MemorySize network = localNetworkMemory(p, large);
+            MemorySize network = localNetworkMemory(p, large, cfg.fileReaders, cfg.readerHostsOnly);
             local.set(TaskManagerOptions.NETWORK_MEMORY_MIN, network);
             local.set(TaskManagerOptions.NETWORK_MEMORY_MAX, network);
             local.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, localSegmentSize(large));
@@ -333,10 +333,42 @@ public final class Main {
      * parallel instance, else 8 MB, at most Flink's own default for an embedded run (64 MB). On
      * the sample, 256 KB buffers needed 5-8 MB at parallelism 1, 9-12 at 2 and 21-24 at 4, so
      * these leave at least twice what was needed; 32 KB buffers needed 4 MB at 2, 16 at 4 and 32 at 8.
+     * At high parallelism the shuffles' channels, {@code p * p} each with a buffer at least, take
+     * more: {@link #NETWORK_PER_CHANNEL_KB} per pair of subtasks (the sample needed 5-12 MB at 8,
+     * 20-32 at 16 and 64-96 at 32, where Flink's 64 MB did not start it).
      */
     static MemorySize localNetworkMemory(int p, boolean large) {
-        return MemorySize.ofMebiBytes(Math.min(64, (large ? 16L : 8L) * Math.max(1, p)));
+        return localNetworkMemory(p, large, 1, false);
     }
+
+    /**
+     * The same for a backfill of {@code readers} file readers: more for each reader past the
+     * first, per parallel instance ({@link #NETWORK_PER_READER_KB}, with a sequencer in each
+     * reader's task {@link #NETWORK_PER_LANE_KB}). Each reader is a task of its own with channels
+     * to every subtask behind it (the host sequencer's, or with a sequencer in each reader's task
+     * the roll-up's, the relay linker's and the sinks'): 64 hosts' readers did not start in the
+     * memory of one (BENCHMARKS.md).
+     */
+    static MemorySize localNetworkMemory(int p, boolean large, int readers, boolean sequencerPerReader) {
+        long n = Math.max(1, p);
+        long kb = Math.max(1024 * Math.min(64, (large ? 16L : 8L) * n), NETWORK_PER_CHANNEL_KB * n * n);
+        kb += (Math.max(1, readers) - 1) * n * (sequencerPerReader ? NETWORK_PER_LANE_KB : NETWORK_PER_READER_KB);
+        return new MemorySize(kb << 10);
+    }
+
+    /** An embedded run's network memory per pair of subtasks a shuffle connects (KB). */
+    static final long NETWORK_PER_CHANNEL_KB = 160;
+    /**
+     * An embedded run's network memory per file reader past the first and per parallel instance
+     * (KB): twice what 64 readers needed at parallelism 2 (64 KB) and about what they needed at 32
+     * (65-256 KB).
+     */
+    static final long NETWORK_PER_READER_KB = 256;
+    /**
+     * The same with a host sequencer in each reader's task, whose task sends to more: 64 readers
+     * needed 257-384 KB at parallelism 2, at most 256 at 4, 128 at 8, 512 at 16 and 1024 at 32.
+     */
+    static final long NETWORK_PER_LANE_KB = 512;
 
     /** An embedded run's network buffer size: 256 KB when {@link #largeNetworkBuffers}, else Flink's 32 KB. */
     static MemorySize localSegmentSize(boolean large) {

@@ -108,7 +108,14 @@ class EnvironmentTest {
         assertEquals(new MemorySize(32 << 10), five.getConfiguration().get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
         assertEquals(MemorySize.ofMebiBytes(40), five.getConfiguration().get(TaskManagerOptions.NETWORK_MEMORY_MAX));
         assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(8, false));
-        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(32, false), "never more than Flink's own default");
+        assertEquals(MemorySize.ofMebiBytes(64), Main.localNetworkMemory(16, false));
+        // the shuffles' p * p channels: at 32 the sample did not start in Flink's 64 MB
+        assertEquals(MemorySize.ofMebiBytes(160), Main.localNetworkMemory(32, false));
+        // each file reader past the first has channels to every subtask behind it, more with a
+        // sequencer in its task (SequencerPerReaderTest starts 64 of each at parallelism 2)
+        assertEquals(new MemorySize((16L << 20) + 63 * 2 * (256L << 10)), Main.localNetworkMemory(2, false, 64, false));
+        assertEquals(new MemorySize((16L << 20) + 63 * 2 * (512L << 10)), Main.localNetworkMemory(2, false, 64, true));
+        assertEquals(Main.localNetworkMemory(2, false), Main.localNetworkMemory(2, false, 1, true));
         // a cluster keeps its own buffers
         ClusterContext.install(cluster());
         ReadableConfig onCluster = Main.environment(cfg("--quiet", "--parallelism", "2")).getConfiguration();
@@ -126,7 +133,8 @@ class EnvironmentTest {
         assertFalse(twoHosts.oneFileReader);
         ReadableConfig conf = Main.environment(twoHosts).getConfiguration();
         assertEquals(new MemorySize(32 << 10), conf.get(TaskManagerOptions.MEMORY_SEGMENT_SIZE));
-        assertEquals(MemorySize.ofMebiBytes(16), conf.get(TaskManagerOptions.NETWORK_MEMORY_MAX));
+        // 8 MB per instance, and 256 KB per instance for the second reader
+        assertEquals(new MemorySize((16L << 20) + 2 * (256 << 10)), conf.get(TaskManagerOptions.NETWORK_MEMORY_MAX));
         // the readers keep within --reader-lead of each other (ReaderLeadTest); a file reader
         // cannot pause one of its splits, so Flink pauses the reader as a whole (it is given one
         // file at a time) instead of failing the job

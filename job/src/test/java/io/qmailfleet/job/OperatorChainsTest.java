@@ -113,7 +113,8 @@ class OperatorChainsTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3})
     void severalHostsDirectoriesRunASequencerInEachReadersTask(int parallelism, @TempDir Path dir) throws Exception {
-        List<JobVertex> vertices = vertices(twoHosts(dir).toString(), parallelism, new CollectingSinks());
+        List<JobVertex> vertices = vertices(twoHosts(dir).toString(), parallelism, new CollectingSinks(),
+                "--sequencer-per-reader", "true");
         List<JobVertex> sequencers = new ArrayList<>();
         for (JobVertex v : vertices) {
             if (v.getName().contains("host sequencer + life cycles")) sequencers.add(v);
@@ -182,7 +183,8 @@ class OperatorChainsTest {
             for (String n : names) assertFalse(n.startsWith("encode lifecycles"), "a task of its own: " + n);
         }
         // a sequencer in each reader's task: each writes its life cycles there, the updates come third
-        List<JobVertex> vertices = vertices(twoHosts, parallelism, new FileOutputs(out.resolve("out").toString()));
+        List<JobVertex> vertices = vertices(twoHosts, parallelism, new FileOutputs(out.resolve("out").toString()),
+                "--sequencer-per-reader", "true");
         List<String> names = new ArrayList<>();
         for (JobVertex v : vertices) names.add(v.getName());
         for (String n : names) assertFalse(n.startsWith("encode lifecycles"), "a task of its own: " + n);

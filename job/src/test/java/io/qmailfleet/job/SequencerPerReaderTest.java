@@ -61,14 +61,25 @@ class SequencerPerReaderTest {
         return JobConfig.from(CliArgs.parse(args.toArray(new String[0])));
     }
 
+    /** A test's fleet is small: {@code --sequencer-per-reader true} asks for a sequencer per reader whatever the size. */
+    private static JobConfig lanes(Path input, String... more) {
+        List<String> args = new ArrayList<>(List.of("--sequencer-per-reader", "true"));
+        args.addAll(List.of(more));
+        return config(input, args.toArray(new String[0]));
+    }
+
     @Test
     void severalHostsMultilogDirectoriesAreSequencedInTheirReaders(@TempDir Path dir) throws Exception {
-        JobConfig lanes = config(fleet(dir.resolve("fleet")));
+        JobConfig lanes = lanes(fleet(dir.resolve("fleet")));
         assertTrue(lanes.sequencerInReader);
         assertTrue(lanes.readerHostsOnly);
+        assertEquals(4, lanes.fileReaders);
         JobConfig off = config(dir.resolve("fleet"), "--sequencer-per-reader", "false");
         assertFalse(off.sequencerInReader);
         assertFalse(off.readerHostsOnly);
+        assertEquals(4, off.fileReaders);
+        // auto (the default): this fleet's few KB per reader do not pay for a sequencer in each
+        assertFalse(config(dir.resolve("fleet")).sequencerInReader);
 
         // one host: one reader, which sequences whatever hosts its lines name
         JobConfig one = config(Capture.multilogAsHosts(dir.resolve("one"), "mail"));
@@ -81,7 +92,29 @@ class SequencerPerReaderTest {
             out.write(String.join("\n", RelayFleetLogs.hosts().get("mx1")).getBytes(StandardCharsets.US_ASCII));
         }
         Capture.multilogAsHosts(dir.resolve("gz"), "mail");
-        assertTrue(config(dir.resolve("gz")).sequencerInReader);
+        assertTrue(lanes(dir.resolve("gz")).sequencerInReader);
+    }
+
+    /**
+     * {@code auto}: a sequencer in each reader's task from {@link JobConfig#SEQUENCER_PER_READER_MIN_BYTES}
+     * of input per reader (sparse files here: the decision reads their sizes and first lines only).
+     */
+    @Test
+    void autoAsksForEnoughInputPerReader(@TempDir Path dir) throws Exception {
+        String first = "@400000006b05f0841dc0999c status: local 0/10 remote 0/20\n";
+        for (String host : new String[] {"mx1", "mx2"}) {
+            Path f = Files.createDirectories(dir.resolve(host)).resolve("current");
+            Files.writeString(f, first);
+            try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+                raf.setLength(JobConfig.SEQUENCER_PER_READER_MIN_BYTES);
+            }
+        }
+        assertTrue(config(dir).sequencerInReader, "32 MB per reader");
+        try (var raf = new java.io.RandomAccessFile(dir.resolve("mx2").resolve("current").toFile(), "rw")) {
+            raf.setLength(JobConfig.SEQUENCER_PER_READER_MIN_BYTES - 2);
+        }
+        assertFalse(config(dir).sequencerInReader, "a byte short on average");
+        assertTrue(config(dir, "--sequencer-per-reader", "true").sequencerInReader);
     }
 
     /** Syslog lines name their own hosts, which need not be their directory's: those lines cross the shuffle by host. */
@@ -91,18 +124,18 @@ class SequencerPerReaderTest {
             Path d = Files.createDirectories(dir.resolve(host));
             Files.copy(Capture.syslogFile(), d.resolve("maillog"));
         }
-        JobConfig cfg = config(dir);
+        JobConfig cfg = lanes(dir);
         assertTrue(cfg.readerPerHost);
         assertFalse(cfg.sequencerInReader);
         assertFalse(cfg.readerHostsOnly);
         // so is a multilog fleet with one syslog file in it, and one whose first line is not a label
         Capture.multilogAsHosts(dir.resolve("mixed"), "mx1", "mx2");
         Files.copy(Capture.syslogFile(), dir.resolve("mixed").resolve("mx2").resolve("send").resolve("maillog"));
-        assertFalse(config(dir.resolve("mixed")).sequencerInReader);
+        assertFalse(lanes(dir.resolve("mixed")).sequencerInReader);
         Capture.multilogAsHosts(dir.resolve("grepped"), "mx1", "mx2");
         Files.writeString(dir.resolve("grepped").resolve("mx2").resolve("send").resolve("x"),
                 "current:@400000006b05f0841dc0999c status: local 0/10 remote 0/20\n");
-        assertFalse(config(dir.resolve("grepped")).sequencerInReader);
+        assertFalse(lanes(dir.resolve("grepped")).sequencerInReader);
     }
 
     @Test
@@ -127,7 +160,7 @@ class SequencerPerReaderTest {
     @Test
     void theRecordsAreThoseOfTheShuffledGraph(@TempDir Path dir) throws Exception {
         Path in = fleet(dir);
-        JobConfig lanes = config(in);
+        JobConfig lanes = lanes(in);
         assertTrue(lanes.sequencerInReader);
         CollectingSinks inReaders = PipelineRunner.runFiles(lanes, 2);
         CollectingSinks shuffled = PipelineRunner.runFiles(config(in, "--sequencer-per-reader", "false"), 2);
@@ -164,7 +197,7 @@ class SequencerPerReaderTest {
         long total = 0;
         for (Path f : FileLines.list(List.of(in.toString()))) total += Files.readAllLines(f).size();
 
-        JobConfig lanes = config(in);
+        JobConfig lanes = lanes(in);
         assertTrue(lanes.readerHostsOnly);
         StreamRun run = StreamRun.of(lanes);
         List<DeadLetter> dead = run.sinks.deadLetters();

@@ -258,15 +258,41 @@ class LocalJarIT {
 
     @Test
     void theEmbeddedClustersNetworkBuffersAreEnoughAtEveryParallelism(@TempDir Path tmp) throws Exception {
-        // an embedded run gets 8 MB of network buffers per parallel instance (Flink's 64 MB at 8
-        // and more): the whole graph runs to the end at 1, 3 and 8, with the same results
-        for (String p : List.of("1", "3", "8")) {
+        // an embedded run gets 8 MB of network buffers per parallel instance (Flink's 64 MB at 8,
+        // and more at 32, where the shuffles' channels need it): the whole graph runs to the end at
+        // 1, 3, 8 and 32, with the same results
+        for (String p : List.of("1", "3", "8", "32")) {
             Path out = tmp.resolve("o" + p);
             String printed = run(tmp, "--input", REPO.resolve("samples/fleet").toString(), "--output", out.toString(),
                     "--parallelism", p);
             assertTrue(printed.contains("lines read 4547 = parsed 4547 + dead-lettered 0"), p + ": " + printed);
             assertFalse(printed.contains("Insufficient number of network buffers"), p + ": " + printed);
             assertEquals(539, count(out.resolve("lifecycles")), "parallelism " + p);
+        }
+    }
+
+    /**
+     * The most file readers a backfill starts, 64 (one per host), each a task with channels of its
+     * own: the embedded cluster's network buffers grow with them, with the host sequencer behind a
+     * shuffle and with one in each reader's task.
+     */
+    @Test
+    void sixtyFourHostsStartInTheEmbeddedCluster(@TempDir Path tmp) throws Exception {
+        List<String> head;
+        try (Stream<Path> files = Files.list(REPO.resolve("samples/fleet/mail/send"))) {
+            head = Files.readAllLines(files.sorted().findFirst().orElseThrow()).subList(0, 40);
+        }
+        for (int i = 1; i <= 64; i++) {
+            Path d = Files.createDirectories(tmp.resolve("in").resolve(String.format("mx%02d", i)));
+            Files.write(d.resolve("current"), head);
+        }
+        for (String mode : List.of("true", "false")) {
+            Path out = tmp.resolve("o-" + mode);
+            String printed = run(tmp, "--input", tmp.resolve("in").toString(), "--output", out.toString(),
+                    "--parallelism", "2", "--sequencer-per-reader", mode);
+            assertFalse(printed.contains("Insufficient number of network buffers"), mode + ": " + printed);
+            assertTrue(printed.contains("lines read 2560 = parsed 2560 + dead-lettered 0"), mode + ": " + printed);
+            assertTrue(count(out.resolve("host-events")) >= 64, mode);
         }
     }
 
