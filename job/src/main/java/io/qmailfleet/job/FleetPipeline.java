@@ -75,12 +75,12 @@ import org.apache.flink.types.Either;
  * {@code keyBy(host)} all of a host's lines arrive at one host-sequencer subtask in order (a
  * backfill with {@link JobConfig#sequencerInReader} has no {@code keyBy}: each reader's lines go to
  * a sequencer at parallelism 1 in the reader's task, chained to its parser); within the bound set
- * by {@code --max-out-of-order} it even restores order from time stamps. That subtask is the only place where order <i>across</i> messages matters (delivery
- * results carry no message id, delivery ids restart with qmail-send, bounces link by qp), so it does
- * all of that matching there, tags every line with its message id and builds each message's life
- * cycle in the same call (the host's messages under their ids in its keyed state): no second
- * shuffle of every event, and each host's facts leave one subtask in its log order, so the
- * aggregates read the host's clock from them.
+ * by {@code --max-out-of-order} it even restores order from time stamps. That subtask is the only
+ * place where order <i>across</i> messages matters (delivery results carry no message id, delivery
+ * ids restart with qmail-send, bounces link by qp), so it does all of that matching there, tags
+ * every line with its message id and builds each message's life cycle in the same call (the host's
+ * messages under their ids in its keyed state): no second shuffle of every event, and each host's
+ * facts leave one subtask in its log order, so the aggregates read the host's clock from them.
  */
 public final class FleetPipeline {
     private FleetPipeline() {}
@@ -149,7 +149,10 @@ public final class FleetPipeline {
             return lanes.size();
         }
 
-        /** The uid suffix of lane {@code i}'s operators: none for the first (the uids of a graph of one sequencer), {@code -2}, {@code -3}, ... */
+        /**
+         * The uid suffix of lane {@code i}'s operators: none for the first (the uids of a graph of
+         * one sequencer), then {@code -2}, {@code -3}, ...
+         */
         public static String laneSuffix(int i) {
             return i == 0 ? "" : "-" + (i + 1);
         }
@@ -209,7 +212,10 @@ public final class FleetPipeline {
             return out;
         }
 
-        /** {@link #factsWithClock(long, long)} keyed by host without a shuffle, one stream per lane, as {@link #factsByHost()}. */
+        /**
+         * {@link #factsWithClock(long, long)} keyed by host without a shuffle, one stream per lane,
+         * as {@link #factsByHost()}.
+         */
         public List<KeyedStream<MessageFact, String>> factsWithClockByHost(long periodMillis, long offsetMillis) {
             List<KeyedStream<MessageFact, String>> out = new ArrayList<>();
             for (Lane l : lanes) {

@@ -90,10 +90,11 @@ public final class JobConfig implements Serializable {
      * <li>a backfill of several hosts' files, a reader per host ({@link #readerPerHost}), when every
      *     file is multilog's ({@link io.qmailfleet.job.source.FileLines#multilogOnly}) and
      *     {@code --sequencer-per-reader} is true, or auto with at least
-     *     {@link #SEQUENCER_PER_READER_MIN_BYTES} of input per reader: each line's host is its file's, so a host's
-     *     lines are all in one reader's files, and each reader's task has a host sequencer of its
-     *     own, with the per-host stages after it ({@link FleetPipeline.Streams#lanes}). A line that
-     *     names another host all the same is dead-lettered ({@link #readerHostsOnly}).</li>
+     *     {@link #SEQUENCER_PER_READER_MIN_BYTES} of input per reader: each line's host is its
+     *     file's, so a host's lines are all in one reader's files, and each reader's task has a
+     *     host sequencer of its own, with the per-host stages after it
+     *     ({@link FleetPipeline.Streams#lanes}). A line that names another host all the same is
+     *     dead-lettered ({@link #readerHostsOnly}).</li>
      * </ul>
      */
     public boolean sequencerInReader;

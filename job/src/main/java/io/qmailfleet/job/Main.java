@@ -360,13 +360,14 @@ public final class Main {
     static final long NETWORK_PER_CHANNEL_KB = 160;
     /**
      * An embedded run's network memory per file reader past the first and per parallel instance
-     * (KB): twice what 64 readers needed at parallelism 2 (64 KB) and about what they needed at 32
-     * (65-256 KB).
+     * (KB): four times what 64 readers needed at parallelism 2 (at most 64 KB), and at least what
+     * they needed at 32 (65-256 KB).
      */
     static final long NETWORK_PER_READER_KB = 256;
     /**
      * The same with a host sequencer in each reader's task, whose task sends to more: 64 readers
-     * needed 257-384 KB at parallelism 2, at most 256 at 4, 128 at 8, 512 at 16 and 1024 at 32.
+     * needed 257-384 KB at parallelism 2, at most 256 at 4 and 128 at 8, and 129-512 at 16; at 32
+     * this and the channels' share ran them.
      */
     static final long NETWORK_PER_LANE_KB = 512;
 

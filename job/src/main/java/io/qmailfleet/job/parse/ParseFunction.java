@@ -43,9 +43,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>With {@link ParserConfig#knownHosts}, a parsed line of another host is dead-lettered
  * ({@code UNKNOWN_HOST}) here, before any per-host state is opened for it. With
- * {@link #fileHostsOnly} (a reader whose task sequences its own hosts' lines, one of several), so is a
- * line that names a host other than its file's ({@code FOREIGN_HOST}): another reader's task may
- * sequence that host.
+ * {@link #fileHostsOnly} (a reader whose task sequences its own hosts' lines, one of several), so
+ * is a line that names a host other than its file's ({@code FOREIGN_HOST}): another reader's task
+ * may sequence that host.
  */
 public class ParseFunction extends ProcessFunction<RawLine, QmailEvent> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
