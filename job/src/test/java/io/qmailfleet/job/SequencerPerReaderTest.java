@@ -223,6 +223,136 @@ class SequencerPerReaderTest {
         assertTrue(seen, "the line is mbox1's event");
     }
 
+    /**
+     * A backfill with a sequencer in each reader's task that fails once, after a checkpoint, and
+     * restarts from it: each reader's task gets its own operators' state back (their uids differ by
+     * reader), and the committed files are those of a run without the failure.
+     */
+    @Test
+    void aFailedBackfillResumesFromItsCheckpoint(@TempDir Path dir) throws Exception {
+        Path in = Capture.multilogAsHosts(dir.resolve("in"), "mx1", "mx2");
+        JobConfig cfg = lanes(in);
+        assertTrue(cfg.sequencerInReader);
+        FailOnce.reset();
+        Path clean = dir.resolve("clean");
+        runWithCheckpoints(cfg, clean, false);
+        Path restored = dir.resolve("restored");
+        runWithCheckpoints(cfg, restored, true);
+        assertTrue(FailOnce.FAILED.get(), "the job failed once");
+        assertTrue(FailOnce.CHECKPOINTS.get() > 0, "after a checkpoint");
+        for (String output : List.of("lifecycles", "host-events", "events", "message-alerts", "senders", "recipients",
+                "domains", "hosts")) {
+            List<String> a = committed(clean.resolve(output));
+            assertEquals(a, committed(restored.resolve(output)), output);
+            if (!output.equals("message-alerts")) assertFalse(a.isEmpty(), output);
+        }
+        assertEquals(2 * 539, committed(restored.resolve("lifecycles")).size());
+    }
+
+    private static void runWithCheckpoints(JobConfig cfg, Path out, boolean fail) throws Exception {
+        var env = PipelineRunner.env(2);
+        var conf = new org.apache.flink.configuration.Configuration();
+        conf.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        conf.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                java.time.Duration.ofMillis(100));
+        env.configure(conf);
+        env.enableCheckpointing(100);
+        List<Stage<?>> stages = new ArrayList<>(Stages.ALL);
+        if (fail) stages.add(new FailOnce());
+        FleetPipeline.build(FileLines.readers(env, cfg), cfg, new io.qmailfleet.job.sink.FileOutputs(out.toString()),
+                stages, Outputs.ALL);
+        env.execute("sequencer per reader, checkpoints");
+    }
+
+    /** The committed lines of an output folder (in-progress files left out), as JSON without arrival-order values, sorted. */
+    private static List<String> committed(Path folder) throws IOException {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(folder)) return out;
+        try (var files = Files.list(folder)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.getFileName().toString().startsWith(".")) continue;
+                for (String line : Files.readAllLines(f)) {
+                    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);
+                    tree.remove(List.of("ddelay_quantiles", "qtime_quantiles"));
+                    dropExamples(tree);
+                    out.add(JSON.writeValueAsString(tree));
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static void dropExamples(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.remove("example");
+        for (com.fasterxml.jackson.databind.JsonNode child : node) dropExamples(child);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * A stage of this test only: a map on the first reader's life cycles, in that reader's task,
+     * that fails the job once, after a checkpoint has completed and a few more life cycles passed
+     * (until the first checkpoint it waits 2 ms per life cycle, so that one completes mid-input).
+     */
+    static final class FailOnce implements Stage<Boolean> {
+        static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+        static final java.util.concurrent.atomic.AtomicInteger CHECKPOINTS = new java.util.concurrent.atomic.AtomicInteger();
+
+        static void reset() {
+            FAILED.set(false);
+            CHECKPOINTS.set(0);
+        }
+
+        @Override
+        public String name() {
+            return "fail once";
+        }
+
+        @Override
+        public io.qmailfleet.job.options.OptionGroup options() {
+            return new io.qmailfleet.job.options.OptionGroup("fail once");
+        }
+
+        @Override
+        public Boolean config(JobConfig cfg) {
+            return Boolean.TRUE;
+        }
+
+        @Override
+        public void attach(FleetPipeline.Streams streams, Boolean config) {
+            assertEquals(2, streams.lanes());
+            var first = streams.lifecyclesByLane().get(0);
+            first.map(new Failer()).returns(io.qmailfleet.job.model.LifecycleRecordTypeInfo.INSTANCE)
+                    .setParallelism(first.getParallelism()).uid("fail-once").name("fail once")
+                    .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>())
+                    .setParallelism(first.getParallelism());
+        }
+    }
+
+    static final class Failer implements org.apache.flink.api.common.functions.MapFunction<io.qmailfleet.job.model.LifecycleRecord,
+            io.qmailfleet.job.model.LifecycleRecord>, org.apache.flink.api.common.state.CheckpointListener {
+        private static final long serialVersionUID = 1L;
+        private int afterCheckpoint;
+
+        @Override
+        public io.qmailfleet.job.model.LifecycleRecord map(io.qmailfleet.job.model.LifecycleRecord r) throws Exception {
+            if (!FailOnce.FAILED.get()) {
+                if (FailOnce.CHECKPOINTS.get() == 0) Thread.sleep(2);
+                else if (++afterCheckpoint > 20 && FailOnce.FAILED.compareAndSet(false, true)) {
+                    throw new IllegalStateException("failure injected by the test");
+                }
+            }
+            return r;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            FailOnce.CHECKPOINTS.incrementAndGet();
+        }
+    }
+
     /** A run on files with its accumulators. */
     private record StreamRun(CollectingSinks sinks, JobExecutionResult result) {
         static StreamRun of(JobConfig cfg) throws Exception {
