@@ -112,7 +112,7 @@ class EnvironmentTest {
         // the shuffles' p * p channels: at 32 the sample did not start in Flink's 64 MB
         assertEquals(MemorySize.ofMebiBytes(160), Main.localNetworkMemory(32, false));
         // each file reader past the first has channels to every subtask behind it, more with a
-        // sequencer in its task (SequencerPerReaderTest starts 64 of each at parallelism 2)
+        // sequencer in its task (LocalJarIT starts 64 readers each way at parallelism 2)
         assertEquals(new MemorySize((16L << 20) + 63 * 2 * (256L << 10)), Main.localNetworkMemory(2, false, 64, false));
         assertEquals(new MemorySize((16L << 20) + 63 * 2 * (512L << 10)), Main.localNetworkMemory(2, false, 64, true));
         assertEquals(Main.localNetworkMemory(2, false), Main.localNetworkMemory(2, false, 1, true));
