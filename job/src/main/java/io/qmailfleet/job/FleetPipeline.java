@@ -385,8 +385,8 @@ public final class FleetPipeline {
         }
     }
 
-    /** The union of {@code streams} (the stream itself when there is one). */
-    private static <T> DataStream<T> union(List<? extends DataStream<T>> streams) {
+    /** The union of {@code streams} (the stream itself when there is one), e.g. a stage's per-lane outputs. */
+    public static <T> DataStream<T> union(List<? extends DataStream<T>> streams) {
         DataStream<T> all = streams.get(0);
         for (int i = 1; i < streams.size(); i++) all = all.union(streams.get(i));
         return all;

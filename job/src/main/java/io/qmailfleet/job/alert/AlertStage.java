@@ -8,6 +8,7 @@ import io.qmailfleet.job.model.QmailEvent;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.sink.Outputs;
 import io.qmailfleet.job.stats.StatsStage;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -52,16 +53,15 @@ public final class AlertStage implements Stage<AlertConfig> {
      */
     public static DataStream<PageEvent> build(List<KeyedStream<Either<QmailEvent, MessageAlert>, String>> signals,
                                               AlertConfig config) {
-        DataStream<PageEvent> pages = null;
+        List<DataStream<PageEvent>> pages = new ArrayList<>();
         for (int i = 0; i < signals.size(); i++) {
             KeyedStream<Either<QmailEvent, MessageAlert>, String> lane = signals.get(i);
-            DataStream<PageEvent> p = lane
+            pages.add(lane
                     .transform("alert engine", TypeInformation.of(PageEvent.class), AlertEngine.operator(config))
                     .uid("alert-engine" + FleetPipeline.Streams.laneSuffix(i)).name("alert engine")
-                    .setParallelism(lane.getParallelism());
-            pages = pages == null ? p : pages.union(p);
+                    .setParallelism(lane.getParallelism()));
         }
-        return pages;
+        return FleetPipeline.union(pages);
     }
 
     /**

@@ -88,18 +88,15 @@ public final class StatsStage implements Stage<StatsConfig> {
                     .uid("stats-host-windows" + FleetPipeline.Streams.laneSuffix(i)).name("stats host windows")
                     .setParallelism(f.getParallelism()));
         }
-        DataStream<StatsRecord> hostParts = lanes.get(0);
-        DataStream<MessageFact> lateFacts = lanes.get(0).getSideOutput(HostWindows.LATE_FACTS);
-        for (int i = 1; i < lanes.size(); i++) {
-            hostParts = hostParts.union(lanes.get(i));
-            lateFacts = lateFacts.union(lanes.get(i).getSideOutput(HostWindows.LATE_FACTS));
-        }
+        DataStream<StatsRecord> hostParts = FleetPipeline.union(lanes);
+        List<DataStream<MessageFact>> late = new ArrayList<>();
+        for (SingleOutputStreamOperator<StatsRecord> l : lanes) late.add(l.getSideOutput(HostWindows.LATE_FACTS));
         SingleOutputStreamOperator<StatsRecord> fleet = hostParts
                 .keyBy(new FleetRollup.RollupKey())
                 .transform("stats fleet roll-up", TypeInformation.of(StatsRecord.class), FleetRollup.operator(config))
                 .uid("stats-fleet-rollup").name("stats fleet roll-up");
         s.fleet = fleet;
-        s.lateFacts = lateFacts;
+        s.lateFacts = FleetPipeline.union(late);
         for (Map.Entry<String, String> o : OUTPUTS.entrySet()) {
             String dim = o.getValue();
             s.outputs.put(o.getKey(), fleet.filter(r -> dim.equals(r.dimension))

@@ -6,6 +6,7 @@ import io.qmailfleet.job.Stage;
 import io.qmailfleet.job.model.LifecycleRecord;
 import io.qmailfleet.job.options.OptionGroup;
 import io.qmailfleet.job.sink.Outputs;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -74,16 +75,16 @@ public final class RelayTrace implements Stage<RelayConfig> {
 
     /** The trace on the life cycles of each host sequencer ({@link io.qmailfleet.job.FleetPipeline.Streams#lifecyclesByLane()}). */
     public static Streams build(List<DataStream<LifecycleRecord>> lifecycles, RelayConfig cfg) {
-        DataStream<RelayOffer> offers = null;
-        DataStream<RelayReception> receptions = null;
+        List<DataStream<RelayOffer>> laneOffers = new ArrayList<>();
+        List<DataStream<RelayReception>> laneReceptions = new ArrayList<>();
         for (DataStream<LifecycleRecord> lane : lifecycles) {
             // at the life cycles' parallelism: chained to the host sequencer, the life cycles are never serialized on their way
             int p = lane.getParallelism();
-            DataStream<RelayOffer> o = lane.flatMap(new RelaySides.Offers()).name("relay offers").setParallelism(p);
-            DataStream<RelayReception> r = lane.flatMap(new RelaySides.Receptions()).name("relay receptions").setParallelism(p);
-            offers = offers == null ? o : offers.union(o);
-            receptions = receptions == null ? r : receptions.union(r);
+            laneOffers.add(lane.flatMap(new RelaySides.Offers()).name("relay offers").setParallelism(p));
+            laneReceptions.add(lane.flatMap(new RelaySides.Receptions()).name("relay receptions").setParallelism(p));
         }
+        DataStream<RelayOffer> offers = FleetPipeline.union(laneOffers);
+        DataStream<RelayReception> receptions = FleetPipeline.union(laneReceptions);
         SingleOutputStreamOperator<RelayMatch> matches = offers.connect(receptions)
                 .keyBy(new OfferQp(), new ReceptionQp(), Types.LONG)
                 // the linker's own operator: on the heap backend it drops the first arrivals past cfg.maxWaiting
