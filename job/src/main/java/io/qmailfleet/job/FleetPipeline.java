@@ -403,7 +403,7 @@ public final class FleetPipeline {
         for (int i = 0; i < inputs.size(); i++) {
             DataStream<RawLine> in = inputs.get(i);
             parsers.add(in
-                    .process(new ParseFunction(cfg.parser, cfg.readerHostsOnly))
+                    .process(new ParseFunction(cfg.parser, cfg.readerHostsOnly()))
                     // events cross the shuffles in a compact form (QmailEventSerializer), not as a POJO
                     .returns(QmailEventTypeInfo.INSTANCE)
                     // the first parser keeps the uid of the one parser before: a savepoint's line
@@ -424,8 +424,8 @@ public final class FleetPipeline {
         // a sequencer per reader, at parallelism 1 in the reader's task, chained to its parser. At
         // parallelism 1 a sequencer holds every key group, so its parser's stream is keyed as
         // keyBy(host) would key it; no host's lines are in two readers (each line's host is its
-        // file's: the parser dead-letters any other, JobConfig.readerHostsOnly)
-        boolean inReaders = cfg.sequencerInReader && (inputs.size() == 1 || cfg.readerHostsOnly);
+        // file's: the parser dead-letters any other, JobConfig.readerHostsOnly())
+        boolean inReaders = cfg.sequencerInReader && (inputs.size() == 1 || cfg.readerHostsOnly());
         for (DataStream<RawLine> in : inputs) inReaders &= in.getParallelism() == 1;
         List<DataStream<QmailEvent>> laneInputs = new ArrayList<>();
         if (inReaders) laneInputs.addAll(parsers);

@@ -4,6 +4,8 @@ import io.qmailfleet.job.lifecycle.LifecycleConfig;
 import io.qmailfleet.job.parse.ParserConfig;
 import io.qmailfleet.job.sink.KafkaOutputs;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -94,22 +96,26 @@ public final class JobConfig implements Serializable {
      *     file's, so a host's lines are all in one reader's files, and each reader's task has a
      *     host sequencer of its own, with the per-host stages after it
      *     ({@link FleetPipeline.Streams#lanes}). A line that names another host all the same is
-     *     dead-lettered ({@link #readerHostsOnly}).</li>
+     *     dead-lettered ({@link #readerHostsOnly()}).</li>
      * </ul>
      */
     public boolean sequencerInReader;
-    /**
-     * Several readers each sequence their own lines ({@link #sequencerInReader}): a line whose host
-     * is not its file's ({@link io.qmailfleet.job.source.HostRule}) is dead-lettered
-     * ({@code FOREIGN_HOST}) by its parser, since another reader's task may sequence that host.
-     */
-    public boolean readerHostsOnly;
     /**
      * How many file readers the source starts ({@link io.qmailfleet.job.source.FileLines#readers}):
      * one per host of a backfill, up to {@link io.qmailfleet.job.source.FileLines#MAX_READERS};
      * one for Kafka, {@code --watch} and a single host.
      */
     public int fileReaders = 1;
+
+    /**
+     * Several readers each sequence their own lines ({@link #sequencerInReader} with more than one
+     * of {@link #fileReaders}): a line whose host is not its file's
+     * ({@link io.qmailfleet.job.source.HostRule}) is dead-lettered ({@code FOREIGN_HOST}) by its
+     * parser, since another reader's task may sequence that host.
+     */
+    public boolean readerHostsOnly() {
+        return sequencerInReader && fileReaders > 1;
+    }
     /**
      * The input is files read by one reader: one host's files, a syslog file, or {@code --watch}
      * (not a backfill of several hosts' files, which starts a reader per host, up to
@@ -128,10 +134,10 @@ public final class JobConfig implements Serializable {
      */
     static final long SEQUENCER_PER_READER_MIN_BYTES = 32L << 20;
 
-    private static boolean sequencerPerReader(JobConfig c, int fileHosts) {
+    private static boolean sequencerPerReader(JobConfig c, List<Path> files, int fileHosts) {
         String mode = c.get(JobOptions.SEQUENCER_PER_READER);
         if (!mode.equals("auto")) return Boolean.parseBoolean(mode);
-        long bytes = LocalLauncher.inputBytes(c.inputs);
+        long bytes = LocalLauncher.inputBytesOf(files);
         int readers = Math.min(fileHosts, io.qmailfleet.job.source.FileLines.MAX_READERS);
         return bytes >= 0 && bytes >= SEQUENCER_PER_READER_MIN_BYTES * readers;
     }
@@ -213,12 +219,19 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException("--idle-timeout is for unbounded input (live Kafka, --watch): a bounded input's partitions and files end, none is idle");
         }
         c.idleTimeout = unbounded ? c.get(JobOptions.IDLE_TIMEOUT) : null;
-        // the input files are listed once, for both
-        int fileHosts = !unbounded && !c.readsKafka() ? io.qmailfleet.job.source.FileLines.hosts(c.inputs, c.host) : -1;
+        // the input files are listed once, for their hosts, their size and their format
+        List<Path> files = null;
+        if (!unbounded && !c.readsKafka()) {
+            try {
+                files = io.qmailfleet.job.source.FileLines.list(c.inputs);
+            } catch (UncheckedIOException e) {
+                // not listable: the source reads the inputs as given, with one reader, or says why it cannot
+            }
+        }
+        int fileHosts = files == null ? -1 : io.qmailfleet.job.source.FileLines.hosts(files, c.inputs, c.host);
         c.readerPerHost = fileHosts > 0 && fileHosts <= io.qmailfleet.job.source.FileLines.MAX_READERS;
-        c.sequencerInReader = fileHosts == 1 || (c.readerPerHost && fileHosts > 1 && sequencerPerReader(c, fileHosts)
-                && io.qmailfleet.job.source.FileLines.multilogOnly(c.inputs));
-        c.readerHostsOnly = c.sequencerInReader && fileHosts > 1;
+        c.sequencerInReader = fileHosts == 1 || (c.readerPerHost && fileHosts > 1 && sequencerPerReader(c, files, fileHosts)
+                && io.qmailfleet.job.source.FileLines.multilogOnly(files));
         c.fileReaders = Math.max(1, Math.min(fileHosts, io.qmailfleet.job.source.FileLines.MAX_READERS));
         c.readerLead = c.get(JobOptions.READER_LEAD);
         c.oneFileReader = !c.readsKafka() && (unbounded || fileHosts <= 1);

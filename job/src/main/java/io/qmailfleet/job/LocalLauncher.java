@@ -209,9 +209,18 @@ public final class LocalLauncher {
      * -1 when they cannot be listed or read.
      */
     static long inputBytes(List<String> inputs) {
+        try {
+            return inputBytesOf(FileLines.list(inputs));
+        } catch (UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    /** The same for {@code files}, listed already ({@link FileLines#list}). */
+    static long inputBytesOf(List<Path> files) {
         long sum = 0;
         try {
-            for (Path f : FileLines.list(inputs)) sum += Files.size(f) * (FileLines.isCompressed(f) ? COMPRESSED_FACTOR : 1);
+            for (Path f : files) sum += Files.size(f) * (FileLines.isCompressed(f) ? COMPRESSED_FACTOR : 1);
         } catch (IOException | UncheckedIOException e) {
             return -1;
         }

@@ -270,7 +270,7 @@ public final class Main {
             // localNetworkMemory, in buffers of localSegmentSize (a cluster keeps its own)
             int p = cfg.parallelism > 0 ? cfg.parallelism : env.getParallelism();
             boolean large = largeNetworkBuffers(cfg, p);
-            MemorySize network = localNetworkMemory(p, large, cfg.fileReaders, cfg.readerHostsOnly);
+            MemorySize network = localNetworkMemory(p, large, cfg.fileReaders, cfg.readerHostsOnly());
             local.set(TaskManagerOptions.NETWORK_MEMORY_MIN, network);
             local.set(TaskManagerOptions.NETWORK_MEMORY_MAX, network);
             local.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, localSegmentSize(large));

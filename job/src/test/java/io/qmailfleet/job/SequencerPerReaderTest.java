@@ -72,11 +72,11 @@ class SequencerPerReaderTest {
     void severalHostsMultilogDirectoriesAreSequencedInTheirReaders(@TempDir Path dir) throws Exception {
         JobConfig lanes = lanes(fleet(dir.resolve("fleet")));
         assertTrue(lanes.sequencerInReader);
-        assertTrue(lanes.readerHostsOnly);
+        assertTrue(lanes.readerHostsOnly());
         assertEquals(4, lanes.fileReaders);
         JobConfig off = config(dir.resolve("fleet"), "--sequencer-per-reader", "false");
         assertFalse(off.sequencerInReader);
-        assertFalse(off.readerHostsOnly);
+        assertFalse(off.readerHostsOnly());
         assertEquals(4, off.fileReaders);
         // auto (the default): this fleet's few KB per reader do not pay for a sequencer in each
         assertFalse(config(dir.resolve("fleet")).sequencerInReader);
@@ -84,7 +84,7 @@ class SequencerPerReaderTest {
         // one host: one reader, which sequences whatever hosts its lines name
         JobConfig one = config(Capture.multilogAsHosts(dir.resolve("one"), "mail"));
         assertTrue(one.sequencerInReader);
-        assertFalse(one.readerHostsOnly);
+        assertFalse(one.readerHostsOnly());
 
         // compressed multilog files are looked into
         Path gz = Files.createDirectories(dir.resolve("gz").resolve("mx9"));
@@ -127,7 +127,7 @@ class SequencerPerReaderTest {
         JobConfig cfg = lanes(dir);
         assertTrue(cfg.readerPerHost);
         assertFalse(cfg.sequencerInReader);
-        assertFalse(cfg.readerHostsOnly);
+        assertFalse(cfg.readerHostsOnly());
         // so is a multilog fleet with one syslog file in it, and one whose first line is not a label
         Capture.multilogAsHosts(dir.resolve("mixed"), "mx1", "mx2");
         Files.copy(Capture.syslogFile(), dir.resolve("mixed").resolve("mx2").resolve("send").resolve("maillog"));
@@ -142,15 +142,15 @@ class SequencerPerReaderTest {
     void theFirstLineDecides(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("f");
         Files.writeString(f, "\n  \n@400000006b05f0841dc0999c status: local 0/10 remote 0/20\nNov 24 20:06:39 mail qmail: x\n");
-        assertTrue(FileLines.multilogOnly(List.of(f.toString())));
+        assertTrue(FileLines.multilogOnly(List.of(f)));
         Files.writeString(f, "@400000006b05f0841dc0999 status: local 0/10 remote 0/20\n");
-        assertFalse(FileLines.multilogOnly(List.of(f.toString())), "23 hex digits");
+        assertFalse(FileLines.multilogOnly(List.of(f)), "23 hex digits");
         Files.writeString(f, "@400000006b05f0841dc0999g status\n");
-        assertFalse(FileLines.multilogOnly(List.of(f.toString())), "not hex");
+        assertFalse(FileLines.multilogOnly(List.of(f)), "not hex");
         Files.writeString(f, "");
-        assertTrue(FileLines.multilogOnly(List.of(f.toString())), "an empty file names no host");
+        assertTrue(FileLines.multilogOnly(List.of(f)), "an empty file names no host");
         Files.writeString(f, "{\"host\":\"mx1\",\"message\":\"@400000006b05f0841dc0999c status\"}\n");
-        assertFalse(FileLines.multilogOnly(List.of(f.toString())), "an envelope names its host");
+        assertFalse(FileLines.multilogOnly(List.of(f)), "an envelope names its host");
     }
 
     /**
@@ -198,7 +198,7 @@ class SequencerPerReaderTest {
         for (Path f : FileLines.list(List.of(in.toString()))) total += Files.readAllLines(f).size();
 
         JobConfig lanes = lanes(in);
-        assertTrue(lanes.readerHostsOnly);
+        assertTrue(lanes.readerHostsOnly());
         StreamRun run = StreamRun.of(lanes);
         List<DeadLetter> dead = run.sinks.deadLetters();
         assertEquals(1, dead.size(), dead.toString());

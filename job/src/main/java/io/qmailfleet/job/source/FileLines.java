@@ -116,25 +116,20 @@ public final class FileLines {
     }
 
     /**
-     * How many hosts (by {@link HostRule}) the files of a backfill of {@code inputs} belong to; -1
-     * when no file can be listed (the source then reads the inputs as given, with one reader, or
-     * says why it cannot). {@link #readers} without {@code --watch} reads each host's files with a
-     * reader of its own up to {@link #MAX_READERS} hosts: then the watermark is the slowest host's,
-     * and every host in step with it has sent what it has for a time before the watermark passes
-     * it ({@link io.qmailfleet.job.JobConfig#readerPerHost}). One host's files are one reader, in
-     * one task at parallelism 1, where the host sequencer can run
+     * How many hosts (by {@link HostRule}) the {@code files} of a backfill of {@code inputs}
+     * ({@link #list}) belong to. {@link #readers} without {@code --watch} reads each host's files
+     * with a reader of its own up to {@link #MAX_READERS} hosts: then the watermark is the slowest
+     * host's, and every host in step with it has sent what it has for a time before the watermark
+     * passes it ({@link io.qmailfleet.job.JobConfig#readerPerHost}). One host's files are one
+     * reader, in one task at parallelism 1, where the host sequencer can run
      * ({@link io.qmailfleet.job.JobConfig#sequencerInReader}).
      */
-    public static int hosts(List<String> inputs, String fixedHost) {
-        try {
-            return byHost(list(inputs), hostRule(inputs, fixedHost)).size();
-        } catch (UncheckedIOException e) {
-            return -1;
-        }
+    public static int hosts(List<Path> files, List<String> inputs, String fixedHost) {
+        return byHost(files, hostRule(inputs, fixedHost)).size();
     }
 
     /**
-     * Whether every log file under {@code inputs} is multilog's: its first line (after any blank
+     * Whether every one of {@code files} ({@link #list}) is multilog's: its first line (after any blank
      * ones) is {@code @} and a TAI64N label. Such lines name no host of their own, so each line's
      * host is its file's ({@link HostRule}), and each host's lines are in one reader's files: a
      * backfill of several hosts can then sequence each host in its reader's task
@@ -142,15 +137,11 @@ public final class FileLines {
      * name their own hosts, which need not be their directory's. Compressed files are read through
      * their decompressor; a file that cannot be read answers false (the source then says why).
      */
-    public static boolean multilogOnly(List<String> inputs) {
-        try {
-            for (Path f : list(inputs)) {
-                if (!startsMultilog(f)) return false;
-            }
-            return true;
-        } catch (UncheckedIOException e) {
-            return false;
+    public static boolean multilogOnly(List<Path> files) {
+        for (Path f : files) {
+            if (!startsMultilog(f)) return false;
         }
+        return true;
     }
 
     /** The longest first line read to decide: blank lines and then {@code @} and 24 hex digits fit easily. */
