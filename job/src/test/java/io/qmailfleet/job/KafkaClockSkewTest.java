@@ -1,5 +1,6 @@
 package io.qmailfleet.job;
 
+import static io.qmailfleet.job.testutil.PipelineRunner.acc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -270,10 +271,5 @@ class KafkaClockSkewTest {
 
     private static String value(ConsumerRecord<byte[], byte[]> r) {
         return new String(r.value(), StandardCharsets.UTF_8);
-    }
-
-    private static long acc(JobExecutionResult r, String name) {
-        Object v = r.getAllAccumulatorResults().get(name);
-        return v instanceof Number ? ((Number) v).longValue() : 0L;
     }
 }

@@ -1,5 +1,6 @@
 package io.qmailfleet.job;
 
+import static io.qmailfleet.job.testutil.PipelineRunner.acc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -441,10 +442,5 @@ class KafkaEndToEndTest {
 
     private static String value(ConsumerRecord<byte[], byte[]> r) {
         return new String(r.value(), StandardCharsets.UTF_8);
-    }
-
-    private static long acc(JobExecutionResult r, String name) {
-        Object v = r.getAllAccumulatorResults().get(name);
-        return v instanceof Number ? ((Number) v).longValue() : 0L;
     }
 }

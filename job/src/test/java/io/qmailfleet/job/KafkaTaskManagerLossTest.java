@@ -1,5 +1,6 @@
 package io.qmailfleet.job;
 
+import static io.qmailfleet.job.testutil.PipelineRunner.acc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,10 +180,5 @@ class KafkaTaskManagerLossTest {
      */
     private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String topic, int expected) {
         return TestBroker.awaitCommitted(BROKER.bootstrap(), topic, expected, AWAIT);
-    }
-
-    private static long acc(JobExecutionResult r, String name) {
-        Object v = r.getAllAccumulatorResults().get(name);
-        return v instanceof Number ? ((Number) v).longValue() : 0L;
     }
 }

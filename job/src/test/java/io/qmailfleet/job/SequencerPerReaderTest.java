@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -199,8 +198,8 @@ class SequencerPerReaderTest {
 
         JobConfig lanes = lanes(in);
         assertTrue(lanes.readerHostsOnly());
-        StreamRun run = StreamRun.of(lanes);
-        List<DeadLetter> dead = run.sinks.deadLetters();
+        PipelineRunner.FilesRun run = PipelineRunner.filesRun(lanes, 2);
+        List<DeadLetter> dead = run.sinks().deadLetters();
         assertEquals(1, dead.size(), dead.toString());
         DeadLetter d = dead.get(0);
         assertEquals(DeadLetterReason.FOREIGN_HOST, d.reason);
@@ -213,11 +212,11 @@ class SequencerPerReaderTest {
         assertEquals(total - 1, run.acc(io.qmailfleet.job.parse.ParseFunction.ACC_PARSED));
         assertEquals(1L, run.acc(io.qmailfleet.job.parse.ParseFunction.ACC_DEAD));
 
-        StreamRun shuffled = StreamRun.of(config(in, "--sequencer-per-reader", "false"));
-        assertTrue(shuffled.sinks.deadLetters().isEmpty(), shuffled.sinks.deadLetters().toString());
+        PipelineRunner.FilesRun shuffled = PipelineRunner.filesRun(config(in, "--sequencer-per-reader", "false"), 2);
+        assertTrue(shuffled.sinks().deadLetters().isEmpty(), shuffled.sinks().deadLetters().toString());
         assertEquals(total, shuffled.acc(io.qmailfleet.job.parse.ParseFunction.ACC_PARSED));
         boolean seen = false;
-        for (QmailEvent e : shuffled.sinks.events()) {
+        for (QmailEvent e : shuffled.sinks().events()) {
             seen |= e.host.equals("mbox1") && e.origin.endsWith("/mx1/current") && e.position == 4;
         }
         assertTrue(seen, "the line is mbox1's event");
@@ -273,20 +272,14 @@ class SequencerPerReaderTest {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (f.getFileName().toString().startsWith(".")) continue;
                 for (String line : Files.readAllLines(f)) {
-                    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);
-                    tree.remove(List.of("ddelay_quantiles", "qtime_quantiles"));
-                    dropExamples(tree);
+                    var tree = JSON.readTree(line);
+                    ObjectReuseTest.dropArrivalOrderValues(tree);
                     out.add(JSON.writeValueAsString(tree));
                 }
             }
         }
         out.sort(null);
         return out;
-    }
-
-    private static void dropExamples(com.fasterxml.jackson.databind.JsonNode node) {
-        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.remove("example");
-        for (com.fasterxml.jackson.databind.JsonNode child : node) dropExamples(child);
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -350,21 +343,6 @@ class SequencerPerReaderTest {
         @Override
         public void notifyCheckpointComplete(long checkpointId) {
             FailOnce.CHECKPOINTS.incrementAndGet();
-        }
-    }
-
-    /** A run on files with its accumulators. */
-    private record StreamRun(CollectingSinks sinks, JobExecutionResult result) {
-        static StreamRun of(JobConfig cfg) throws Exception {
-            var env = PipelineRunner.env(2);
-            CollectingSinks sinks = new CollectingSinks();
-            FleetPipeline.build(FileLines.readers(env, cfg), cfg, sinks);
-            return new StreamRun(sinks, env.execute("sequencer per reader"));
-        }
-
-        long acc(String name) {
-            Object v = result.getAccumulatorResult(name);
-            return v == null ? 0 : ((Number) v).longValue();
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -84,6 +85,22 @@ public final class PipelineRunner {
 
     /** The job's own file source over {@code cfg.inputs}, with Flink's object reuse as given. */
     public static CollectingSinks runFiles(JobConfig cfg, int parallelism, boolean objectReuse) throws Exception {
+        return filesRun(cfg, parallelism, objectReuse).sinks();
+    }
+
+    /** A run's records and its result, whose accumulators hold the job's counts ({@link #acc}). */
+    public record FilesRun(CollectingSinks sinks, JobExecutionResult result) {
+        public long acc(String name) {
+            return PipelineRunner.acc(result, name);
+        }
+    }
+
+    /** {@link #runFiles(JobConfig, int)} with the run's result. */
+    public static FilesRun filesRun(JobConfig cfg, int parallelism) throws Exception {
+        return filesRun(cfg, parallelism, FleetPipeline.OBJECT_REUSE);
+    }
+
+    private static FilesRun filesRun(JobConfig cfg, int parallelism, boolean objectReuse) throws Exception {
         StreamExecutionEnvironment env = env(parallelism, cfg.stateBackend, objectReuse);
         if (cfg.rocksdbTimers != null) {
             // as Main.environment sets it
@@ -93,8 +110,13 @@ public final class PipelineRunner {
         }
         CollectingSinks sinks = new CollectingSinks();
         FleetPipeline.build(FileLines.readers(env, cfg), cfg, sinks);
-        env.execute("test on files");
-        return sinks;
+        return new FilesRun(sinks, env.execute("test on files"));
+    }
+
+    /** The accumulator {@code name} of a finished job (a count), 0 when the job has none. */
+    public static long acc(JobExecutionResult r, String name) {
+        Object v = r.getAllAccumulatorResults().get(name);
+        return v instanceof Number ? ((Number) v).longValue() : 0L;
     }
 
     /** In-memory lines (in this order, one source subtask), into collecting sinks. */
